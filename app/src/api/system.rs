@@ -1,0 +1,93 @@
+//! The system status: one round trip from the browser through the server to the database.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Problem;
+
+/// What the console's status panel shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemStatus {
+    /// `memory`, `surrealkv` or `remote`.
+    pub engine: String,
+    /// The schema version found in the database.
+    pub schema_version: u32,
+    /// The schema version this build expects.
+    pub expected_schema_version: u32,
+    /// The restaurants in this database, by name.
+    pub merchants: Vec<String>,
+    /// Server-side time spent on the database queries, in microseconds.
+    pub database_micros: u64,
+    /// When the server answered.
+    pub checked_at: DateTime<Utc>,
+}
+
+impl SystemStatus {
+    /// True when the database answered and its schema is the one this build expects.
+    pub fn is_healthy(&self) -> bool {
+        self.schema_version == self.expected_schema_version
+    }
+
+    /// The database time for people, e.g. `0.42 ms`.
+    pub fn database_time_label(&self) -> String {
+        let whole = self.database_micros / 1000;
+        let hundredths = (self.database_micros % 1000) / 10;
+        format!("{whole}.{hundredths:02} ms")
+    }
+}
+
+/// Asks the database for its schema version and the merchants it holds.
+#[server(prefix = "/api", endpoint = "system/status", input = GetUrl)]
+pub async fn check_system() -> Result<SystemStatus, Problem> {
+    use crate::error::AppError;
+    use crate::state::app_state;
+
+    let state = app_state()?;
+    let started = std::time::Instant::now();
+    let health = db::health::check(&state.db).await.map_err(AppError::from)?;
+    let merchants = db::merchant::list(&state.db)
+        .await
+        .map_err(AppError::from)?;
+    let database_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    Ok(SystemStatus {
+        engine: state.engine.label().to_owned(),
+        schema_version: health.schema_version,
+        expected_schema_version: health.expected_version,
+        merchants: merchants.into_iter().map(|m| m.name).collect(),
+        database_micros,
+        checked_at: Utc::now(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(database_micros: u64) -> SystemStatus {
+        SystemStatus {
+            engine: "memory".into(),
+            schema_version: 1,
+            expected_schema_version: 1,
+            merchants: vec![],
+            database_micros,
+            checked_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn database_time_reads_in_milliseconds() {
+        assert_eq!(status(420).database_time_label(), "0.42 ms");
+        assert_eq!(status(12_345).database_time_label(), "12.34 ms");
+        assert_eq!(status(0).database_time_label(), "0.00 ms");
+    }
+
+    #[test]
+    fn an_outdated_schema_is_not_healthy() {
+        let mut outdated = status(1);
+        outdated.schema_version = 0;
+        assert!(!outdated.is_healthy());
+        assert!(status(1).is_healthy());
+    }
+}

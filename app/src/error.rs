@@ -1,0 +1,232 @@
+//! The application's errors and their one wire form: RFC 9457 problem details.
+//!
+//! Code inside the server returns [`AppError`]; at the edge (a server function or an axum
+//! handler) it becomes a [`Problem`] exactly once, with a stable machine `code` and the right
+//! HTTP status. Internal causes are logged, never sent.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable machine-readable error codes: clients switch on these, so never rename one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// 400: the request could not be read (malformed body, missing or mistyped argument).
+    BadRequest,
+    /// 401: no valid credentials.
+    Unauthorized,
+    /// 403: authenticated, but not allowed.
+    Forbidden,
+    /// 404: no such resource (or not visible to the caller).
+    NotFound,
+    /// 409: the request conflicts with the current state.
+    Conflict,
+    /// 503: the database did not answer.
+    DatabaseUnavailable,
+    /// 503: the client could not reach the server.
+    NetworkError,
+    /// 500: a fault on our side; the detail is in the logs under the same trace.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is answered with.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::BadRequest => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::Conflict => 409,
+            Self::DatabaseUnavailable | Self::NetworkError => 503,
+            Self::Internal => 500,
+        }
+    }
+
+    /// A short, human-readable summary of the problem type.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::BadRequest => "The request could not be read",
+            Self::Unauthorized => "Authentication required",
+            Self::Forbidden => "Not allowed",
+            Self::NotFound => "Not found",
+            Self::Conflict => "Conflict with the current state",
+            Self::DatabaseUnavailable => "The database is unavailable",
+            Self::NetworkError => "The server could not be reached",
+            Self::Internal => "Internal error",
+        }
+    }
+
+    /// The stable code as it appears on the wire, e.g. `DATABASE_UNAVAILABLE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "BAD_REQUEST",
+            Self::Unauthorized => "UNAUTHORIZED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::Conflict => "CONFLICT",
+            Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            Self::NetworkError => "NETWORK_ERROR",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// An RFC 9457 problem document: the body of every error response, and the error type
+/// server functions return (so the browser gets the same code the REST client gets).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code:?}: {detail}")]
+pub struct Problem {
+    /// A URI naming the problem type (`urn:mealquest:problem:<code>`).
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    /// What happened, for a person; safe to show.
+    pub detail: String,
+    /// The stable machine code.
+    pub code: ErrorCode,
+}
+
+impl Problem {
+    /// The media type of a problem document.
+    pub const CONTENT_TYPE: &'static str = "application/problem+json";
+
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            type_uri: format!("urn:mealquest:problem:{}", code.as_str().to_lowercase()),
+            title: code.title().to_owned(),
+            status: code.status(),
+            detail: detail.into(),
+            code,
+        }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for Problem {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(detail) | E::MissingArg(detail) => Problem::new(ErrorCode::BadRequest, detail),
+            E::Request(detail) => Problem::new(ErrorCode::NetworkError, detail),
+            other => Problem::new(ErrorCode::Internal, other.to_string()),
+        }
+    }
+}
+
+/// What can go wrong inside the application, before it is turned into a [`Problem`].
+#[cfg(feature = "ssr")]
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 503 `DATABASE_UNAVAILABLE`: the database failed; the cause is logged.
+    #[error("database error: {0}")]
+    Database(#[from] db::DbError),
+    /// 500 `INTERNAL`: the server is wired wrongly (e.g. state missing); the cause is logged.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The public face of this error: code and a detail that reveals no internals.
+    pub fn to_problem(&self) -> Problem {
+        match self {
+            Self::Database(_) => Problem::new(
+                ErrorCode::DatabaseUnavailable,
+                "The database did not answer. Please try again shortly.",
+            ),
+            Self::Internal(_) => Problem::new(
+                ErrorCode::Internal,
+                "Something went wrong on our side; it has been logged.",
+            ),
+        }
+    }
+}
+
+/// Converting at the edge logs the cause once and, inside a server function, sets the HTTP
+/// status and media type (Leptos would otherwise answer 500 for every error).
+#[cfg(feature = "ssr")]
+impl From<AppError> for Problem {
+    fn from(err: AppError) -> Self {
+        let problem = err.to_problem();
+        if problem.status >= 500 {
+            tracing::error!(error = %err, code = problem.code.as_str(), "request failed");
+        } else {
+            tracing::info!(error = %err, code = problem.code.as_str(), "request refused");
+        }
+        set_response_status(&problem);
+        problem
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_response_status(problem: &Problem) {
+    use http::{HeaderValue, StatusCode, header::CONTENT_TYPE};
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = StatusCode::from_u16(problem.status) {
+            response.set_status(status);
+        }
+        response.insert_header(
+            CONTENT_TYPE,
+            HeaderValue::from_static(Problem::CONTENT_TYPE),
+        );
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for Problem {
+    fn into_response(self) -> axum::response::Response {
+        use http::{StatusCode, header::CONTENT_TYPE};
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        (status, [(CONTENT_TYPE, Problem::CONTENT_TYPE)], body).into_response()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        Problem::from(self).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_their_stable_names() {
+        for code in [
+            ErrorCode::BadRequest,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::Conflict,
+            ErrorCode::DatabaseUnavailable,
+            ErrorCode::NetworkError,
+            ErrorCode::Internal,
+        ] {
+            let json = serde_json::to_string(&code).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn a_problem_is_an_rfc9457_document() {
+        let problem = Problem::new(ErrorCode::DatabaseUnavailable, "down");
+        let json = serde_json::to_value(&problem).unwrap_or_default();
+        assert_eq!(json["type"], "urn:mealquest:problem:database_unavailable");
+        assert_eq!(json["status"], 503);
+        assert_eq!(json["code"], "DATABASE_UNAVAILABLE");
+        assert_eq!(json["title"], "The database is unavailable");
+        assert_eq!(json["detail"], "down");
+    }
+
+    #[test]
+    fn bad_arguments_are_a_400_not_a_500() {
+        use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+        let problem = Problem::from_server_fn_error(ServerFnErrorErr::Args("x".into()));
+        assert_eq!(problem.status, 400);
+    }
+}

@@ -1,0 +1,55 @@
+//! MealQuest's application: shared types, pure domain rules, the Leptos pages and the server
+//! functions. Compiled twice: for the server (`ssr`) and for the browser (`hydrate`).
+
+pub mod api;
+pub mod error;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::StaticSegment;
+use leptos_router::components::{Route, Router, Routes};
+
+/// The HTML document around the app (rendered on the server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-stone-50 text-stone-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component: styles, title and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, so this flips once hydration is done (tests wait on it).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mealquest.css" />
+        <Title text="餐餐有戏 MealQuest" />
+        <div id="app" data-hydrated=move || hydrated.get().to_string()>
+            <Router>
+                <pages::Layout>
+                    <Routes fallback=pages::NotFound>
+                        <Route path=StaticSegment("") view=pages::HomePage />
+                    </Routes>
+                </pages::Layout>
+            </Router>
+        </div>
+    }
+}

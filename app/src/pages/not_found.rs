@@ -1,0 +1,19 @@
+use leptos::prelude::*;
+
+/// Shown for any path the console does not know (served with status 404).
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="rounded-2xl bg-white p-8 text-center shadow-sm ring-1 ring-stone-200">
+            <h1 class="text-2xl font-bold">"页面不存在"</h1>
+            <p class="mt-2 text-stone-500">"Page not found."</p>
+            <a href="/" class="mt-6 inline-block font-semibold text-red-700 hover:underline">
+                "返回首页 · Back to the console"
+            </a>
+        </section>
+    }
+}

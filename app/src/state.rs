@@ -1,0 +1,22 @@
+//! The state every handler and server function shares (server side only).
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use crate::error::AppError;
+
+/// Built once at start-up by the server and handed to the router; server functions reach it
+/// through [`app_state`]. Cloning is cheap (handles only).
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: db::Db,
+    /// Which database engine the URL selected, for status pages and logs.
+    pub engine: db::Engine,
+}
+
+/// The shared state inside a server function (provided by `leptos_routes_with_context`).
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| AppError::Internal("AppState is not provided to this request".into()))
+}

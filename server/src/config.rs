@@ -1,0 +1,394 @@
+//! One typed configuration, loaded once at start-up:
+//! `config/base.toml` → `config/<env>.toml` → `MEALQUEST_<SECTION>__<KEY>` environment variables.
+//! Secrets come only from `MEALQUEST_SECRET_<NAME>` variables or `MEALQUEST_SECRET_<NAME>_FILE`
+//! files, never from the TOML files, and never print (`SecretString`).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment as EnvSource, File, FileFormat};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Where a deployment runs; selects `config/<name>.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Dev,
+    Staging,
+    Prod,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dev => "dev",
+            Self::Staging => "staging",
+            Self::Prod => "prod",
+        }
+    }
+}
+
+impl std::str::FromStr for Environment {
+    type Err = ConfigError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "dev" | "development" => Ok(Self::Dev),
+            "staging" => Ok(Self::Staging),
+            "prod" | "production" => Ok(Self::Prod),
+            other => Err(ConfigError::UnknownEnvironment(other.to_owned())),
+        }
+    }
+}
+
+/// The settings read from files and overrides (no secrets here).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub demo: DemoSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: IpAddr,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    pub shutdown_grace_secs: u64,
+    pub max_body_bytes: usize,
+}
+
+impl ServerSettings {
+    pub fn address(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub namespace: String,
+    pub database: String,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    pub seed: bool,
+}
+
+/// Credentials and keys. Each is optional here; the feature that needs one refuses to start
+/// without it.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    /// Root password of a SurrealDB server (`ws://` URLs).
+    pub database_password: Option<SecretString>,
+    /// Signing key of the JWTs staff and diners receive.
+    pub jwt_signing_key: Option<SecretString>,
+    /// API key of the OpenAI-compatible model provider (DeepSeek by default).
+    pub model_api_key: Option<SecretString>,
+}
+
+/// Everything the process is configured with.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub environment: Environment,
+    pub settings: Settings,
+    pub secrets: Secrets,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("MEALQUEST_ENV must be dev, staging or prod, not `{0}`")]
+    UnknownEnvironment(String),
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration: {0}")]
+    Invalid(String),
+    #[error("secret {name}: set MEALQUEST_SECRET_{name} or MEALQUEST_SECRET_{name}_FILE, not both")]
+    AmbiguousSecret { name: &'static str },
+    #[error("secret {name}: cannot read {path}: {source}")]
+    SecretFile {
+        name: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+const PREFIX: &str = "MEALQUEST_";
+const SECRET_PREFIX: &str = "MEALQUEST_SECRET_";
+
+impl AppConfig {
+    /// Loads from the process environment and `MEALQUEST_CONFIG_DIR` (default `config`).
+    pub fn load() -> Result<Self, ConfigError> {
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        let dir = vars
+            .get("MEALQUEST_CONFIG_DIR")
+            .map_or_else(|| PathBuf::from("config"), PathBuf::from);
+        Self::load_from(&dir, &vars)
+    }
+
+    /// Loads from a config folder and a given set of environment variables.
+    pub fn load_from(dir: &Path, vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let environment = match vars.get("MEALQUEST_ENV") {
+            Some(name) => name.parse()?,
+            None => Environment::Dev,
+        };
+        let settings: Settings = Config::builder()
+            .add_source(File::from(dir.join("base.toml")).format(FileFormat::Toml))
+            .add_source(
+                File::from(dir.join(format!("{}.toml", environment.as_str())))
+                    .format(FileFormat::Toml),
+            )
+            .add_source(
+                EnvSource::with_prefix("MEALQUEST")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .try_parsing(true)
+                    .source(Some(overrides(vars))),
+            )
+            .build()?
+            .try_deserialize()?;
+        let config = Self {
+            environment,
+            settings,
+            secrets: Secrets::from_vars(vars)?,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let engine = db::Engine::from_url(&self.settings.database.url)
+            .map_err(|err| ConfigError::Invalid(err.to_string()))?;
+        if self.environment == Environment::Prod && engine == db::Engine::Memory {
+            return Err(ConfigError::Invalid(
+                "PROD refuses database.url = mem:// (every restart would lose all data)".into(),
+            ));
+        }
+        if self.settings.database.namespace.trim().is_empty()
+            || self.settings.database.database.trim().is_empty()
+        {
+            return Err(ConfigError::Invalid(
+                "database.namespace and database.database must not be empty".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The options the `db` crate connects with (credentials only when a password is set).
+    pub fn connect_options(&self) -> db::ConnectOptions {
+        use secrecy::ExposeSecret;
+        let database = &self.settings.database;
+        db::ConnectOptions {
+            url: database.url.clone(),
+            namespace: database.namespace.clone(),
+            database: database.database.clone(),
+            credentials: self
+                .secrets
+                .database_password
+                .as_ref()
+                .map(|password| db::Credentials {
+                    username: database.username.clone(),
+                    password: password.expose_secret().to_owned(),
+                }),
+        }
+    }
+}
+
+/// The `MEALQUEST_<SECTION>__<KEY>` overrides: every `MEALQUEST_*` variable except the
+/// selectors and the secrets, which are not settings.
+fn overrides(vars: &HashMap<String, String>) -> HashMap<String, String> {
+    vars.iter()
+        .filter(|(key, _)| key.starts_with(PREFIX) && key.contains("__"))
+        .filter(|(key, _)| !key.starts_with(SECRET_PREFIX))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
+}
+
+impl Secrets {
+    fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            database_password: secret(vars, "DATABASE_PASSWORD")?,
+            jwt_signing_key: secret(vars, "JWT_SIGNING_KEY")?,
+            model_api_key: secret(vars, "MODEL_API_KEY")?,
+        })
+    }
+}
+
+/// `MEALQUEST_SECRET_<NAME>` or the contents of the file named by `MEALQUEST_SECRET_<NAME>_FILE`
+/// (the convention of Docker and Kubernetes secrets; a trailing newline is dropped).
+fn secret(
+    vars: &HashMap<String, String>,
+    name: &'static str,
+) -> Result<Option<SecretString>, ConfigError> {
+    let direct = vars.get(&format!("{SECRET_PREFIX}{name}"));
+    let file = vars.get(&format!("{SECRET_PREFIX}{name}_FILE"));
+    match (direct, file) {
+        (Some(_), Some(_)) => Err(ConfigError::AmbiguousSecret { name }),
+        (Some(value), None) => Ok(Some(SecretString::from(value.clone()))),
+        (None, Some(path)) => {
+            let path = PathBuf::from(path);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| ConfigError::SecretFile { name, path, source })?;
+            Ok(Some(SecretString::from(
+                text.trim_end_matches(['\r', '\n']).to_owned(),
+            )))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn config_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config")
+    }
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn dev_is_the_default_and_seeds_demo_data_on_the_embedded_store() {
+        let config = AppConfig::load_from(&config_dir(), &vars(&[])).expect("loads");
+        assert_eq!(config.environment, Environment::Dev);
+        assert!(config.settings.demo.seed);
+        assert_eq!(config.settings.log.format, LogFormat::Pretty);
+        assert_eq!(config.settings.database.url, "surrealkv://data/db");
+        assert_eq!(config.settings.server.port, 3000);
+    }
+
+    #[test]
+    fn prod_logs_json_and_does_not_seed() {
+        let config = AppConfig::load_from(&config_dir(), &vars(&[("MEALQUEST_ENV", "PROD")]))
+            .expect("loads");
+        assert_eq!(config.environment, Environment::Prod);
+        assert!(!config.settings.demo.seed);
+        assert_eq!(config.settings.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn environment_variables_override_files() {
+        let config = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[
+                ("MEALQUEST_DATABASE__URL", "mem://"),
+                ("MEALQUEST_SERVER__PORT", "8080"),
+                ("MEALQUEST_DEMO__SEED", "false"),
+            ]),
+        )
+        .expect("loads");
+        assert_eq!(config.settings.database.url, "mem://");
+        assert_eq!(config.settings.server.port, 8080);
+        assert!(!config.settings.demo.seed);
+    }
+
+    #[test]
+    fn an_unknown_environment_is_refused() {
+        let err = AppConfig::load_from(&config_dir(), &vars(&[("MEALQUEST_ENV", "qa")]));
+        assert!(matches!(err, Err(ConfigError::UnknownEnvironment(_))));
+    }
+
+    #[test]
+    fn a_misspelt_override_is_refused_not_ignored() {
+        let err = AppConfig::load_from(&config_dir(), &vars(&[("MEALQUEST_DATABASE__URLL", "x")]));
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn an_unsupported_database_url_is_refused() {
+        let err = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[("MEALQUEST_DATABASE__URL", "rocksdb://data")]),
+        );
+        assert!(matches!(err, Err(ConfigError::Invalid(_))));
+    }
+
+    #[test]
+    fn prod_refuses_an_in_memory_database() {
+        let err = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[
+                ("MEALQUEST_ENV", "prod"),
+                ("MEALQUEST_DATABASE__URL", "mem://"),
+            ]),
+        );
+        assert!(matches!(err, Err(ConfigError::Invalid(_))));
+    }
+
+    #[test]
+    fn secrets_come_from_variables_or_files_and_never_print() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key_file = dir.path().join("jwt");
+        std::fs::write(&key_file, "from-a-file\n").expect("write");
+        let config = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[
+                ("MEALQUEST_SECRET_MODEL_API_KEY", "sk-live-123"),
+                (
+                    "MEALQUEST_SECRET_JWT_SIGNING_KEY_FILE",
+                    key_file.to_str().expect("utf-8 path"),
+                ),
+            ]),
+        )
+        .expect("loads");
+        let model_key = config.secrets.model_api_key.as_ref().expect("model key");
+        assert_eq!(model_key.expose_secret(), "sk-live-123");
+        let jwt_key = config.secrets.jwt_signing_key.as_ref().expect("jwt key");
+        assert_eq!(jwt_key.expose_secret(), "from-a-file");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("sk-live-123") && !printed.contains("from-a-file"));
+    }
+
+    #[test]
+    fn a_secret_set_twice_is_ambiguous() {
+        let err = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[
+                ("MEALQUEST_SECRET_MODEL_API_KEY", "a"),
+                ("MEALQUEST_SECRET_MODEL_API_KEY_FILE", "/nonexistent"),
+            ]),
+        );
+        assert!(matches!(err, Err(ConfigError::AmbiguousSecret { .. })));
+    }
+
+    #[test]
+    fn the_database_password_becomes_credentials() {
+        let config = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[("MEALQUEST_SECRET_DATABASE_PASSWORD", "pw")]),
+        )
+        .expect("loads");
+        let credentials = config.connect_options().credentials.expect("credentials");
+        assert_eq!(credentials.username, "root");
+        assert_eq!(credentials.password, "pw");
+    }
+}

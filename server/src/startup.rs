@@ -1,0 +1,148 @@
+//! Start-up: connect and migrate the database, build the router, bind the listener.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use app::state::AppState;
+use app::{App, shell};
+
+use crate::config::AppConfig;
+use crate::{health, shutdown};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] db::DbError),
+    #[error("leptos options: {0}")]
+    Leptos(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A started, not yet serving, application.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    shutdown_grace: Duration,
+}
+
+impl Application {
+    /// Connects to and migrates the database, seeds demo data when configured, binds the port.
+    pub async fn build(config: &AppConfig) -> Result<Self, StartupError> {
+        let state = build_state(config).await?;
+        let addr = config.settings.server.address();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        let router = router(state.clone(), config.settings.server.max_body_bytes);
+        Ok(Self {
+            listener,
+            router,
+            state,
+            shutdown_grace: Duration::from_secs(config.settings.server.shutdown_grace_secs),
+        })
+    }
+
+    /// The bound address (the real port when the configured one was 0).
+    pub fn local_addr(&self) -> Result<SocketAddr, StartupError> {
+        self.listener.local_addr().map_err(StartupError::Serve)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `stop` resolves, then lets in-flight requests finish for up to the grace
+    /// period.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        shutdown::serve_gracefully(self.listener, self.router, stop, self.shutdown_grace).await
+    }
+}
+
+/// The shared state: database connected, schema current, demo data in place if asked for.
+pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
+    let options = config.connect_options();
+    let engine = db::Engine::from_url(&options.url)?;
+    let database = db::connect(&options).await?;
+    let report = db::migrations::migrate(&database).await?;
+    tracing::info!(
+        engine = engine.label(),
+        schema_version = report.schema_version,
+        applied_now = ?report.applied_now,
+        "database ready"
+    );
+    if config.settings.demo.seed {
+        db::seed::demo_data(&database).await?;
+        tracing::info!("demo data seeded");
+    }
+    Ok(AppState {
+        leptos_options: leptos_options(config)?,
+        db: database,
+        engine,
+    })
+}
+
+/// Leptos' site options: where the compiled assets live (set by cargo-leptos through
+/// `LEPTOS_*` variables, with the workspace's defaults otherwise).
+fn leptos_options(config: &AppConfig) -> Result<LeptosOptions, StartupError> {
+    let mut options = get_configuration(None)
+        .map_err(|err| StartupError::Leptos(err.to_string()))?
+        .leptos_options;
+    options.site_addr = config.settings.server.address();
+    options.env = match config.environment {
+        crate::config::Environment::Dev => leptos::config::Env::DEV,
+        _ => leptos::config::Env::PROD,
+    };
+    Ok(options)
+}
+
+/// Every route of the process: probes, server functions and pages, static assets.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(CatchPanicLayer::new())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "http",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id,
+    )
+}

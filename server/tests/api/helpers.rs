@@ -1,0 +1,128 @@
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use server::config::AppConfig;
+use server::startup::Application;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running application and a client for it.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    /// The application's own database handle, to arrange and inspect state directly.
+    pub db: db::Db,
+    stop: Option<oneshot::Sender<()>>,
+    pub server: Option<JoinHandle<Result<(), server::startup::StartupError>>>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request is sent")
+    }
+
+    /// Asks the server to stop, as SIGTERM would.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The configuration of a test: the repository's files, with the overrides of `extra`.
+pub fn test_config(extra: &[(&str, &str)]) -> AppConfig {
+    let database = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let mut vars: HashMap<String, String> = [
+        ("MEALQUEST_DATABASE__URL", "mem://"),
+        ("MEALQUEST_DATABASE__DATABASE", database.as_str()),
+        ("MEALQUEST_SERVER__PORT", "0"),
+        ("MEALQUEST_SERVER__SHUTDOWN_GRACE_SECS", "2"),
+        ("MEALQUEST_DEMO__SEED", "true"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for (key, value) in extra {
+        vars.insert((*key).to_owned(), (*value).to_owned());
+    }
+    if std::env::var("TEST_LOG").is_ok() {
+        server::telemetry::init(&server::config::LogSettings {
+            filter: "debug".into(),
+            format: server::config::LogFormat::Pretty,
+        });
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    AppConfig::load_from(&dir, &vars).expect("test configuration loads")
+}
+
+/// Starts the application on a free port and waits until it accepts connections.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let config = test_config(extra);
+    let app = Application::build(&config)
+        .await
+        .expect("application builds");
+    let address = app.local_addr().expect("bound address");
+    let db = app.state().db.clone();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stop_rx.await;
+    }));
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client builds"),
+        db,
+        stop: Some(stop_tx),
+        server: Some(server),
+    }
+}
+
+/// The response's media type, if any.
+pub fn content_type(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Asserts an RFC 9457 problem response with this status and stable code; returns the body.
+pub async fn assert_problem(
+    response: reqwest::Response,
+    status: u16,
+    code: &str,
+) -> serde_json::Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        content_type(&response).as_deref(),
+        Some("application/problem+json")
+    );
+    let body: serde_json::Value = response.json().await.expect("problem json");
+    assert_eq!(body.get("code").and_then(|v| v.as_str()), Some(code));
+    assert_eq!(
+        body.get("status").and_then(|v| v.as_u64()),
+        Some(u64::from(status))
+    );
+    body
+}

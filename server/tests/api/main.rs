@@ -1,0 +1,8 @@
+//! Black-box tests: the real router on a real port, against SurrealDB on `mem://`
+//! (a fresh datastore and database per test).
+
+mod helpers;
+mod home_page;
+mod probes;
+mod shutdown;
+mod system_status;

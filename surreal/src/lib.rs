@@ -1,0 +1,13 @@
+//! MealQuest's database layer: the SurrealDB connection, the schema (numbered `.surql`
+//! migrations) and every query the product runs. Server-side only; nothing here knows HTTP.
+
+mod connection;
+mod error;
+pub mod health;
+pub mod merchant;
+pub mod migrations;
+pub mod seed;
+
+pub use connection::{ConnectOptions, Credentials, Db, Engine, connect};
+pub use error::{DbError, DbResult};
+pub use surrealdb;

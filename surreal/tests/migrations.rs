@@ -1,0 +1,148 @@
+//! Migrations against real SurrealDB engines: in memory and on disk.
+
+use db::migrations::{self, MIGRATIONS};
+use db::{ConnectOptions, Db, DbError, connect};
+
+fn options(url: String) -> ConnectOptions {
+    ConnectOptions {
+        url,
+        namespace: "test".into(),
+        database: format!("t{}", uuid::Uuid::new_v4().simple()),
+        credentials: None,
+    }
+}
+
+async fn memory_db() -> Db {
+    connect(&options("mem://".into()))
+        .await
+        .expect("mem:// connects")
+}
+
+async fn count_migration_rows(db: &Db) -> usize {
+    let mut response = db
+        .query("SELECT VALUE version FROM _migration")
+        .await
+        .expect("query runs");
+    let versions: Vec<u32> = response.take(0).expect("versions read");
+    versions.len()
+}
+
+#[tokio::test]
+async fn a_fresh_database_is_brought_to_the_latest_version() {
+    let db = memory_db().await;
+    let report = migrations::migrate(&db).await.expect("migrates");
+    assert_eq!(report.schema_version, migrations::latest_version());
+    assert_eq!(report.applied_now.len(), MIGRATIONS.len());
+    assert_eq!(count_migration_rows(&db).await, MIGRATIONS.len());
+    let health = db::health::check(&db).await.expect("health");
+    assert!(health.is_current());
+}
+
+#[tokio::test]
+async fn migrating_again_changes_nothing() {
+    let db = memory_db().await;
+    migrations::migrate(&db).await.expect("first run");
+    let second = migrations::migrate(&db).await.expect("second run");
+    assert!(second.applied_now.is_empty());
+    assert_eq!(count_migration_rows(&db).await, MIGRATIONS.len());
+}
+
+#[tokio::test]
+async fn concurrent_start_ups_apply_each_migration_once() {
+    let db = memory_db().await;
+    let runs = (0..8).map(|_| {
+        let db = db.clone();
+        tokio::spawn(async move { migrations::migrate(&db).await })
+    });
+    let mut applied_in_total = 0;
+    for run in runs {
+        let report = run.await.expect("task").expect("migrates");
+        applied_in_total += report.applied_now.len();
+    }
+    assert_eq!(applied_in_total, MIGRATIONS.len());
+    assert_eq!(count_migration_rows(&db).await, MIGRATIONS.len());
+}
+
+#[tokio::test]
+async fn an_edited_migration_is_refused() {
+    let db = memory_db().await;
+    migrations::migrate(&db).await.expect("migrates");
+    db.query("UPDATE _migration:1 SET checksum = 'edited'")
+        .await
+        .expect("tamper");
+    let err = migrations::migrate(&db).await.expect_err("must refuse");
+    assert!(
+        matches!(err, DbError::MigrationChanged { version: 1, .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_database_newer_than_the_binary_is_refused() {
+    let db = memory_db().await;
+    migrations::migrate(&db).await.expect("migrates");
+    db.query("CREATE _migration:999 CONTENT { version: 999, name: 'future', checksum: 'x' }")
+        .await
+        .expect("insert future migration");
+    let err = migrations::migrate(&db).await.expect_err("must refuse");
+    assert!(
+        matches!(err, DbError::SchemaTooNew { found: 999, .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_schema_and_demo_data_survive_a_restart_on_disk() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("surrealkv://{}/nested/db", dir.path().display());
+    let options = options(url);
+    {
+        let db = connect(&options).await.expect("surrealkv connects");
+        migrations::migrate(&db).await.expect("migrates");
+        db::seed::demo_data(&db).await.expect("seeds");
+    }
+    let db = reopen(&options).await;
+    let report = migrations::migrate(&db).await.expect("migrates again");
+    assert!(report.applied_now.is_empty());
+    let merchants = db::merchant::list(&db).await.expect("lists");
+    assert_eq!(merchants.len(), 1);
+}
+
+#[tokio::test]
+async fn seeding_twice_keeps_one_demo_merchant() {
+    let db = memory_db().await;
+    migrations::migrate(&db).await.expect("migrates");
+    db::seed::demo_data(&db).await.expect("first seed");
+    db::seed::demo_data(&db).await.expect("second seed");
+    let merchants = db::merchant::list(&db).await.expect("lists");
+    assert_eq!(merchants.len(), 1);
+    assert_eq!(
+        merchants.first().map(|m| m.id.as_str()),
+        Some(db::seed::DEMO_MERCHANT_ID)
+    );
+}
+
+#[tokio::test]
+async fn the_schema_rejects_a_blank_merchant_name() {
+    let db = memory_db().await;
+    migrations::migrate(&db).await.expect("migrates");
+    let err = db::merchant::upsert(&db, "blank", "   ", "Asia/Shanghai").await;
+    assert!(err.is_err());
+    assert!(db::merchant::list(&db).await.expect("lists").is_empty());
+}
+
+/// Dropping the last handle shuts the embedded engine down on a background task, which
+/// releases the store's file lock shortly after; a reopen in the same process waits for that.
+async fn reopen(options: &ConnectOptions) -> Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match connect(options).await {
+            Ok(db) => return db,
+            Err(err) if std::time::Instant::now() < deadline => {
+                assert!(err.to_string().contains("locked"), "unexpected: {err}");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(err) => panic!("store still locked after 10 s: {err}"),
+        }
+    }
+}
