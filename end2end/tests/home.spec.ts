@@ -1,4 +1,7 @@
+import path from "node:path";
 import { expect, test } from "@playwright/test";
+
+const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
 
 test("the console home hydrates and re-checks the database through a server function", async ({
   page,
@@ -39,7 +42,7 @@ test("the console home hydrates and re-checks the database through a server func
   expect(buttonColour).not.toBe("rgb(239, 239, 239)");
 
   await page.screenshot({
-    path: `screenshots/home-${testInfo.project.name}.png`,
+    path: screenshot(`home-${testInfo.project.name}`),
     fullPage: true,
   });
   expect(consoleErrors).toEqual([]);
