@@ -2,6 +2,7 @@
 //! functions. Compiled twice: for the server (`ssr`) and for the browser (`hydrate`).
 
 pub mod api;
+pub mod domain;
 pub mod error;
 mod pages;
 #[cfg(feature = "ssr")]
