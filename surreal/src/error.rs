@@ -22,6 +22,10 @@ pub enum DbError {
         #[source]
         source: std::io::Error,
     },
+    /// A guard inside a transaction refused the write (`THROW '<CODE>'`): the state was not
+    /// what the caller computed from, or a business condition failed. Nothing was written.
+    #[error("rejected: {0}")]
+    Rejected(String),
     /// Any error SurrealDB reported.
     #[error(transparent)]
     Surreal(#[from] surrealdb::Error),
@@ -29,10 +33,23 @@ pub enum DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
+/// The guard code for "the record changed since you read it".
+pub const STALE: &str = "STALE";
+
 impl DbError {
-    /// A conflict with a concurrent transaction: running the same work again may succeed.
+    /// The guard code of a [`DbError::Rejected`], e.g. `STALE`.
+    pub fn rejection(&self) -> Option<&str> {
+        match self {
+            Self::Rejected(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    /// A conflict with a concurrent transaction (or state that changed since it was read):
+    /// running the same work again, from a fresh read, may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
+            Self::Rejected(code) => code == STALE,
             Self::Surreal(err) => {
                 err.query_details() == Some(&QueryError::TransactionConflict)
                     || err.is_already_exists()
@@ -52,7 +69,18 @@ pub(crate) fn checked(mut response: IndexedResults) -> DbResult<IndexedResults> 
         .position(|(_, err)| err.query_details() != Some(&QueryError::NotExecuted))
         .unwrap_or(0);
     match errors.into_iter().nth(cause) {
+        Some((_, err)) if err.is_thrown() => Err(DbError::Rejected(thrown_code(err.message()))),
         Some((_, err)) => Err(DbError::Surreal(err)),
         None => Ok(response),
     }
+}
+
+/// SurrealDB reports `THROW 'X'` as "An error occurred: X"; keep just the code.
+fn thrown_code(message: &str) -> String {
+    message
+        .rsplit(": ")
+        .next()
+        .unwrap_or(message)
+        .trim()
+        .to_owned()
 }

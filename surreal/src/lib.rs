@@ -4,10 +4,12 @@
 mod connection;
 mod error;
 pub mod health;
+pub mod ledger;
 pub mod merchant;
 pub mod migrations;
 pub mod seed;
+pub mod wallet;
 
 pub use connection::{ConnectOptions, Credentials, Db, Engine, connect};
-pub use error::{DbError, DbResult};
+pub use error::{DbError, DbResult, STALE};
 pub use surrealdb;

@@ -24,11 +24,18 @@ impl Migration {
 }
 
 /// Every migration, in order. A file must never be edited once released: add a new one.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../migrations/0001_foundation.surql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../migrations/0001_foundation.surql"),
+    },
+    Migration {
+        version: 2,
+        name: "money_and_assets",
+        sql: include_str!("../migrations/0002_money_and_assets.surql"),
+    },
+];
 
 /// The schema version this binary expects (the last migration's number).
 pub fn latest_version() -> u32 {

@@ -1,22 +1,10 @@
 //! Migrations against real SurrealDB engines: in memory and on disk.
 
+mod common;
+
+use common::{memory_db, options};
 use db::migrations::{self, MIGRATIONS};
 use db::{ConnectOptions, Db, DbError, connect};
-
-fn options(url: String) -> ConnectOptions {
-    ConnectOptions {
-        url,
-        namespace: "test".into(),
-        database: format!("t{}", uuid::Uuid::new_v4().simple()),
-        credentials: None,
-    }
-}
-
-async fn memory_db() -> Db {
-    connect(&options("mem://".into()))
-        .await
-        .expect("mem:// connects")
-}
 
 async fn count_migration_rows(db: &Db) -> usize {
     let mut response = db

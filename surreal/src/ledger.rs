@@ -1,0 +1,194 @@
+//! The ledger: one entry per change of any balance, silver, fragment or card, always written
+//! in the same transaction as the change. `wallet = Σ ledger diffs` holds at every commit.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use surrealdb::types::{Kind, SurrealValue, Value};
+
+use crate::error::checked;
+use crate::{Db, DbResult};
+
+/// What kind of change an entry records; stored as its SCREAMING_SNAKE_CASE name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerType {
+    Recharge,
+    Payment,
+    Refund,
+    StoredValueRefund,
+    Clawback,
+    MarketBuy,
+    MarketSell,
+    Synthesize,
+    Redeem,
+    Reward,
+}
+
+impl LedgerType {
+    pub const ALL: [LedgerType; 10] = [
+        Self::Recharge,
+        Self::Payment,
+        Self::Refund,
+        Self::StoredValueRefund,
+        Self::Clawback,
+        Self::MarketBuy,
+        Self::MarketSell,
+        Self::Synthesize,
+        Self::Redeem,
+        Self::Reward,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recharge => "RECHARGE",
+            Self::Payment => "PAYMENT",
+            Self::Refund => "REFUND",
+            Self::StoredValueRefund => "STORED_VALUE_REFUND",
+            Self::Clawback => "CLAWBACK",
+            Self::MarketBuy => "MARKET_BUY",
+            Self::MarketSell => "MARKET_SELL",
+            Self::Synthesize => "SYNTHESIZE",
+            Self::Redeem => "REDEEM",
+            Self::Reward => "REWARD",
+        }
+    }
+}
+
+// The derive would store unit variants as objects; the schema wants the plain name.
+impl SurrealValue for LedgerType {
+    fn kind_of() -> Kind {
+        Kind::String
+    }
+
+    fn into_value(self) -> Value {
+        Value::String(self.as_str().to_owned())
+    }
+
+    fn from_value(value: Value) -> Result<Self, surrealdb::types::Error> {
+        let name = String::from_value(value)?;
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+            .ok_or_else(|| surrealdb::types::Error::internal(format!("unknown ledger type {name}")))
+    }
+}
+
+/// The signed difference an entry made (absent fields: unchanged).
+#[derive(Debug, Clone, Default, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct AssetsChange {
+    pub principal: Option<Decimal>,
+    pub bonus: Option<Decimal>,
+    pub granted_bonus: Option<Decimal>,
+    /// Cash paid out to the diner (stored-value refunds), for the books.
+    pub cash_out: Option<Decimal>,
+    /// Bonus ratio of a recharge (`bonus / pay`).
+    pub bonus_ratio: Option<Decimal>,
+    pub silver: Option<i64>,
+    pub fragments: Option<BTreeMap<String, i64>>,
+    /// A card created, used or reactivated: `card:<uuid>` → its new status.
+    pub cards: Option<BTreeMap<String, String>>,
+}
+
+/// An entry about to be written.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct NewLedgerEntry {
+    pub txn_id: String,
+    #[surreal(rename = "type")]
+    pub kind: LedgerType,
+    pub amount: Decimal,
+    pub assets_change: AssetsChange,
+    pub merchant_id: String,
+    pub user_uid: String,
+    pub staff: Option<String>,
+    pub reference: Option<String>,
+}
+
+impl NewLedgerEntry {
+    /// A new entry with a fresh, time-ordered transaction id.
+    pub fn new(
+        kind: LedgerType,
+        amount: Decimal,
+        merchant_id: &str,
+        user_uid: &str,
+        assets_change: AssetsChange,
+    ) -> Self {
+        Self {
+            txn_id: uuid::Uuid::now_v7().to_string(),
+            kind,
+            amount,
+            assets_change,
+            merchant_id: merchant_id.to_owned(),
+            user_uid: user_uid.to_owned(),
+            staff: None,
+            reference: None,
+        }
+    }
+
+    pub fn by_staff(mut self, staff: Option<&str>) -> Self {
+        self.staff = staff.map(str::to_owned);
+        self
+    }
+
+    pub fn referencing(mut self, reference: impl Into<String>) -> Self {
+        self.reference = Some(reference.into());
+        self
+    }
+}
+
+/// A stored entry, as statements and the cashier's list show it.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct LedgerEntry {
+    pub txn_id: String,
+    #[surreal(rename = "type")]
+    pub kind: LedgerType,
+    pub amount: Decimal,
+    pub assets_change: AssetsChange,
+    pub merchant_id: String,
+    pub user_uid: String,
+    pub staff: Option<String>,
+    pub reference: Option<String>,
+    pub timestamp: chrono::DateTime<chrono::Utc>,
+}
+
+/// A diner's entries at a merchant, newest first.
+pub async fn for_diner(
+    db: &Db,
+    merchant: &str,
+    uid: &str,
+    limit: u32,
+) -> DbResult<Vec<LedgerEntry>> {
+    let response = db
+        .query(
+            "SELECT * OMIT id FROM ledger WHERE user_uid = $uid AND merchant_id = $merchant \
+             ORDER BY timestamp DESC LIMIT $limit",
+        )
+        .bind(("uid", uid.to_owned()))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("limit", i64::from(limit)))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// The sum of the wallet diffs of a diner's entries at a merchant: (principal, bonus).
+/// Equal to the wallet, always — tests check it after every step.
+pub async fn wallet_sum(db: &Db, merchant: &str, uid: &str) -> DbResult<(Decimal, Decimal)> {
+    let response = db
+        .query(
+            "LET $rows = SELECT assets_change FROM ledger \
+                 WHERE user_uid = $uid AND merchant_id = $merchant;
+             RETURN [
+                 math::sum($rows.map(|$r| $r.assets_change.principal ?? 0dec)),
+                 math::sum($rows.map(|$r| $r.assets_change.bonus ?? 0dec))
+             ];",
+        )
+        .bind(("uid", uid.to_owned()))
+        .bind(("merchant", merchant.to_owned()))
+        .await?;
+    let sums: Vec<Decimal> = checked(response)?.take(1)?;
+    let principal = sums.first().copied().unwrap_or_default();
+    let bonus = sums.get(1).copied().unwrap_or_default();
+    Ok((principal, bonus))
+}

@@ -1,0 +1,75 @@
+//! Stored value per (merchant, diner): `wallet:[merchant, uid]`.
+//!
+//! The rules (split, clawback) live in `app::domain::wallet`; this module reads a wallet and
+//! writes the balances the caller computed — only if the wallet still holds what the caller
+//! read (else `STALE`, and the caller recomputes) — together with the ledger entry.
+
+use rust_decimal::Decimal;
+use surrealdb::types::SurrealValue;
+
+use crate::error::checked;
+use crate::ledger::NewLedgerEntry;
+use crate::{Db, DbResult};
+
+/// A wallet's balances (zero when the diner never had one at this merchant).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct WalletRow {
+    pub principal: Decimal,
+    pub bonus: Decimal,
+    pub granted_bonus: Decimal,
+}
+
+/// Reads a wallet.
+pub async fn get(db: &Db, merchant: &str, uid: &str) -> DbResult<WalletRow> {
+    let response = db
+        .query(
+            "SELECT principal, bonus, granted_bonus FROM type::record('wallet', [$merchant, $uid])",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("uid", uid.to_owned()))
+        .await?;
+    let row: Option<WalletRow> = checked(response)?.take(0)?;
+    Ok(row.unwrap_or_default())
+}
+
+/// The statements that move a wallet from `$expected` to `$next`, or THROW 'STALE'. Meant to
+/// run inside a transaction with the rest of a mutation (ledger entry, order, card).
+pub(crate) const MOVE_WALLET: &str = "
+    LET $wallet_id = type::record('wallet', [$merchant, $uid]);
+    LET $now = (SELECT principal, bonus, granted_bonus FROM $wallet_id)[0]
+        ?? { principal: 0dec, bonus: 0dec, granted_bonus: 0dec };
+    IF $now.principal != $expected.principal OR $now.bonus != $expected.bonus
+        OR $now.granted_bonus != $expected.granted_bonus { THROW 'STALE' };
+    UPSERT $wallet_id MERGE {
+        merchant: type::record('merchant', $merchant),
+        uid: $uid,
+        principal: $next.principal,
+        bonus: $next.bonus,
+        granted_bonus: $next.granted_bonus
+    };
+";
+
+/// Writes `next` over `expected` and the ledger entry, in one transaction.
+pub async fn apply(
+    db: &Db,
+    merchant: &str,
+    uid: &str,
+    expected: &WalletRow,
+    next: &WalletRow,
+    entry: &NewLedgerEntry,
+) -> DbResult<()> {
+    let statement = format!(
+        "BEGIN TRANSACTION;{MOVE_WALLET}CREATE ledger CONTENT $entry RETURN NONE;COMMIT TRANSACTION;"
+    );
+    let response = db
+        .query(statement)
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("uid", uid.to_owned()))
+        .bind(("expected", *expected))
+        .bind(("next", *next))
+        .bind(("entry", entry.clone()))
+        .await?;
+    checked(response)?;
+    Ok(())
+}
