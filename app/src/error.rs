@@ -20,6 +20,14 @@ pub enum ErrorCode {
     NotFound,
     /// 409: the request conflicts with the current state.
     Conflict,
+    /// 422: the request was read but a value is not acceptable.
+    ValidationFailed,
+    /// 409: the wallet holds less than the amount.
+    InsufficientBalance,
+    /// 409: a stored-value refund asks for more principal than the wallet holds.
+    RefundExceedsPrincipal,
+    /// 503: too many concurrent changes to the same record; retry shortly.
+    Busy,
     /// 503: the database did not answer.
     DatabaseUnavailable,
     /// 503: the client could not reach the server.
@@ -36,7 +44,9 @@ impl ErrorCode {
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
-            Self::Conflict => 409,
+            Self::Conflict | Self::InsufficientBalance | Self::RefundExceedsPrincipal => 409,
+            Self::ValidationFailed => 422,
+            Self::Busy => 503,
             Self::DatabaseUnavailable | Self::NetworkError => 503,
             Self::Internal => 500,
         }
@@ -50,6 +60,10 @@ impl ErrorCode {
             Self::Forbidden => "Not allowed",
             Self::NotFound => "Not found",
             Self::Conflict => "Conflict with the current state",
+            Self::ValidationFailed => "A value is not acceptable",
+            Self::InsufficientBalance => "Insufficient balance",
+            Self::RefundExceedsPrincipal => "Refund exceeds the principal",
+            Self::Busy => "Busy, please retry",
             Self::DatabaseUnavailable => "The database is unavailable",
             Self::NetworkError => "The server could not be reached",
             Self::Internal => "Internal error",
@@ -64,6 +78,10 @@ impl ErrorCode {
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict => "CONFLICT",
+            Self::ValidationFailed => "VALIDATION_FAILED",
+            Self::InsufficientBalance => "INSUFFICIENT_BALANCE",
+            Self::RefundExceedsPrincipal => "REFUND_EXCEEDS_PRINCIPAL",
+            Self::Busy => "BUSY",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
             Self::Internal => "INTERNAL",
@@ -125,6 +143,18 @@ pub enum AppError {
     /// 500 `INTERNAL`: the server is wired wrongly (e.g. state missing); the cause is logged.
     #[error("internal error: {0}")]
     Internal(String),
+    /// 409/422 by kind: a wallet rule refused the operation.
+    #[error(transparent)]
+    Wallet(#[from] crate::domain::WalletError),
+    /// 404 `NOT_FOUND`: the named thing does not exist (or is not visible to the caller).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 422 `VALIDATION_FAILED`: a value is not acceptable; the message says which and why.
+    #[error("invalid: {0}")]
+    Invalid(String),
+    /// 503 `BUSY`: retries after write conflicts ran out.
+    #[error("gave up after {attempts} conflicting attempts")]
+    Busy { attempts: u32 },
 }
 
 #[cfg(feature = "ssr")]
@@ -140,8 +170,26 @@ impl AppError {
                 ErrorCode::Internal,
                 "Something went wrong on our side; it has been logged.",
             ),
+            Self::Wallet(err) => wallet_problem(err),
+            Self::NotFound(what) => Problem::new(ErrorCode::NotFound, format!("{what} not found")),
+            Self::Invalid(why) => Problem::new(ErrorCode::ValidationFailed, why.clone()),
+            Self::Busy { .. } => Problem::new(
+                ErrorCode::Busy,
+                "Too many changes to the same record at once; nothing was changed. Please retry.",
+            ),
         }
     }
+}
+
+#[cfg(feature = "ssr")]
+fn wallet_problem(err: &crate::domain::WalletError) -> Problem {
+    use crate::domain::WalletError as W;
+    let code = match err {
+        W::InsufficientBalance { .. } => ErrorCode::InsufficientBalance,
+        W::RefundExceedsPrincipal { .. } => ErrorCode::RefundExceedsPrincipal,
+        W::ZeroAmount | W::Overflow => ErrorCode::ValidationFailed,
+    };
+    Problem::new(code, err.to_string())
 }
 
 /// Converting at the edge logs the cause once and, inside a server function, sets the HTTP
@@ -203,6 +251,10 @@ mod tests {
             ErrorCode::Forbidden,
             ErrorCode::NotFound,
             ErrorCode::Conflict,
+            ErrorCode::ValidationFailed,
+            ErrorCode::InsufficientBalance,
+            ErrorCode::RefundExceedsPrincipal,
+            ErrorCode::Busy,
             ErrorCode::DatabaseUnavailable,
             ErrorCode::NetworkError,
             ErrorCode::Internal,

@@ -6,6 +6,8 @@ pub mod domain;
 pub mod error;
 mod pages;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;

@@ -1,6 +1,7 @@
 //! MealQuest's database layer: the SurrealDB connection, the schema (numbered `.surql`
 //! migrations) and every query the product runs. Server-side only; nothing here knows HTTP.
 
+pub mod catalog;
 mod connection;
 mod error;
 pub mod health;

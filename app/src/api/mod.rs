@@ -2,3 +2,4 @@
 //! front door that checks its input and calls the `db` crate (the one home of every query).
 
 pub mod system;
+pub mod wallet;

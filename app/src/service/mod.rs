@@ -1,0 +1,8 @@
+//! The service layer: each product operation once, called by server functions, WebSocket
+//! handlers and workers alike. Reads through `db`, decides with `domain`, writes through
+//! `db` in one transaction, retrying when a concurrent change got there first.
+
+mod retry;
+pub mod wallet;
+
+pub use retry::with_retries;

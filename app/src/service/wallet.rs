@@ -1,0 +1,154 @@
+//! Recharges, balances and stored-value refunds.
+
+use db::Db;
+use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
+use db::wallet::WalletRow;
+
+use super::with_retries;
+use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
+use crate::domain::wallet::{self, Balance, Clawback, RechargeTier};
+use crate::domain::{Money, MoneyError};
+use crate::error::AppError;
+
+/// Who is acting and where: every operation names its merchant and, for staff, the staff id
+/// that goes on the ledger.
+#[derive(Clone, Copy, Debug)]
+pub struct Scope<'a> {
+    pub merchant: &'a str,
+    pub uid: &'a str,
+    pub staff: Option<&'a str>,
+}
+
+/// A diner's balance at a merchant.
+pub async fn balance(db: &Db, merchant: &str, uid: &str) -> Result<Balance, AppError> {
+    from_row(&db::wallet::get(db, merchant, uid).await?)
+}
+
+/// Adds a recharge tier's principal and bonus to the wallet.
+#[tracing::instrument(skip(db))]
+pub async fn recharge(
+    db: &Db,
+    scope: Scope<'_>,
+    tier_code: &str,
+) -> Result<RechargeReceipt, AppError> {
+    let tier = db::catalog::recharge_tier(db, scope.merchant, tier_code)
+        .await?
+        .filter(|tier| tier.active)
+        .ok_or_else(|| AppError::NotFound(format!("recharge tier {tier_code}")))?;
+    let rule = RechargeTier {
+        pay: money(tier.pay)?,
+        bonus: money(tier.bonus)?,
+    };
+    with_retries(|| async {
+        let before = db::wallet::get(db, scope.merchant, scope.uid).await?;
+        let after = wallet::recharge(&from_row(&before)?, &rule)?;
+        let mut change = diff(&before, &to_row(&after));
+        change.bonus_ratio = Some(wallet::bonus_ratio(&rule));
+        let entry = NewLedgerEntry::new(
+            LedgerType::Recharge,
+            rule.pay.amount(),
+            scope.merchant,
+            scope.uid,
+            change,
+        )
+        .by_staff(scope.staff)
+        .referencing(format!("recharge_tier:{tier_code}"));
+        db::wallet::apply(
+            db,
+            scope.merchant,
+            scope.uid,
+            &before,
+            &to_row(&after),
+            &entry,
+        )
+        .await?;
+        Ok(RechargeReceipt {
+            txn_id: entry.txn_id,
+            tier: tier.label.clone(),
+            paid: rule.pay,
+            bonus: rule.bonus,
+            balance: after,
+        })
+    })
+    .await
+}
+
+/// What a stored-value refund of `amount` principal would do, without doing it.
+pub async fn preview_stored_value_refund(
+    db: &Db,
+    merchant: &str,
+    uid: &str,
+    amount: Money,
+) -> Result<Clawback, AppError> {
+    let current = balance(db, merchant, uid).await?;
+    Ok(wallet::clawback(&current, amount)?)
+}
+
+/// Pays `amount` of principal back as cash, clawing back the bonus that came with it.
+#[tracing::instrument(skip(db))]
+pub async fn stored_value_refund(
+    db: &Db,
+    scope: Scope<'_>,
+    amount: Money,
+) -> Result<StoredValueRefundReceipt, AppError> {
+    with_retries(|| async {
+        let before = db::wallet::get(db, scope.merchant, scope.uid).await?;
+        let clawback = wallet::clawback(&from_row(&before)?, amount)?;
+        let mut change = diff(&before, &to_row(&clawback.after));
+        change.cash_out = Some(clawback.payout.amount());
+        let entry = NewLedgerEntry::new(
+            LedgerType::StoredValueRefund,
+            clawback.payout.amount(),
+            scope.merchant,
+            scope.uid,
+            change,
+        )
+        .by_staff(scope.staff);
+        db::wallet::apply(
+            db,
+            scope.merchant,
+            scope.uid,
+            &before,
+            &to_row(&clawback.after),
+            &entry,
+        )
+        .await?;
+        Ok(StoredValueRefundReceipt {
+            txn_id: entry.txn_id,
+            clawback,
+        })
+    })
+    .await
+}
+
+pub(crate) fn to_row(balance: &Balance) -> WalletRow {
+    WalletRow {
+        principal: balance.principal.amount(),
+        bonus: balance.bonus.amount(),
+        granted_bonus: balance.granted_bonus.amount(),
+    }
+}
+
+pub(crate) fn from_row(row: &WalletRow) -> Result<Balance, AppError> {
+    Ok(Balance {
+        principal: money(row.principal)?,
+        bonus: money(row.bonus)?,
+        granted_bonus: money(row.granted_bonus)?,
+    })
+}
+
+/// The ledger diff between two wallet states.
+pub(crate) fn diff(before: &WalletRow, after: &WalletRow) -> AssetsChange {
+    AssetsChange {
+        principal: Some(after.principal - before.principal),
+        bonus: Some(after.bonus - before.bonus),
+        granted_bonus: Some(after.granted_bonus - before.granted_bonus),
+        ..AssetsChange::default()
+    }
+}
+
+/// Stored amounts are valid money by the schema; anything else is corruption, not bad input.
+fn money(value: rust_decimal::Decimal) -> Result<Money, AppError> {
+    Money::new(value)
+        .map_err(|err: MoneyError| AppError::Internal(format!("stored amount {value}: {err}")))
+}

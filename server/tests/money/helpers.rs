@@ -1,0 +1,53 @@
+use app::domain::{Balance, Money};
+use app::service::wallet::Scope;
+use db::Db;
+
+pub const MERCHANT: &str = "demo";
+
+/// A fresh, migrated, seeded in-memory database (its own datastore per test).
+pub async fn seeded_db() -> Db {
+    let db = db::connect(&db::ConnectOptions {
+        url: "mem://".into(),
+        namespace: "test".into(),
+        database: format!("t{}", uuid::Uuid::new_v4().simple()),
+        credentials: None,
+    })
+    .await
+    .expect("mem:// connects");
+    db::migrations::migrate(&db).await.expect("migrates");
+    db::seed::demo_data(&db).await.expect("seeds");
+    db
+}
+
+pub fn m(text: &str) -> Money {
+    text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+pub fn cashier(uid: &str) -> Scope<'_> {
+    Scope {
+        merchant: MERCHANT,
+        uid,
+        staff: Some("cashier-1"),
+    }
+}
+
+pub fn balance(principal: &str, bonus: &str, granted: &str) -> Balance {
+    Balance {
+        principal: m(principal),
+        bonus: m(bonus),
+        granted_bonus: m(granted),
+    }
+}
+
+/// The invariant that must hold after every step: the wallet equals the sum of its ledger.
+pub async fn assert_wallet_matches_ledger(db: &Db, uid: &str) -> Balance {
+    let wallet = app::service::wallet::balance(db, MERCHANT, uid)
+        .await
+        .expect("balance");
+    let (principal, bonus) = db::ledger::wallet_sum(db, MERCHANT, uid)
+        .await
+        .expect("ledger sum");
+    assert_eq!(wallet.principal.amount(), principal, "principal ≠ Σ ledger");
+    assert_eq!(wallet.bonus.amount(), bonus, "bonus ≠ Σ ledger");
+    wallet
+}

@@ -1,0 +1,4 @@
+//! The money core through the service layer, against real SurrealDB (`mem://`).
+
+mod helpers;
+mod stored_value;

@@ -1,0 +1,124 @@
+use std::sync::Arc;
+
+use app::error::{AppError, ErrorCode};
+use app::service::wallet;
+
+use crate::helpers::{assert_wallet_matches_ledger, balance, cashier, m, seeded_db};
+
+#[tokio::test]
+async fn recharge_then_refund_everything_as_in_the_worked_example() {
+    let db = seeded_db().await;
+    let receipt = wallet::recharge(&db, cashier("d1"), "T100")
+        .await
+        .expect("recharge");
+    assert_eq!(receipt.balance, balance("100", "20", "20"));
+    assert_eq!(receipt.tier, "充100送20");
+    assert_wallet_matches_ledger(&db, "d1").await;
+
+    let preview = wallet::preview_stored_value_refund(&db, "demo", "d1", m("100"))
+        .await
+        .expect("preview");
+    assert_eq!(preview.payout, m("100"));
+    let done = wallet::stored_value_refund(&db, cashier("d1"), m("100"))
+        .await
+        .expect("refund");
+    assert_eq!(
+        done.clawback, preview,
+        "the preview is exactly what happens"
+    );
+    let after = assert_wallet_matches_ledger(&db, "d1").await;
+    assert_eq!(after, balance("0", "0", "0"));
+}
+
+#[tokio::test]
+async fn refunds_in_two_halves_pay_out_what_one_refund_would() {
+    let db = seeded_db().await;
+    wallet::recharge(&db, cashier("d1"), "T300")
+        .await
+        .expect("recharge");
+    let first = wallet::stored_value_refund(&db, cashier("d1"), m("150"))
+        .await
+        .expect("first");
+    let second = wallet::stored_value_refund(&db, cashier("d1"), m("150"))
+        .await
+        .expect("second");
+    assert_eq!(
+        first.clawback.payout.checked_add(second.clawback.payout),
+        Some(m("300"))
+    );
+    assert_eq!(
+        assert_wallet_matches_ledger(&db, "d1").await,
+        balance("0", "0", "0")
+    );
+}
+
+#[tokio::test]
+async fn unknown_tiers_and_excessive_refunds_are_refused_and_change_nothing() {
+    let db = seeded_db().await;
+    let err = wallet::recharge(&db, cashier("d1"), "T999")
+        .await
+        .expect_err("unknown tier");
+    assert_eq!(err.to_problem().code, ErrorCode::NotFound);
+    wallet::recharge(&db, cashier("d1"), "T100")
+        .await
+        .expect("recharge");
+    let err = wallet::stored_value_refund(&db, cashier("d1"), m("100.01"))
+        .await
+        .expect_err("too much");
+    assert_eq!(err.to_problem().code, ErrorCode::RefundExceedsPrincipal);
+    assert_eq!(err.to_problem().status, 409);
+    assert_eq!(
+        assert_wallet_matches_ledger(&db, "d1").await,
+        balance("100", "20", "20")
+    );
+}
+
+#[tokio::test]
+async fn merchants_wallets_are_separate() {
+    let db = seeded_db().await;
+    wallet::recharge(&db, cashier("d1"), "T100")
+        .await
+        .expect("recharge");
+    let elsewhere = wallet::balance(&db, "other", "d1").await.expect("balance");
+    assert_eq!(elsewhere, balance("0", "0", "0"));
+}
+
+/// 200 cashiers refund 1.00 each from one wallet of 100 principal at the same instant: the
+/// wallet never goes negative, never pays out more than 100, and always equals its ledger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_refunds_of_one_wallet_never_overdraw_it() {
+    let db = Arc::new(seeded_db().await);
+    wallet::recharge(&db, cashier("d1"), "T100")
+        .await
+        .expect("recharge");
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let db = Arc::clone(&db);
+            tokio::spawn(
+                async move { wallet::stored_value_refund(&db, cashier("d1"), m("1")).await },
+            )
+        })
+        .collect();
+    let (mut paid_out, mut refunded, mut refused, mut busy) = (m("0"), 0_u32, 0, 0);
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(receipt) => {
+                paid_out = paid_out.checked_add(receipt.clawback.payout).expect("sum");
+                refunded += 1;
+            }
+            Err(AppError::Wallet(_)) => refused += 1,
+            Err(AppError::Busy { .. }) => busy += 1,
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    let after = assert_wallet_matches_ledger(&db, "d1").await;
+    assert!(paid_out <= m("100"), "paid out {paid_out}");
+    // Every success took exactly 1.00 of principal; nothing else did.
+    assert_eq!(
+        after.principal.checked_add(m(&refunded.to_string())),
+        Some(m("100")),
+        "{refunded} refunds, {refused} refused, {busy} busy, wallet {after:?}"
+    );
+    assert!(refunded > 0);
+    eprintln!("{refunded} refunded, {refused} refused, {busy} busy; wallet {after:?}");
+}
