@@ -28,6 +28,14 @@ pub enum ErrorCode {
     RefundExceedsPrincipal,
     /// 503: too many concurrent changes to the same record; retry shortly.
     Busy,
+    /// 409: the card was redeemed before.
+    CardAlreadyUsed,
+    /// 409: the card is past its expiry.
+    CardExpired,
+    /// 409: the payment code is past its expiry.
+    PaymentExpired,
+    /// 409: the payment is not in a state that allows this (already collected, not collected).
+    PaymentNotPending,
     /// 503: the database did not answer.
     DatabaseUnavailable,
     /// 503: the client could not reach the server.
@@ -46,6 +54,10 @@ impl ErrorCode {
             Self::NotFound => 404,
             Self::Conflict | Self::InsufficientBalance | Self::RefundExceedsPrincipal => 409,
             Self::ValidationFailed => 422,
+            Self::CardAlreadyUsed
+            | Self::CardExpired
+            | Self::PaymentExpired
+            | Self::PaymentNotPending => 409,
             Self::Busy => 503,
             Self::DatabaseUnavailable | Self::NetworkError => 503,
             Self::Internal => 500,
@@ -64,6 +76,10 @@ impl ErrorCode {
             Self::InsufficientBalance => "Insufficient balance",
             Self::RefundExceedsPrincipal => "Refund exceeds the principal",
             Self::Busy => "Busy, please retry",
+            Self::CardAlreadyUsed => "Card already used",
+            Self::CardExpired => "Card expired",
+            Self::PaymentExpired => "Payment code expired",
+            Self::PaymentNotPending => "Payment not in the required state",
             Self::DatabaseUnavailable => "The database is unavailable",
             Self::NetworkError => "The server could not be reached",
             Self::Internal => "Internal error",
@@ -82,6 +98,10 @@ impl ErrorCode {
             Self::InsufficientBalance => "INSUFFICIENT_BALANCE",
             Self::RefundExceedsPrincipal => "REFUND_EXCEEDS_PRINCIPAL",
             Self::Busy => "BUSY",
+            Self::CardAlreadyUsed => "CARD_ALREADY_USED",
+            Self::CardExpired => "CARD_EXPIRED",
+            Self::PaymentExpired => "PAYMENT_EXPIRED",
+            Self::PaymentNotPending => "PAYMENT_NOT_PENDING",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
             Self::Internal => "INTERNAL",
@@ -146,6 +166,15 @@ pub enum AppError {
     /// 409/422 by kind: a wallet rule refused the operation.
     #[error(transparent)]
     Wallet(#[from] crate::domain::WalletError),
+    /// 409 `CARD_ALREADY_USED` / `CARD_EXPIRED`.
+    #[error(transparent)]
+    Card(#[from] crate::domain::CardError),
+    /// 409 `PAYMENT_EXPIRED`: the payment code is too old to collect.
+    #[error("payment code expired")]
+    PaymentExpired,
+    /// 409 `PAYMENT_NOT_PENDING`: e.g. collecting twice, refunding what was not collected.
+    #[error("payment is {0}")]
+    PaymentState(String),
     /// 404 `NOT_FOUND`: the named thing does not exist (or is not visible to the caller).
     #[error("not found: {0}")]
     NotFound(String),
@@ -171,6 +200,21 @@ impl AppError {
                 "Something went wrong on our side; it has been logged.",
             ),
             Self::Wallet(err) => wallet_problem(err),
+            Self::Card(err) => Problem::new(
+                match err {
+                    crate::domain::CardError::AlreadyUsed => ErrorCode::CardAlreadyUsed,
+                    crate::domain::CardError::Expired(_) => ErrorCode::CardExpired,
+                },
+                err.to_string(),
+            ),
+            Self::PaymentExpired => Problem::new(
+                ErrorCode::PaymentExpired,
+                "This payment code has expired; ask the diner to show a new one.",
+            ),
+            Self::PaymentState(state) => Problem::new(
+                ErrorCode::PaymentNotPending,
+                format!("This payment is {state}."),
+            ),
             Self::NotFound(what) => Problem::new(ErrorCode::NotFound, format!("{what} not found")),
             Self::Invalid(why) => Problem::new(ErrorCode::ValidationFailed, why.clone()),
             Self::Busy { .. } => Problem::new(
@@ -255,6 +299,10 @@ mod tests {
             ErrorCode::InsufficientBalance,
             ErrorCode::RefundExceedsPrincipal,
             ErrorCode::Busy,
+            ErrorCode::CardAlreadyUsed,
+            ErrorCode::CardExpired,
+            ErrorCode::PaymentExpired,
+            ErrorCode::PaymentNotPending,
             ErrorCode::DatabaseUnavailable,
             ErrorCode::NetworkError,
             ErrorCode::Internal,

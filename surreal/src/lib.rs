@@ -1,13 +1,16 @@
 //! MealQuest's database layer: the SurrealDB connection, the schema (numbered `.surql`
 //! migrations) and every query the product runs. Server-side only; nothing here knows HTTP.
 
+pub mod card;
 pub mod catalog;
 mod connection;
+pub mod diner;
 mod error;
 pub mod health;
 pub mod ledger;
 pub mod merchant;
 pub mod migrations;
+pub mod payment;
 pub mod seed;
 pub mod wallet;
 

@@ -1,18 +1,21 @@
-//! Demo data for `make run`: safe to apply on every start (it only creates what is missing
-//! and resets the demo catalogue to its defined values).
+//! Demo data for `make run`: safe to apply on every start (it creates what is missing and
+//! resets the demo catalogue to the values below).
 
 use rust_decimal::Decimal;
 
-use crate::catalog::{self, TierRow};
-use crate::{Db, DbResult, merchant};
+use crate::catalog::{self, BenefitRow, CardTypeRow, RecipeItem, TierRow};
+use crate::{Db, DbResult, diner, merchant};
 
 /// The demo restaurant's record key.
 pub const DEMO_MERCHANT_ID: &str = "demo";
+/// The demo diners' uids.
+pub const DEMO_DINERS: [(&str, &str); 2] = [("wx-demo-001", "小明"), ("wx-demo-002", "小红")];
 
-/// Seeds the demo restaurant and its catalogue.
+/// Seeds the demo restaurant, its catalogue and two diners.
 #[tracing::instrument(skip_all)]
 pub async fn demo_data(db: &Db) -> DbResult<()> {
-    merchant::upsert(db, DEMO_MERCHANT_ID, "老成都川菜馆", "Asia/Shanghai").await?;
+    let m = DEMO_MERCHANT_ID;
+    merchant::upsert(db, m, "老成都川菜馆", "Asia/Shanghai").await?;
     for (code, label, pay, bonus) in [
         ("T100", "充100送20", 100, 20),
         ("T300", "充300送80", 300, 80),
@@ -24,7 +27,63 @@ pub async fn demo_data(db: &Db) -> DbResult<()> {
             bonus: Decimal::new(bonus, 0),
             active: true,
         };
-        catalog::upsert_recharge_tier(db, DEMO_MERCHANT_ID, &tier).await?;
+        catalog::upsert_recharge_tier(db, m, &tier).await?;
+    }
+    for (code, name, rarity, buy, sell) in [
+        ("CHILI", "辣椒碎片", "COMMON", 10, Some(5)),
+        ("PEPPER", "花椒碎片", "COMMON", 12, Some(6)),
+        ("PANDA", "熊猫碎片", "RARE", 80, None),
+    ] {
+        catalog::upsert_fragment(db, m, code, name, rarity).await?;
+        catalog::upsert_listing(db, m, code, buy, sell).await?;
+    }
+    // The stock's reset day is in the past, so the first synthesize of the day fills it.
+    for (card_type, daily_cap) in demo_card_types() {
+        catalog::upsert_card_type(db, m, &card_type, daily_cap, "1970-01-01").await?;
+    }
+    for (uid, nickname) in DEMO_DINERS {
+        diner::ensure(db, uid, Some(nickname), None).await?;
     }
     Ok(())
+}
+
+fn demo_card_types() -> [(CardTypeRow, i64); 2] {
+    let item = |fragment: &str, count| RecipeItem {
+        fragment: fragment.to_owned(),
+        count,
+    };
+    [
+        (
+            CardTypeRow {
+                code: "FREE_APPETIZER".into(),
+                name: "凉菜入席令".into(),
+                recipe: vec![item("CHILI", 3), item("PEPPER", 2)],
+                benefit: BenefitRow {
+                    kind: "DEDUCT".into(),
+                    amount: Decimal::new(18, 0),
+                    description: "免费凉菜一份（抵18元）".into(),
+                },
+                validity_days: 30,
+                cost_basis: Decimal::new(6, 0),
+                active: true,
+            },
+            20,
+        ),
+        (
+            CardTypeRow {
+                code: "HOTPOT_30".into(),
+                name: "火锅立减入席令".into(),
+                recipe: vec![item("CHILI", 5), item("PEPPER", 5), item("PANDA", 1)],
+                benefit: BenefitRow {
+                    kind: "DEDUCT".into(),
+                    amount: Decimal::new(30, 0),
+                    description: "消费立减30元".into(),
+                },
+                validity_days: 14,
+                cost_basis: Decimal::new(30, 0),
+                active: true,
+            },
+            10,
+        ),
+    ]
 }

@@ -1,8 +1,10 @@
 //! The product's rules as pure functions: no I/O, no clock, no randomness. They compile for
 //! the browser too, so the cashier's preview and the server's truth are the same code.
 
+pub mod card;
 pub mod money;
 pub mod wallet;
 
+pub use card::{CardError, CardStatus};
 pub use money::{Money, MoneyError};
 pub use wallet::{Balance, Clawback, PaymentSplit, RechargeTier, WalletError};

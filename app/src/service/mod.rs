@@ -2,6 +2,7 @@
 //! handlers and workers alike. Reads through `db`, decides with `domain`, writes through
 //! `db` in one transaction, retrying when a concurrent change got there first.
 
+pub mod payment;
 mod retry;
 pub mod wallet;
 

@@ -148,7 +148,7 @@ pub(crate) fn diff(before: &WalletRow, after: &WalletRow) -> AssetsChange {
 }
 
 /// Stored amounts are valid money by the schema; anything else is corruption, not bad input.
-fn money(value: rust_decimal::Decimal) -> Result<Money, AppError> {
+pub(crate) fn money(value: rust_decimal::Decimal) -> Result<Money, AppError> {
     Money::new(value)
         .map_err(|err: MoneyError| AppError::Internal(format!("stored amount {value}: {err}")))
 }

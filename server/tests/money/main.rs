@@ -1,4 +1,5 @@
 //! The money core through the service layer, against real SurrealDB (`mem://`).
 
 mod helpers;
+mod payments;
 mod stored_value;

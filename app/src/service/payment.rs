@@ -1,0 +1,321 @@
+//! Payment codes, scans at the counter (card or payment code) and payment refunds.
+
+use chrono::{DateTime, Duration, Utc};
+use db::Db;
+use db::card::CardRow;
+use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
+use db::payment::{Collection, NewPayment, PaymentRow, Refund};
+
+use super::wallet::{diff, from_row, money, to_row};
+use super::with_retries;
+use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
+use crate::domain::Money;
+use crate::domain::card::{self, CardStatus};
+use crate::domain::wallet::{self, PaymentSplit};
+use crate::error::AppError;
+
+/// How long a payment code can be collected after it was created.
+pub const PAYMENT_CODE_TTL: Duration = Duration::minutes(10);
+
+/// A member of staff at their merchant.
+#[derive(Clone, Copy, Debug)]
+pub struct Counter<'a> {
+    pub merchant: &'a str,
+    pub staff: &'a str,
+}
+
+/// A diner asks to pay `amount` at `merchant`, optionally with one of their ACTIVE cards.
+/// Nothing moves until a cashier scans the code.
+#[tracing::instrument(skip(db))]
+pub async fn create_payment(
+    db: &Db,
+    merchant: &str,
+    uid: &str,
+    amount: Money,
+    card: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<PaymentOrder, AppError> {
+    if amount.is_zero() {
+        return Err(AppError::Invalid(
+            "the amount must be more than zero".into(),
+        ));
+    }
+    if let Some(uuid) = card {
+        let found = owned_card(db, merchant, uuid).await?;
+        if found.uid != uid {
+            return Err(AppError::NotFound("card".into()));
+        }
+        card::check_redeemable(status(&found)?, found.expiry, now)?;
+    }
+    let order = NewPayment {
+        id: uuid::Uuid::now_v7().simple().to_string(),
+        merchant: merchant.to_owned(),
+        uid: uid.to_owned(),
+        amount: amount.amount(),
+        card: card.map(str::to_owned),
+        code: payment_code(),
+        expires_at: now + PAYMENT_CODE_TTL,
+    };
+    db::payment::create(db, &order).await?;
+    Ok(PaymentOrder {
+        payment_id: order.id,
+        code: order.code,
+        amount,
+        card: order.card,
+        expires_at: order.expires_at,
+    })
+}
+
+/// What the cashier's scanner read: a card (its uuid) or a payment code (18 digits).
+#[tracing::instrument(skip(db))]
+pub async fn scan(
+    db: &Db,
+    counter: Counter<'_>,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<ScanResult, AppError> {
+    let code = code.trim();
+    if uuid::Uuid::parse_str(code).is_ok() {
+        redeem_card(db, counter, &code.to_ascii_lowercase(), now).await
+    } else if is_payment_code(code) {
+        collect_payment(db, counter, code, now).await
+    } else {
+        Err(AppError::Invalid(
+            "this is neither a card nor a payment code".into(),
+        ))
+    }
+}
+
+async fn redeem_card(
+    db: &Db,
+    counter: Counter<'_>,
+    uuid: &str,
+    now: DateTime<Utc>,
+) -> Result<ScanResult, AppError> {
+    with_retries(|| async {
+        let found = owned_card(db, counter.merchant, uuid).await?;
+        card::check_redeemable(status(&found)?, found.expiry, now)?;
+        let kind = db::catalog::card_type(db, counter.merchant, &found.card_type)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("card type {} missing", found.card_type)))?;
+        let entry = NewLedgerEntry::new(
+            LedgerType::Redeem,
+            kind.benefit.amount,
+            counter.merchant,
+            &found.uid,
+            card_change(uuid, CardStatus::Used),
+        )
+        .by_staff(Some(counter.staff))
+        .referencing(format!("card:{uuid}"));
+        db::card::redeem(db, uuid, Some(counter.staff), &entry).await?;
+        Ok(ScanResult::CardRedeemed {
+            txn_id: entry.txn_id,
+            card: uuid.to_owned(),
+            card_name: kind.name.clone(),
+            benefit: kind.benefit.description.clone(),
+            owner: found.uid.clone(),
+        })
+    })
+    .await
+}
+
+async fn collect_payment(
+    db: &Db,
+    counter: Counter<'_>,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<ScanResult, AppError> {
+    with_retries(|| async {
+        let order = db::payment::by_code(db, code)
+            .await?
+            .filter(|order| order.merchant == counter.merchant)
+            .ok_or_else(|| AppError::NotFound("payment code".into()))?;
+        if order.status != "PENDING" {
+            return Err(AppError::PaymentState(order.status.to_lowercase()));
+        }
+        if now >= order.expires_at {
+            return Err(AppError::PaymentExpired);
+        }
+        let bill = money(order.amount)?;
+        let deduction = match &order.card {
+            Some(uuid) => {
+                let found = owned_card(db, counter.merchant, uuid).await?;
+                card::check_redeemable(status(&found)?, found.expiry, now)?;
+                let kind = db::catalog::card_type(db, counter.merchant, &found.card_type)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::Internal(format!("card type {} missing", found.card_type))
+                    })?;
+                card::apply_benefit(bill, money(kind.benefit.amount)?).0
+            }
+            None => Money::ZERO,
+        };
+        let to_pay = bill.saturating_sub(deduction);
+        let before = db::wallet::get(db, counter.merchant, &order.uid).await?;
+        let balance = from_row(&before)?;
+        let split = if to_pay.is_zero() {
+            PaymentSplit::default()
+        } else {
+            wallet::split_payment(&balance, to_pay)?
+        };
+        let after = wallet::pay(&balance, &split)?;
+        let mut change = diff(&before, &to_row(&after));
+        if let Some(uuid) = &order.card {
+            change.cards = card_change(uuid, CardStatus::Used).cards;
+        }
+        let entry = NewLedgerEntry::new(
+            LedgerType::Payment,
+            to_pay.amount(),
+            counter.merchant,
+            &order.uid,
+            change,
+        )
+        .by_staff(Some(counter.staff))
+        .referencing(format!("payment:{}", order.id));
+        db::payment::collect(
+            db,
+            &Collection {
+                payment_id: &order.id,
+                merchant: counter.merchant,
+                uid: &order.uid,
+                staff: Some(counter.staff),
+                wallet_before: before,
+                wallet_after: to_row(&after),
+                deduction: deduction.amount(),
+                principal: split.principal.amount(),
+                bonus: split.bonus.amount(),
+                card: order.card.as_deref(),
+                entry: &entry,
+            },
+        )
+        .await?;
+        Ok(ScanResult::PaymentCollected {
+            txn_id: entry.txn_id,
+            payment_id: order.id.clone(),
+            owner: order.uid.clone(),
+            amount: bill,
+            deduction,
+            split,
+            wallet: after,
+        })
+    })
+    .await
+}
+
+/// Returns a collected payment's exact split to the wallet and its card, if still valid.
+#[tracing::instrument(skip(db))]
+pub async fn refund_payment(
+    db: &Db,
+    counter: Counter<'_>,
+    payment_id: &str,
+    now: DateTime<Utc>,
+) -> Result<PaymentRefundReceipt, AppError> {
+    with_retries(|| async {
+        let order: PaymentRow = db::payment::get(db, payment_id)
+            .await?
+            .filter(|order| order.merchant == counter.merchant)
+            .ok_or_else(|| AppError::NotFound("payment".into()))?;
+        if order.status != "COLLECTED" {
+            return Err(AppError::PaymentState(order.status.to_lowercase()));
+        }
+        let split = PaymentSplit {
+            principal: money(order.principal)?,
+            bonus: money(order.bonus)?,
+        };
+        let before = db::wallet::get(db, counter.merchant, &order.uid).await?;
+        let after = wallet::refund_payment(&from_row(&before)?, &split)?;
+        let reactivate = match &order.card {
+            Some(uuid) => {
+                let found = owned_card(db, counter.merchant, uuid).await?;
+                card::reactivates_on_refund(found.expiry, now).then_some(uuid.as_str())
+            }
+            None => None,
+        };
+        let mut change = diff(&before, &to_row(&after));
+        if let Some(uuid) = reactivate {
+            change.cards = card_change(uuid, CardStatus::Active).cards;
+        }
+        let returned = split.total().unwrap_or(Money::ZERO);
+        let entry = NewLedgerEntry::new(
+            LedgerType::Refund,
+            returned.amount(),
+            counter.merchant,
+            &order.uid,
+            change,
+        )
+        .by_staff(Some(counter.staff))
+        .referencing(format!("payment:{}", order.id));
+        db::payment::refund(
+            db,
+            &Refund {
+                payment_id: &order.id,
+                merchant: counter.merchant,
+                uid: &order.uid,
+                wallet_before: before,
+                wallet_after: to_row(&after),
+                reactivate_card: reactivate,
+                entry: &entry,
+            },
+        )
+        .await?;
+        Ok(PaymentRefundReceipt {
+            txn_id: entry.txn_id,
+            payment_id: order.id.clone(),
+            returned: split,
+            card_reactivated: reactivate.is_some(),
+            wallet: after,
+        })
+    })
+    .await
+}
+
+/// A card of this merchant; another merchant's card is "not found" (nothing to learn about it).
+async fn owned_card(db: &Db, merchant: &str, uuid: &str) -> Result<CardRow, AppError> {
+    db::card::get(db, uuid)
+        .await?
+        .filter(|card| card.merchant == merchant)
+        .ok_or_else(|| AppError::NotFound("card".into()))
+}
+
+fn status(card: &CardRow) -> Result<CardStatus, AppError> {
+    CardStatus::parse(&card.status)
+        .ok_or_else(|| AppError::Internal(format!("card {} has status {}", card.uuid, card.status)))
+}
+
+fn card_change(uuid: &str, status: CardStatus) -> AssetsChange {
+    let name = match status {
+        CardStatus::Active => "ACTIVE",
+        CardStatus::Used => "USED",
+    };
+    AssetsChange {
+        cards: Some([(uuid.to_owned(), name.to_owned())].into_iter().collect()),
+        ..AssetsChange::default()
+    }
+}
+
+/// 18 digits starting with 66: easy to tell from a card's uuid, hard to guess.
+fn payment_code() -> String {
+    let digits: String = (0..16)
+        .map(|_| char::from(b'0' + fastrand::u8(0..10)))
+        .collect();
+    format!("66{digits}")
+}
+
+fn is_payment_code(code: &str) -> bool {
+    code.len() == 18 && code.starts_with("66") && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_codes_are_18_digits_and_recognised() {
+        for _ in 0..100 {
+            let code = payment_code();
+            assert!(is_payment_code(&code), "{code}");
+        }
+        assert!(!is_payment_code("123"));
+        assert!(!is_payment_code("77xxxxxxxxxxxxxxxx"));
+    }
+}

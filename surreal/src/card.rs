@@ -1,0 +1,103 @@
+//! Cards (入席令): `card:<uuid>`, ACTIVE until redeemed (USED) or past their expiry.
+
+use chrono::{DateTime, Utc};
+use surrealdb::types::SurrealValue;
+
+use crate::error::checked;
+use crate::ledger::NewLedgerEntry;
+use crate::{Db, DbResult};
+
+/// A card as stored.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CardRow {
+    pub uuid: String,
+    pub merchant: String,
+    pub card_type: String,
+    pub uid: String,
+    pub status: String,
+    pub expiry: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+const SELECT_CARD: &str = "SELECT record::id(id) AS uuid, record::id(merchant) AS merchant, \
+     record::id(card_type)[1] AS card_type, uid, status, expiry, created_at, used_at";
+
+/// One card, by uuid.
+pub async fn get(db: &Db, uuid: &str) -> DbResult<Option<CardRow>> {
+    let response = db
+        .query(format!("{SELECT_CARD} FROM type::record('card', $uuid)"))
+        .bind(("uuid", uuid.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// A diner's cards at a merchant, newest first.
+pub async fn for_diner(db: &Db, merchant: &str, uid: &str) -> DbResult<Vec<CardRow>> {
+    let response = db
+        .query(format!(
+            "{SELECT_CARD} FROM card WHERE uid = $uid AND merchant = type::record('merchant', $merchant) \
+             ORDER BY created_at DESC"
+        ))
+        .bind(("uid", uid.to_owned()))
+        .bind(("merchant", merchant.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// Statements that mark `$card_uuid` USED by `$staff` if it is still ACTIVE, else THROW
+/// 'STALE'. For use inside a transaction.
+pub(crate) const USE_CARD: &str = "
+    LET $used = UPDATE type::record('card', $card_uuid)
+        SET status = 'USED', used_at = time::now(), used_by = $staff, used_in = $used_in
+        WHERE status = 'ACTIVE' RETURN AFTER;
+    IF array::len($used) != 1 { THROW 'STALE' };
+";
+
+/// Redeems an ACTIVE card on its own (scanned at the counter), with its ledger entry.
+pub async fn redeem(
+    db: &Db,
+    uuid: &str,
+    staff: Option<&str>,
+    entry: &NewLedgerEntry,
+) -> DbResult<()> {
+    let statement = format!(
+        "BEGIN TRANSACTION;{USE_CARD}CREATE ledger CONTENT $entry RETURN NONE;COMMIT TRANSACTION;"
+    );
+    let response = db
+        .query(statement)
+        .bind(("card_uuid", uuid.to_owned()))
+        .bind(("staff", staff.map(str::to_owned)))
+        .bind(("used_in", Option::<String>::None))
+        .bind(("entry", entry.clone()))
+        .await?;
+    checked(response)?;
+    Ok(())
+}
+
+/// Issues a card directly (demo data and tests; diners get cards by synthesizing).
+pub async fn issue(
+    db: &Db,
+    merchant: &str,
+    card_type: &str,
+    uid: &str,
+    expiry: DateTime<Utc>,
+) -> DbResult<String> {
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let response = db
+        .query(
+            "CREATE type::record('card', $uuid) CONTENT {
+                 merchant: type::record('merchant', $merchant),
+                 card_type: type::record('card_type', [$merchant, $card_type]),
+                 uid: $uid, status: 'ACTIVE', expiry: $expiry } RETURN NONE",
+        )
+        .bind(("uuid", uuid.clone()))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("card_type", card_type.to_owned()))
+        .bind(("uid", uid.to_owned()))
+        .bind(("expiry", expiry))
+        .await?;
+    checked(response)?;
+    Ok(uuid)
+}
