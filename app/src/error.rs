@@ -36,6 +36,12 @@ pub enum ErrorCode {
     PaymentExpired,
     /// 409: the payment is not in a state that allows this (already collected, not collected).
     PaymentNotPending,
+    /// 409: today's stock of the card type is used up.
+    OutOfStock,
+    /// 409: the diner lacks fragments the recipe or the sale needs.
+    InsufficientFragments,
+    /// 409: the diner lacks the silver the purchase costs.
+    InsufficientSilver,
     /// 503: the database did not answer.
     DatabaseUnavailable,
     /// 503: the client could not reach the server.
@@ -57,7 +63,10 @@ impl ErrorCode {
             Self::CardAlreadyUsed
             | Self::CardExpired
             | Self::PaymentExpired
-            | Self::PaymentNotPending => 409,
+            | Self::PaymentNotPending
+            | Self::OutOfStock
+            | Self::InsufficientFragments
+            | Self::InsufficientSilver => 409,
             Self::Busy => 503,
             Self::DatabaseUnavailable | Self::NetworkError => 503,
             Self::Internal => 500,
@@ -80,6 +89,9 @@ impl ErrorCode {
             Self::CardExpired => "Card expired",
             Self::PaymentExpired => "Payment code expired",
             Self::PaymentNotPending => "Payment not in the required state",
+            Self::OutOfStock => "Out of stock",
+            Self::InsufficientFragments => "Not enough fragments",
+            Self::InsufficientSilver => "Not enough silver",
             Self::DatabaseUnavailable => "The database is unavailable",
             Self::NetworkError => "The server could not be reached",
             Self::Internal => "Internal error",
@@ -102,6 +114,9 @@ impl ErrorCode {
             Self::CardExpired => "CARD_EXPIRED",
             Self::PaymentExpired => "PAYMENT_EXPIRED",
             Self::PaymentNotPending => "PAYMENT_NOT_PENDING",
+            Self::OutOfStock => "OUT_OF_STOCK",
+            Self::InsufficientFragments => "INSUFFICIENT_FRAGMENTS",
+            Self::InsufficientSilver => "INSUFFICIENT_SILVER",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
             Self::Internal => "INTERNAL",
@@ -175,6 +190,18 @@ pub enum AppError {
     /// 409 `PAYMENT_NOT_PENDING`: e.g. collecting twice, refunding what was not collected.
     #[error("payment is {0}")]
     PaymentState(String),
+    /// 409 `OUT_OF_STOCK`.
+    #[error(transparent)]
+    OutOfStock(#[from] crate::domain::OutOfStock),
+    /// 409 `INSUFFICIENT_FRAGMENTS`.
+    #[error("not enough fragments")]
+    InsufficientFragments,
+    /// 409 `INSUFFICIENT_SILVER`.
+    #[error("not enough silver")]
+    InsufficientSilver,
+    /// 422 `VALIDATION_FAILED` (quantity) / 409 `CONFLICT` (not bought back).
+    #[error(transparent)]
+    Market(#[from] crate::domain::MarketError),
     /// 404 `NOT_FOUND`: the named thing does not exist (or is not visible to the caller).
     #[error("not found: {0}")]
     NotFound(String),
@@ -204,6 +231,22 @@ impl AppError {
                 match err {
                     crate::domain::CardError::AlreadyUsed => ErrorCode::CardAlreadyUsed,
                     crate::domain::CardError::Expired(_) => ErrorCode::CardExpired,
+                },
+                err.to_string(),
+            ),
+            Self::OutOfStock(err) => Problem::new(ErrorCode::OutOfStock, err.to_string()),
+            Self::InsufficientFragments => Problem::new(
+                ErrorCode::InsufficientFragments,
+                "You do not hold enough of the fragments this needs.",
+            ),
+            Self::InsufficientSilver => Problem::new(
+                ErrorCode::InsufficientSilver,
+                "You do not have enough silver for this.",
+            ),
+            Self::Market(err) => Problem::new(
+                match err {
+                    crate::domain::MarketError::BadQuantity => ErrorCode::ValidationFailed,
+                    crate::domain::MarketError::NotBoughtBack => ErrorCode::Conflict,
                 },
                 err.to_string(),
             ),
@@ -303,6 +346,9 @@ mod tests {
             ErrorCode::CardExpired,
             ErrorCode::PaymentExpired,
             ErrorCode::PaymentNotPending,
+            ErrorCode::OutOfStock,
+            ErrorCode::InsufficientFragments,
+            ErrorCode::InsufficientSilver,
             ErrorCode::DatabaseUnavailable,
             ErrorCode::NetworkError,
             ErrorCode::Internal,

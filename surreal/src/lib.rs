@@ -1,6 +1,7 @@
 //! MealQuest's database layer: the SurrealDB connection, the schema (numbered `.surql`
 //! migrations) and every query the product runs. Server-side only; nothing here knows HTTP.
 
+pub mod assets;
 pub mod card;
 pub mod catalog;
 mod connection;

@@ -40,3 +40,12 @@ pub async fn upsert(db: &Db, id: &str, name: &str, timezone: &str) -> DbResult<(
     checked(response)?;
     Ok(())
 }
+
+/// A merchant's IANA time zone (e.g. `Asia/Shanghai`), if the merchant exists.
+pub async fn timezone(db: &Db, id: &str) -> DbResult<Option<String>> {
+    let response = db
+        .query("SELECT VALUE timezone FROM type::record('merchant', $id)")
+        .bind(("id", id.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}

@@ -2,9 +2,13 @@
 //! the browser too, so the cashier's preview and the server's truth are the same code.
 
 pub mod card;
+pub mod market;
 pub mod money;
+pub mod stock;
 pub mod wallet;
 
 pub use card::{CardError, CardStatus};
+pub use market::MarketError;
 pub use money::{Money, MoneyError};
+pub use stock::{DailyStock, OutOfStock};
 pub use wallet::{Balance, Clawback, PaymentSplit, RechargeTier, WalletError};

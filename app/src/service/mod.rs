@@ -2,6 +2,8 @@
 //! handlers and workers alike. Reads through `db`, decides with `domain`, writes through
 //! `db` in one transaction, retrying when a concurrent change got there first.
 
+pub mod assets;
+mod locks;
 pub mod payment;
 mod retry;
 pub mod wallet;

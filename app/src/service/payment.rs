@@ -6,8 +6,8 @@ use db::card::CardRow;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::payment::{Collection, NewPayment, PaymentRow, Refund};
 
-use super::wallet::{diff, from_row, money, to_row};
-use super::with_retries;
+use super::wallet::{diff, from_row, money, to_row, wallet_key};
+use super::{locks, with_retries};
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 use crate::domain::Money;
 use crate::domain::card::{self, CardStatus};
@@ -92,6 +92,7 @@ async fn redeem_card(
     uuid: &str,
     now: DateTime<Utc>,
 ) -> Result<ScanResult, AppError> {
+    let _queue = locks::hold(&format!("card:{uuid}")).await;
     with_retries(|| async {
         let found = owned_card(db, counter.merchant, uuid).await?;
         card::check_redeemable(status(&found)?, found.expiry, now)?;
@@ -125,11 +126,10 @@ async fn collect_payment(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<ScanResult, AppError> {
+    let payer = find_by_code(db, counter, code).await?.uid;
+    let _queue = locks::hold(&wallet_key(counter.merchant, &payer)).await;
     with_retries(|| async {
-        let order = db::payment::by_code(db, code)
-            .await?
-            .filter(|order| order.merchant == counter.merchant)
-            .ok_or_else(|| AppError::NotFound("payment code".into()))?;
+        let order = find_by_code(db, counter, code).await?;
         if order.status != "PENDING" {
             return Err(AppError::PaymentState(order.status.to_lowercase()));
         }
@@ -210,11 +210,10 @@ pub async fn refund_payment(
     payment_id: &str,
     now: DateTime<Utc>,
 ) -> Result<PaymentRefundReceipt, AppError> {
+    let payer = find_by_id(db, counter, payment_id).await?.uid;
+    let _queue = locks::hold(&wallet_key(counter.merchant, &payer)).await;
     with_retries(|| async {
-        let order: PaymentRow = db::payment::get(db, payment_id)
-            .await?
-            .filter(|order| order.merchant == counter.merchant)
-            .ok_or_else(|| AppError::NotFound("payment".into()))?;
+        let order = find_by_id(db, counter, payment_id).await?;
         if order.status != "COLLECTED" {
             return Err(AppError::PaymentState(order.status.to_lowercase()));
         }
@@ -267,6 +266,21 @@ pub async fn refund_payment(
         })
     })
     .await
+}
+
+/// An order of this merchant by its code; another merchant's is "not found".
+async fn find_by_code(db: &Db, counter: Counter<'_>, code: &str) -> Result<PaymentRow, AppError> {
+    db::payment::by_code(db, code)
+        .await?
+        .filter(|order| order.merchant == counter.merchant)
+        .ok_or_else(|| AppError::NotFound("payment code".into()))
+}
+
+async fn find_by_id(db: &Db, counter: Counter<'_>, id: &str) -> Result<PaymentRow, AppError> {
+    db::payment::get(db, id)
+        .await?
+        .filter(|order| order.merchant == counter.merchant)
+        .ok_or_else(|| AppError::NotFound("payment".into()))
 }
 
 /// A card of this merchant; another merchant's card is "not found" (nothing to learn about it).

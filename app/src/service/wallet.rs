@@ -4,7 +4,7 @@ use db::Db;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::wallet::WalletRow;
 
-use super::with_retries;
+use super::{locks, with_retries};
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::domain::wallet::{self, Balance, Clawback, RechargeTier};
 use crate::domain::{Money, MoneyError};
@@ -39,6 +39,7 @@ pub async fn recharge(
         pay: money(tier.pay)?,
         bonus: money(tier.bonus)?,
     };
+    let _queue = locks::hold(&wallet_key(scope.merchant, scope.uid)).await;
     with_retries(|| async {
         let before = db::wallet::get(db, scope.merchant, scope.uid).await?;
         let after = wallet::recharge(&from_row(&before)?, &rule)?;
@@ -91,6 +92,7 @@ pub async fn stored_value_refund(
     scope: Scope<'_>,
     amount: Money,
 ) -> Result<StoredValueRefundReceipt, AppError> {
+    let _queue = locks::hold(&wallet_key(scope.merchant, scope.uid)).await;
     with_retries(|| async {
         let before = db::wallet::get(db, scope.merchant, scope.uid).await?;
         let clawback = wallet::clawback(&from_row(&before)?, amount)?;
@@ -119,6 +121,11 @@ pub async fn stored_value_refund(
         })
     })
     .await
+}
+
+/// The lock key of a wallet (see `locks`).
+pub(crate) fn wallet_key(merchant: &str, uid: &str) -> String {
+    format!("wallet:{merchant}:{uid}")
 }
 
 pub(crate) fn to_row(balance: &Balance) -> WalletRow {

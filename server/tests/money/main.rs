@@ -1,5 +1,6 @@
 //! The money core through the service layer, against real SurrealDB (`mem://`).
 
+mod assets;
 mod helpers;
 mod payments;
 mod stored_value;

@@ -1,0 +1,214 @@
+//! Market trades and synthesis of cards from fragments.
+
+use chrono::{DateTime, Duration, Utc};
+use db::Db;
+use db::assets::{StockRow, Synthesis};
+use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{locks, with_retries};
+use crate::domain::market::{self, MarketError};
+use crate::domain::stock::DailyStock;
+use crate::error::AppError;
+
+/// Buy fragments with silver, or sell them back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TradeSide {
+    Buy,
+    Sell,
+}
+
+/// A trade done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeReceipt {
+    pub txn_id: String,
+    pub fragment: String,
+    pub quantity: u32,
+    pub silver: u64,
+    pub side: TradeSide,
+}
+
+/// A card synthesized.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SynthesisReceipt {
+    pub txn_id: String,
+    pub card_uuid: String,
+    pub card_type: String,
+    pub expiry: DateTime<Utc>,
+    pub stock_left_today: u32,
+}
+
+/// Trades `quantity` of `fragment` at the merchant's listed price.
+#[tracing::instrument(skip(db))]
+pub async fn trade(
+    db: &Db,
+    merchant: &str,
+    uid: &str,
+    fragment: &str,
+    side: TradeSide,
+    quantity: u32,
+) -> Result<TradeReceipt, AppError> {
+    let listing = db::assets::listing(db, merchant, fragment)
+        .await?
+        .filter(|listing| listing.active)
+        .ok_or_else(|| AppError::NotFound(format!("market listing {fragment}")))?;
+    let unit = match side {
+        TradeSide::Buy => Some(listing.buy_price),
+        TradeSide::Sell => listing.sell_price,
+    }
+    .ok_or(AppError::Market(MarketError::NotBoughtBack))?;
+    let unit = u32::try_from(unit).map_err(|_| AppError::Internal(format!("price {unit}")))?;
+    let silver = market::total_price(unit, quantity)?;
+    let silver_i64 =
+        i64::try_from(silver).map_err(|_| AppError::Invalid("trade too large".into()))?;
+    let count = i64::from(quantity);
+    let (fragment_delta, silver_delta, kind) = match side {
+        TradeSide::Buy => (count, -silver_i64, LedgerType::MarketBuy),
+        TradeSide::Sell => (-count, silver_i64, LedgerType::MarketSell),
+    };
+    let _queue = locks::hold(&format!("diner:{uid}")).await;
+    with_retries(|| async {
+        let entry = NewLedgerEntry::new(
+            kind,
+            Decimal::from(silver),
+            merchant,
+            uid,
+            AssetsChange {
+                silver: Some(silver_delta),
+                fragments: Some(
+                    [(fragment.to_owned(), fragment_delta)]
+                        .into_iter()
+                        .collect(),
+                ),
+                ..AssetsChange::default()
+            },
+        );
+        db::assets::trade(
+            db,
+            merchant,
+            uid,
+            fragment,
+            fragment_delta,
+            silver_delta,
+            &entry,
+        )
+        .await
+        .map_err(asset_error)?;
+        Ok(TradeReceipt {
+            txn_id: entry.txn_id,
+            fragment: fragment.to_owned(),
+            quantity,
+            silver,
+            side,
+        })
+    })
+    .await
+}
+
+/// Consumes the recipe's fragments and one unit of today's stock; creates an ACTIVE card.
+#[tracing::instrument(skip(db))]
+pub async fn synthesize(
+    db: &Db,
+    merchant: &str,
+    uid: &str,
+    card_type: &str,
+    now: DateTime<Utc>,
+) -> Result<SynthesisReceipt, AppError> {
+    let kind = db::catalog::card_type(db, merchant, card_type)
+        .await?
+        .filter(|kind| kind.active)
+        .ok_or_else(|| AppError::NotFound(format!("card type {card_type}")))?;
+    let today = merchant_today(db, merchant, now).await?;
+    let _queue = locks::hold(&format!("card_stock:{merchant}:{card_type}")).await;
+    with_retries(|| async {
+        let seen = db::assets::stock(db, merchant, card_type)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("stock of {card_type}")))?;
+        let next = to_stock(&seen)?.take_one(&today)?;
+        let card_uuid = uuid::Uuid::new_v4().to_string();
+        let expiry = now + Duration::days(kind.validity_days);
+        let fragments = kind
+            .recipe
+            .iter()
+            .map(|item| (item.fragment.clone(), -item.count))
+            .collect();
+        let entry = NewLedgerEntry::new(
+            LedgerType::Synthesize,
+            Decimal::ZERO,
+            merchant,
+            uid,
+            AssetsChange {
+                fragments: Some(fragments),
+                cards: Some(
+                    [(card_uuid.clone(), "ACTIVE".to_owned())]
+                        .into_iter()
+                        .collect(),
+                ),
+                ..AssetsChange::default()
+            },
+        )
+        .referencing(format!("card_type:{card_type}"));
+        let next_row = StockRow {
+            daily_cap: seen.daily_cap,
+            current_stock: i64::from(next.current_stock),
+            reset_day: next.reset_day.clone(),
+        };
+        db::assets::synthesize(
+            db,
+            &Synthesis {
+                merchant,
+                uid,
+                card_type,
+                recipe: &kind.recipe,
+                stock_seen: &seen,
+                stock_next: &next_row,
+                card_uuid: &card_uuid,
+                expiry,
+                entry: &entry,
+            },
+        )
+        .await
+        .map_err(asset_error)?;
+        Ok(SynthesisReceipt {
+            txn_id: entry.txn_id,
+            card_uuid,
+            card_type: kind.name.clone(),
+            expiry,
+            stock_left_today: next.current_stock,
+        })
+    })
+    .await
+}
+
+/// The merchant's local calendar day, `YYYY-MM-DD` (daily stock resets at local midnight).
+async fn merchant_today(db: &Db, merchant: &str, now: DateTime<Utc>) -> Result<String, AppError> {
+    let zone = db::merchant::timezone(db, merchant)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("merchant {merchant}")))?;
+    let zone: chrono_tz::Tz = zone
+        .parse()
+        .map_err(|_| AppError::Internal(format!("merchant {merchant} has time zone {zone}")))?;
+    Ok(now.with_timezone(&zone).format("%Y-%m-%d").to_string())
+}
+
+fn to_stock(row: &StockRow) -> Result<DailyStock, AppError> {
+    let count = |value: i64| {
+        u32::try_from(value).map_err(|_| AppError::Internal(format!("stock count {value}")))
+    };
+    Ok(DailyStock {
+        daily_cap: count(row.daily_cap)?,
+        current_stock: count(row.current_stock)?,
+        reset_day: row.reset_day.clone(),
+    })
+}
+
+/// The guards of asset transactions are business refusals, not faults.
+fn asset_error(err: db::DbError) -> AppError {
+    match err.rejection() {
+        Some(db::assets::INSUFFICIENT_SILVER) => AppError::InsufficientSilver,
+        Some(db::assets::INSUFFICIENT_FRAGMENTS) => AppError::InsufficientFragments,
+        _ => AppError::Database(err),
+    }
+}

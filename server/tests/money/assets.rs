@@ -1,0 +1,165 @@
+use std::sync::Arc;
+
+use app::error::{AppError, ErrorCode};
+use app::service::assets::{self, TradeSide};
+use chrono::Utc;
+use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
+use rust_decimal::Decimal;
+
+use crate::helpers::{MERCHANT, seeded_db};
+
+const DINER: &str = "wx-demo-001";
+
+async fn give_silver(db: &db::Db, uid: &str, amount: i64) {
+    let entry = NewLedgerEntry::new(
+        LedgerType::Reward,
+        Decimal::ZERO,
+        MERCHANT,
+        uid,
+        AssetsChange {
+            silver: Some(amount),
+            ..AssetsChange::default()
+        },
+    );
+    db::assets::reward_silver(db, uid, amount, &entry)
+        .await
+        .expect("silver granted");
+}
+
+fn code(err: &AppError) -> ErrorCode {
+    err.to_problem().code
+}
+
+#[tokio::test]
+async fn buy_fragments_then_synthesize_a_card() {
+    let db = seeded_db().await;
+    give_silver(&db, DINER, 100).await;
+    let bought = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3)
+        .await
+        .expect("buy chili");
+    assert_eq!(bought.silver, 30);
+    assets::trade(&db, MERCHANT, DINER, "PEPPER", TradeSide::Buy, 2)
+        .await
+        .expect("buy pepper");
+    assert_eq!(db::assets::silver(&db, DINER).await.expect("silver"), 46);
+
+    let card = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now())
+        .await
+        .expect("synthesize");
+    assert_eq!(card.stock_left_today, 19);
+    let stored = db::card::get(&db, &card.card_uuid)
+        .await
+        .expect("get")
+        .expect("card");
+    assert_eq!(stored.status, "ACTIVE");
+    assert_eq!(stored.uid, DINER);
+    assert!(
+        db::assets::holdings(&db, MERCHANT, DINER)
+            .await
+            .expect("holdings")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn missing_fragments_refuse_synthesis_and_take_no_stock() {
+    let db = seeded_db().await;
+    give_silver(&db, DINER, 100).await;
+    assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3)
+        .await
+        .expect("buy");
+    let err = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now())
+        .await
+        .expect_err("no pepper");
+    assert_eq!(code(&err), ErrorCode::InsufficientFragments);
+    let held = db::assets::holdings(&db, MERCHANT, DINER)
+        .await
+        .expect("holdings");
+    assert_eq!(held.get("CHILI"), Some(&3), "fragments untouched");
+    let stock = db::assets::stock(&db, MERCHANT, "FREE_APPETIZER")
+        .await
+        .expect("stock")
+        .expect("row");
+    assert_eq!(stock.reset_day, "1970-01-01", "stock untouched");
+}
+
+#[tokio::test]
+async fn trades_need_silver_or_fragments_and_a_buy_back_price() {
+    let db = seeded_db().await;
+    give_silver(&db, DINER, 15).await;
+    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 2)
+        .await
+        .expect_err("20 > 15");
+    assert_eq!(code(&err), ErrorCode::InsufficientSilver);
+    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Sell, 1)
+        .await
+        .expect_err("holds none");
+    assert_eq!(code(&err), ErrorCode::InsufficientFragments);
+    let err = assets::trade(&db, MERCHANT, DINER, "PANDA", TradeSide::Sell, 1)
+        .await
+        .expect_err("not bought back");
+    assert_eq!(code(&err), ErrorCode::Conflict);
+    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 0)
+        .await
+        .expect_err("zero");
+    assert_eq!(code(&err), ErrorCode::ValidationFailed);
+    let err = assets::trade(&db, MERCHANT, DINER, "GOLD", TradeSide::Buy, 1)
+        .await
+        .expect_err("unknown");
+    assert_eq!(code(&err), ErrorCode::NotFound);
+    assert_eq!(db::assets::silver(&db, DINER).await.expect("silver"), 15);
+
+    assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 1)
+        .await
+        .expect("buy");
+    let sold = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Sell, 1)
+        .await
+        .expect("sell");
+    assert_eq!(sold.silver, 5);
+    assert_eq!(db::assets::silver(&db, DINER).await.expect("silver"), 10);
+}
+
+/// 200 diners with the fragments synthesize the same card type at once against a stock of
+/// 10: exactly 10 cards exist afterwards, and only their owners lost fragments.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_synthesis_never_oversells_the_daily_stock() {
+    let db = Arc::new(seeded_db().await);
+    let diners: Vec<String> = (0..200).map(|n| format!("diner-{n:03}")).collect();
+    for uid in &diners {
+        db::diner::ensure(&db, uid, None, None)
+            .await
+            .expect("diner");
+        give_silver(&db, uid, 1000).await;
+        for (fragment, count) in [("CHILI", 5), ("PEPPER", 5), ("PANDA", 1)] {
+            assets::trade(&db, MERCHANT, uid, fragment, TradeSide::Buy, count)
+                .await
+                .expect("buy");
+        }
+    }
+    let tasks: Vec<_> = diners
+        .iter()
+        .cloned()
+        .map(|uid| {
+            let db = Arc::clone(&db);
+            tokio::spawn(async move {
+                assets::synthesize(&db, MERCHANT, &uid, "HOTPOT_30", Utc::now()).await
+            })
+        })
+        .collect();
+    let (mut made, mut sold_out, mut busy) = (0, 0, 0);
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => made += 1,
+            Err(AppError::OutOfStock(_)) => sold_out += 1,
+            Err(AppError::Busy { .. }) => busy += 1,
+            Err(other) => panic!("unexpected: {other}"),
+        }
+    }
+    assert_eq!(made, 10, "{sold_out} sold out, {busy} busy");
+    let mut response = db
+        .query("SELECT VALUE count() FROM card WHERE card_type = card_type:['demo', 'HOTPOT_30'] GROUP ALL")
+        .await
+        .expect("count");
+    let cards: Option<i64> = response.take(0).expect("count");
+    assert_eq!(cards, Some(10));
+}
