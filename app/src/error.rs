@@ -42,6 +42,12 @@ pub enum ErrorCode {
     InsufficientFragments,
     /// 409: the diner lacks the silver the purchase costs.
     InsufficientSilver,
+    /// 400: a money or asset mutation was sent without an Idempotency-Key header.
+    IdempotencyKeyRequired,
+    /// 422: the Idempotency-Key was used before for a different request body.
+    IdempotencyKeyReused,
+    /// 409: the first request with this Idempotency-Key is still running.
+    IdempotencyInFlight,
     /// 503: the database did not answer.
     DatabaseUnavailable,
     /// 503: the client could not reach the server.
@@ -66,7 +72,10 @@ impl ErrorCode {
             | Self::PaymentNotPending
             | Self::OutOfStock
             | Self::InsufficientFragments
-            | Self::InsufficientSilver => 409,
+            | Self::InsufficientSilver
+            | Self::IdempotencyInFlight => 409,
+            Self::IdempotencyKeyRequired => 400,
+            Self::IdempotencyKeyReused => 422,
             Self::Busy => 503,
             Self::DatabaseUnavailable | Self::NetworkError => 503,
             Self::Internal => 500,
@@ -92,6 +101,9 @@ impl ErrorCode {
             Self::OutOfStock => "Out of stock",
             Self::InsufficientFragments => "Not enough fragments",
             Self::InsufficientSilver => "Not enough silver",
+            Self::IdempotencyKeyRequired => "Idempotency-Key required",
+            Self::IdempotencyKeyReused => "Idempotency-Key reused with another request",
+            Self::IdempotencyInFlight => "Request with this Idempotency-Key in progress",
             Self::DatabaseUnavailable => "The database is unavailable",
             Self::NetworkError => "The server could not be reached",
             Self::Internal => "Internal error",
@@ -117,6 +129,9 @@ impl ErrorCode {
             Self::OutOfStock => "OUT_OF_STOCK",
             Self::InsufficientFragments => "INSUFFICIENT_FRAGMENTS",
             Self::InsufficientSilver => "INSUFFICIENT_SILVER",
+            Self::IdempotencyKeyRequired => "IDEMPOTENCY_KEY_REQUIRED",
+            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            Self::IdempotencyInFlight => "IDEMPOTENCY_IN_FLIGHT",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
             Self::Internal => "INTERNAL",
@@ -160,11 +175,18 @@ impl leptos::server_fn::error::FromServerFnError for Problem {
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
-        match value {
+        let problem = match value {
             E::Args(detail) | E::MissingArg(detail) => Problem::new(ErrorCode::BadRequest, detail),
+            // On the server, "deserialization" is of the request's arguments: the caller's fault.
+            #[cfg(feature = "ssr")]
+            E::Deserialization(detail) => Problem::new(ErrorCode::BadRequest, detail),
             E::Request(detail) => Problem::new(ErrorCode::NetworkError, detail),
             other => Problem::new(ErrorCode::Internal, other.to_string()),
-        }
+        };
+        // On the server this is how unreadable arguments are answered: a 400, not a 500.
+        #[cfg(feature = "ssr")]
+        set_response_status(&problem);
+        problem
     }
 }
 
@@ -208,6 +230,15 @@ pub enum AppError {
     /// 422 `VALIDATION_FAILED`: a value is not acceptable; the message says which and why.
     #[error("invalid: {0}")]
     Invalid(String),
+    /// 401 `UNAUTHORIZED`: wrong username or password (never says which).
+    #[error("bad credentials")]
+    BadCredentials,
+    /// 401 `UNAUTHORIZED`: no valid token.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    /// 403 `FORBIDDEN`: authenticated, but not allowed to do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// 503 `BUSY`: retries after write conflicts ran out.
     #[error("gave up after {attempts} conflicting attempts")]
     Busy { attempts: u32 },
@@ -258,6 +289,17 @@ impl AppError {
                 ErrorCode::PaymentNotPending,
                 format!("This payment is {state}."),
             ),
+            Self::BadCredentials => {
+                Problem::new(ErrorCode::Unauthorized, "Wrong username or password.")
+            }
+            Self::Auth(_) => Problem::new(
+                ErrorCode::Unauthorized,
+                "Sign in again: the token is missing, invalid or expired.",
+            ),
+            Self::Forbidden(what) => Problem::new(
+                ErrorCode::Forbidden,
+                format!("You are not allowed to {what}."),
+            ),
             Self::NotFound(what) => Problem::new(ErrorCode::NotFound, format!("{what} not found")),
             Self::Invalid(why) => Problem::new(ErrorCode::ValidationFailed, why.clone()),
             Self::Busy { .. } => Problem::new(
@@ -295,8 +337,9 @@ impl From<AppError> for Problem {
     }
 }
 
+/// Sets the HTTP status and media type of the current server-function response.
 #[cfg(feature = "ssr")]
-fn set_response_status(problem: &Problem) {
+pub(crate) fn set_response_status(problem: &Problem) {
     use http::{HeaderValue, StatusCode, header::CONTENT_TYPE};
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(status) = StatusCode::from_u16(problem.status) {
@@ -349,6 +392,9 @@ mod tests {
             ErrorCode::OutOfStock,
             ErrorCode::InsufficientFragments,
             ErrorCode::InsufficientSilver,
+            ErrorCode::IdempotencyKeyRequired,
+            ErrorCode::IdempotencyKeyReused,
+            ErrorCode::IdempotencyInFlight,
             ErrorCode::DatabaseUnavailable,
             ErrorCode::NetworkError,
             ErrorCode::Internal,

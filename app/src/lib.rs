@@ -2,6 +2,9 @@
 //! functions. Compiled twice: for the server (`ssr`) and for the browser (`hydrate`).
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auth;
+mod auth_types;
 pub mod domain;
 pub mod error;
 mod pages;

@@ -13,6 +13,10 @@ pub struct AppState {
     pub db: db::Db,
     /// Which database engine the URL selected, for status pages and logs.
     pub engine: db::Engine,
+    /// Issues and verifies the bearer tokens.
+    pub tokens: crate::auth::TokenKeys,
+    /// DEV only: diners may log in with `dev:<uid>` codes instead of a real identity provider.
+    pub dev_logins: bool,
 }
 
 /// The shared state inside a server function (provided by `leptos_routes_with_context`).

@@ -50,6 +50,18 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub log: LogSettings,
     pub demo: DemoSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub token_ttl_minutes: i64,
+    pub key_id: String,
+    #[serde(default)]
+    pub previous_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +117,8 @@ pub struct Secrets {
     pub database_password: Option<SecretString>,
     /// Signing key of the JWTs staff and diners receive.
     pub jwt_signing_key: Option<SecretString>,
+    /// The key before the last rotation: still verifies, never signs.
+    pub jwt_previous_signing_key: Option<SecretString>,
     /// API key of the OpenAI-compatible model provider (DeepSeek by default).
     pub model_api_key: Option<SecretString>,
 }
@@ -180,11 +194,33 @@ impl AppConfig {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        use secrecy::ExposeSecret;
         let engine = db::Engine::from_url(&self.settings.database.url)
             .map_err(|err| ConfigError::Invalid(err.to_string()))?;
         if self.environment == Environment::Prod && engine == db::Engine::Memory {
             return Err(ConfigError::Invalid(
                 "PROD refuses database.url = mem:// (every restart would lose all data)".into(),
+            ));
+        }
+        if self.environment != Environment::Dev && self.secrets.jwt_signing_key.is_none() {
+            return Err(ConfigError::Invalid(
+                "set the secret JWT_SIGNING_KEY (MEALQUEST_SECRET_JWT_SIGNING_KEY[_FILE]) outside DEV"
+                    .into(),
+            ));
+        }
+        if self
+            .secrets
+            .jwt_signing_key
+            .as_ref()
+            .is_some_and(|key| key.expose_secret().len() < 32)
+        {
+            return Err(ConfigError::Invalid(
+                "JWT_SIGNING_KEY must be at least 32 bytes".into(),
+            ));
+        }
+        if self.settings.auth.token_ttl_minutes <= 0 {
+            return Err(ConfigError::Invalid(
+                "auth.token_ttl_minutes must be positive".into(),
             ));
         }
         if self.settings.database.namespace.trim().is_empty()
@@ -232,6 +268,7 @@ impl Secrets {
         Ok(Self {
             database_password: secret(vars, "DATABASE_PASSWORD")?,
             jwt_signing_key: secret(vars, "JWT_SIGNING_KEY")?,
+            jwt_previous_signing_key: secret(vars, "JWT_PREVIOUS_SIGNING_KEY")?,
             model_api_key: secret(vars, "MODEL_API_KEY")?,
         })
     }
@@ -286,10 +323,18 @@ mod tests {
         assert_eq!(config.settings.server.port, 3000);
     }
 
+    const KEY: &str = "a-signing-key-of-at-least-32-bytes!!";
+
     #[test]
     fn prod_logs_json_and_does_not_seed() {
-        let config = AppConfig::load_from(&config_dir(), &vars(&[("MEALQUEST_ENV", "PROD")]))
-            .expect("loads");
+        let config = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[
+                ("MEALQUEST_ENV", "PROD"),
+                ("MEALQUEST_SECRET_JWT_SIGNING_KEY", KEY),
+            ]),
+        )
+        .expect("loads");
         assert_eq!(config.environment, Environment::Prod);
         assert!(!config.settings.demo.seed);
         assert_eq!(config.settings.log.format, LogFormat::Json);
@@ -348,7 +393,7 @@ mod tests {
     fn secrets_come_from_variables_or_files_and_never_print() {
         let dir = tempfile::tempdir().expect("temp dir");
         let key_file = dir.path().join("jwt");
-        std::fs::write(&key_file, "from-a-file\n").expect("write");
+        std::fs::write(&key_file, "from-a-file-and-at-least-32-bytes\n").expect("write");
         let config = AppConfig::load_from(
             &config_dir(),
             &vars(&[
@@ -363,7 +408,7 @@ mod tests {
         let model_key = config.secrets.model_api_key.as_ref().expect("model key");
         assert_eq!(model_key.expose_secret(), "sk-live-123");
         let jwt_key = config.secrets.jwt_signing_key.as_ref().expect("jwt key");
-        assert_eq!(jwt_key.expose_secret(), "from-a-file");
+        assert_eq!(jwt_key.expose_secret(), "from-a-file-and-at-least-32-bytes");
         let printed = format!("{config:?}");
         assert!(!printed.contains("sk-live-123") && !printed.contains("from-a-file"));
     }

@@ -16,7 +16,10 @@ use tower_http::trace::TraceLayer;
 use app::state::AppState;
 use app::{App, shell};
 
-use crate::config::AppConfig;
+use app::auth::{SigningKey, TokenKeys, TokenSettings};
+use secrecy::ExposeSecret;
+
+use crate::config::{AppConfig, Environment};
 use crate::{health, shutdown};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +28,8 @@ pub enum StartupError {
     Database(#[from] db::DbError),
     #[error("leptos options: {0}")]
     Leptos(String),
+    #[error("demo data: {0}")]
+    Seed(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -93,12 +98,49 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
     );
     if config.settings.demo.seed {
         db::seed::demo_data(&database).await?;
+        app::service::auth::seed_demo_staff(&database)
+            .await
+            .map_err(|err| StartupError::Seed(err.to_string()))?;
         tracing::info!("demo data seeded");
     }
     Ok(AppState {
         leptos_options: leptos_options(config)?,
         db: database,
         engine,
+        tokens: token_keys(config),
+        dev_logins: config.environment == Environment::Dev,
+    })
+}
+
+/// The token keys from the secrets; in DEV without a key, a random one for this run only.
+fn token_keys(config: &AppConfig) -> TokenKeys {
+    let auth = &config.settings.auth;
+    let current = match &config.secrets.jwt_signing_key {
+        Some(secret) => secret.expose_secret().as_bytes().to_vec(),
+        None => {
+            tracing::warn!("no JWT_SIGNING_KEY: using a random key; tokens end with this process");
+            let mut key = uuid::Uuid::new_v4().as_bytes().to_vec();
+            key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+            key
+        }
+    };
+    let previous = auth
+        .previous_key_id
+        .clone()
+        .zip(config.secrets.jwt_previous_signing_key.as_ref())
+        .map(|(id, secret)| SigningKey {
+            id,
+            secret: secret.expose_secret().as_bytes().to_vec(),
+        });
+    TokenKeys::new(TokenSettings {
+        issuer: auth.issuer.clone(),
+        audience: auth.audience.clone(),
+        ttl: chrono::Duration::minutes(auth.token_ttl_minutes),
+        current: SigningKey {
+            id: auth.key_id.clone(),
+            secret: current,
+        },
+        previous,
     })
 }
 
@@ -110,7 +152,7 @@ fn leptos_options(config: &AppConfig) -> Result<LeptosOptions, StartupError> {
         .leptos_options;
     options.site_addr = config.settings.server.address();
     options.env = match config.environment {
-        crate::config::Environment::Dev => leptos::config::Env::DEV,
+        Environment::Dev => leptos::config::Env::DEV,
         _ => leptos::config::Env::PROD,
     };
     Ok(options)

@@ -74,6 +74,10 @@ async fn a_bad_configuration_stops_start_up_with_a_clear_message() {
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .env("MEALQUEST_ENV", "prod")
         .env("MEALQUEST_DATABASE__URL", "mem://")
+        .env(
+            "MEALQUEST_SECRET_JWT_SIGNING_KEY",
+            "a-signing-key-of-at-least-32-bytes!!",
+        )
         .output()
         .expect("binary runs");
     assert!(!output.status.success());

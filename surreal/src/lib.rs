@@ -8,11 +8,13 @@ mod connection;
 pub mod diner;
 mod error;
 pub mod health;
+pub mod idempotency;
 pub mod ledger;
 pub mod merchant;
 pub mod migrations;
 pub mod payment;
 pub mod seed;
+pub mod staff;
 pub mod wallet;
 
 pub use connection::{ConnectOptions, Credentials, Db, Engine, connect};

@@ -1,6 +1,11 @@
-//! Server functions: the API of the console and of the C-end clients. Each one is a thin
-//! front door that checks its input and calls the `db` crate (the one home of every query).
+//! Server functions: the API of the console and of the C-end clients (JSON in and out at
+//! the spec's paths). Each is a thin front door: authenticate, check permission and
+//! Idempotency-Key (`edge`), then call the service layer.
 
+pub mod assets;
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod edge;
 pub mod payment;
 pub mod system;
 pub mod wallet;

@@ -2,6 +2,7 @@
 //! cashier scans a card or a payment code.
 
 use chrono::{DateTime, Utc};
+
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Balance, Money, PaymentSplit};
@@ -51,4 +52,68 @@ pub struct PaymentRefundReceipt {
     pub returned: PaymentSplit,
     pub card_reactivated: bool,
     pub wallet: Balance,
+}
+
+/// `POST /api/payment/create` (diner): a payment code for `amount` at a merchant, optionally
+/// applying one of the diner's cards. Requires an Idempotency-Key.
+#[leptos::server(prefix = "/api", endpoint = "payment/create", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+pub async fn create_payment(
+    merchant_id: String,
+    amount: Money,
+    card: Option<String>,
+) -> Result<PaymentOrder, crate::error::Problem> {
+    use crate::api::edge::{authenticated, known_merchant};
+    let call = authenticated()?;
+    let uid = call.diner()?;
+    known_merchant(&call.state, &merchant_id).await?;
+    let args = (&merchant_id, amount, &card);
+    call.idempotent("payment/create", &args, || {
+        crate::service::payment::create_payment(
+            &call.state.db,
+            &merchant_id,
+            &uid,
+            amount,
+            card.as_deref(),
+            Utc::now(),
+        )
+    })
+    .await
+}
+
+/// `POST /api/payment/verify` (staff with the Scan permission): a scanned card uuid is
+/// redeemed, a scanned payment code is collected. Requires an Idempotency-Key.
+#[leptos::server(prefix = "/api", endpoint = "payment/verify", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+pub async fn verify_payment(code: String) -> Result<ScanResult, crate::error::Problem> {
+    use crate::auth::Permission;
+    use crate::service::payment::Counter;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(Permission::Scan)?;
+    call.idempotent("payment/verify", &code, || {
+        let counter = Counter {
+            merchant: &staff.merchant_id,
+            staff: &staff.staff_id,
+        };
+        crate::service::payment::scan(&call.state.db, counter, &code, Utc::now())
+    })
+    .await
+}
+
+/// `POST /api/payment/refund` (staff with the Refund permission): returns a collected
+/// payment's split and card. Requires an Idempotency-Key.
+#[leptos::server(prefix = "/api", endpoint = "payment/refund", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+pub async fn refund_payment(
+    payment_id: String,
+) -> Result<PaymentRefundReceipt, crate::error::Problem> {
+    use crate::auth::Permission;
+    use crate::service::payment::Counter;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(Permission::Refund)?;
+    call.idempotent("payment/refund", &payment_id, || {
+        let counter = Counter {
+            merchant: &staff.merchant_id,
+            staff: &staff.staff_id,
+        };
+        crate::service::payment::refund_payment(&call.state.db, counter, &payment_id, Utc::now())
+    })
+    .await
 }

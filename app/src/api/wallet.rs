@@ -20,3 +20,83 @@ pub struct StoredValueRefundReceipt {
     pub txn_id: String,
     pub clawback: Clawback,
 }
+
+/// `POST /api/wallet/recharge` (staff with the Recharge permission): adds a tier to a
+/// diner's wallet at the staff's merchant. Requires an Idempotency-Key.
+#[leptos::server(prefix = "/api", endpoint = "wallet/recharge", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+pub async fn recharge(uid: String, tier: String) -> Result<RechargeReceipt, crate::error::Problem> {
+    use crate::auth::Permission;
+    use crate::service::wallet::Scope;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(Permission::Recharge)?;
+    let args = (&uid, &tier);
+    call.idempotent("wallet/recharge", &args, || {
+        let scope = Scope {
+            merchant: &staff.merchant_id,
+            uid: &uid,
+            staff: Some(&staff.staff_id),
+        };
+        crate::service::wallet::recharge(&call.state.db, scope, &tier)
+    })
+    .await
+}
+
+/// `POST /api/wallet/refund/preview` (staff with the Refund permission): the clawback a
+/// stored-value refund would apply. Changes nothing.
+#[leptos::server(prefix = "/api", endpoint = "wallet/refund/preview", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+pub async fn preview_stored_value_refund(
+    uid: String,
+    amount: Money,
+) -> Result<Clawback, crate::error::Problem> {
+    use crate::auth::Permission;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(Permission::Refund)?;
+    Ok(crate::service::wallet::preview_stored_value_refund(
+        &call.state.db,
+        &staff.merchant_id,
+        &uid,
+        amount,
+    )
+    .await?)
+}
+
+/// `POST /api/wallet/refund` (staff with the Refund permission): pays principal back as cash
+/// with the clawback of the preview. Requires an Idempotency-Key.
+#[leptos::server(prefix = "/api", endpoint = "wallet/refund", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+pub async fn stored_value_refund(
+    uid: String,
+    amount: Money,
+) -> Result<StoredValueRefundReceipt, crate::error::Problem> {
+    use crate::auth::Permission;
+    use crate::service::wallet::Scope;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(Permission::Refund)?;
+    let args = (&uid, amount);
+    call.idempotent("wallet/refund", &args, || {
+        let scope = Scope {
+            merchant: &staff.merchant_id,
+            uid: &uid,
+            staff: Some(&staff.staff_id),
+        };
+        crate::service::wallet::stored_value_refund(&call.state.db, scope, amount)
+    })
+    .await
+}
+
+/// `GET /api/wallets/mine?merchant_id=…` (diner): my balance at a merchant.
+#[leptos::server(prefix = "/api", endpoint = "wallets/mine", input = leptos::server_fn::codec::GetUrl)]
+pub async fn my_wallet(merchant_id: String) -> Result<Balance, crate::error::Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let uid = call.diner()?;
+    Ok(crate::service::wallet::balance(&call.state.db, &merchant_id, &uid).await?)
+}
+
+/// `GET /api/wallets/of?uid=…` (staff with the ViewLedger permission): a diner's balance at
+/// the staff's merchant (before a recharge or refund).
+#[leptos::server(prefix = "/api", endpoint = "wallets/of", input = leptos::server_fn::codec::GetUrl)]
+pub async fn wallet_of(uid: String) -> Result<Balance, crate::error::Problem> {
+    use crate::auth::Permission;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(Permission::ViewLedger)?;
+    Ok(crate::service::wallet::balance(&call.state.db, &staff.merchant_id, &uid).await?)
+}

@@ -5,40 +5,12 @@ use db::Db;
 use db::assets::{StockRow, Synthesis};
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 use super::{locks, with_retries};
+use crate::api::assets::{SynthesisReceipt, TradeReceipt, TradeSide};
 use crate::domain::market::{self, MarketError};
 use crate::domain::stock::DailyStock;
 use crate::error::AppError;
-
-/// Buy fragments with silver, or sell them back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TradeSide {
-    Buy,
-    Sell,
-}
-
-/// A trade done.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TradeReceipt {
-    pub txn_id: String,
-    pub fragment: String,
-    pub quantity: u32,
-    pub silver: u64,
-    pub side: TradeSide,
-}
-
-/// A card synthesized.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SynthesisReceipt {
-    pub txn_id: String,
-    pub card_uuid: String,
-    pub card_type: String,
-    pub expiry: DateTime<Utc>,
-    pub stock_left_today: u32,
-}
 
 /// Trades `quantity` of `fragment` at the merchant's listed price.
 #[tracing::instrument(skip(db))]

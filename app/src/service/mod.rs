@@ -3,6 +3,7 @@
 //! `db` in one transaction, retrying when a concurrent change got there first.
 
 pub mod assets;
+pub mod auth;
 mod locks;
 pub mod payment;
 mod retry;

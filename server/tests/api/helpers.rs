@@ -13,6 +13,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The application's own database handle, to arrange and inspect state directly.
     pub db: db::Db,
+    /// The application's token keys (to mint expired tokens in tests).
+    pub state_tokens: app::auth::TokenKeys,
     stop: Option<oneshot::Sender<()>>,
     pub server: Option<JoinHandle<Result<(), server::startup::StartupError>>>,
 }
@@ -82,6 +84,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         .expect("application builds");
     let address = app.local_addr().expect("bound address");
     let db = app.state().db.clone();
+    let state_tokens = app.state().tokens.clone();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = stop_rx.await;
@@ -93,6 +96,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             .build()
             .expect("client builds"),
         db,
+        state_tokens,
         stop: Some(stop_tx),
         server: Some(server),
     }
@@ -125,4 +129,77 @@ pub async fn assert_problem(
         Some(u64::from(status))
     );
     body
+}
+
+impl TestApp {
+    /// POSTs JSON with an optional bearer token and Idempotency-Key.
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        idempotency_key: Option<&str>,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.expect("request is sent")
+    }
+
+    /// GETs with a bearer token.
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request is sent")
+    }
+
+    /// Logs a demo staff member in and returns the token.
+    pub async fn staff_token(&self, username: &str, password: &str) -> String {
+        let response = self
+            .post(
+                "/api/auth/staff/login",
+                None,
+                None,
+                &serde_json::json!({ "username": username, "password": password }),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login of {username}");
+        let session: serde_json::Value = response.json().await.expect("session");
+        session
+            .get("token")
+            .and_then(|v| v.as_str())
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Logs a diner in through the DEV identity provider.
+    pub async fn diner_token(&self, uid: &str) -> String {
+        let response = self
+            .post(
+                "/api/auth/diner/login",
+                None,
+                None,
+                &serde_json::json!({ "code": format!("dev:{uid}") }),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login of {uid}");
+        let session: serde_json::Value = response.json().await.expect("session");
+        session
+            .get("token")
+            .and_then(|v| v.as_str())
+            .expect("token")
+            .to_owned()
+    }
+}
+
+/// A fresh Idempotency-Key.
+pub fn key() -> String {
+    uuid::Uuid::new_v4().to_string()
 }

@@ -3,6 +3,7 @@
 
 mod helpers;
 mod home_page;
+mod money_api;
 mod probes;
 mod shutdown;
 mod system_status;

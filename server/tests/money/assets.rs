@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
+use app::api::assets::TradeSide;
 use app::error::{AppError, ErrorCode};
-use app::service::assets::{self, TradeSide};
+use app::service::assets;
 use chrono::Utc;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;

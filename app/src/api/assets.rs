@@ -1,0 +1,133 @@
+//! Fragments, silver and cards: market trades and synthesis.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Problem;
+
+/// Buy fragments with silver, or sell them back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TradeSide {
+    Buy,
+    Sell,
+}
+
+/// A trade done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeReceipt {
+    pub txn_id: String,
+    pub fragment: String,
+    pub quantity: u32,
+    pub silver: u64,
+    pub side: TradeSide,
+}
+
+/// A card synthesized.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SynthesisReceipt {
+    pub txn_id: String,
+    pub card_uuid: String,
+    pub card_type: String,
+    pub expiry: DateTime<Utc>,
+    pub stock_left_today: u32,
+}
+
+/// What a diner holds at a merchant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetSummary {
+    pub silver: i64,
+    pub fragments: std::collections::BTreeMap<String, i64>,
+    pub cards: Vec<MyCard>,
+}
+
+/// One of a diner's cards.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyCard {
+    pub uuid: String,
+    pub card_type: String,
+    pub status: String,
+    pub expiry: DateTime<Utc>,
+}
+
+/// `POST /api/assets/synthesize` (diner): consume a recipe's fragments and one unit of
+/// today's stock for a new card. Requires an Idempotency-Key.
+#[server(prefix = "/api", endpoint = "assets/synthesize", input = Json, output = Json)]
+pub async fn synthesize(
+    merchant_id: String,
+    card_type: String,
+) -> Result<SynthesisReceipt, Problem> {
+    use crate::api::edge::{authenticated, known_merchant};
+    let call = authenticated()?;
+    let uid = call.diner()?;
+    known_merchant(&call.state, &merchant_id).await?;
+    let args = (&merchant_id, &card_type);
+    call.idempotent("assets/synthesize", &args, || {
+        crate::service::assets::synthesize(
+            &call.state.db,
+            &merchant_id,
+            &uid,
+            &card_type,
+            Utc::now(),
+        )
+    })
+    .await
+}
+
+/// `POST /api/market/trade` (diner): buy fragments with silver, or sell them back.
+/// Requires an Idempotency-Key.
+#[server(prefix = "/api", endpoint = "market/trade", input = Json, output = Json)]
+pub async fn market_trade(
+    merchant_id: String,
+    fragment: String,
+    side: TradeSide,
+    quantity: u32,
+) -> Result<TradeReceipt, Problem> {
+    use crate::api::edge::{authenticated, known_merchant};
+    let call = authenticated()?;
+    let uid = call.diner()?;
+    known_merchant(&call.state, &merchant_id).await?;
+    let args = (&merchant_id, &fragment, side, quantity);
+    call.idempotent("market/trade", &args, || {
+        crate::service::assets::trade(
+            &call.state.db,
+            &merchant_id,
+            &uid,
+            &fragment,
+            side,
+            quantity,
+        )
+    })
+    .await
+}
+
+/// `GET /api/assets/mine?merchant_id=…` (diner): silver, fragments and cards.
+#[server(prefix = "/api", endpoint = "assets/mine", input = GetUrl)]
+pub async fn my_assets(merchant_id: String) -> Result<AssetSummary, Problem> {
+    use crate::error::AppError;
+    let call = crate::api::edge::authenticated()?;
+    let uid = call.diner()?;
+    let db = &call.state.db;
+    let silver = db::assets::silver(db, &uid).await.map_err(AppError::from)?;
+    let fragments = db::assets::holdings(db, &merchant_id, &uid)
+        .await
+        .map_err(AppError::from)?;
+    let cards = db::card::for_diner(db, &merchant_id, &uid)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|card| MyCard {
+            uuid: card.uuid,
+            card_type: card.card_type,
+            status: card.status,
+            expiry: card.expiry,
+        })
+        .collect();
+    Ok(AssetSummary {
+        silver,
+        fragments,
+        cards,
+    })
+}

@@ -1,0 +1,11 @@
+//! Who is calling: JWTs for staff and diners, staff passwords, and the identity providers
+//! that turn a diner's login code into a uid. Permissions are checked here and by the
+//! service layer's callers, never only in a page.
+
+mod password;
+mod principal;
+mod tokens;
+
+pub use password::{hash_password, verify_password};
+pub use principal::{Permission, Principal, Role};
+pub use tokens::{AuthError, SigningKey, TokenKeys, TokenSettings};

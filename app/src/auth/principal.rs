@@ -1,0 +1,106 @@
+use serde::{Deserialize, Serialize};
+
+/// A member of staff's role at their merchant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    Owner,
+    Manager,
+    Cashier,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "OWNER" => Some(Self::Owner),
+            "MANAGER" => Some(Self::Manager),
+            "CASHIER" => Some(Self::Cashier),
+            _ => None,
+        }
+    }
+
+    /// What the role may do.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Self::Owner => &[
+                Scan,
+                Recharge,
+                Refund,
+                ViewLedger,
+                ManageCatalog,
+                ManageStaff,
+            ],
+            Self::Manager => &[Scan, Recharge, Refund, ViewLedger, ManageCatalog],
+            Self::Cashier => &[Scan, Recharge, Refund, ViewLedger],
+        }
+    }
+}
+
+/// One thing staff may be allowed to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Permission {
+    /// Verify: redeem cards, collect payment codes.
+    Scan,
+    Recharge,
+    /// Refund payments and stored value.
+    Refund,
+    ViewLedger,
+    /// Card types, fragments, tiers, stock caps, listings.
+    ManageCatalog,
+    ManageStaff,
+}
+
+/// An authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Principal {
+    Staff {
+        staff_id: String,
+        merchant_id: String,
+        role: Role,
+    },
+    Diner {
+        uid: String,
+    },
+}
+
+impl Principal {
+    /// The subject of the token (`staff:<id>` or `diner:<uid>`).
+    pub fn subject(&self) -> String {
+        match self {
+            Self::Staff { staff_id, .. } => format!("staff:{staff_id}"),
+            Self::Diner { uid } => format!("diner:{uid}"),
+        }
+    }
+
+    /// Staff with this permission at their merchant.
+    pub fn can(&self, permission: Permission) -> bool {
+        matches!(self, Self::Staff { role, .. } if role.permissions().contains(&permission))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cashiers_scan_but_do_not_manage_the_catalogue() {
+        let cashier = Principal::Staff {
+            staff_id: "s".into(),
+            merchant_id: "m".into(),
+            role: Role::Cashier,
+        };
+        assert!(cashier.can(Permission::Scan));
+        assert!(!cashier.can(Permission::ManageCatalog));
+        let diner = Principal::Diner { uid: "u".into() };
+        assert!(!diner.can(Permission::Scan));
+        assert!(Role::Owner.permissions().contains(&Permission::ManageStaff));
+        assert!(
+            !Role::Manager
+                .permissions()
+                .contains(&Permission::ManageStaff)
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! JWTs (HS256) with issuer, audience, expiry and a key id, so keys can rotate: tokens signed
+//! with the previous key stay valid until they expire.
+
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::principal::Principal;
+
+/// Why a token was refused. All are answered 401 with the same public message.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("no bearer token")]
+    Missing,
+    #[error("token expired")]
+    Expired,
+    #[error("token invalid: {0}")]
+    Invalid(String),
+    #[error("unknown key id")]
+    UnknownKey,
+}
+
+/// A signing secret and its id (the JWT `kid`).
+#[derive(Clone)]
+pub struct SigningKey {
+    pub id: String,
+    pub secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Token settings from configuration.
+#[derive(Clone, Debug)]
+pub struct TokenSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub ttl: Duration,
+    /// Signs new tokens.
+    pub current: SigningKey,
+    /// Still verifies tokens it signed (after a rotation).
+    pub previous: Option<SigningKey>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iss: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+    #[serde(flatten)]
+    principal: Principal,
+}
+
+/// Issues and verifies tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    settings: TokenSettings,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenKeys")
+            .field("issuer", &self.settings.issuer)
+            .field("audience", &self.settings.audience)
+            .field("current", &self.settings.current)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenKeys {
+    pub fn new(settings: TokenSettings) -> Self {
+        Self { settings }
+    }
+
+    /// A token for `principal`, valid from `now` for the configured time.
+    pub fn issue(&self, principal: &Principal, now: DateTime<Utc>) -> Result<String, AuthError> {
+        let claims = Claims {
+            sub: principal.subject(),
+            iss: self.settings.issuer.clone(),
+            aud: self.settings.audience.clone(),
+            iat: now.timestamp(),
+            exp: (now + self.settings.ttl).timestamp(),
+            principal: principal.clone(),
+        };
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.settings.current.id.clone());
+        let key = EncodingKey::from_secret(&self.settings.current.secret);
+        jsonwebtoken::encode(&header, &claims, &key).map_err(|e| AuthError::Invalid(e.to_string()))
+    }
+
+    /// The principal of a valid token: right signature and key id, issuer, audience, not
+    /// expired (no leeway).
+    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let key = [
+            Some(&self.settings.current),
+            self.settings.previous.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|key| header.kid.as_deref() == Some(key.id.as_str()))
+        .ok_or(AuthError::UnknownKey)?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_issuer(&[&self.settings.issuer]);
+        validation.set_audience(&[&self.settings.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let data = jsonwebtoken::decode::<Claims>(
+            token,
+            &DecodingKey::from_secret(&key.secret),
+            &validation,
+        )
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+            _ => AuthError::Invalid(e.to_string()),
+        })?;
+        if data.claims.sub != data.claims.principal.subject() {
+            return Err(AuthError::Invalid(
+                "subject does not match the principal".into(),
+            ));
+        }
+        Ok(data.claims.principal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(id: &str, secret: &str) -> SigningKey {
+        SigningKey {
+            id: id.into(),
+            secret: secret.as_bytes().to_vec(),
+        }
+    }
+
+    fn keys(current: SigningKey, previous: Option<SigningKey>, audience: &str) -> TokenKeys {
+        TokenKeys::new(TokenSettings {
+            issuer: "mealquest".into(),
+            audience: audience.into(),
+            ttl: Duration::hours(8),
+            current,
+            previous,
+        })
+    }
+
+    use crate::auth::Role;
+
+    fn cashier() -> Principal {
+        Principal::Staff {
+            staff_id: "s1".into(),
+            merchant_id: "demo".into(),
+            role: Role::Cashier,
+        }
+    }
+
+    #[test]
+    fn a_token_round_trips() {
+        let keys = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
+        let token = keys.issue(&cashier(), Utc::now()).expect("issue");
+        assert_eq!(keys.verify(&token), Ok(cashier()));
+    }
+
+    #[test]
+    fn expired_forged_and_foreign_tokens_are_refused() {
+        let keys_one = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
+        let expired = keys_one
+            .issue(&cashier(), Utc::now() - Duration::hours(9))
+            .expect("issue");
+        assert_eq!(keys_one.verify(&expired), Err(AuthError::Expired));
+
+        let forger = keys(key("k1", "another-secret-entirely-000000"), None, "api");
+        let forged = forger.issue(&cashier(), Utc::now()).expect("issue");
+        assert!(matches!(
+            keys_one.verify(&forged),
+            Err(AuthError::Invalid(_))
+        ));
+
+        let other_audience = keys(key("k1", "secret-one-that-is-long-enough"), None, "console");
+        let foreign = other_audience.issue(&cashier(), Utc::now()).expect("issue");
+        assert!(matches!(
+            keys_one.verify(&foreign),
+            Err(AuthError::Invalid(_))
+        ));
+
+        assert!(matches!(
+            keys_one.verify("not.a.token"),
+            Err(AuthError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn tokens_of_the_previous_key_survive_a_rotation_and_unknown_keys_do_not() {
+        let old = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
+        let token = old.issue(&cashier(), Utc::now()).expect("issue");
+        let rotated = keys(
+            key("k2", "secret-two-that-is-long-enough"),
+            Some(key("k1", "secret-one-that-is-long-enough")),
+            "api",
+        );
+        assert_eq!(rotated.verify(&token), Ok(cashier()));
+        let forgotten = keys(key("k3", "secret-three-that-is-long-enough"), None, "api");
+        assert_eq!(forgotten.verify(&token), Err(AuthError::UnknownKey));
+    }
+}

@@ -1,0 +1,518 @@
+//! The money API through the real router: auth, permissions, idempotency, problem+json.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, key, spawn_app};
+
+const CASHIER: (&str, &str) = ("xiaozhang", "cashier-demo-1");
+const DINER: &str = "wx-demo-001";
+
+async fn cashier(app: &TestApp) -> String {
+    app.staff_token(CASHIER.0, CASHIER.1).await
+}
+
+async fn recharge(app: &TestApp, token: &str, uid: &str, tier: &str) -> reqwest::Response {
+    app.post(
+        "/api/wallet/recharge",
+        Some(token),
+        Some(&key()),
+        &json!({ "uid": uid, "tier": tier }),
+    )
+    .await
+}
+
+async fn wallet_of(app: &TestApp, token: &str, uid: &str) -> Value {
+    let response = app
+        .get_as(&format!("/api/wallets/of?uid={uid}"), token)
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("balance")
+}
+
+#[tokio::test]
+async fn recharge_pay_verify_refund_over_http() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let diner = app.diner_token(DINER).await;
+
+    let response = recharge(&app, &till, DINER, "T100").await;
+    assert_eq!(response.status(), 200);
+    let wallet = wallet_of(&app, &till, DINER).await;
+    assert_eq!(
+        wallet,
+        json!({ "principal": "100.00", "bonus": "20.00", "granted_bonus": "20.00" })
+    );
+
+    let order: Value = app
+        .post(
+            "/api/payment/create",
+            Some(&diner),
+            Some(&key()),
+            &json!({ "merchant_id": "demo", "amount": "24.00", "card": null }),
+        )
+        .await
+        .json()
+        .await
+        .expect("order");
+    let code = order["code"].as_str().expect("code").to_owned();
+
+    let scanned = app
+        .post(
+            "/api/payment/verify",
+            Some(&till),
+            Some(&key()),
+            &json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(scanned.status(), 200);
+    let scanned: Value = scanned.json().await.expect("scan");
+    assert_eq!(scanned["kind"], "PAYMENT_COLLECTED");
+    assert_eq!(
+        scanned["split"],
+        json!({ "principal": "20.00", "bonus": "4.00" })
+    );
+    let mine: Value = app
+        .get_as("/api/wallets/mine?merchant_id=demo", &diner)
+        .await
+        .json()
+        .await
+        .expect("my wallet");
+    assert_eq!(mine["principal"], "80.00");
+
+    let refund = app
+        .post(
+            "/api/payment/refund",
+            Some(&till),
+            Some(&key()),
+            &json!({ "payment_id": order["payment_id"] }),
+        )
+        .await;
+    assert_eq!(refund.status(), 200);
+    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+    let (principal, bonus) = db::ledger::wallet_sum(&app.db, "demo", DINER)
+        .await
+        .expect("sum");
+    assert_eq!(
+        (principal.to_string(), bonus.to_string()),
+        ("100.00".into(), "20.00".into())
+    );
+}
+
+#[tokio::test]
+async fn the_stored_value_refund_preview_is_what_the_refund_does() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    recharge(&app, &till, DINER, "T300").await;
+    let body = json!({ "uid": DINER, "amount": "270" });
+    let preview: Value = app
+        .post("/api/wallet/refund/preview", Some(&till), None, &body)
+        .await
+        .json()
+        .await
+        .expect("preview");
+    let done: Value = app
+        .post("/api/wallet/refund", Some(&till), Some(&key()), &body)
+        .await
+        .json()
+        .await
+        .expect("refund");
+    assert_eq!(done["clawback"], preview);
+    assert_eq!(preview["payout"], "270.00");
+}
+
+#[tokio::test]
+async fn a_replayed_key_returns_the_first_response_without_a_second_effect() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let same = key();
+    let body = json!({ "uid": DINER, "tier": "T100" });
+    let first: Value = app
+        .post("/api/wallet/recharge", Some(&till), Some(&same), &body)
+        .await
+        .json()
+        .await
+        .expect("first");
+    let again = app
+        .post("/api/wallet/recharge", Some(&till), Some(&same), &body)
+        .await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.expect("again");
+    assert_eq!(again, first);
+    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+
+    let other_body = json!({ "uid": DINER, "tier": "T300" });
+    let reused = app
+        .post(
+            "/api/wallet/recharge",
+            Some(&till),
+            Some(&same),
+            &other_body,
+        )
+        .await;
+    assert_problem(reused, 422, "IDEMPOTENCY_KEY_REUSED").await;
+    let missing = app
+        .post("/api/wallet/recharge", Some(&till), None, &body)
+        .await;
+    assert_problem(missing, 400, "IDEMPOTENCY_KEY_REQUIRED").await;
+    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+}
+
+#[tokio::test]
+async fn a_refused_request_is_replayed_as_the_same_refusal() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let same = key();
+    let body = json!({ "uid": DINER, "amount": "5" });
+    let first = app
+        .post("/api/wallet/refund", Some(&till), Some(&same), &body)
+        .await;
+    assert_problem(first, 409, "REFUND_EXCEEDS_PRINCIPAL").await;
+    recharge(&app, &till, DINER, "T100").await;
+    let again = app
+        .post("/api/wallet/refund", Some(&till), Some(&same), &body)
+        .await;
+    assert_problem(again, 409, "REFUND_EXCEEDS_PRINCIPAL").await;
+}
+
+#[tokio::test]
+async fn fifty_concurrent_requests_with_one_key_have_one_effect() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let same = key();
+    let body = json!({ "uid": DINER, "tier": "T100" });
+    let requests =
+        (0..50).map(|_| app.post("/api/wallet/recharge", Some(&till), Some(&same), &body));
+    let responses = futures_join_all(requests).await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&200));
+    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+    let entries = db::ledger::for_diner(&app.db, "demo", DINER, 100)
+        .await
+        .expect("ledger");
+    assert_eq!(entries.len(), 1);
+}
+
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.collect();
+    let mut out = Vec::with_capacity(handles.len());
+    // Drive them all at once, not one after another.
+    let mut set = Vec::new();
+    for future in handles {
+        set.push(Box::pin(future));
+    }
+    for result in join_all(set).await {
+        out.push(result);
+    }
+    out
+}
+
+async fn join_all<F: std::future::Future + Unpin>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pending: Vec<Option<F>> = futures.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
+            if let Some(future) = slot {
+                match std::pin::Pin::new(future).poll(cx) {
+                    std::task::Poll::Ready(value) => {
+                        *result = Some(value);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    results.into_iter().flatten().collect()
+}
+
+#[tokio::test]
+async fn tokens_must_be_present_valid_and_for_this_audience() {
+    let app = spawn_app().await;
+    let body = json!({ "code": "x" });
+    let none = app
+        .post("/api/payment/verify", None, Some(&key()), &body)
+        .await;
+    assert_problem(none, 401, "UNAUTHORIZED").await;
+    let garbage = app
+        .post(
+            "/api/payment/verify",
+            Some("abc.def.ghi"),
+            Some(&key()),
+            &body,
+        )
+        .await;
+    assert_problem(garbage, 401, "UNAUTHORIZED").await;
+
+    let principal = app::auth::Principal::Staff {
+        staff_id: "xiaozhang".into(),
+        merchant_id: "demo".into(),
+        role: app::auth::Role::Cashier,
+    };
+    let settings = |audience: &str, secret: &str| app::auth::TokenSettings {
+        issuer: "mealquest".into(),
+        audience: audience.into(),
+        ttl: chrono::Duration::hours(1),
+        current: app::auth::SigningKey {
+            id: "k1".into(),
+            secret: secret.as_bytes().to_vec(),
+        },
+        previous: None,
+    };
+    let forged = app::auth::TokenKeys::new(settings(
+        "mealquest-api",
+        "not-the-server-key-at-all-000000",
+    ))
+    .issue(&principal, chrono::Utc::now())
+    .expect("forged");
+    let response = app
+        .post("/api/payment/verify", Some(&forged), Some(&key()), &body)
+        .await;
+    assert_problem(response, 401, "UNAUTHORIZED").await;
+
+    // The server's own key, but expired or for another audience.
+    let state_keys = |audience: &str| {
+        let mut keys = app.state_tokens.clone();
+        if audience != "mealquest-api" {
+            keys =
+                app::auth::TokenKeys::new(settings(audience, "irrelevant-because-kid-differs-0"));
+        }
+        keys
+    };
+    let expired = state_keys("mealquest-api")
+        .issue(&principal, chrono::Utc::now() - chrono::Duration::hours(9))
+        .expect("expired");
+    let response = app
+        .post("/api/payment/verify", Some(&expired), Some(&key()), &body)
+        .await;
+    assert_problem(response, 401, "UNAUTHORIZED").await;
+    let foreign = state_keys("another-app")
+        .issue(&principal, chrono::Utc::now())
+        .expect("foreign");
+    let response = app
+        .post("/api/payment/verify", Some(&foreign), Some(&key()), &body)
+        .await;
+    assert_problem(response, 401, "UNAUTHORIZED").await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_dev_codes_are_refused_alike() {
+    let app = spawn_app().await;
+    let wrong = app
+        .post(
+            "/api/auth/staff/login",
+            None,
+            None,
+            &json!({ "username": "xiaozhang", "password": "nope" }),
+        )
+        .await;
+    assert_problem(wrong, 401, "UNAUTHORIZED").await;
+    let unknown = app
+        .post(
+            "/api/auth/staff/login",
+            None,
+            None,
+            &json!({ "username": "nobody", "password": "nope" }),
+        )
+        .await;
+    assert_problem(unknown, 401, "UNAUTHORIZED").await;
+    let not_dev = app
+        .post(
+            "/api/auth/diner/login",
+            None,
+            None,
+            &json!({ "code": "wechat-code-123" }),
+        )
+        .await;
+    assert_problem(not_dev, 401, "UNAUTHORIZED").await;
+}
+
+#[tokio::test]
+async fn diners_cannot_act_as_staff_nor_see_other_wallets() {
+    let app = spawn_app().await;
+    let diner = app.diner_token(DINER).await;
+    let scan = app
+        .post(
+            "/api/payment/verify",
+            Some(&diner),
+            Some(&key()),
+            &json!({ "code": "x" }),
+        )
+        .await;
+    assert_problem(scan, 403, "FORBIDDEN").await;
+    let peek = app
+        .get_as(&format!("/api/wallets/of?uid={}", "wx-demo-002"), &diner)
+        .await;
+    assert_problem(peek, 403, "FORBIDDEN").await;
+}
+
+#[tokio::test]
+async fn another_merchants_cashier_cannot_redeem_our_card() {
+    let app = spawn_app().await;
+    db::merchant::upsert(&app.db, "other", "隔壁面馆", "Asia/Shanghai")
+        .await
+        .expect("merchant");
+    let hash = app::auth::hash_password("other-cashier-1").expect("hash");
+    db::staff::ensure(
+        &app.db,
+        &db::staff::StaffRow {
+            id: "othercashier".into(),
+            merchant: "other".into(),
+            username: "othercashier".into(),
+            display_name: "隔壁收银".into(),
+            password_hash: hash,
+            role: "CASHIER".into(),
+            active: true,
+        },
+    )
+    .await
+    .expect("staff");
+    let card = db::card::issue(
+        &app.db,
+        "demo",
+        "FREE_APPETIZER",
+        DINER,
+        chrono::Utc::now() + chrono::Duration::days(3),
+    )
+    .await
+    .expect("card");
+    let stranger = app.staff_token("othercashier", "other-cashier-1").await;
+    let response = app
+        .post(
+            "/api/payment/verify",
+            Some(&stranger),
+            Some(&key()),
+            &json!({ "code": card }),
+        )
+        .await;
+    assert_problem(response, 404, "NOT_FOUND").await;
+    let untouched = db::card::get(&app.db, &card)
+        .await
+        .expect("get")
+        .expect("card");
+    assert_eq!(untouched.status, "ACTIVE");
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let diner = app.diner_token(DINER).await;
+    let cases: Vec<(&str, &str, Value, u16)> = vec![
+        (
+            "/api/payment/create",
+            "diner",
+            json!({ "merchant_id": "demo", "amount": -5, "card": null }),
+            400,
+        ),
+        (
+            "/api/payment/create",
+            "diner",
+            json!({ "merchant_id": "demo", "amount": "-5", "card": null }),
+            400,
+        ),
+        (
+            "/api/payment/create",
+            "diner",
+            json!({ "merchant_id": "demo", "amount": "1.001", "card": null }),
+            400,
+        ),
+        (
+            "/api/payment/create",
+            "diner",
+            json!({ "merchant_id": "demo", "amount": 12.5, "card": null }),
+            400,
+        ),
+        (
+            "/api/payment/create",
+            "diner",
+            json!({ "merchant_id": "demo", "amount": "0", "card": null }),
+            422,
+        ),
+        (
+            "/api/payment/create",
+            "diner",
+            json!({ "merchant_id": "nowhere", "amount": "5", "card": null }),
+            404,
+        ),
+        (
+            "/api/payment/create",
+            "diner",
+            json!({ "merchant_id": "demo" }),
+            400,
+        ),
+        (
+            "/api/wallet/recharge",
+            "staff",
+            json!({ "uid": DINER, "tier": "T999" }),
+            404,
+        ),
+        (
+            "/api/wallet/recharge",
+            "staff",
+            json!({ "uid": DINER, "tier": 100 }),
+            400,
+        ),
+        (
+            "/api/payment/verify",
+            "staff",
+            json!({ "code": "not a code" }),
+            422,
+        ),
+        (
+            "/api/payment/verify",
+            "staff",
+            json!({ "code": "00000000-0000-4000-8000-000000000000" }),
+            404,
+        ),
+        (
+            "/api/market/trade",
+            "diner",
+            json!({ "merchant_id": "demo", "fragment": "CHILI", "side": "STEAL", "quantity": 1 }),
+            400,
+        ),
+        (
+            "/api/market/trade",
+            "diner",
+            json!({ "merchant_id": "demo", "fragment": "CHILI", "side": "BUY", "quantity": -1 }),
+            400,
+        ),
+        (
+            "/api/assets/synthesize",
+            "diner",
+            json!({ "merchant_id": "demo", "card_type": "NOPE" }),
+            404,
+        ),
+    ];
+    for (path, who, body, status) in cases {
+        let token = if who == "staff" { &till } else { &diner };
+        let response = app.post(path, Some(token), Some(&key()), &body).await;
+        assert_eq!(response.status(), status, "{path} {body}");
+        assert_eq!(
+            crate::helpers::content_type(&response).as_deref(),
+            Some("application/problem+json"),
+            "{path} {body}"
+        );
+    }
+    let huge = json!({ "uid": "x".repeat(100_000), "tier": "T100" });
+    let response = app
+        .post("/api/wallet/recharge", Some(&till), Some(&key()), &huge)
+        .await;
+    assert_eq!(response.status(), 413);
+    let entries = db::ledger::for_diner(&app.db, "demo", DINER, 10)
+        .await
+        .expect("ledger");
+    assert!(entries.is_empty(), "nothing was written");
+}

@@ -1,0 +1,59 @@
+//! Staff accounts: `staff:<id>`, one merchant each, logging in by username.
+
+use surrealdb::types::SurrealValue;
+
+use crate::error::checked;
+use crate::{Db, DbResult};
+
+/// A staff account as stored (with its password hash: never leaves the server).
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct StaffRow {
+    pub id: String,
+    pub merchant: String,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub active: bool,
+}
+
+/// The account with this username (usernames are stored lower-case).
+pub async fn by_username(db: &Db, username: &str) -> DbResult<Option<StaffRow>> {
+    let response = db
+        .query(
+            "SELECT record::id(id) AS id, record::id(merchant) AS merchant, username, \
+             display_name, password_hash, role, active FROM staff WHERE username = $username LIMIT 1",
+        )
+        .bind(("username", username.to_lowercase()))
+        .await?;
+    let mut rows: Vec<StaffRow> = checked(response)?.take(0)?;
+    Ok(rows.pop())
+}
+
+/// Creates the account `staff:<id>` unless it exists.
+pub async fn ensure(db: &Db, staff: &StaffRow) -> DbResult<()> {
+    let response = db
+        .query(
+            "IF record::exists(type::record('staff', $s.id)) = false {
+                 CREATE type::record('staff', $s.id) CONTENT {
+                     merchant: type::record('merchant', $s.merchant), username: $s.username,
+                     display_name: $s.display_name, password_hash: $s.password_hash,
+                     role: $s.role, active: $s.active } RETURN NONE
+             }",
+        )
+        .bind(("s", staff.clone()))
+        .await?;
+    checked(response)?;
+    Ok(())
+}
+
+/// Whether the account `staff:<id>` exists.
+pub async fn exists(db: &Db, id: &str) -> DbResult<bool> {
+    let response = db
+        .query("RETURN record::exists(type::record('staff', $id))")
+        .bind(("id", id.to_owned()))
+        .await?;
+    let exists: Option<bool> = checked(response)?.take(0)?;
+    Ok(exists.unwrap_or(false))
+}
