@@ -384,9 +384,32 @@ mod tests {
             &vars(&[
                 ("MEALQUEST_ENV", "prod"),
                 ("MEALQUEST_DATABASE__URL", "mem://"),
+                ("MEALQUEST_SECRET_JWT_SIGNING_KEY", KEY),
             ]),
         );
-        assert!(matches!(err, Err(ConfigError::Invalid(_))));
+        assert!(matches!(&err, Err(ConfigError::Invalid(why)) if why.contains("mem://")));
+    }
+
+    #[test]
+    fn outside_dev_a_long_enough_signing_key_is_required() {
+        let missing = AppConfig::load_from(&config_dir(), &vars(&[("MEALQUEST_ENV", "staging")]));
+        assert!(matches!(missing, Err(ConfigError::Invalid(_))));
+        let short = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[
+                ("MEALQUEST_ENV", "staging"),
+                ("MEALQUEST_SECRET_JWT_SIGNING_KEY", "short"),
+            ]),
+        );
+        assert!(matches!(short, Err(ConfigError::Invalid(_))));
+        let good = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[
+                ("MEALQUEST_ENV", "staging"),
+                ("MEALQUEST_SECRET_JWT_SIGNING_KEY", KEY),
+            ]),
+        );
+        assert!(good.is_ok());
     }
 
     #[test]

@@ -162,34 +162,19 @@ impl TestApp {
 
     /// Logs a demo staff member in and returns the token.
     pub async fn staff_token(&self, username: &str, password: &str) -> String {
-        let response = self
-            .post(
-                "/api/auth/staff/login",
-                None,
-                None,
-                &serde_json::json!({ "username": username, "password": password }),
-            )
-            .await;
-        assert_eq!(response.status(), 200, "login of {username}");
-        let session: serde_json::Value = response.json().await.expect("session");
-        session
-            .get("token")
-            .and_then(|v| v.as_str())
-            .expect("token")
-            .to_owned()
+        let body = serde_json::json!({ "username": username, "password": password });
+        self.login("/api/auth/staff/login", &body).await
     }
 
     /// Logs a diner in through the DEV identity provider.
     pub async fn diner_token(&self, uid: &str) -> String {
-        let response = self
-            .post(
-                "/api/auth/diner/login",
-                None,
-                None,
-                &serde_json::json!({ "code": format!("dev:{uid}") }),
-            )
-            .await;
-        assert_eq!(response.status(), 200, "login of {uid}");
+        let body = serde_json::json!({ "code": format!("dev:{uid}") });
+        self.login("/api/auth/diner/login", &body).await
+    }
+
+    async fn login(&self, path: &str, body: &serde_json::Value) -> String {
+        let response = self.post(path, None, None, body).await;
+        assert_eq!(response.status(), 200, "login with {body}");
         let session: serde_json::Value = response.json().await.expect("session");
         session
             .get("token")

@@ -182,7 +182,7 @@ async fn fifty_concurrent_requests_with_one_key_have_one_effect() {
     let body = json!({ "uid": DINER, "tier": "T100" });
     let requests =
         (0..50).map(|_| app.post("/api/wallet/recharge", Some(&till), Some(&same), &body));
-    let responses = futures_join_all(requests).await;
+    let responses = futures::future::join_all(requests).await;
     let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
     assert!(
         statuses.iter().all(|s| *s == 200 || *s == 409),
@@ -194,48 +194,6 @@ async fn fifty_concurrent_requests_with_one_key_have_one_effect() {
         .await
         .expect("ledger");
     assert_eq!(entries.len(), 1);
-}
-
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.collect();
-    let mut out = Vec::with_capacity(handles.len());
-    // Drive them all at once, not one after another.
-    let mut set = Vec::new();
-    for future in handles {
-        set.push(Box::pin(future));
-    }
-    for result in join_all(set).await {
-        out.push(result);
-    }
-    out
-}
-
-async fn join_all<F: std::future::Future + Unpin>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pending: Vec<Option<F>> = futures.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
-            if let Some(future) = slot {
-                match std::pin::Pin::new(future).poll(cx) {
-                    std::task::Poll::Ready(value) => {
-                        *result = Some(value);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    results.into_iter().flatten().collect()
 }
 
 #[tokio::test]
