@@ -11,30 +11,42 @@ use crate::auth_types::Session;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The demo merchant's staff (DEV only): username, display name, role, password.
-pub const DEMO_STAFF: [(&str, &str, Role, &str); 3] = [
-    ("laowang", "王老板", Role::Owner, "owner-demo-1"),
-    ("xiaoli", "李经理", Role::Manager, "manager-demo-1"),
-    ("xiaozhang", "张收银", Role::Cashier, "cashier-demo-1"),
+/// The demo merchant's staff (DEV only): username, display name, role, password, and its
+/// argon2id hash — precomputed, so seeding costs no hashing at start-up (the passwords are
+/// public demo data; a unit test checks each hash matches its password).
+pub const DEMO_STAFF: [(&str, &str, Role, &str, &str); 3] = [
+    (
+        "laowang",
+        "王老板",
+        Role::Owner,
+        "owner-demo-1",
+        "$argon2id$v=19$m=19456,t=2,p=1$7K97qJeSzLNjBxiT3mQuYA$aRtBlItL9j/TEP8/fJKT4TARkGkIkayLXZ1saBxRnL0",
+    ),
+    (
+        "xiaoli",
+        "李经理",
+        Role::Manager,
+        "manager-demo-1",
+        "$argon2id$v=19$m=19456,t=2,p=1$0BZ8e9dFwRxAK7Q6qaVrAw$ARzgF7C/s6rh/l00G9a15FOn7GxjO1spEj2mJK71hdE",
+    ),
+    (
+        "xiaozhang",
+        "张收银",
+        Role::Cashier,
+        "cashier-demo-1",
+        "$argon2id$v=19$m=19456,t=2,p=1$YyOaQALuSn4CgD56StAncw$LaSkDXdLLNUp9MsBYRZOGv3HxQvNLMryTIjqH5/gWf4",
+    ),
 ];
 
 /// Creates the demo staff accounts that do not exist yet.
 pub async fn seed_demo_staff(db: &Db) -> Result<(), AppError> {
-    for (username, display_name, role, password) in DEMO_STAFF {
-        if db::staff::exists(db, username).await? {
-            continue;
-        }
-        let password = password.to_owned();
-        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+    for (username, display_name, role, _password, password_hash) in DEMO_STAFF {
         let row = StaffRow {
             id: username.to_owned(),
             merchant: db::seed::DEMO_MERCHANT_ID.to_owned(),
             username: username.to_owned(),
             display_name: display_name.to_owned(),
-            password_hash,
+            password_hash: password_hash.to_owned(),
             role: format!("{role:?}").to_uppercase(),
             active: true,
         };
@@ -127,3 +139,15 @@ fn session(
 /// An argon2id hash (same parameters as real ones) of a random password nobody knows.
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password(&uuid::Uuid::new_v4().to_string()).unwrap_or_default());
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_hashes_match_the_demo_passwords() {
+        for (username, _, _, password, hash) in DEMO_STAFF {
+            assert!(verify_password(password, hash), "{username}");
+        }
+    }
+}
