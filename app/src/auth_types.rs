@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A bearer token and who it stands for.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub token: String,

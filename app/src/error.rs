@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Stable machine-readable error codes: clients switch on these, so never rename one.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
@@ -141,6 +142,7 @@ impl ErrorCode {
 
 /// An RFC 9457 problem document: the body of every error response, and the error type
 /// server functions return (so the browser gets the same code the REST client gets).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code:?}: {detail}")]
 pub struct Problem {

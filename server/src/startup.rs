@@ -13,8 +13,11 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use app::api::openapi::ApiDoc;
 use app::state::AppState;
 use app::{App, shell};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
 
 use app::auth::{SigningKey, TokenKeys, TokenSettings};
 use secrecy::ExposeSecret;
@@ -165,6 +168,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Problem;
 
 /// Buy fragments with silver, or sell them back.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TradeSide {
@@ -16,6 +17,7 @@ pub enum TradeSide {
 }
 
 /// A trade done.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TradeReceipt {
     pub txn_id: String,
@@ -26,6 +28,7 @@ pub struct TradeReceipt {
 }
 
 /// A card synthesized.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SynthesisReceipt {
     pub txn_id: String,
@@ -36,6 +39,7 @@ pub struct SynthesisReceipt {
 }
 
 /// What a diner holds at a merchant.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssetSummary {
     pub silver: i64,
@@ -44,6 +48,7 @@ pub struct AssetSummary {
 }
 
 /// One of a diner's cards.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyCard {
     pub uuid: String,

@@ -6,6 +6,8 @@ pub mod assets;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod edge;
+#[cfg(feature = "ssr")]
+pub mod openapi;
 pub mod payment;
 pub mod system;
 pub mod wallet;

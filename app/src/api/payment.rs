@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Balance, Money, PaymentSplit};
 
 /// A pre-pay order as its diner sees it: the code to show the cashier.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentOrder {
     pub payment_id: String,
@@ -19,6 +20,7 @@ pub struct PaymentOrder {
 }
 
 /// What a scan did.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ScanResult {
@@ -45,6 +47,7 @@ pub enum ScanResult {
 }
 
 /// A collected payment refunded.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentRefundReceipt {
     pub txn_id: String,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Problem;
 
 /// What the console's status panel shows.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemStatus {
     /// `memory`, `surrealkv` or `remote`.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Balance, Clawback, Money};
 
 /// A recharge done.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RechargeReceipt {
     pub txn_id: String,
@@ -15,6 +16,7 @@ pub struct RechargeReceipt {
 }
 
 /// A stored-value (cash) refund done, with the clawback it applied.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredValueRefundReceipt {
     pub txn_id: String,

@@ -149,6 +149,25 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+// In the OpenAPI document money is what it is on the wire: a decimal string.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r"^\d{1,8}(\.\d{1,2})?$"))
+            .description(Some(
+                "An amount in yuan with at most two decimals, as a string.",
+            ))
+            .examples(["12.30"])
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for Money {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

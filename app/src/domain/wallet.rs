@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::money::Money;
 
 /// A wallet's balances.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balance {
     pub principal: Money,
@@ -25,6 +26,7 @@ pub struct RechargeTier {
 }
 
 /// How a payment was taken from a wallet.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentSplit {
     pub principal: Money,
@@ -39,6 +41,7 @@ impl PaymentSplit {
 
 /// A stored-value refund worked out in full, before anything is written: the cashier sees
 /// exactly these numbers, and the server applies exactly these numbers.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clawback {
     /// Principal refunded (`X`).

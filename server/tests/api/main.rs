@@ -4,6 +4,7 @@
 mod helpers;
 mod home_page;
 mod money_api;
+mod openapi;
 mod probes;
 mod shutdown;
 mod system_status;
