@@ -6,14 +6,25 @@ pub const MERCHANT: &str = "demo";
 
 /// A fresh, migrated, seeded in-memory database (its own datastore per test).
 pub async fn seeded_db() -> Db {
+    seeded_db_at("mem://".into()).await
+}
+
+/// The same on disk (SurrealKV in a temporary directory, removed when the guard drops).
+pub async fn seeded_disk_db() -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = seeded_db_at(format!("surrealkv://{}/db", dir.path().display())).await;
+    (db, dir)
+}
+
+async fn seeded_db_at(url: String) -> Db {
     let db = db::connect(&db::ConnectOptions {
-        url: "mem://".into(),
+        url,
         namespace: "test".into(),
         database: format!("t{}", uuid::Uuid::new_v4().simple()),
         credentials: None,
     })
     .await
-    .expect("mem:// connects");
+    .expect("database connects");
     db::migrations::migrate(&db).await.expect("migrates");
     db::seed::demo_data(&db).await.expect("seeds");
     db

@@ -7,7 +7,9 @@ use app::service::payment::{self, Counter};
 use app::service::wallet;
 use chrono::{Duration, Utc};
 
-use crate::helpers::{MERCHANT, assert_wallet_matches_ledger, balance, cashier, m, seeded_db};
+use crate::helpers::{
+    MERCHANT, assert_wallet_matches_ledger, balance, cashier, m, seeded_db, seeded_disk_db,
+};
 
 const TILL: Counter<'static> = Counter {
     merchant: MERCHANT,
@@ -233,7 +235,17 @@ async fn unreadable_codes_are_a_validation_error() {
 /// Two hundred cashiers scan the same card at the same instant: exactly one redeems it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_scans_of_one_card_redeem_it_once() {
-    let db = Arc::new(seeded_db().await);
+    scans_of_one_card_redeem_it_once(seeded_db().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_scans_of_one_card_redeem_it_once_on_disk() {
+    let (db, _dir) = seeded_disk_db().await;
+    scans_of_one_card_redeem_it_once(db).await;
+}
+
+async fn scans_of_one_card_redeem_it_once(db: db::Db) {
+    let db = Arc::new(db);
     let card = Arc::new(card_for(&db, "d1", 30).await);
     let tasks: Vec<_> = (0..200)
         .map(|_| {
@@ -261,7 +273,17 @@ async fn concurrent_scans_of_one_card_redeem_it_once() {
 /// negative, and the wallet always equals its ledger.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_payments_from_one_wallet_never_overdraw_it() {
-    let db = Arc::new(seeded_db().await);
+    payments_from_one_wallet_never_overdraw_it(seeded_db().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_payments_from_one_wallet_never_overdraw_it_on_disk() {
+    let (db, _dir) = seeded_disk_db().await;
+    payments_from_one_wallet_never_overdraw_it(db).await;
+}
+
+async fn payments_from_one_wallet_never_overdraw_it(db: db::Db) {
+    let db = Arc::new(db);
     let now = Utc::now();
     wallet::recharge(&db, cashier("d1"), "T100")
         .await
