@@ -99,6 +99,10 @@ e2e: build node-tools system-packages ## Playwright in Debian's Chromium against
 bench-startup: build ## time from exec to /readyz answering 200 (see docs/benchmarks.md)
 	./scripts/measure-startup.sh "$(TARGET_DIR)/debug/mealquest"
 
+.PHONY: bench
+bench: ## money-core load benchmark, release build (see docs/benchmarks.md)
+	cargo bench -p server --bench money
+
 .PHONY: clean
 clean: ## remove build output and local data
 	cargo clean

@@ -1,0 +1,294 @@
+//! Load benchmark of the money core on the embedded engine (SurrealKV in a temp dir):
+//! verify (card redeem) and synthesize, through the whole API (HTTP, JWT, Idempotency-Key,
+//! service layer) and, beside it, the raw SurrealDB rate of the same transaction.
+//!
+//! `cargo bench -p server --bench money` (or `make bench`); figures go to docs/benchmarks.md.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
+use rust_decimal::Decimal;
+use server::startup::Application;
+
+const OPS: usize = 2000;
+const MERCHANT: &str = "demo";
+
+struct Run {
+    label: String,
+    clients: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+    errors: usize,
+}
+
+impl Run {
+    fn row(&self) -> String {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let pick = |percent: usize| {
+            let index = sorted.len().saturating_sub(1) * percent / 100;
+            sorted.get(index).copied().unwrap_or_default()
+        };
+        let done = f64::from(u32::try_from(sorted.len()).unwrap_or(u32::MAX));
+        let rate = done / self.elapsed.as_secs_f64();
+        format!(
+            "| {} | {} | {:.0}/s | {:.2} ms | {:.2} ms | {} |",
+            self.label,
+            self.clients,
+            rate,
+            pick(50).as_secs_f64() * 1e3,
+            pick(99).as_secs_f64() * 1e3,
+            self.errors
+        )
+    }
+}
+
+/// Runs `op(i)` for i in 0..OPS with `clients` concurrent workers.
+async fn drive<F, Fut>(label: &str, clients: usize, op: F) -> Run
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let op = Arc::new(op);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|_| {
+            let (op, next) = (Arc::clone(&op), Arc::clone(&next));
+            tokio::spawn(async move {
+                let (mut latencies, mut errors) = (Vec::new(), 0);
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= OPS {
+                        break;
+                    }
+                    let t = Instant::now();
+                    if op(i).await {
+                        latencies.push(t.elapsed());
+                    } else {
+                        errors += 1;
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for worker in workers {
+        let (l, e) = worker.await.expect("worker");
+        latencies.extend(l);
+        errors += e;
+    }
+    Run {
+        label: label.to_owned(),
+        clients,
+        elapsed: started.elapsed(),
+        latencies,
+        errors,
+    }
+}
+
+async fn issue_cards(db: &db::Db, n: usize) -> Arc<Vec<String>> {
+    let mut cards = Vec::with_capacity(n);
+    for i in 0..n {
+        let uid = format!("bench-{}", i % 200);
+        let card = db::card::issue(
+            db,
+            MERCHANT,
+            "FREE_APPETIZER",
+            &uid,
+            Utc::now() + chrono::Duration::days(30),
+        )
+        .await
+        .expect("card");
+        cards.push(card);
+    }
+    Arc::new(cards)
+}
+
+async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> String {
+    let session: serde_json::Value = client
+        .post(format!("{base}{path}"))
+        .json(&body)
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("session");
+    session
+        .get("token")
+        .and_then(|t| t.as_str())
+        .expect("token")
+        .to_owned()
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let vars = [
+        (
+            "MEALQUEST_DATABASE__URL",
+            format!("surrealkv://{}/db", dir.path().display()),
+        ),
+        ("MEALQUEST_SERVER__PORT", "0".to_owned()),
+        ("MEALQUEST_LOG__FILTER", "error".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let config = server::config::AppConfig::load_from(&config_dir, &vars).expect("config");
+    let app = Application::build(&config).await.expect("app");
+    let db = app.state().db.clone();
+    let base = format!("http://{}", app.local_addr().expect("addr"));
+    tokio::spawn(app.run_until(std::future::pending()));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .expect("client");
+
+    // A card type with room for the whole run, and diners with fragments to synthesize it.
+    let mut kind = db::catalog::card_type(&db, MERCHANT, "FREE_APPETIZER")
+        .await
+        .expect("read")
+        .expect("type");
+    kind.recipe = vec![db::catalog::RecipeItem {
+        fragment: "CHILI".into(),
+        count: 1,
+    }];
+    db::catalog::upsert_card_type(&db, MERCHANT, &kind, 1_000_000, "1970-01-01")
+        .await
+        .expect("type");
+    for d in 0..200 {
+        let uid = format!("bench-{d}");
+        db::diner::ensure(&db, &uid, None, None)
+            .await
+            .expect("diner");
+        let entry = NewLedgerEntry::new(
+            LedgerType::Reward,
+            Decimal::ZERO,
+            MERCHANT,
+            &uid,
+            AssetsChange::default(),
+        );
+        db::assets::reward_silver(&db, &uid, 1_000_000, &entry)
+            .await
+            .expect("silver");
+        app::service::assets::trade(
+            &db,
+            MERCHANT,
+            &uid,
+            "CHILI",
+            app::api::assets::TradeSide::Buy,
+            999,
+        )
+        .await
+        .expect("fragments");
+    }
+    let cashier = login(
+        &client,
+        &base,
+        "/api/auth/staff/login",
+        serde_json::json!({"username":"xiaozhang","password":"cashier-demo-1"}),
+    )
+    .await;
+    let mut diners = Vec::new();
+    for d in 0..200 {
+        diners.push(
+            login(
+                &client,
+                &base,
+                "/api/auth/diner/login",
+                serde_json::json!({"code": format!("dev:bench-{d}")}),
+            )
+            .await,
+        );
+    }
+    let diners = Arc::new(diners);
+
+    let mut rows = Vec::new();
+    for clients in [50, 200] {
+        // Raw: the redeem transaction alone (db::card::redeem), distinct cards.
+        let cards = issue_cards(&db, OPS).await;
+        let (raw_db, raw_cards) = (db.clone(), Arc::clone(&cards));
+        rows.push(
+            drive("verify: raw SurrealDB transaction", clients, move |i| {
+                let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
+                async move {
+                    let card = cards.get(i).expect("card");
+                    let entry = NewLedgerEntry::new(
+                        LedgerType::Redeem,
+                        Decimal::ONE,
+                        MERCHANT,
+                        "bench",
+                        AssetsChange::default(),
+                    );
+                    db::card::redeem(&db, card, Some("xiaozhang"), &entry)
+                        .await
+                        .is_ok()
+                }
+            })
+            .await,
+        );
+        // API: POST /api/payment/verify with a cashier token and an Idempotency-Key.
+        let cards = issue_cards(&db, OPS).await;
+        let (http, url, token) = (
+            client.clone(),
+            format!("{base}/api/payment/verify"),
+            cashier.clone(),
+        );
+        rows.push(
+            drive("verify: POST /api/payment/verify", clients, move |i| {
+                let (http, url, token, cards) =
+                    (http.clone(), url.clone(), token.clone(), Arc::clone(&cards));
+                async move {
+                    let card = cards.get(i).expect("card");
+                    http.post(&url)
+                        .bearer_auth(&token)
+                        .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+                        .json(&serde_json::json!({ "code": card }))
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status() == 200)
+                }
+            })
+            .await,
+        );
+        // API: POST /api/assets/synthesize, 200 diners, one shared daily stock record.
+        let (http, url, tokens) = (
+            client.clone(),
+            format!("{base}/api/assets/synthesize"),
+            Arc::clone(&diners),
+        );
+        rows.push(
+            drive("synthesize: POST /api/assets/synthesize", clients, move |i| {
+                let (http, url, tokens) = (http.clone(), url.clone(), Arc::clone(&tokens));
+                async move {
+                    let token = tokens.get(i % tokens.len()).expect("token");
+                    http.post(&url)
+                        .bearer_auth(token)
+                        .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+                        .json(&serde_json::json!({ "merchant_id": MERCHANT, "card_type": "FREE_APPETIZER" }))
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status() == 200)
+                }
+            })
+            .await,
+        );
+    }
+    println!("{OPS} operations per row, embedded SurrealKV (fsync on commit), release build\n");
+    println!("| operation | clients | throughput | p50 | p99 | errors |");
+    println!("|---|---|---|---|---|---|");
+    for row in rows {
+        println!("{}", row.row());
+    }
+}
