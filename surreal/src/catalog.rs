@@ -31,18 +31,6 @@ pub async fn recharge_tier(db: &Db, merchant: &str, code: &str) -> DbResult<Opti
     Ok(checked(response)?.take(0)?)
 }
 
-/// The active tiers of a merchant, cheapest first.
-pub async fn recharge_tiers(db: &Db, merchant: &str) -> DbResult<Vec<TierRow>> {
-    let response = db
-        .query(
-            "SELECT code, label, pay, bonus, active FROM recharge_tier \
-             WHERE merchant = type::record('merchant', $merchant) AND active = true ORDER BY pay",
-        )
-        .bind(("merchant", merchant.to_owned()))
-        .await?;
-    Ok(checked(response)?.take(0)?)
-}
-
 /// Creates or replaces a tier.
 pub async fn upsert_recharge_tier(db: &Db, merchant: &str, tier: &TierRow) -> DbResult<()> {
     let response = db

@@ -47,13 +47,3 @@ pub async fn ensure(db: &Db, staff: &StaffRow) -> DbResult<()> {
     checked(response)?;
     Ok(())
 }
-
-/// Whether the account `staff:<id>` exists.
-pub async fn exists(db: &Db, id: &str) -> DbResult<bool> {
-    let response = db
-        .query("RETURN record::exists(type::record('staff', $id))")
-        .bind(("id", id.to_owned()))
-        .await?;
-    let exists: Option<bool> = checked(response)?.take(0)?;
-    Ok(exists.unwrap_or(false))
-}

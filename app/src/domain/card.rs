@@ -15,6 +15,14 @@ pub enum CardStatus {
 }
 
 impl CardStatus {
+    /// The stored name, e.g. `ACTIVE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Used => "USED",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "ACTIVE" => Some(Self::Active),

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use super::{locks, with_retries};
 use crate::api::assets::{SynthesisReceipt, TradeReceipt, TradeSide};
+use crate::domain::CardStatus;
 use crate::domain::market::{self, MarketError};
 use crate::domain::stock::DailyStock;
 use crate::error::AppError;
@@ -114,7 +115,7 @@ pub async fn synthesize(
             AssetsChange {
                 fragments: Some(fragments),
                 cards: Some(
-                    [(card_uuid.clone(), "ACTIVE".to_owned())]
+                    [(card_uuid.clone(), CardStatus::Active.as_str().to_owned())]
                         .into_iter()
                         .collect(),
                 ),

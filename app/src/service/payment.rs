@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use db::Db;
 use db::card::CardRow;
+use db::catalog::CardTypeRow;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::payment::{Collection, NewPayment, PaymentRow, Refund};
 
@@ -94,11 +95,7 @@ async fn redeem_card(
 ) -> Result<ScanResult, AppError> {
     let _queue = locks::hold(&format!("card:{uuid}")).await;
     with_retries(|| async {
-        let found = owned_card(db, counter.merchant, uuid).await?;
-        card::check_redeemable(status(&found)?, found.expiry, now)?;
-        let kind = db::catalog::card_type(db, counter.merchant, &found.card_type)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("card type {} missing", found.card_type)))?;
+        let (found, kind) = redeemable_card(db, counter.merchant, uuid, now).await?;
         let entry = NewLedgerEntry::new(
             LedgerType::Redeem,
             kind.benefit.amount,
@@ -139,13 +136,7 @@ async fn collect_payment(
         let bill = money(order.amount)?;
         let deduction = match &order.card {
             Some(uuid) => {
-                let found = owned_card(db, counter.merchant, uuid).await?;
-                card::check_redeemable(status(&found)?, found.expiry, now)?;
-                let kind = db::catalog::card_type(db, counter.merchant, &found.card_type)
-                    .await?
-                    .ok_or_else(|| {
-                        AppError::Internal(format!("card type {} missing", found.card_type))
-                    })?;
+                let (_, kind) = redeemable_card(db, counter.merchant, uuid, now).await?;
                 card::apply_benefit(bill, money(kind.benefit.amount)?).0
             }
             None => Money::ZERO,
@@ -291,18 +282,33 @@ async fn owned_card(db: &Db, merchant: &str, uuid: &str) -> Result<CardRow, AppE
         .ok_or_else(|| AppError::NotFound("card".into()))
 }
 
+/// A card of this merchant that may be redeemed now, with its type (for the benefit).
+async fn redeemable_card(
+    db: &Db,
+    merchant: &str,
+    uuid: &str,
+    now: DateTime<Utc>,
+) -> Result<(CardRow, CardTypeRow), AppError> {
+    let found = owned_card(db, merchant, uuid).await?;
+    card::check_redeemable(status(&found)?, found.expiry, now)?;
+    let kind = db::catalog::card_type(db, merchant, &found.card_type)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("card type {} missing", found.card_type)))?;
+    Ok((found, kind))
+}
+
 fn status(card: &CardRow) -> Result<CardStatus, AppError> {
     CardStatus::parse(&card.status)
         .ok_or_else(|| AppError::Internal(format!("card {} has status {}", card.uuid, card.status)))
 }
 
 fn card_change(uuid: &str, status: CardStatus) -> AssetsChange {
-    let name = match status {
-        CardStatus::Active => "ACTIVE",
-        CardStatus::Used => "USED",
-    };
     AssetsChange {
-        cards: Some([(uuid.to_owned(), name.to_owned())].into_iter().collect()),
+        cards: Some(
+            [(uuid.to_owned(), status.as_str().to_owned())]
+                .into_iter()
+                .collect(),
+        ),
         ..AssetsChange::default()
     }
 }
