@@ -17,6 +17,8 @@ pub struct AppState {
     pub tokens: crate::auth::TokenKeys,
     /// DEV only: diners may log in with `dev:<uid>` codes instead of a real identity provider.
     pub dev_logins: bool,
+    /// Requests with an Idempotency-Key running in this process (duplicates get 409).
+    pub in_flight: crate::api::in_flight::InFlight,
 }
 
 /// The shared state inside a server function (provided by `leptos_routes_with_context`).

@@ -189,6 +189,7 @@ async fn main() {
             "CHILI",
             app::api::assets::TradeSide::Buy,
             999,
+            None,
         )
         .await
         .expect("fragments");
@@ -231,7 +232,7 @@ async fn main() {
                         "bench",
                         AssetsChange::default(),
                     );
-                    db::card::redeem(&db, card, Some("xiaozhang"), &entry)
+                    db::card::redeem(&db, card, Some("xiaozhang"), &entry, None)
                         .await
                         .is_ok()
                 }

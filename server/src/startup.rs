@@ -112,6 +112,7 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         engine,
         tokens: token_keys(config),
         dev_logins: config.environment == Environment::Dev,
+        in_flight: Default::default(),
     })
 }
 

@@ -9,6 +9,7 @@ use surrealdb::types::SurrealValue;
 
 use crate::catalog::RecipeItem;
 use crate::error::checked;
+use crate::idempotency::{Answer, REMEMBER, bind_answer};
 use crate::ledger::NewLedgerEntry;
 use crate::{Db, DbResult};
 
@@ -91,41 +92,47 @@ pub async fn stock(db: &Db, merchant: &str, card_type: &str) -> DbResult<Option<
     Ok(checked(response)?.take(0)?)
 }
 
-/// Silver out, fragments in (`silver_delta` < 0), or fragments out, silver in (> 0).
-pub async fn trade(
-    db: &Db,
-    merchant: &str,
-    uid: &str,
-    fragment: &str,
-    fragment_delta: i64,
-    silver_delta: i64,
-    entry: &NewLedgerEntry,
-) -> DbResult<()> {
-    let response = db
-        .query(
+/// What a market trade writes: silver out, fragments in (`silver_delta` < 0), or fragments
+/// out, silver in (> 0).
+#[derive(Debug, Clone)]
+pub struct Trade<'a> {
+    pub merchant: &'a str,
+    pub uid: &'a str,
+    pub fragment: &'a str,
+    pub fragment_delta: i64,
+    pub silver_delta: i64,
+    pub entry: &'a NewLedgerEntry,
+    pub answer: Option<&'a Answer>,
+}
+
+/// Moves silver and fragments together, or THROWs 'INSUFFICIENT_SILVER' /
+/// 'INSUFFICIENT_FRAGMENTS' and writes nothing.
+pub async fn trade(db: &Db, t: &Trade<'_>) -> DbResult<()> {
+    let query = db
+        .query(format!(
             "BEGIN TRANSACTION;
              LET $diner = type::record('diner', $uid);
              LET $paid = UPDATE $diner SET silver += $silver_delta
                  WHERE silver + $silver_delta >= 0 RETURN AFTER;
-             IF array::len($paid) != 1 { THROW 'INSUFFICIENT_SILVER' };
+             IF array::len($paid) != 1 {{ THROW 'INSUFFICIENT_SILVER' }};
              LET $holding = type::record('holding', [$merchant, $uid, $fragment]);
              LET $held = (SELECT VALUE count FROM $holding)[0] ?? 0;
-             IF $held + $fragment_delta < 0 { THROW 'INSUFFICIENT_FRAGMENTS' };
-             UPSERT $holding MERGE {
+             IF $held + $fragment_delta < 0 {{ THROW 'INSUFFICIENT_FRAGMENTS' }};
+             UPSERT $holding MERGE {{
                  merchant: type::record('merchant', $merchant), uid: $uid, fragment: $fragment,
                  count: $held + $fragment_delta
-             } RETURN NONE;
+             }} RETURN NONE;
              CREATE ledger CONTENT $entry RETURN NONE;
-             COMMIT TRANSACTION;",
-        )
-        .bind(("merchant", merchant.to_owned()))
-        .bind(("uid", uid.to_owned()))
-        .bind(("fragment", fragment.to_owned()))
-        .bind(("fragment_delta", fragment_delta))
-        .bind(("silver_delta", silver_delta))
-        .bind(("entry", entry.clone()))
-        .await?;
-    checked(response)?;
+             {REMEMBER}
+             COMMIT TRANSACTION;"
+        ))
+        .bind(("merchant", t.merchant.to_owned()))
+        .bind(("uid", t.uid.to_owned()))
+        .bind(("fragment", t.fragment.to_owned()))
+        .bind(("fragment_delta", t.fragment_delta))
+        .bind(("silver_delta", t.silver_delta))
+        .bind(("entry", t.entry.clone()));
+    checked(bind_answer(query, t.answer).await?)?;
     Ok(())
 }
 
@@ -141,15 +148,15 @@ pub struct Synthesis<'a> {
     pub card_uuid: &'a str,
     pub expiry: DateTime<Utc>,
     pub entry: &'a NewLedgerEntry,
+    pub answer: Option<&'a Answer>,
 }
 
 /// Fragments consumed, one unit of today's stock taken, the card created: all or nothing.
 /// THROWs 'STALE' when the stock changed since it was read, 'INSUFFICIENT_FRAGMENTS' when
 /// the diner lacks any of the recipe.
 pub async fn synthesize(db: &Db, s: &Synthesis<'_>) -> DbResult<()> {
-    let response = db
-        .query(
-            "BEGIN TRANSACTION;
+    let statement = [
+        "BEGIN TRANSACTION;
              LET $taken = UPDATE type::record('card_stock', [$merchant, $card_type])
                  SET current_stock = $next.current_stock, reset_day = $next.reset_day
                  WHERE current_stock = $seen.current_stock AND reset_day = $seen.reset_day
@@ -164,9 +171,13 @@ pub async fn synthesize(db: &Db, s: &Synthesis<'_>) -> DbResult<()> {
                  merchant: type::record('merchant', $merchant),
                  card_type: type::record('card_type', [$merchant, $card_type]),
                  uid: $uid, status: 'ACTIVE', expiry: $expiry } RETURN NONE;
-             CREATE ledger CONTENT $entry RETURN NONE;
-             COMMIT TRANSACTION;",
-        )
+             CREATE ledger CONTENT $entry RETURN NONE;",
+        REMEMBER,
+        "COMMIT TRANSACTION;",
+    ]
+    .concat();
+    let query = db
+        .query(statement)
         .bind(("merchant", s.merchant.to_owned()))
         .bind(("uid", s.uid.to_owned()))
         .bind(("card_type", s.card_type.to_owned()))
@@ -175,9 +186,8 @@ pub async fn synthesize(db: &Db, s: &Synthesis<'_>) -> DbResult<()> {
         .bind(("next", s.stock_next.clone()))
         .bind(("card_uuid", s.card_uuid.to_owned()))
         .bind(("expiry", s.expiry))
-        .bind(("entry", s.entry.clone()))
-        .await?;
-    checked(response)?;
+        .bind(("entry", s.entry.clone()));
+    checked(bind_answer(query, s.answer).await?)?;
     Ok(())
 }
 

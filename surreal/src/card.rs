@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use surrealdb::types::SurrealValue;
 
 use crate::error::checked;
+use crate::idempotency::{Answer, REMEMBER, bind_answer};
 use crate::ledger::NewLedgerEntry;
 use crate::{Db, DbResult};
 
@@ -55,24 +56,25 @@ pub(crate) const USE_CARD: &str = "
     IF array::len($used) != 1 { THROW 'STALE' };
 ";
 
-/// Redeems an ACTIVE card on its own (scanned at the counter), with its ledger entry.
+/// Redeems an ACTIVE card on its own (scanned at the counter), with its ledger entry and the
+/// request's answer.
 pub async fn redeem(
     db: &Db,
     uuid: &str,
     staff: Option<&str>,
     entry: &NewLedgerEntry,
+    answer: Option<&Answer>,
 ) -> DbResult<()> {
     let statement = format!(
-        "BEGIN TRANSACTION;{USE_CARD}CREATE ledger CONTENT $entry RETURN NONE;COMMIT TRANSACTION;"
+        "BEGIN TRANSACTION;{USE_CARD}CREATE ledger CONTENT $entry RETURN NONE;{REMEMBER}COMMIT TRANSACTION;"
     );
-    let response = db
+    let query = db
         .query(statement)
         .bind(("card_uuid", uuid.to_owned()))
         .bind(("staff", staff.map(str::to_owned)))
         .bind(("used_in", Option::<String>::None))
-        .bind(("entry", entry.clone()))
-        .await?;
-    checked(response)?;
+        .bind(("entry", entry.clone()));
+    checked(bind_answer(query, answer).await?)?;
     Ok(())
 }
 

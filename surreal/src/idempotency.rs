@@ -1,132 +1,99 @@
-//! Idempotency records: `idempotency:[scope, key]` remembers the first response to a
-//! request so a retry gets it again instead of a second effect.
+//! Idempotency records: `idempotency:[scope, key]` holds the answer to the first request
+//! made with a key, so a retry gets that answer again instead of a second effect.
+//!
+//! The record is written by the same transaction as the effect (every mutation takes an
+//! `Option<&Answer>` and appends [`REMEMBER`]): the effect and its answer commit together or
+//! not at all, in one commit. A refusal (4xx) has no effect to join, so [`store`] writes its
+//! answer alone.
 
 use surrealdb::types::SurrealValue;
 
 use crate::error::checked;
 use crate::{Db, DbError, DbResult};
 
-/// What a request with this key may do.
+/// The guard code a transaction THROWs when its key already has an answer: nothing was
+/// written, and the caller should reply with [`find`]'s answer instead.
+pub const ANSWERED: &str = "ANSWERED";
+
+/// How long an answer is kept for replays.
+pub const KEEP_HOURS: i64 = 24;
+
+/// A request that must take effect at most once: who sent it to which endpoint (`scope`),
+/// its Idempotency-Key, and a hash of its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// First time (or a takeover of an abandoned one): run it, then `complete` or `release`.
-    Fresh,
-    /// Done before with the same body: answer this again.
-    Replay { status: u16, body: String },
-    /// The same key with a different body.
-    Mismatch,
-    /// The first request with this key is still running.
-    InFlight,
+pub struct Request {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: String,
 }
 
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct Record {
-    request_hash: String,
-    state: String,
-    response_status: Option<i64>,
-    response_body: Option<String>,
-    expired: bool,
-    lease_over: bool,
-}
-
-/// Claims `key` for a request whose body hashes to `request_hash`.
-pub async fn claim(
-    db: &Db,
-    scope: &str,
-    key: &str,
-    request_hash: &str,
-    keep_hours: i64,
-    lease_seconds: i64,
-) -> DbResult<Claim> {
-    for _ in 0..4 {
-        let created = db
-            .query(
-                "CREATE type::record('idempotency', [$scope, $key]) CONTENT {
-                     request_hash: $hash, state: 'IN_FLIGHT',
-                     expires_at: time::now() + duration::from_hours($keep),
-                     lease_until: time::now() + duration::from_secs($lease) } RETURN NONE",
-            )
-            .bind(("scope", scope.to_owned()))
-            .bind(("key", key.to_owned()))
-            .bind(("hash", request_hash.to_owned()))
-            .bind(("keep", keep_hours))
-            .bind(("lease", lease_seconds))
-            .await?;
-        match checked(created) {
-            Ok(_) => return Ok(Claim::Fresh),
-            Err(err) if err.is_retryable() => {}
-            Err(err) => return Err(err),
+impl Request {
+    /// The answer to store for this request.
+    pub fn answer(&self, status: u16, body: String) -> Answer {
+        Answer {
+            scope: self.scope.clone(),
+            key: self.key.clone(),
+            request_hash: self.request_hash.clone(),
+            status: i64::from(status),
+            body,
         }
-        let Some(found) = read(db, scope, key).await? else {
-            continue; // deleted meanwhile: try to create again
-        };
-        if found.expired {
-            release(db, scope, key).await?;
-            continue;
-        }
-        if found.request_hash != request_hash {
-            return Ok(Claim::Mismatch);
-        }
-        if found.state == "DONE" {
-            return Ok(Claim::Replay {
-                status: found
-                    .response_status
-                    .and_then(|status| u16::try_from(status).ok())
-                    .unwrap_or(200),
-                body: found.response_body.unwrap_or_default(),
-            });
-        }
-        if found.lease_over && take_over(db, scope, key, lease_seconds).await? {
-            return Ok(Claim::Fresh);
-        }
-        return Ok(Claim::InFlight);
     }
-    Err(DbError::Rejected(crate::STALE.into()))
 }
 
-/// Stores the response of a claimed request.
-pub async fn complete(db: &Db, scope: &str, key: &str, status: u16, body: &str) -> DbResult<()> {
+/// What a transaction stores for its request: the HTTP status and JSON body of the reply.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct Answer {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: String,
+    pub status: i64,
+    pub body: String,
+}
+
+/// An answer found for a key (not yet expired).
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct Prior {
+    pub request_hash: String,
+    pub response_status: i64,
+    pub response_body: String,
+}
+
+/// Statements that store `$answer` (an `Answer` or NONE), or THROW 'ANSWERED' when its key
+/// already holds a live answer. Goes inside a mutation's transaction, before COMMIT. Two
+/// transactions with one key both write the record, so one of them conflicts and retries.
+pub(crate) const REMEMBER: &str = "
+    IF $answer {
+        LET $answer_id = type::record('idempotency', [$answer.scope, $answer.key]);
+        IF (SELECT VALUE expires_at FROM ONLY $answer_id) > time::now() { THROW 'ANSWERED' };
+        DELETE $answer_id;
+        CREATE $answer_id CONTENT {
+            request_hash: $answer.request_hash,
+            response_status: $answer.status,
+            response_body: $answer.body,
+            expires_at: time::now() + duration::from_hours($answer_keep_hours)
+        } RETURN NONE;
+    };
+";
+
+/// Binds what [`REMEMBER`] reads.
+pub(crate) fn bind_answer<'r, C: surrealdb::Connection>(
+    query: surrealdb::method::Query<'r, C>,
+    answer: Option<&Answer>,
+) -> surrealdb::method::Query<'r, C> {
+    query
+        .bind(("answer", answer.cloned()))
+        .bind(("answer_keep_hours", KEEP_HOURS))
+}
+
+/// The live answer stored for `key` in `scope`, if any.
+pub async fn find(db: &Db, scope: &str, key: &str) -> DbResult<Option<Prior>> {
     let response = db
         .query(
-            "UPDATE type::record('idempotency', [$scope, $key]) SET state = 'DONE',
-                 response_status = $status, response_body = $body RETURN NONE",
-        )
-        .bind(("scope", scope.to_owned()))
-        .bind(("key", key.to_owned()))
-        .bind(("status", i64::from(status)))
-        .bind(("body", body.to_owned()))
-        .await?;
-    checked(response)?;
-    Ok(())
-}
-
-/// Forgets a claim (its request failed in a way a retry may fix).
-pub async fn release(db: &Db, scope: &str, key: &str) -> DbResult<()> {
-    let response = db
-        .query("DELETE type::record('idempotency', [$scope, $key])")
-        .bind(("scope", scope.to_owned()))
-        .bind(("key", key.to_owned()))
-        .await?;
-    checked(response)?;
-    Ok(())
-}
-
-/// Deletes records past their 24 h (a periodic worker calls this).
-pub async fn purge_expired(db: &Db) -> DbResult<()> {
-    checked(
-        db.query("DELETE idempotency WHERE expires_at < time::now()")
-            .await?,
-    )?;
-    Ok(())
-}
-
-async fn read(db: &Db, scope: &str, key: &str) -> DbResult<Option<Record>> {
-    let response = db
-        .query(
-            "SELECT request_hash, state, response_status, response_body,
-                 expires_at < time::now() AS expired, lease_until < time::now() AS lease_over
-             FROM type::record('idempotency', [$scope, $key])",
+            "SELECT request_hash, response_status, response_body
+             FROM ONLY type::record('idempotency', [$scope, $key])
+             WHERE expires_at > time::now()",
         )
         .bind(("scope", scope.to_owned()))
         .bind(("key", key.to_owned()))
@@ -134,17 +101,23 @@ async fn read(db: &Db, scope: &str, key: &str) -> DbResult<Option<Record>> {
     Ok(checked(response)?.take(0)?)
 }
 
-async fn take_over(db: &Db, scope: &str, key: &str, lease_seconds: i64) -> DbResult<bool> {
+/// Stores an answer on its own (a refusal, which has no effect transaction to join).
+/// Fails with `Rejected(ANSWERED)` when the key already has one.
+pub async fn store(db: &Db, answer: &Answer) -> DbResult<()> {
+    let query = db.query(format!("BEGIN TRANSACTION;{REMEMBER}COMMIT TRANSACTION;"));
+    let response = bind_answer(query, Some(answer)).await?;
+    match checked(response) {
+        Ok(_) => Ok(()),
+        Err(err) if err.is_retryable() => Err(DbError::Rejected(ANSWERED.into())),
+        Err(err) => Err(err),
+    }
+}
+
+/// Deletes answers past their 24 h; returns how many (the purge worker calls this).
+pub async fn purge_expired(db: &Db) -> DbResult<usize> {
     let response = db
-        .query(
-            "UPDATE type::record('idempotency', [$scope, $key])
-                 SET lease_until = time::now() + duration::from_secs($lease)
-                 WHERE state = 'IN_FLIGHT' AND lease_until < time::now() RETURN AFTER",
-        )
-        .bind(("scope", scope.to_owned()))
-        .bind(("key", key.to_owned()))
-        .bind(("lease", lease_seconds))
+        .query("DELETE idempotency WHERE expires_at < time::now() RETURN BEFORE")
         .await?;
-    let taken: Vec<surrealdb::types::Value> = checked(response)?.take(0)?;
-    Ok(taken.len() == 1)
+    let gone: Vec<surrealdb::types::Value> = checked(response)?.take(0)?;
+    Ok(gone.len())
 }

@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "money_and_assets",
         sql: include_str!("../migrations/0002_money_and_assets.surql"),
     },
+    Migration {
+        version: 3,
+        name: "answers_in_the_effect_transaction",
+        sql: include_str!("../migrations/0003_answers_in_the_effect_transaction.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -7,6 +7,7 @@ use surrealdb::types::SurrealValue;
 
 use crate::card::USE_CARD;
 use crate::error::checked;
+use crate::idempotency::{Answer, REMEMBER, bind_answer};
 use crate::ledger::NewLedgerEntry;
 use crate::wallet::{MOVE_WALLET, WalletRow};
 use crate::{Db, DbResult};
@@ -47,18 +48,20 @@ pub struct NewPayment {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Creates a PENDING order (no money moves yet).
-pub async fn create(db: &Db, payment: &NewPayment) -> DbResult<()> {
-    let response = db
-        .query(
-            "CREATE type::record('payment', $p.id) CONTENT {
+/// Creates a PENDING order (no money moves yet), with the request's answer.
+pub async fn create(db: &Db, payment: &NewPayment, answer: Option<&Answer>) -> DbResult<()> {
+    let query = db
+        .query(format!(
+            "BEGIN TRANSACTION;
+             CREATE type::record('payment', $p.id) CONTENT {{
                  merchant: type::record('merchant', $p.merchant), uid: $p.uid, amount: $p.amount,
                  card: IF $p.card THEN type::record('card', $p.card) END, code: $p.code,
-                 status: 'PENDING', expires_at: $p.expires_at } RETURN NONE",
-        )
-        .bind(("p", payment.clone()))
-        .await?;
-    checked(response)?;
+                 status: 'PENDING', expires_at: $p.expires_at }} RETURN NONE;
+             {REMEMBER}
+             COMMIT TRANSACTION;"
+        ))
+        .bind(("p", payment.clone()));
+    checked(bind_answer(query, answer).await?)?;
     Ok(())
 }
 
@@ -99,6 +102,7 @@ pub struct Collection<'a> {
     pub bonus: Decimal,
     pub card: Option<&'a str>,
     pub entry: &'a NewLedgerEntry,
+    pub answer: Option<&'a Answer>,
 }
 
 /// PENDING → COLLECTED, the wallet debited, the card used, the ledger written: all or
@@ -113,9 +117,10 @@ pub async fn collect(db: &Db, c: &Collection<'_>) -> DbResult<()> {
          IF array::len($paid) != 1 {{ THROW 'STALE' }};
          {MOVE_WALLET}{use_card}
          CREATE ledger CONTENT $entry RETURN NONE;
+         {REMEMBER}
          COMMIT TRANSACTION;"
     );
-    let response = db
+    let query = db
         .query(statement)
         .bind(("payment_id", c.payment_id.to_owned()))
         .bind(("merchant", c.merchant.to_owned()))
@@ -128,9 +133,8 @@ pub async fn collect(db: &Db, c: &Collection<'_>) -> DbResult<()> {
         .bind(("bonus", c.bonus))
         .bind(("card_uuid", c.card.map(str::to_owned)))
         .bind(("used_in", Some(c.payment_id.to_owned())))
-        .bind(("entry", c.entry.clone()))
-        .await?;
-    checked(response)?;
+        .bind(("entry", c.entry.clone()));
+    checked(bind_answer(query, c.answer).await?)?;
     Ok(())
 }
 
@@ -145,6 +149,7 @@ pub struct Refund<'a> {
     /// The card to make ACTIVE again (None: no card, or it has expired).
     pub reactivate_card: Option<&'a str>,
     pub entry: &'a NewLedgerEntry,
+    pub answer: Option<&'a Answer>,
 }
 
 /// COLLECTED → REFUNDED, the split back into the wallet, the card reactivated: all or nothing.
@@ -163,9 +168,10 @@ pub async fn refund(db: &Db, r: &Refund<'_>) -> DbResult<()> {
          IF array::len($refunded) != 1 {{ THROW 'STALE' }};
          {MOVE_WALLET}{reactivate}
          CREATE ledger CONTENT $entry RETURN NONE;
+         {REMEMBER}
          COMMIT TRANSACTION;"
     );
-    let response = db
+    let query = db
         .query(statement)
         .bind(("payment_id", r.payment_id.to_owned()))
         .bind(("merchant", r.merchant.to_owned()))
@@ -173,8 +179,7 @@ pub async fn refund(db: &Db, r: &Refund<'_>) -> DbResult<()> {
         .bind(("expected", r.wallet_before))
         .bind(("next", r.wallet_after))
         .bind(("card_uuid", r.reactivate_card.map(str::to_owned)))
-        .bind(("entry", r.entry.clone()))
-        .await?;
-    checked(response)?;
+        .bind(("entry", r.entry.clone()));
+    checked(bind_answer(query, r.answer).await?)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use surrealdb::types::SurrealValue;
 
 use crate::error::checked;
+use crate::idempotency::{Answer, REMEMBER, bind_answer};
 use crate::ledger::NewLedgerEntry;
 use crate::{Db, DbResult};
 
@@ -50,7 +51,8 @@ pub(crate) const MOVE_WALLET: &str = "
     };
 ";
 
-/// Writes `next` over `expected` and the ledger entry, in one transaction.
+/// Writes `next` over `expected`, the ledger entry and the request's answer, in one
+/// transaction.
 pub async fn apply(
     db: &Db,
     merchant: &str,
@@ -58,18 +60,18 @@ pub async fn apply(
     expected: &WalletRow,
     next: &WalletRow,
     entry: &NewLedgerEntry,
+    answer: Option<&Answer>,
 ) -> DbResult<()> {
     let statement = format!(
-        "BEGIN TRANSACTION;{MOVE_WALLET}CREATE ledger CONTENT $entry RETURN NONE;COMMIT TRANSACTION;"
+        "BEGIN TRANSACTION;{MOVE_WALLET}CREATE ledger CONTENT $entry RETURN NONE;{REMEMBER}COMMIT TRANSACTION;"
     );
-    let response = db
+    let query = db
         .query(statement)
         .bind(("merchant", merchant.to_owned()))
         .bind(("uid", uid.to_owned()))
         .bind(("expected", *expected))
         .bind(("next", *next))
-        .bind(("entry", entry.clone()))
-        .await?;
-    checked(response)?;
+        .bind(("entry", entry.clone()));
+    checked(bind_answer(query, answer).await?)?;
     Ok(())
 }

@@ -52,9 +52,17 @@ async fn a_write_lands_with_its_ledger_entry_and_the_sums_agree() {
     let db = seeded_db().await;
     let empty = WalletRow::default();
     let after = row("100", "20", "20");
-    wallet::apply(&db, MERCHANT, UID, &empty, &after, &entry(&empty, &after))
-        .await
-        .expect("apply");
+    wallet::apply(
+        &db,
+        MERCHANT,
+        UID,
+        &empty,
+        &after,
+        &entry(&empty, &after),
+        None,
+    )
+    .await
+    .expect("apply");
     assert_eq!(wallet::get(&db, MERCHANT, UID).await.expect("get"), after);
     let sums = db::ledger::wallet_sum(&db, MERCHANT, UID)
         .await
@@ -72,9 +80,17 @@ async fn a_write_computed_from_an_old_read_is_stale_and_changes_nothing() {
     let db = seeded_db().await;
     let empty = WalletRow::default();
     let first = row("100", "20", "20");
-    wallet::apply(&db, MERCHANT, UID, &empty, &first, &entry(&empty, &first))
-        .await
-        .expect("first");
+    wallet::apply(
+        &db,
+        MERCHANT,
+        UID,
+        &empty,
+        &first,
+        &entry(&empty, &first),
+        None,
+    )
+    .await
+    .expect("first");
     let err = wallet::apply(
         &db,
         MERCHANT,
@@ -82,6 +98,7 @@ async fn a_write_computed_from_an_old_read_is_stale_and_changes_nothing() {
         &empty,
         &row("50", "0", "0"),
         &entry(&empty, &first),
+        None,
     )
     .await
     .expect_err("stale");
@@ -109,6 +126,7 @@ async fn the_schema_refuses_a_negative_balance_and_nothing_is_written() {
         &empty,
         &negative,
         &entry(&empty, &negative),
+        None,
     )
     .await;
     assert!(err.is_err());
@@ -127,11 +145,11 @@ async fn a_duplicate_transaction_id_is_refused_with_the_wallet_untouched() {
     let empty = WalletRow::default();
     let first = row("10", "0", "0");
     let recorded = entry(&empty, &first);
-    wallet::apply(&db, MERCHANT, UID, &empty, &first, &recorded)
+    wallet::apply(&db, MERCHANT, UID, &empty, &first, &recorded, None)
         .await
         .expect("first");
     let second = row("20", "0", "0");
-    let err = wallet::apply(&db, MERCHANT, UID, &first, &second, &recorded).await;
+    let err = wallet::apply(&db, MERCHANT, UID, &first, &second, &recorded, None).await;
     assert!(err.is_err());
     assert_eq!(wallet::get(&db, MERCHANT, UID).await.expect("get"), first);
 }

@@ -69,13 +69,14 @@ pub async fn synthesize(
     let uid = call.diner()?;
     known_merchant(&call.state, &merchant_id).await?;
     let args = (&merchant_id, &card_type);
-    call.idempotent("assets/synthesize", &args, || {
+    call.idempotent("assets/synthesize", &args, |once| {
         crate::service::assets::synthesize(
             &call.state.db,
             &merchant_id,
             &uid,
             &card_type,
             Utc::now(),
+            Some(once),
         )
     })
     .await
@@ -95,7 +96,7 @@ pub async fn market_trade(
     let uid = call.diner()?;
     known_merchant(&call.state, &merchant_id).await?;
     let args = (&merchant_id, &fragment, side, quantity);
-    call.idempotent("market/trade", &args, || {
+    call.idempotent("market/trade", &args, |once| {
         crate::service::assets::trade(
             &call.state.db,
             &merchant_id,
@@ -103,6 +104,7 @@ pub async fn market_trade(
             &fragment,
             side,
             quantity,
+            Some(once),
         )
     })
     .await

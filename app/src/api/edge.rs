@@ -9,14 +9,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use db::idempotency::{Prior, Request};
+
 use crate::auth::{AuthError, Permission, Principal};
 use crate::error::{AppError, ErrorCode, Problem};
 use crate::state::{AppState, app_state};
-
-/// How long a response is kept for replays.
-const KEEP_HOURS: i64 = 24;
-/// After this long, an unfinished request with a key counts as abandoned.
-const LEASE_SECONDS: i64 = 60;
 
 /// An authenticated request.
 pub struct Call {
@@ -81,6 +78,9 @@ impl Call {
     /// with the same key and body gets the first answer again; a different body is 422; a
     /// retry while the first still runs is 409; no key is 400. Failures a retry may fix
     /// (5xx) are not remembered.
+    ///
+    /// `operation` gets the [`Request`] and must store its answer in its own transaction
+    /// (the service layer does); refusals (4xx) are stored here.
     pub async fn idempotent<A, T, F, Fut>(
         &self,
         endpoint: &str,
@@ -90,9 +90,47 @@ impl Call {
     where
         A: Serialize,
         T: Serialize + DeserializeOwned,
-        F: FnOnce() -> Fut,
+        F: FnOnce(Request) -> Fut,
         Fut: Future<Output = Result<T, AppError>>,
     {
+        let request = self.request(endpoint, args)?;
+        let Some(_running) = self
+            .state
+            .in_flight
+            .start(format!("{}|{}", request.scope, request.key))
+        else {
+            return Err(reply(Problem::new(
+                ErrorCode::IdempotencyInFlight,
+                "A request with this Idempotency-Key is still running.",
+            )));
+        };
+        let db = &self.state.db;
+        if let Some(prior) = db::idempotency::find(db, &request.scope, &request.key)
+            .await
+            .map_err(AppError::from)?
+        {
+            return answer_again(&request, prior);
+        }
+        match operation(request.clone()).await {
+            Ok(value) => Ok(value),
+            Err(AppError::Database(err)) if err.rejection() == Some(db::idempotency::ANSWERED) => {
+                self.prior_answer(&request).await
+            }
+            Err(err) => {
+                let problem = Problem::from(err);
+                if problem.status >= 500 {
+                    return Err(problem);
+                }
+                match self.remember_refusal(&request, &problem).await {
+                    Some(earlier) => earlier,
+                    None => Err(problem),
+                }
+            }
+        }
+    }
+
+    /// The request's identity: caller and endpoint, its key, and a hash of its arguments.
+    fn request<A: Serialize>(&self, endpoint: &str, args: &A) -> Result<Request, Problem> {
         let key = self
             .parts
             .headers
@@ -106,66 +144,66 @@ impl Call {
                     "Send an Idempotency-Key header (e.g. a UUID) with this request.",
                 ))
             })?;
-        let scope = format!("{}|{endpoint}", self.principal.subject());
         let body = serde_json::to_vec(args)
             .map_err(|e| Problem::from(AppError::Internal(e.to_string())))?;
-        let hash = hex::encode(Sha256::digest(&body));
-        let db = &self.state.db;
-        match db::idempotency::claim(db, &scope, key, &hash, KEEP_HOURS, LEASE_SECONDS)
-            .await
-            .map_err(|e| Problem::from(AppError::from(e)))?
-        {
-            db::idempotency::Claim::Mismatch => Err(reply(Problem::new(
-                ErrorCode::IdempotencyKeyReused,
-                "This Idempotency-Key was used for a different request.",
-            ))),
-            db::idempotency::Claim::InFlight => Err(reply(Problem::new(
-                ErrorCode::IdempotencyInFlight,
-                "A request with this Idempotency-Key is still running.",
-            ))),
-            db::idempotency::Claim::Replay { status, body } => replay(status, &body),
-            db::idempotency::Claim::Fresh => {
-                let outcome = operation().await;
-                self.remember(&scope, key, &outcome).await;
-                outcome.map_err(Problem::from)
-            }
-        }
+        Ok(Request {
+            scope: format!("{}|{endpoint}", self.principal.subject()),
+            key: key.to_owned(),
+            request_hash: hex::encode(Sha256::digest(&body)),
+        })
     }
 
-    async fn remember<T: Serialize>(&self, scope: &str, key: &str, outcome: &Result<T, AppError>) {
-        let db = &self.state.db;
-        let stored = match outcome {
-            Ok(value) => serde_json::to_string(value).map(|body| (200, body)),
-            Err(err) => {
-                let problem = err.to_problem();
-                if problem.status >= 500 {
-                    if let Err(e) = db::idempotency::release(db, scope, key).await {
-                        tracing::warn!(error = %e, "could not release an idempotency key");
-                    }
-                    return;
-                }
-                serde_json::to_string(&problem).map(|body| (problem.status, body))
-            }
-        };
-        let result = match stored {
-            Ok((status, body)) => db::idempotency::complete(db, scope, key, status, &body).await,
+    /// Another process answered this key first: reply with its answer.
+    async fn prior_answer<T: DeserializeOwned>(&self, request: &Request) -> Result<T, Problem> {
+        let prior = db::idempotency::find(&self.state.db, &request.scope, &request.key)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::Internal("an answered key has no answer".into()))?;
+        answer_again(request, prior)
+    }
+
+    /// Stores a refusal as the key's answer. When the key got an answer meanwhile (a
+    /// duplicate in another process won), that earlier answer is the reply instead.
+    async fn remember_refusal<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+        problem: &Problem,
+    ) -> Option<Result<T, Problem>> {
+        let body = match serde_json::to_string(problem) {
+            Ok(body) => body,
             Err(e) => {
-                tracing::error!(error = %e, "could not serialise a response to remember");
-                db::idempotency::release(db, scope, key).await
+                tracing::error!(error = %e, "could not serialise a refusal to remember");
+                return None;
             }
         };
-        if let Err(e) = result {
-            tracing::error!(error = %e, "could not store an idempotent response");
+        let answer = request.answer(problem.status, body);
+        match db::idempotency::store(&self.state.db, &answer).await {
+            Ok(()) => None,
+            Err(err) if err.rejection() == Some(db::idempotency::ANSWERED) => {
+                Some(self.prior_answer(request).await)
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "could not store a refusal for its key");
+                None
+            }
         }
     }
 }
 
-fn replay<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, Problem> {
-    if status < 400 {
-        serde_json::from_str(body).map_err(|e| Problem::from(AppError::Internal(e.to_string())))
+/// The stored answer again, if it was for the same request; 422 if the key was used for
+/// another.
+fn answer_again<T: DeserializeOwned>(request: &Request, prior: Prior) -> Result<T, Problem> {
+    if prior.request_hash != request.request_hash {
+        return Err(reply(Problem::new(
+            ErrorCode::IdempotencyKeyReused,
+            "This Idempotency-Key was used for a different request.",
+        )));
+    }
+    let internal = |e: serde_json::Error| Problem::from(AppError::Internal(e.to_string()));
+    if prior.response_status < 400 {
+        serde_json::from_str(&prior.response_body).map_err(internal)
     } else {
-        let problem: Problem = serde_json::from_str(body)
-            .map_err(|e| Problem::from(AppError::Internal(e.to_string())))?;
+        let problem: Problem = serde_json::from_str(&prior.response_body).map_err(internal)?;
         Err(reply(problem))
     }
 }

@@ -7,6 +7,8 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod edge;
 #[cfg(feature = "ssr")]
+pub mod in_flight;
+#[cfg(feature = "ssr")]
 pub mod openapi;
 pub mod payment;
 pub mod system;

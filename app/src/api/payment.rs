@@ -70,7 +70,7 @@ pub async fn create_payment(
     let uid = call.diner()?;
     known_merchant(&call.state, &merchant_id).await?;
     let args = (&merchant_id, amount, &card);
-    call.idempotent("payment/create", &args, || {
+    call.idempotent("payment/create", &args, |once| {
         crate::service::payment::create_payment(
             &call.state.db,
             &merchant_id,
@@ -78,6 +78,7 @@ pub async fn create_payment(
             amount,
             card.as_deref(),
             Utc::now(),
+            Some(once),
         )
     })
     .await
@@ -91,12 +92,12 @@ pub async fn verify_payment(code: String) -> Result<ScanResult, crate::error::Pr
     use crate::service::payment::Counter;
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Scan)?;
-    call.idempotent("payment/verify", &code, || {
+    call.idempotent("payment/verify", &code, |once| {
         let counter = Counter {
             merchant: &staff.merchant_id,
             staff: &staff.staff_id,
         };
-        crate::service::payment::scan(&call.state.db, counter, &code, Utc::now())
+        crate::service::payment::scan(&call.state.db, counter, &code, Utc::now(), Some(once))
     })
     .await
 }
@@ -111,12 +112,18 @@ pub async fn refund_payment(
     use crate::service::payment::Counter;
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Refund)?;
-    call.idempotent("payment/refund", &payment_id, || {
+    call.idempotent("payment/refund", &payment_id, |once| {
         let counter = Counter {
             merchant: &staff.merchant_id,
             staff: &staff.staff_id,
         };
-        crate::service::payment::refund_payment(&call.state.db, counter, &payment_id, Utc::now())
+        crate::service::payment::refund_payment(
+            &call.state.db,
+            counter,
+            &payment_id,
+            Utc::now(),
+            Some(once),
+        )
     })
     .await
 }

@@ -32,13 +32,13 @@ pub async fn recharge(uid: String, tier: String) -> Result<RechargeReceipt, crat
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Recharge)?;
     let args = (&uid, &tier);
-    call.idempotent("wallet/recharge", &args, || {
+    call.idempotent("wallet/recharge", &args, |once| {
         let scope = Scope {
             merchant: &staff.merchant_id,
             uid: &uid,
             staff: Some(&staff.staff_id),
         };
-        crate::service::wallet::recharge(&call.state.db, scope, &tier)
+        crate::service::wallet::recharge(&call.state.db, scope, &tier, Some(once))
     })
     .await
 }
@@ -74,13 +74,13 @@ pub async fn stored_value_refund(
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Refund)?;
     let args = (&uid, amount);
-    call.idempotent("wallet/refund", &args, || {
+    call.idempotent("wallet/refund", &args, |once| {
         let scope = Scope {
             merchant: &staff.merchant_id,
             uid: &uid,
             staff: Some(&staff.staff_id),
         };
-        crate::service::wallet::stored_value_refund(&call.state.db, scope, amount)
+        crate::service::wallet::stored_value_refund(&call.state.db, scope, amount, Some(once))
     })
     .await
 }

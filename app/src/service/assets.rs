@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use db::Db;
-use db::assets::{StockRow, Synthesis};
+use db::assets::{StockRow, Synthesis, Trade};
+use db::idempotency::Request;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;
 
-use super::{locks, with_retries};
+use super::{answer_to, locks, with_retries};
 use crate::api::assets::{SynthesisReceipt, TradeReceipt, TradeSide};
 use crate::domain::CardStatus;
 use crate::domain::market::{self, MarketError};
@@ -22,6 +23,7 @@ pub async fn trade(
     fragment: &str,
     side: TradeSide,
     quantity: u32,
+    once: Option<Request>,
 ) -> Result<TradeReceipt, AppError> {
     let listing = db::assets::listing(db, merchant, fragment)
         .await?
@@ -58,24 +60,29 @@ pub async fn trade(
                 ..AssetsChange::default()
             },
         );
-        db::assets::trade(
-            db,
-            merchant,
-            uid,
-            fragment,
-            fragment_delta,
-            silver_delta,
-            &entry,
-        )
-        .await
-        .map_err(asset_error)?;
-        Ok(TradeReceipt {
-            txn_id: entry.txn_id,
+        let receipt = TradeReceipt {
+            txn_id: entry.txn_id.clone(),
             fragment: fragment.to_owned(),
             quantity,
             silver,
             side,
-        })
+        };
+        let answer = answer_to(once.as_ref(), &receipt)?;
+        db::assets::trade(
+            db,
+            &Trade {
+                merchant,
+                uid,
+                fragment,
+                fragment_delta,
+                silver_delta,
+                entry: &entry,
+                answer: answer.as_ref(),
+            },
+        )
+        .await
+        .map_err(asset_error)?;
+        Ok(receipt)
     })
     .await
 }
@@ -88,6 +95,7 @@ pub async fn synthesize(
     uid: &str,
     card_type: &str,
     now: DateTime<Utc>,
+    once: Option<Request>,
 ) -> Result<SynthesisReceipt, AppError> {
     let kind = db::catalog::card_type(db, merchant, card_type)
         .await?
@@ -128,6 +136,14 @@ pub async fn synthesize(
             current_stock: i64::from(next.current_stock),
             reset_day: next.reset_day.clone(),
         };
+        let receipt = SynthesisReceipt {
+            txn_id: entry.txn_id.clone(),
+            card_uuid: card_uuid.clone(),
+            card_type: kind.name.clone(),
+            expiry,
+            stock_left_today: next.current_stock,
+        };
+        let answer = answer_to(once.as_ref(), &receipt)?;
         db::assets::synthesize(
             db,
             &Synthesis {
@@ -140,17 +156,12 @@ pub async fn synthesize(
                 card_uuid: &card_uuid,
                 expiry,
                 entry: &entry,
+                answer: answer.as_ref(),
             },
         )
         .await
         .map_err(asset_error)?;
-        Ok(SynthesisReceipt {
-            txn_id: entry.txn_id,
-            card_uuid,
-            card_type: kind.name.clone(),
-            expiry,
-            stock_left_today: next.current_stock,
-        })
+        Ok(receipt)
     })
     .await
 }

@@ -10,3 +10,23 @@ mod retry;
 pub mod wallet;
 
 pub use retry::with_retries;
+
+use db::idempotency::{Answer, Request};
+use serde::Serialize;
+
+use crate::error::AppError;
+
+/// What the transaction of a request made with an Idempotency-Key stores beside its effect:
+/// the reply it is about to give (200 and its JSON). `None` for calls without a key
+/// (workers, tests).
+pub(crate) fn answer_to<T: Serialize>(
+    once: Option<&Request>,
+    reply: &T,
+) -> Result<Option<Answer>, AppError> {
+    once.map(|request| {
+        serde_json::to_string(reply)
+            .map(|body| request.answer(200, body))
+            .map_err(|e| AppError::Internal(format!("cannot serialise a reply: {e}")))
+    })
+    .transpose()
+}

@@ -4,11 +4,12 @@ use chrono::{DateTime, Duration, Utc};
 use db::Db;
 use db::card::CardRow;
 use db::catalog::CardTypeRow;
+use db::idempotency::Request;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::payment::{Collection, NewPayment, PaymentRow, Refund};
 
 use super::wallet::{diff, from_row, money, to_row, wallet_key};
-use super::{locks, with_retries};
+use super::{answer_to, locks, with_retries};
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 use crate::domain::Money;
 use crate::domain::card::{self, CardStatus};
@@ -35,6 +36,7 @@ pub async fn create_payment(
     amount: Money,
     card: Option<&str>,
     now: DateTime<Utc>,
+    once: Option<Request>,
 ) -> Result<PaymentOrder, AppError> {
     if amount.is_zero() {
         return Err(AppError::Invalid(
@@ -57,14 +59,16 @@ pub async fn create_payment(
         code: payment_code(),
         expires_at: now + PAYMENT_CODE_TTL,
     };
-    db::payment::create(db, &order).await?;
-    Ok(PaymentOrder {
-        payment_id: order.id,
-        code: order.code,
+    let reply = PaymentOrder {
+        payment_id: order.id.clone(),
+        code: order.code.clone(),
         amount,
-        card: order.card,
+        card: order.card.clone(),
         expires_at: order.expires_at,
-    })
+    };
+    let answer = answer_to(once.as_ref(), &reply)?;
+    db::payment::create(db, &order, answer.as_ref()).await?;
+    Ok(reply)
 }
 
 /// What the cashier's scanner read: a card (its uuid) or a payment code (18 digits).
@@ -74,12 +78,13 @@ pub async fn scan(
     counter: Counter<'_>,
     code: &str,
     now: DateTime<Utc>,
+    once: Option<Request>,
 ) -> Result<ScanResult, AppError> {
     let code = code.trim();
     if uuid::Uuid::parse_str(code).is_ok() {
-        redeem_card(db, counter, &code.to_ascii_lowercase(), now).await
+        redeem_card(db, counter, &code.to_ascii_lowercase(), now, once).await
     } else if is_payment_code(code) {
-        collect_payment(db, counter, code, now).await
+        collect_payment(db, counter, code, now, once).await
     } else {
         Err(AppError::Invalid(
             "this is neither a card nor a payment code".into(),
@@ -92,6 +97,7 @@ async fn redeem_card(
     counter: Counter<'_>,
     uuid: &str,
     now: DateTime<Utc>,
+    once: Option<Request>,
 ) -> Result<ScanResult, AppError> {
     let _queue = locks::hold(&format!("card:{uuid}")).await;
     with_retries(|| async {
@@ -105,14 +111,16 @@ async fn redeem_card(
         )
         .by_staff(Some(counter.staff))
         .referencing(format!("card:{uuid}"));
-        db::card::redeem(db, uuid, Some(counter.staff), &entry).await?;
-        Ok(ScanResult::CardRedeemed {
-            txn_id: entry.txn_id,
+        let result = ScanResult::CardRedeemed {
+            txn_id: entry.txn_id.clone(),
             card: uuid.to_owned(),
             card_name: kind.name.clone(),
             benefit: kind.benefit.description.clone(),
             owner: found.uid.clone(),
-        })
+        };
+        let answer = answer_to(once.as_ref(), &result)?;
+        db::card::redeem(db, uuid, Some(counter.staff), &entry, answer.as_ref()).await?;
+        Ok(result)
     })
     .await
 }
@@ -122,6 +130,7 @@ async fn collect_payment(
     counter: Counter<'_>,
     code: &str,
     now: DateTime<Utc>,
+    once: Option<Request>,
 ) -> Result<ScanResult, AppError> {
     let payer = find_by_code(db, counter, code).await?.uid;
     let _queue = locks::hold(&wallet_key(counter.merchant, &payer)).await;
@@ -163,6 +172,16 @@ async fn collect_payment(
         )
         .by_staff(Some(counter.staff))
         .referencing(format!("payment:{}", order.id));
+        let result = ScanResult::PaymentCollected {
+            txn_id: entry.txn_id.clone(),
+            payment_id: order.id.clone(),
+            owner: order.uid.clone(),
+            amount: bill,
+            deduction,
+            split,
+            wallet: after,
+        };
+        let answer = answer_to(once.as_ref(), &result)?;
         db::payment::collect(
             db,
             &Collection {
@@ -177,18 +196,11 @@ async fn collect_payment(
                 bonus: split.bonus.amount(),
                 card: order.card.as_deref(),
                 entry: &entry,
+                answer: answer.as_ref(),
             },
         )
         .await?;
-        Ok(ScanResult::PaymentCollected {
-            txn_id: entry.txn_id,
-            payment_id: order.id.clone(),
-            owner: order.uid.clone(),
-            amount: bill,
-            deduction,
-            split,
-            wallet: after,
-        })
+        Ok(result)
     })
     .await
 }
@@ -200,6 +212,7 @@ pub async fn refund_payment(
     counter: Counter<'_>,
     payment_id: &str,
     now: DateTime<Utc>,
+    once: Option<Request>,
 ) -> Result<PaymentRefundReceipt, AppError> {
     let payer = find_by_id(db, counter, payment_id).await?.uid;
     let _queue = locks::hold(&wallet_key(counter.merchant, &payer)).await;
@@ -235,6 +248,14 @@ pub async fn refund_payment(
         )
         .by_staff(Some(counter.staff))
         .referencing(format!("payment:{}", order.id));
+        let receipt = PaymentRefundReceipt {
+            txn_id: entry.txn_id.clone(),
+            payment_id: order.id.clone(),
+            returned: split,
+            card_reactivated: reactivate.is_some(),
+            wallet: after,
+        };
+        let answer = answer_to(once.as_ref(), &receipt)?;
         db::payment::refund(
             db,
             &Refund {
@@ -245,16 +266,11 @@ pub async fn refund_payment(
                 wallet_after: to_row(&after),
                 reactivate_card: reactivate,
                 entry: &entry,
+                answer: answer.as_ref(),
             },
         )
         .await?;
-        Ok(PaymentRefundReceipt {
-            txn_id: entry.txn_id,
-            payment_id: order.id.clone(),
-            returned: split,
-            card_reactivated: reactivate.is_some(),
-            wallet: after,
-        })
+        Ok(receipt)
     })
     .await
 }

@@ -1,10 +1,11 @@
 //! Recharges, balances and stored-value refunds.
 
 use db::Db;
+use db::idempotency::Request;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::wallet::WalletRow;
 
-use super::{locks, with_retries};
+use super::{answer_to, locks, with_retries};
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::domain::wallet::{self, Balance, Clawback, RechargeTier};
 use crate::domain::{Money, MoneyError};
@@ -30,6 +31,7 @@ pub async fn recharge(
     db: &Db,
     scope: Scope<'_>,
     tier_code: &str,
+    once: Option<Request>,
 ) -> Result<RechargeReceipt, AppError> {
     let tier = db::catalog::recharge_tier(db, scope.merchant, tier_code)
         .await?
@@ -54,6 +56,14 @@ pub async fn recharge(
         )
         .by_staff(scope.staff)
         .referencing(format!("recharge_tier:{tier_code}"));
+        let receipt = RechargeReceipt {
+            txn_id: entry.txn_id.clone(),
+            tier: tier.label.clone(),
+            paid: rule.pay,
+            bonus: rule.bonus,
+            balance: after,
+        };
+        let answer = answer_to(once.as_ref(), &receipt)?;
         db::wallet::apply(
             db,
             scope.merchant,
@@ -61,15 +71,10 @@ pub async fn recharge(
             &before,
             &to_row(&after),
             &entry,
+            answer.as_ref(),
         )
         .await?;
-        Ok(RechargeReceipt {
-            txn_id: entry.txn_id,
-            tier: tier.label.clone(),
-            paid: rule.pay,
-            bonus: rule.bonus,
-            balance: after,
-        })
+        Ok(receipt)
     })
     .await
 }
@@ -91,6 +96,7 @@ pub async fn stored_value_refund(
     db: &Db,
     scope: Scope<'_>,
     amount: Money,
+    once: Option<Request>,
 ) -> Result<StoredValueRefundReceipt, AppError> {
     let _queue = locks::hold(&wallet_key(scope.merchant, scope.uid)).await;
     with_retries(|| async {
@@ -106,19 +112,23 @@ pub async fn stored_value_refund(
             change,
         )
         .by_staff(scope.staff);
+        let after = to_row(&clawback.after);
+        let receipt = StoredValueRefundReceipt {
+            txn_id: entry.txn_id.clone(),
+            clawback,
+        };
+        let answer = answer_to(once.as_ref(), &receipt)?;
         db::wallet::apply(
             db,
             scope.merchant,
             scope.uid,
             &before,
-            &to_row(&clawback.after),
+            &after,
             &entry,
+            answer.as_ref(),
         )
         .await?;
-        Ok(StoredValueRefundReceipt {
-            txn_id: entry.txn_id,
-            clawback,
-        })
+        Ok(receipt)
     })
     .await
 }

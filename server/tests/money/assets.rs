@@ -35,16 +35,16 @@ fn code(err: &AppError) -> ErrorCode {
 async fn buy_fragments_then_synthesize_a_card() {
     let db = seeded_db().await;
     give_silver(&db, DINER, 100).await;
-    let bought = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3)
+    let bought = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3, None)
         .await
         .expect("buy chili");
     assert_eq!(bought.silver, 30);
-    assets::trade(&db, MERCHANT, DINER, "PEPPER", TradeSide::Buy, 2)
+    assets::trade(&db, MERCHANT, DINER, "PEPPER", TradeSide::Buy, 2, None)
         .await
         .expect("buy pepper");
     assert_eq!(db::assets::silver(&db, DINER).await.expect("silver"), 46);
 
-    let card = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now())
+    let card = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now(), None)
         .await
         .expect("synthesize");
     assert_eq!(card.stock_left_today, 19);
@@ -66,10 +66,10 @@ async fn buy_fragments_then_synthesize_a_card() {
 async fn missing_fragments_refuse_synthesis_and_take_no_stock() {
     let db = seeded_db().await;
     give_silver(&db, DINER, 100).await;
-    assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3)
+    assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3, None)
         .await
         .expect("buy");
-    let err = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now())
+    let err = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now(), None)
         .await
         .expect_err("no pepper");
     assert_eq!(code(&err), ErrorCode::InsufficientFragments);
@@ -88,32 +88,32 @@ async fn missing_fragments_refuse_synthesis_and_take_no_stock() {
 async fn trades_need_silver_or_fragments_and_a_buy_back_price() {
     let db = seeded_db().await;
     give_silver(&db, DINER, 15).await;
-    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 2)
+    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 2, None)
         .await
         .expect_err("20 > 15");
     assert_eq!(code(&err), ErrorCode::InsufficientSilver);
-    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Sell, 1)
+    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Sell, 1, None)
         .await
         .expect_err("holds none");
     assert_eq!(code(&err), ErrorCode::InsufficientFragments);
-    let err = assets::trade(&db, MERCHANT, DINER, "PANDA", TradeSide::Sell, 1)
+    let err = assets::trade(&db, MERCHANT, DINER, "PANDA", TradeSide::Sell, 1, None)
         .await
         .expect_err("not bought back");
     assert_eq!(code(&err), ErrorCode::Conflict);
-    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 0)
+    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 0, None)
         .await
         .expect_err("zero");
     assert_eq!(code(&err), ErrorCode::ValidationFailed);
-    let err = assets::trade(&db, MERCHANT, DINER, "GOLD", TradeSide::Buy, 1)
+    let err = assets::trade(&db, MERCHANT, DINER, "GOLD", TradeSide::Buy, 1, None)
         .await
         .expect_err("unknown");
     assert_eq!(code(&err), ErrorCode::NotFound);
     assert_eq!(db::assets::silver(&db, DINER).await.expect("silver"), 15);
 
-    assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 1)
+    assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 1, None)
         .await
         .expect("buy");
-    let sold = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Sell, 1)
+    let sold = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Sell, 1, None)
         .await
         .expect("sell");
     assert_eq!(sold.silver, 5);
@@ -132,7 +132,7 @@ async fn concurrent_synthesis_never_oversells_the_daily_stock() {
             .expect("diner");
         give_silver(&db, uid, 1000).await;
         for (fragment, count) in [("CHILI", 5), ("PEPPER", 5), ("PANDA", 1)] {
-            assets::trade(&db, MERCHANT, uid, fragment, TradeSide::Buy, count)
+            assets::trade(&db, MERCHANT, uid, fragment, TradeSide::Buy, count, None)
                 .await
                 .expect("buy");
         }
@@ -143,7 +143,7 @@ async fn concurrent_synthesis_never_oversells_the_daily_stock() {
         .map(|uid| {
             let db = Arc::clone(&db);
             tokio::spawn(async move {
-                assets::synthesize(&db, MERCHANT, &uid, "HOTPOT_30", Utc::now()).await
+                assets::synthesize(&db, MERCHANT, &uid, "HOTPOT_30", Utc::now(), None).await
             })
         })
         .collect();

@@ -38,7 +38,7 @@ fn code_of(result: &Result<ScanResult, AppError>) -> Option<ErrorCode> {
 async fn recharge_pay_verify_refund() {
     let db = seeded_db().await;
     let now = Utc::now();
-    wallet::recharge(&db, cashier("d1"), "T100")
+    wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
     assert_eq!(
@@ -46,7 +46,7 @@ async fn recharge_pay_verify_refund() {
         balance("100", "20", "20")
     );
 
-    let order = payment::create_payment(&db, MERCHANT, "d1", m("24"), None, now)
+    let order = payment::create_payment(&db, MERCHANT, "d1", m("24"), None, now, None)
         .await
         .expect("create");
     assert_eq!(order.code.len(), 18);
@@ -56,7 +56,7 @@ async fn recharge_pay_verify_refund() {
         balance("100", "20", "20")
     );
 
-    let scanned = payment::scan(&db, TILL, &order.code, now)
+    let scanned = payment::scan(&db, TILL, &order.code, now, None)
         .await
         .expect("collect");
     let ScanResult::PaymentCollected {
@@ -77,17 +77,17 @@ async fn recharge_pay_verify_refund() {
     assert_eq!(after, balance("80", "16", "20"));
     assert_eq!(assert_wallet_matches_ledger(&db, "d1").await, after);
 
-    let again = payment::scan(&db, TILL, &order.code, now).await;
+    let again = payment::scan(&db, TILL, &order.code, now, None).await;
     assert_eq!(code_of(&again), Some(ErrorCode::PaymentNotPending));
 
-    let refund = payment::refund_payment(&db, TILL, &order.payment_id, now)
+    let refund = payment::refund_payment(&db, TILL, &order.payment_id, now, None)
         .await
         .expect("refund");
     assert_eq!(refund.returned, split);
     assert_eq!(refund.wallet, balance("100", "20", "20"));
     assert_eq!(assert_wallet_matches_ledger(&db, "d1").await, refund.wallet);
 
-    let twice = payment::refund_payment(&db, TILL, &order.payment_id, now).await;
+    let twice = payment::refund_payment(&db, TILL, &order.payment_id, now, None).await;
     assert_eq!(
         twice.err().map(|e| e.to_problem().code),
         Some(ErrorCode::PaymentNotPending)
@@ -102,14 +102,14 @@ async fn recharge_pay_verify_refund() {
 async fn a_card_on_the_bill_is_applied_first_and_given_back_on_refund() {
     let db = seeded_db().await;
     let now = Utc::now();
-    wallet::recharge(&db, cashier("d1"), "T100")
+    wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
     let card = card_for(&db, "d1", 30).await;
-    let order = payment::create_payment(&db, MERCHANT, "d1", m("60"), Some(&card), now)
+    let order = payment::create_payment(&db, MERCHANT, "d1", m("60"), Some(&card), now, None)
         .await
         .expect("create");
-    let scanned = payment::scan(&db, TILL, &order.code, now)
+    let scanned = payment::scan(&db, TILL, &order.code, now, None)
         .await
         .expect("collect");
     let ScanResult::PaymentCollected {
@@ -124,7 +124,7 @@ async fn a_card_on_the_bill_is_applied_first_and_given_back_on_refund() {
     assert_eq!(used.status, "USED");
     assert_wallet_matches_ledger(&db, "d1").await;
 
-    let refund = payment::refund_payment(&db, TILL, &order.payment_id, now)
+    let refund = payment::refund_payment(&db, TILL, &order.payment_id, now, None)
         .await
         .expect("refund");
     assert!(refund.card_reactivated);
@@ -140,12 +140,12 @@ async fn a_card_on_the_bill_is_applied_first_and_given_back_on_refund() {
 async fn scanning_a_card_redeems_it_exactly_once() {
     let db = seeded_db().await;
     let card = card_for(&db, "d1", 30).await;
-    let first = payment::scan(&db, TILL, &card, Utc::now()).await;
+    let first = payment::scan(&db, TILL, &card, Utc::now(), None).await;
     assert!(
         matches!(first, Ok(ScanResult::CardRedeemed { .. })),
         "{first:?}"
     );
-    let second = payment::scan(&db, TILL, &card, Utc::now()).await;
+    let second = payment::scan(&db, TILL, &card, Utc::now(), None).await;
     assert_eq!(code_of(&second), Some(ErrorCode::CardAlreadyUsed));
 }
 
@@ -156,19 +156,19 @@ async fn expired_cards_and_codes_are_refused() {
     let card = card_for(&db, "d1", 1).await;
     let later = now + Duration::days(2);
     assert_eq!(
-        code_of(&payment::scan(&db, TILL, &card, later).await),
+        code_of(&payment::scan(&db, TILL, &card, later, None).await),
         Some(ErrorCode::CardExpired)
     );
 
-    wallet::recharge(&db, cashier("d1"), "T100")
+    wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
-    let order = payment::create_payment(&db, MERCHANT, "d1", m("10"), None, now)
+    let order = payment::create_payment(&db, MERCHANT, "d1", m("10"), None, now, None)
         .await
         .expect("create");
     let too_late = now + Duration::minutes(11);
     assert_eq!(
-        code_of(&payment::scan(&db, TILL, &order.code, too_late).await),
+        code_of(&payment::scan(&db, TILL, &order.code, too_late, None).await),
         Some(ErrorCode::PaymentExpired)
     );
     assert_eq!(
@@ -185,7 +185,7 @@ async fn another_merchants_cashier_finds_nothing_and_changes_nothing() {
         merchant: "other",
         staff: "cashier-9",
     };
-    let result = payment::scan(&db, elsewhere, &card, Utc::now()).await;
+    let result = payment::scan(&db, elsewhere, &card, Utc::now(), None).await;
     assert_eq!(code_of(&result), Some(ErrorCode::NotFound));
     let untouched = db::card::get(&db, &card).await.expect("get").expect("card");
     assert_eq!(untouched.status, "ACTIVE");
@@ -195,13 +195,13 @@ async fn another_merchants_cashier_finds_nothing_and_changes_nothing() {
 async fn paying_more_than_the_balance_is_refused_and_the_code_stays_pending() {
     let db = seeded_db().await;
     let now = Utc::now();
-    wallet::recharge(&db, cashier("d1"), "T100")
+    wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
-    let order = payment::create_payment(&db, MERCHANT, "d1", m("120.01"), None, now)
+    let order = payment::create_payment(&db, MERCHANT, "d1", m("120.01"), None, now, None)
         .await
         .expect("create");
-    let result = payment::scan(&db, TILL, &order.code, now).await;
+    let result = payment::scan(&db, TILL, &order.code, now, None).await;
     assert_eq!(code_of(&result), Some(ErrorCode::InsufficientBalance));
     let still = db::payment::get(&db, &order.payment_id)
         .await
@@ -223,7 +223,7 @@ async fn unreadable_codes_are_a_validation_error() {
         "66123",
         "not-a-uuid-at-all-but-long-enough-0000",
     ] {
-        let result = payment::scan(&db, TILL, code, Utc::now()).await;
+        let result = payment::scan(&db, TILL, code, Utc::now(), None).await;
         assert_eq!(
             code_of(&result),
             Some(ErrorCode::ValidationFailed),
@@ -250,7 +250,7 @@ async fn scans_of_one_card_redeem_it_once(db: db::Db) {
     let tasks: Vec<_> = (0..200)
         .map(|_| {
             let (db, card) = (Arc::clone(&db), Arc::clone(&card));
-            tokio::spawn(async move { payment::scan(&db, TILL, &card, Utc::now()).await })
+            tokio::spawn(async move { payment::scan(&db, TILL, &card, Utc::now(), None).await })
         })
         .collect();
     let (mut redeemed, mut already_used, mut busy) = (0, 0, 0);
@@ -285,12 +285,12 @@ async fn concurrent_payments_from_one_wallet_never_overdraw_it_on_disk() {
 async fn payments_from_one_wallet_never_overdraw_it(db: db::Db) {
     let db = Arc::new(db);
     let now = Utc::now();
-    wallet::recharge(&db, cashier("d1"), "T100")
+    wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
     let mut codes = Vec::new();
     for _ in 0..200 {
-        let order = payment::create_payment(&db, MERCHANT, "d1", m("1"), None, now)
+        let order = payment::create_payment(&db, MERCHANT, "d1", m("1"), None, now, None)
             .await
             .expect("create");
         codes.push(order.code);
@@ -299,7 +299,7 @@ async fn payments_from_one_wallet_never_overdraw_it(db: db::Db) {
         .into_iter()
         .map(|code| {
             let db = Arc::clone(&db);
-            tokio::spawn(async move { payment::scan(&db, TILL, &code, now).await })
+            tokio::spawn(async move { payment::scan(&db, TILL, &code, now, None).await })
         })
         .collect();
     let (mut collected, mut refused, mut busy) = (0_u32, 0, 0);

@@ -8,7 +8,7 @@ use crate::helpers::{assert_wallet_matches_ledger, balance, cashier, m, seeded_d
 #[tokio::test]
 async fn recharge_then_refund_everything_as_in_the_worked_example() {
     let db = seeded_db().await;
-    let receipt = wallet::recharge(&db, cashier("d1"), "T100")
+    let receipt = wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
     assert_eq!(receipt.balance, balance("100", "20", "20"));
@@ -19,7 +19,7 @@ async fn recharge_then_refund_everything_as_in_the_worked_example() {
         .await
         .expect("preview");
     assert_eq!(preview.payout, m("100"));
-    let done = wallet::stored_value_refund(&db, cashier("d1"), m("100"))
+    let done = wallet::stored_value_refund(&db, cashier("d1"), m("100"), None)
         .await
         .expect("refund");
     assert_eq!(
@@ -33,13 +33,13 @@ async fn recharge_then_refund_everything_as_in_the_worked_example() {
 #[tokio::test]
 async fn refunds_in_two_halves_pay_out_what_one_refund_would() {
     let db = seeded_db().await;
-    wallet::recharge(&db, cashier("d1"), "T300")
+    wallet::recharge(&db, cashier("d1"), "T300", None)
         .await
         .expect("recharge");
-    let first = wallet::stored_value_refund(&db, cashier("d1"), m("150"))
+    let first = wallet::stored_value_refund(&db, cashier("d1"), m("150"), None)
         .await
         .expect("first");
-    let second = wallet::stored_value_refund(&db, cashier("d1"), m("150"))
+    let second = wallet::stored_value_refund(&db, cashier("d1"), m("150"), None)
         .await
         .expect("second");
     assert_eq!(
@@ -55,14 +55,14 @@ async fn refunds_in_two_halves_pay_out_what_one_refund_would() {
 #[tokio::test]
 async fn unknown_tiers_and_excessive_refunds_are_refused_and_change_nothing() {
     let db = seeded_db().await;
-    let err = wallet::recharge(&db, cashier("d1"), "T999")
+    let err = wallet::recharge(&db, cashier("d1"), "T999", None)
         .await
         .expect_err("unknown tier");
     assert_eq!(err.to_problem().code, ErrorCode::NotFound);
-    wallet::recharge(&db, cashier("d1"), "T100")
+    wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
-    let err = wallet::stored_value_refund(&db, cashier("d1"), m("100.01"))
+    let err = wallet::stored_value_refund(&db, cashier("d1"), m("100.01"), None)
         .await
         .expect_err("too much");
     assert_eq!(err.to_problem().code, ErrorCode::RefundExceedsPrincipal);
@@ -76,7 +76,7 @@ async fn unknown_tiers_and_excessive_refunds_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn merchants_wallets_are_separate() {
     let db = seeded_db().await;
-    wallet::recharge(&db, cashier("d1"), "T100")
+    wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
     let elsewhere = wallet::balance(&db, "other", "d1").await.expect("balance");
@@ -88,15 +88,15 @@ async fn merchants_wallets_are_separate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_refunds_of_one_wallet_never_overdraw_it() {
     let db = Arc::new(seeded_db().await);
-    wallet::recharge(&db, cashier("d1"), "T100")
+    wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
     let tasks: Vec<_> = (0..200)
         .map(|_| {
             let db = Arc::clone(&db);
-            tokio::spawn(
-                async move { wallet::stored_value_refund(&db, cashier("d1"), m("1")).await },
-            )
+            tokio::spawn(async move {
+                wallet::stored_value_refund(&db, cashier("d1"), m("1"), None).await
+            })
         })
         .collect();
     let (mut paid_out, mut refunded, mut refused, mut busy) = (m("0"), 0_u32, 0, 0);
