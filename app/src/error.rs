@@ -226,6 +226,9 @@ pub enum AppError {
     /// 422 `VALIDATION_FAILED` (quantity) / 409 `CONFLICT` (not bought back).
     #[error(transparent)]
     Market(#[from] crate::domain::MarketError),
+    /// 422 `VALIDATION_FAILED`: a catalogue entry a merchant may not save.
+    #[error(transparent)]
+    Catalog(#[from] crate::domain::CatalogError),
     /// 404 `NOT_FOUND`: the named thing does not exist (or is not visible to the caller).
     #[error("not found: {0}")]
     NotFound(String),
@@ -283,6 +286,7 @@ impl AppError {
                 },
                 err.to_string(),
             ),
+            Self::Catalog(err) => Problem::new(ErrorCode::ValidationFailed, err.to_string()),
             Self::PaymentExpired => Problem::new(
                 ErrorCode::PaymentExpired,
                 "This payment code has expired; ask the diner to show a new one.",

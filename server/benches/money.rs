@@ -130,6 +130,43 @@ async fn login(
         .to_owned()
 }
 
+/// One synthesis straight through `db`, retried after conflicts with the service layer's
+/// backoff; false if it failed.
+async fn raw_synthesize(db: &db::Db, recipe: &[db::catalog::RecipeItem], uid: &str) -> bool {
+    app::service::with_retries(|| async {
+        let seen = db::assets::stock(db, MERCHANT, "FREE_APPETIZER")
+            .await?
+            .ok_or_else(|| app::error::AppError::Internal("no stock".into()))?;
+        let next = db::assets::StockRow {
+            current_stock: seen.current_stock - 1,
+            ..seen.clone()
+        };
+        let card = uuid::Uuid::new_v4().to_string();
+        let entry = NewLedgerEntry::new(
+            LedgerType::Synthesize,
+            Decimal::ZERO,
+            MERCHANT,
+            uid,
+            AssetsChange::default(),
+        );
+        let synthesis = db::assets::Synthesis {
+            merchant: MERCHANT,
+            uid,
+            card_type: "FREE_APPETIZER",
+            recipe,
+            stock_seen: &seen,
+            stock_next: &next,
+            card_uuid: &card,
+            expiry: Utc::now() + chrono::Duration::days(30),
+            entry: &entry,
+            answer: None,
+        };
+        Ok(db::assets::synthesize(db, &synthesis).await?)
+    })
+    .await
+    .is_ok()
+}
+
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -164,9 +201,18 @@ async fn main() {
         fragment: "CHILI".into(),
         count: 1,
     }];
-    db::catalog::upsert_card_type(&db, MERCHANT, &kind, 1_000_000, "1970-01-01")
+    let seen = db::assets::stock(&db, MERCHANT, "FREE_APPETIZER")
+        .await
+        .expect("stock");
+    let roomy = db::assets::StockRow {
+        daily_cap: 1_000_000,
+        current_stock: 1_000_000,
+        reset_day: "1970-01-01".into(),
+    };
+    db::catalog::save_card_type(&db, MERCHANT, &kind, seen.as_ref(), &roomy)
         .await
         .expect("type");
+    let recipe = Arc::new(kind.recipe.clone());
     for d in 0..200 {
         let uid = format!("bench-{d}");
         db::diner::ensure(&db, &uid, None, None)
@@ -260,6 +306,16 @@ async fn main() {
                         .await
                         .is_ok_and(|r| r.status() == 200)
                 }
+            })
+            .await,
+        );
+        // Raw: the synthesize transaction alone (db::assets::synthesize) on the same hot
+        // stock record, re-reading the stock after a conflict as the service does.
+        let (raw_db, raw_recipe) = (db.clone(), Arc::clone(&recipe));
+        rows.push(
+            drive("synthesize: raw SurrealDB transaction", clients, move |i| {
+                let (db, recipe) = (raw_db.clone(), Arc::clone(&raw_recipe));
+                async move { raw_synthesize(&db, &recipe, &format!("bench-{}", i % 200)).await }
             })
             .await,
         );

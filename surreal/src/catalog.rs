@@ -1,11 +1,68 @@
-//! What a merchant offers: recharge tiers (and, in later steps, fragments, card types,
-//! stock caps and market listings).
+//! What a merchant offers: recharge tiers, fragments, card types with their daily stock, and
+//! market listings. Saving is create-or-replace by code (a PUT): saving twice is harmless.
 
 use rust_decimal::Decimal;
 use surrealdb::types::SurrealValue;
 
+use crate::assets::{ListingRow, StockRow};
 use crate::error::checked;
 use crate::{Db, DbResult};
+
+/// A fragment definition as stored: `fragment:[merchant, code]`.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct FragmentRow {
+    pub code: String,
+    pub name: String,
+    pub rarity: String,
+}
+
+/// A card type's daily stock with the card type's code.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct StockOf {
+    pub card_type: String,
+    pub daily_cap: i64,
+    pub current_stock: i64,
+    pub reset_day: String,
+}
+
+/// Everything a merchant offers (inactive entries included; callers filter).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Catalog {
+    pub fragments: Vec<FragmentRow>,
+    pub card_types: Vec<CardTypeRow>,
+    pub stocks: Vec<StockOf>,
+    pub tiers: Vec<TierRow>,
+    pub listings: Vec<ListingRow>,
+}
+
+/// A merchant's whole catalogue in one round trip, each list ordered by code.
+pub async fn of_merchant(db: &Db, merchant: &str) -> DbResult<Catalog> {
+    let mut response = checked(
+        db.query(
+            "LET $m = type::record('merchant', $merchant);
+             SELECT code, name, rarity FROM fragment WHERE merchant = $m ORDER BY code;
+             SELECT code, name, recipe, benefit, validity_days, cost_basis, active
+                 FROM card_type WHERE merchant = $m ORDER BY code;
+             SELECT record::id(id)[1] AS card_type, daily_cap, current_stock, reset_day
+                 FROM card_stock WHERE merchant = $m ORDER BY card_type;
+             SELECT code, label, pay, bonus, active FROM recharge_tier WHERE merchant = $m
+                 ORDER BY pay;
+             SELECT fragment, buy_price, sell_price, active FROM market_listing
+                 WHERE merchant = $m ORDER BY fragment;",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .await?,
+    )?;
+    Ok(Catalog {
+        fragments: response.take(1)?,
+        card_types: response.take(2)?,
+        stocks: response.take(3)?,
+        tiers: response.take(4)?,
+        listings: response.take(5)?,
+    })
+}
 
 /// A recharge tier as stored: `recharge_tier:[merchant, code]`.
 #[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
@@ -89,13 +146,14 @@ pub async fn card_type(db: &Db, merchant: &str, code: &str) -> DbResult<Option<C
     Ok(checked(response)?.take(0)?)
 }
 
-/// Creates or replaces a card type; its daily stock record is created with it (full).
-pub async fn upsert_card_type(
+/// Saves a card type and its daily stock together. `stock_seen` is the stock as the caller
+/// read it (None: there was none): if it changed meanwhile the save THROWs 'STALE'.
+pub async fn save_card_type(
     db: &Db,
     merchant: &str,
     card_type: &CardTypeRow,
-    daily_cap: i64,
-    today: &str,
+    stock_seen: Option<&StockRow>,
+    stock_next: &StockRow,
 ) -> DbResult<()> {
     let response = db
         .query(
@@ -103,62 +161,55 @@ pub async fn upsert_card_type(
              UPSERT type::record('card_type', [$merchant, $t.code]) MERGE {
                  merchant: type::record('merchant', $merchant), code: $t.code, name: $t.name,
                  recipe: $t.recipe, benefit: $t.benefit, validity_days: $t.validity_days,
-                 cost_basis: $t.cost_basis, active: $t.active };
-             UPSERT type::record('card_stock', [$merchant, $t.code]) MERGE {
-                 merchant: type::record('merchant', $merchant), daily_cap: $cap,
-                 current_stock: $cap, reset_day: $today };
+                 cost_basis: $t.cost_basis, active: $t.active } RETURN NONE;
+             LET $stock = type::record('card_stock', [$merchant, $t.code]);
+             IF $seen {
+                 LET $set = UPDATE $stock SET daily_cap = $next.daily_cap,
+                     current_stock = $next.current_stock, reset_day = $next.reset_day
+                     WHERE daily_cap = $seen.daily_cap AND current_stock = $seen.current_stock
+                         AND reset_day = $seen.reset_day RETURN AFTER;
+                 IF array::len($set) != 1 { THROW 'STALE' };
+             } ELSE {
+                 CREATE $stock CONTENT { merchant: type::record('merchant', $merchant),
+                     daily_cap: $next.daily_cap, current_stock: $next.current_stock,
+                     reset_day: $next.reset_day } RETURN NONE;
+             };
              COMMIT TRANSACTION;",
         )
         .bind(("merchant", merchant.to_owned()))
         .bind(("t", card_type.clone()))
-        .bind(("cap", daily_cap))
-        .bind(("today", today.to_owned()))
+        .bind(("seen", stock_seen.cloned()))
+        .bind(("next", stock_next.clone()))
         .await?;
     checked(response)?;
     Ok(())
 }
 
 /// Creates or renames a fragment definition.
-pub async fn upsert_fragment(
-    db: &Db,
-    merchant: &str,
-    code: &str,
-    name: &str,
-    rarity: &str,
-) -> DbResult<()> {
+pub async fn upsert_fragment(db: &Db, merchant: &str, fragment: &FragmentRow) -> DbResult<()> {
     let response = db
         .query(
-            "UPSERT type::record('fragment', [$merchant, $code]) MERGE {
-                 merchant: type::record('merchant', $merchant), code: $code, name: $name,
-                 rarity: $rarity }",
+            "UPSERT type::record('fragment', [$merchant, $f.code]) MERGE {
+                 merchant: type::record('merchant', $merchant), code: $f.code, name: $f.name,
+                 rarity: $f.rarity }",
         )
         .bind(("merchant", merchant.to_owned()))
-        .bind(("code", code.to_owned()))
-        .bind(("name", name.to_owned()))
-        .bind(("rarity", rarity.to_owned()))
+        .bind(("f", fragment.clone()))
         .await?;
     checked(response)?;
     Ok(())
 }
 
-/// Creates or reprices a market listing (prices in silver; `sell_price` None: no buy-back).
-pub async fn upsert_listing(
-    db: &Db,
-    merchant: &str,
-    fragment: &str,
-    buy_price: i64,
-    sell_price: Option<i64>,
-) -> DbResult<()> {
+/// Creates or replaces a market listing (prices in silver; `sell_price` None: no buy-back).
+pub async fn upsert_listing(db: &Db, merchant: &str, listing: &ListingRow) -> DbResult<()> {
     let response = db
         .query(
-            "UPSERT type::record('market_listing', [$merchant, $fragment]) MERGE {
-                 merchant: type::record('merchant', $merchant), fragment: $fragment,
-                 buy_price: $buy, sell_price: $sell, active: true }",
+            "UPSERT type::record('market_listing', [$merchant, $l.fragment]) MERGE {
+                 merchant: type::record('merchant', $merchant), fragment: $l.fragment,
+                 buy_price: $l.buy_price, sell_price: $l.sell_price, active: $l.active }",
         )
         .bind(("merchant", merchant.to_owned()))
-        .bind(("fragment", fragment.to_owned()))
-        .bind(("buy", buy_price))
-        .bind(("sell", sell_price))
+        .bind(("l", listing.clone()))
         .await?;
     checked(response)?;
     Ok(())

@@ -1,9 +1,10 @@
-//! Demo data for `make run`: safe to apply on every start (it creates what is missing and
-//! resets the demo catalogue to the values below).
+//! Demo data for `make run`: safe to apply on every start. The restaurant and its catalogue
+//! are created once (a boss's later edits stay); the diners are ensured every time.
 
 use rust_decimal::Decimal;
 
-use crate::catalog::{self, BenefitRow, CardTypeRow, RecipeItem, TierRow};
+use crate::assets::{ListingRow, StockRow};
+use crate::catalog::{self, BenefitRow, CardTypeRow, FragmentRow, RecipeItem, TierRow};
 use crate::{Db, DbResult, diner, merchant};
 
 /// The demo restaurant's record key.
@@ -14,7 +15,13 @@ pub const DEMO_DINERS: [(&str, &str); 2] = [("wx-demo-001", "小明"), ("wx-demo
 /// Seeds the demo restaurant, its catalogue and two diners.
 #[tracing::instrument(skip_all)]
 pub async fn demo_data(db: &Db) -> DbResult<()> {
+    for (uid, nickname) in DEMO_DINERS {
+        diner::ensure(db, uid, Some(nickname), None).await?;
+    }
     let m = DEMO_MERCHANT_ID;
+    if merchant::timezone(db, m).await?.is_some() {
+        return Ok(());
+    }
     merchant::upsert(db, m, "老成都川菜馆", "Asia/Shanghai").await?;
     for (code, label, pay, bonus) in [
         ("T100", "充100送20", 100, 20),
@@ -34,15 +41,28 @@ pub async fn demo_data(db: &Db) -> DbResult<()> {
         ("PEPPER", "花椒碎片", "COMMON", 12, Some(6)),
         ("PANDA", "熊猫碎片", "RARE", 80, None),
     ] {
-        catalog::upsert_fragment(db, m, code, name, rarity).await?;
-        catalog::upsert_listing(db, m, code, buy, sell).await?;
+        let fragment = FragmentRow {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            rarity: rarity.to_owned(),
+        };
+        catalog::upsert_fragment(db, m, &fragment).await?;
+        let listing = ListingRow {
+            fragment: code.to_owned(),
+            buy_price: buy,
+            sell_price: sell,
+            active: true,
+        };
+        catalog::upsert_listing(db, m, &listing).await?;
     }
     // The stock's reset day is in the past, so the first synthesize of the day fills it.
     for (card_type, daily_cap) in demo_card_types() {
-        catalog::upsert_card_type(db, m, &card_type, daily_cap, "1970-01-01").await?;
-    }
-    for (uid, nickname) in DEMO_DINERS {
-        diner::ensure(db, uid, Some(nickname), None).await?;
+        let stock = StockRow {
+            daily_cap,
+            current_stock: daily_cap,
+            reset_day: "1970-01-01".into(),
+        };
+        catalog::save_card_type(db, m, &card_type, None, &stock).await?;
     }
     Ok(())
 }

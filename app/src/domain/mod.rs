@@ -2,12 +2,14 @@
 //! the browser too, so the cashier's preview and the server's truth are the same code.
 
 pub mod card;
+pub mod catalog;
 pub mod market;
 pub mod money;
 pub mod stock;
 pub mod wallet;
 
 pub use card::{CardError, CardStatus};
+pub use catalog::CatalogError;
 pub use market::MarketError;
 pub use money::{Money, MoneyError};
 pub use stock::{DailyStock, OutOfStock};

@@ -35,6 +35,17 @@ impl DailyStock {
             reset_day: today.to_owned(),
         })
     }
+
+    /// The stock once the merchant sets a new cap on `today`: what was taken today stays
+    /// taken, so a higher cap adds the difference and a lower one may leave none.
+    pub fn with_cap(&self, cap: u32, today: &str) -> DailyStock {
+        let taken_today = self.daily_cap.saturating_sub(self.available(today));
+        DailyStock {
+            daily_cap: cap,
+            current_stock: cap.saturating_sub(taken_today),
+            reset_day: today.to_owned(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +68,19 @@ mod tests {
             stock(10, 0, "2026-11-24").take_one("2026-11-25"),
             Ok(stock(10, 9, "2026-11-25"))
         );
+    }
+
+    #[test]
+    fn a_new_cap_keeps_what_was_taken_today() {
+        // 20 a day, 15 left: 5 taken today.
+        let today = "2026-11-25";
+        let stock = stock(20, 15, today);
+        assert_eq!(stock.with_cap(30, today), self::stock(30, 25, today));
+        assert_eq!(stock.with_cap(10, today), self::stock(10, 5, today));
+        assert_eq!(stock.with_cap(3, today), self::stock(3, 0, today));
+        // Nothing taken yet today (the count is from yesterday): full at the new cap.
+        let yesterday = self::stock(20, 0, "2026-11-24");
+        assert_eq!(yesterday.with_cap(8, today), self::stock(8, 8, today));
     }
 
     #[test]
