@@ -37,8 +37,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
-        name: "answers_in_the_effect_transaction",
-        sql: include_str!("../migrations/0003_answers_in_the_effect_transaction.surql"),
+        name: "answers_with_effects",
+        sql: include_str!("../migrations/0003_answers_with_effects.surql"),
     },
 ];
 

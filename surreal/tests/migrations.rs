@@ -134,3 +134,29 @@ async fn reopen(options: &ConnectOptions) -> Db {
         }
     }
 }
+
+#[tokio::test]
+async fn a_stock_day_must_be_a_calendar_date() {
+    let db = memory_db().await;
+    migrations::migrate(&db).await.expect("migrates");
+    db.query("CREATE merchant:m SET name = 'm'")
+        .await
+        .expect("merchant");
+    for (day, accepted) in [
+        ("2026-11-25", true),
+        ("1970-01-01", true),
+        ("2026-13-01", false),
+        ("2026-11-25T00:00:00Z", false),
+        ("yesterday", false),
+    ] {
+        let response = db
+            .query(
+                "CREATE card_stock CONTENT { merchant: merchant:m, daily_cap: 1,
+                     current_stock: 1, reset_day: $day }",
+            )
+            .bind(("day", day))
+            .await
+            .expect("query runs");
+        assert_eq!(response.check().is_ok(), accepted, "{day}");
+    }
+}

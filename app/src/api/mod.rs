@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod catalog;
 #[cfg(feature = "ssr")]
 pub mod edge;
 #[cfg(feature = "ssr")]

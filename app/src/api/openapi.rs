@@ -10,6 +10,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::api::assets::{AssetSummary, MyCard, SynthesisReceipt, TradeReceipt, TradeSide};
+use crate::api::catalog::{
+    CardType, CardTypeOnOffer, Catalog, Fragment, Listing, Rarity, RecipeLine, Tier,
+};
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 use crate::api::system::SystemStatus;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
@@ -74,6 +77,33 @@ pub struct TradeRequest {
     pub fragment: String,
     pub side: TradeSide,
     pub quantity: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SaveFragmentRequest {
+    pub fragment: Fragment,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SaveCardTypeRequest {
+    pub card_type: CardType,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SetDailyCapRequest {
+    /// The card type's code.
+    pub card_type: String,
+    pub daily_cap: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SaveTierRequest {
+    pub tier: Tier,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SaveListingRequest {
+    pub listing: Listing,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -169,6 +199,36 @@ fn market_trade() {}
         (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
 fn my_assets() {}
 
+#[utoipa::path(get, path = "/api/catalog", tag = "catalog", params(MerchantQuery),
+    security(("bearer" = [])), responses((status = 200, body = Catalog), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn catalog() {}
+
+#[utoipa::path(post, path = "/api/catalog/fragments", tag = "catalog", request_body = SaveFragmentRequest,
+    security(("bearer" = [])), responses((status = 200, body = Fragment), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn save_fragment() {}
+
+#[utoipa::path(post, path = "/api/catalog/card_types", tag = "catalog", request_body = SaveCardTypeRequest,
+    security(("bearer" = [])), responses((status = 200, body = CardTypeOnOffer), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn save_card_type() {}
+
+#[utoipa::path(post, path = "/api/catalog/stock", tag = "catalog", request_body = SetDailyCapRequest,
+    security(("bearer" = [])), responses((status = 200, body = CardTypeOnOffer), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn set_daily_cap() {}
+
+#[utoipa::path(post, path = "/api/catalog/tiers", tag = "catalog", request_body = SaveTierRequest,
+    security(("bearer" = [])), responses((status = 200, body = Tier), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn save_tier() {}
+
+#[utoipa::path(post, path = "/api/catalog/listings", tag = "catalog", request_body = SaveListingRequest,
+    security(("bearer" = [])), responses((status = 200, body = Listing), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn save_listing() {}
+
 #[utoipa::path(get, path = "/api/system/status", tag = "system",
     responses((status = 200, body = SystemStatus), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
@@ -197,8 +257,10 @@ impl Modify for BearerAuth {
     info(title = "MealQuest API", description = "餐餐有戏: stored value, cards, market and payments. Money is a decimal string; errors are RFC 9457 problem+json with a stable `code`."),
     paths(staff_login, diner_login, create_payment, verify_payment, refund_payment, recharge,
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
-        market_trade, my_assets, system_status),
-    components(schemas(Money, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard)),
+        market_trade, my_assets, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
+        save_listing, system_status),
+    components(schemas(Money, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard, Rarity,
+        RecipeLine)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -249,6 +311,49 @@ mod tests {
         fits::<_, crate::api::assets::Synthesize>(SynthesizeRequest {
             merchant_id: "m".into(),
             card_type: "c".into(),
+        });
+        let card_type = CardType {
+            code: "C".into(),
+            name: "n".into(),
+            recipe: vec![RecipeLine {
+                fragment: "F".into(),
+                count: 1,
+            }],
+            benefit: money,
+            benefit_description: "d".into(),
+            validity_days: 1,
+            cost_basis: money,
+            daily_cap: 1,
+            active: true,
+        };
+        fits::<_, crate::api::catalog::SaveCardType>(SaveCardTypeRequest { card_type });
+        fits::<_, crate::api::catalog::SaveFragment>(SaveFragmentRequest {
+            fragment: Fragment {
+                code: "F".into(),
+                name: "n".into(),
+                rarity: Rarity::Rare,
+            },
+        });
+        fits::<_, crate::api::catalog::SetDailyCap>(SetDailyCapRequest {
+            card_type: "C".into(),
+            daily_cap: 3,
+        });
+        fits::<_, crate::api::catalog::SaveTier>(SaveTierRequest {
+            tier: Tier {
+                code: "T".into(),
+                label: "l".into(),
+                pay: money,
+                bonus: money,
+                active: true,
+            },
+        });
+        fits::<_, crate::api::catalog::SaveListing>(SaveListingRequest {
+            listing: Listing {
+                fragment: "F".into(),
+                buy_price: 2,
+                sell_price: Some(1),
+                active: true,
+            },
         });
         fits::<_, crate::api::assets::MarketTrade>(TradeRequest {
             merchant_id: "m".into(),

@@ -7,11 +7,10 @@ use db::idempotency::Request;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;
 
-use super::{answer_to, locks, with_retries};
+use super::{answer_to, catalog, locks, merchant_today, with_retries};
 use crate::api::assets::{SynthesisReceipt, TradeReceipt, TradeSide};
 use crate::domain::CardStatus;
 use crate::domain::market::{self, MarketError};
-use crate::domain::stock::DailyStock;
 use crate::error::AppError;
 
 /// Trades `quantity` of `fragment` at the merchant's listed price.
@@ -107,7 +106,7 @@ pub async fn synthesize(
         let seen = db::assets::stock(db, merchant, card_type)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("stock of {card_type}")))?;
-        let next = to_stock(&seen)?.take_one(&today)?;
+        let next = catalog::stock(&seen)?.take_one(&today)?;
         let card_uuid = uuid::Uuid::new_v4().to_string();
         let expiry = now + Duration::days(kind.validity_days);
         let fragments = kind
@@ -164,28 +163,6 @@ pub async fn synthesize(
         Ok(receipt)
     })
     .await
-}
-
-/// The merchant's local calendar day, `YYYY-MM-DD` (daily stock resets at local midnight).
-async fn merchant_today(db: &Db, merchant: &str, now: DateTime<Utc>) -> Result<String, AppError> {
-    let zone = db::merchant::timezone(db, merchant)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("merchant {merchant}")))?;
-    let zone: chrono_tz::Tz = zone
-        .parse()
-        .map_err(|_| AppError::Internal(format!("merchant {merchant} has time zone {zone}")))?;
-    Ok(now.with_timezone(&zone).format("%Y-%m-%d").to_string())
-}
-
-fn to_stock(row: &StockRow) -> Result<DailyStock, AppError> {
-    let count = |value: i64| {
-        u32::try_from(value).map_err(|_| AppError::Internal(format!("stock count {value}")))
-    };
-    Ok(DailyStock {
-        daily_cap: count(row.daily_cap)?,
-        current_stock: count(row.current_stock)?,
-        reset_day: row.reset_day.clone(),
-    })
 }
 
 /// The guards of asset transactions are business refusals, not faults.

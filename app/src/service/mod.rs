@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod catalog;
 mod locks;
 pub mod payment;
 mod retry;
@@ -11,6 +12,8 @@ pub mod wallet;
 
 pub use retry::with_retries;
 
+use chrono::{DateTime, Utc};
+use db::Db;
 use db::idempotency::{Answer, Request};
 use serde::Serialize;
 
@@ -29,4 +32,19 @@ pub(crate) fn answer_to<T: Serialize>(
             .map_err(|e| AppError::Internal(format!("cannot serialise a reply: {e}")))
     })
     .transpose()
+}
+
+/// The merchant's local calendar day, `YYYY-MM-DD` (daily stock resets at local midnight).
+pub(crate) async fn merchant_today(
+    db: &Db,
+    merchant: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let zone = db::merchant::timezone(db, merchant)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("merchant {merchant}")))?;
+    let zone: chrono_tz::Tz = zone
+        .parse()
+        .map_err(|_| AppError::Internal(format!("merchant {merchant} has time zone {zone}")))?;
+    Ok(now.with_timezone(&zone).format("%Y-%m-%d").to_string())
 }

@@ -1,6 +1,7 @@
 //! Black-box tests: the real router on a real port, against SurrealDB on `mem://`
 //! (a fresh datastore and database per test).
 
+mod catalog_api;
 mod helpers;
 mod home_page;
 mod money_api;
