@@ -51,6 +51,8 @@ pub enum ErrorCode {
     IdempotencyInFlight,
     /// 503: the database did not answer.
     DatabaseUnavailable,
+    /// 503: an outside service we depend on (e.g. WeChat login) failed or timed out.
+    UpstreamUnavailable,
     /// 503: the client could not reach the server.
     NetworkError,
     /// 500: a fault on our side; the detail is in the logs under the same trace.
@@ -78,7 +80,7 @@ impl ErrorCode {
             Self::IdempotencyKeyRequired => 400,
             Self::IdempotencyKeyReused => 422,
             Self::Busy => 503,
-            Self::DatabaseUnavailable | Self::NetworkError => 503,
+            Self::DatabaseUnavailable | Self::UpstreamUnavailable | Self::NetworkError => 503,
             Self::Internal => 500,
         }
     }
@@ -106,6 +108,7 @@ impl ErrorCode {
             Self::IdempotencyKeyReused => "Idempotency-Key reused with another request",
             Self::IdempotencyInFlight => "Request with this Idempotency-Key in progress",
             Self::DatabaseUnavailable => "The database is unavailable",
+            Self::UpstreamUnavailable => "An outside service is unavailable",
             Self::NetworkError => "The server could not be reached",
             Self::Internal => "Internal error",
         }
@@ -134,6 +137,7 @@ impl ErrorCode {
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::IdempotencyInFlight => "IDEMPOTENCY_IN_FLIGHT",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
             Self::Internal => "INTERNAL",
         }
@@ -244,6 +248,9 @@ pub enum AppError {
     /// 403 `FORBIDDEN`: authenticated, but not allowed to do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 503 `UPSTREAM_UNAVAILABLE`: an outside service failed; the cause is logged.
+    #[error("upstream: {0}")]
+    Upstream(String),
     /// 503 `BUSY`: retries after write conflicts ran out.
     #[error("gave up after {attempts} conflicting attempts")]
     Busy { attempts: u32 },
@@ -308,6 +315,10 @@ impl AppError {
             ),
             Self::NotFound(what) => Problem::new(ErrorCode::NotFound, format!("{what} not found")),
             Self::Invalid(why) => Problem::new(ErrorCode::ValidationFailed, why.clone()),
+            Self::Upstream(_) => Problem::new(
+                ErrorCode::UpstreamUnavailable,
+                "A service we depend on did not answer. Please try again shortly.",
+            ),
             Self::Busy { .. } => Problem::new(
                 ErrorCode::Busy,
                 "Too many changes to the same record at once; nothing was changed. Please retry.",

@@ -15,8 +15,8 @@ pub struct AppState {
     pub engine: db::Engine,
     /// Issues and verifies the bearer tokens.
     pub tokens: crate::auth::TokenKeys,
-    /// DEV only: diners may log in with `dev:<uid>` codes instead of a real identity provider.
-    pub dev_logins: bool,
+    /// Turns a diner's login code into their uid (WeChat; `dev:<uid>` codes in DEV).
+    pub identity: crate::auth::IdentityProvider,
     /// Requests with an Idempotency-Key running in this process (duplicates get 409).
     pub in_flight: crate::api::in_flight::InFlight,
 }

@@ -62,6 +62,25 @@ pub struct AuthSettings {
     pub key_id: String,
     #[serde(default)]
     pub previous_key_id: Option<String>,
+    /// How diners log in: `dev` (`dev:<uid>` codes, DEV only) or `wechat`.
+    pub diner_identity: DinerIdentity,
+    pub wechat: WeChatSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DinerIdentity {
+    Dev,
+    Wechat,
+}
+
+/// The WeChat mini program diners log in with (its secret is WECHAT_APP_SECRET).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeChatSettings {
+    pub app_id: String,
+    /// `https://api.weixin.qq.com`; tests point it at a stand-in.
+    pub base_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +140,8 @@ pub struct Secrets {
     pub jwt_previous_signing_key: Option<SecretString>,
     /// API key of the OpenAI-compatible model provider (DeepSeek by default).
     pub model_api_key: Option<SecretString>,
+    /// The WeChat mini program's AppSecret (diner logins).
+    pub wechat_app_secret: Option<SecretString>,
 }
 
 /// Everything the process is configured with.
@@ -218,6 +239,7 @@ impl AppConfig {
                 "JWT_SIGNING_KEY must be at least 32 bytes".into(),
             ));
         }
+        self.validate_diner_identity()?;
         if self.settings.auth.token_ttl_minutes <= 0 {
             return Err(ConfigError::Invalid(
                 "auth.token_ttl_minutes must be positive".into(),
@@ -231,6 +253,30 @@ impl AppConfig {
             ));
         }
         Ok(())
+    }
+
+    /// `dev` logins only in DEV; WeChat needs its app id and secret.
+    fn validate_diner_identity(&self) -> Result<(), ConfigError> {
+        let auth = &self.settings.auth;
+        match auth.diner_identity {
+            DinerIdentity::Dev if self.environment != Environment::Dev => {
+                Err(ConfigError::Invalid(
+                    "auth.diner_identity = \"dev\" is for DEV only (anyone could log in as anyone)"
+                        .into(),
+                ))
+            }
+            DinerIdentity::Wechat
+                if auth.wechat.app_id.trim().is_empty()
+                    || self.secrets.wechat_app_secret.is_none() =>
+            {
+                Err(ConfigError::Invalid(
+                    "auth.diner_identity = \"wechat\" needs auth.wechat.app_id and the secret \
+                     WECHAT_APP_SECRET (MEALQUEST_SECRET_WECHAT_APP_SECRET[_FILE])"
+                        .into(),
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The options the `db` crate connects with (credentials only when a password is set).
@@ -270,6 +316,7 @@ impl Secrets {
             jwt_signing_key: secret(vars, "JWT_SIGNING_KEY")?,
             jwt_previous_signing_key: secret(vars, "JWT_PREVIOUS_SIGNING_KEY")?,
             model_api_key: secret(vars, "MODEL_API_KEY")?,
+            wechat_app_secret: secret(vars, "WECHAT_APP_SECRET")?,
         })
     }
 }
@@ -324,6 +371,8 @@ mod tests {
     }
 
     const KEY: &str = "a-signing-key-of-at-least-32-bytes!!";
+    const WECHAT_APP_ID: (&str, &str) = ("MEALQUEST_AUTH__WECHAT__APP_ID", "wx0123456789abcdef");
+    const WECHAT_SECRET: (&str, &str) = ("MEALQUEST_SECRET_WECHAT_APP_SECRET", "wechat-secret");
 
     #[test]
     fn prod_logs_json_and_does_not_seed() {
@@ -332,6 +381,8 @@ mod tests {
             &vars(&[
                 ("MEALQUEST_ENV", "PROD"),
                 ("MEALQUEST_SECRET_JWT_SIGNING_KEY", KEY),
+                WECHAT_APP_ID,
+                WECHAT_SECRET,
             ]),
         )
         .expect("loads");
@@ -407,9 +458,38 @@ mod tests {
             &vars(&[
                 ("MEALQUEST_ENV", "staging"),
                 ("MEALQUEST_SECRET_JWT_SIGNING_KEY", KEY),
+                WECHAT_APP_ID,
+                WECHAT_SECRET,
             ]),
         );
         assert!(good.is_ok());
+    }
+
+    #[test]
+    fn outside_dev_diners_log_in_through_wechat_which_needs_its_credentials() {
+        let staging = |extra: &[(&str, &str)]| {
+            let mut all = vec![
+                ("MEALQUEST_ENV", "staging"),
+                ("MEALQUEST_SECRET_JWT_SIGNING_KEY", KEY),
+            ];
+            all.extend_from_slice(extra);
+            AppConfig::load_from(&config_dir(), &vars(&all))
+        };
+        let why = |result: Result<AppConfig, ConfigError>| match result {
+            Err(ConfigError::Invalid(why)) => why,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert!(why(staging(&[WECHAT_APP_ID])).contains("WECHAT_APP_SECRET"));
+        assert!(why(staging(&[WECHAT_SECRET])).contains("app_id"));
+        let dev_logins = staging(&[
+            WECHAT_APP_ID,
+            WECHAT_SECRET,
+            ("MEALQUEST_AUTH__DINER_IDENTITY", "dev"),
+        ]);
+        assert!(why(dev_logins).contains("DEV only"));
+        let config = staging(&[WECHAT_APP_ID, WECHAT_SECRET]).expect("loads");
+        assert_eq!(config.settings.auth.diner_identity, DinerIdentity::Wechat);
+        assert!(!format!("{config:?}").contains("wechat-secret"));
     }
 
     #[test]

@@ -19,11 +19,11 @@ use app::{App, shell};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use app::auth::{SigningKey, TokenKeys, TokenSettings};
+use app::auth::{IdentityProvider, SigningKey, TokenKeys, TokenSettings, WeChatMiniProgram};
 use secrecy::ExposeSecret;
 
-use crate::config::{AppConfig, Environment};
-use crate::{health, shutdown};
+use crate::config::{AppConfig, DinerIdentity, Environment};
+use crate::{health, shutdown, workers};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -33,6 +33,8 @@ pub enum StartupError {
     Leptos(String),
     #[error("demo data: {0}")]
     Seed(String),
+    #[error("diner identity provider: {0}")]
+    Identity(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -77,13 +79,18 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `stop` resolves, then lets in-flight requests finish for up to the grace
-    /// period.
+    /// Serves (with the background workers) until `stop` resolves, then lets in-flight
+    /// requests finish for up to the grace period; the workers stop with the server.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
-        shutdown::serve_gracefully(self.listener, self.router, stop, self.shutdown_grace).await
+        let serve =
+            shutdown::serve_gracefully(self.listener, self.router, stop, self.shutdown_grace);
+        tokio::select! {
+            result = serve => result,
+            () = workers::run(self.state.db.clone()) => Ok(()),
+        }
     }
 }
 
@@ -111,9 +118,27 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         db: database,
         engine,
         tokens: token_keys(config),
-        dev_logins: config.environment == Environment::Dev,
+        identity: identity_provider(config)?,
         in_flight: Default::default(),
     })
+}
+
+/// The diner identity provider the configuration names.
+fn identity_provider(config: &AppConfig) -> Result<IdentityProvider, StartupError> {
+    let auth = &config.settings.auth;
+    match auth.diner_identity {
+        DinerIdentity::Dev => Ok(IdentityProvider::Dev),
+        DinerIdentity::Wechat => {
+            let secret = config.secrets.wechat_app_secret.clone().ok_or_else(|| {
+                StartupError::Identity("the secret WECHAT_APP_SECRET is missing".into())
+            })?;
+            Ok(IdentityProvider::WeChat(WeChatMiniProgram::new(
+                auth.wechat.app_id.clone(),
+                secret,
+                auth.wechat.base_url.clone(),
+            )))
+        }
+    }
 }
 
 /// The token keys from the secrets; in DEV without a key, a random one for this run only.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use surrealdb::types::SurrealValue;
 
+use crate::catalog::CardTypeRow;
 use crate::error::checked;
 use crate::idempotency::{Answer, REMEMBER, bind_answer};
 use crate::ledger::NewLedgerEntry;
@@ -32,6 +33,23 @@ pub async fn get(db: &Db, uuid: &str) -> DbResult<Option<CardRow>> {
         .bind(("uuid", uuid.to_owned()))
         .await?;
     Ok(checked(response)?.take(0)?)
+}
+
+/// One card and its type, in one round trip (what a scan at the counter needs).
+pub async fn with_type(db: &Db, uuid: &str) -> DbResult<Option<(CardRow, CardTypeRow)>> {
+    let mut response = checked(
+        db.query(format!(
+            "LET $card = type::record('card', $uuid);
+             {SELECT_CARD} FROM $card;
+             SELECT code, name, recipe, benefit, validity_days, cost_basis, active
+                 FROM $card.card_type;"
+        ))
+        .bind(("uuid", uuid.to_owned()))
+        .await?,
+    )?;
+    let card: Option<CardRow> = response.take(1)?;
+    let kind: Option<CardTypeRow> = response.take(2)?;
+    Ok(card.zip(kind))
 }
 
 /// A diner's cards at a merchant, newest first.

@@ -7,7 +7,11 @@ use surrealdb::opt::auth::Root;
 use crate::error::{DbError, DbResult};
 
 /// The one database handle type of the product: the engine is chosen by URL at run time.
-pub type Db = Surreal<Any>;
+///
+/// Shared behind an `Arc` on purpose: cloning a `Surreal` handle opens a new SDK session
+/// (a copy of the session state, with a fresh live-query map), which a profile of the load
+/// benchmark showed costing more than the query itself when done per request.
+pub type Db = std::sync::Arc<Surreal<Any>>;
 
 /// Which engine a URL selects. Only the engines compiled into this build are accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +89,7 @@ pub async fn connect(options: &ConnectOptions) -> DbResult<Db> {
     db.use_ns(options.namespace.as_str())
         .use_db(options.database.as_str())
         .await?;
-    Ok(db)
+    Ok(std::sync::Arc::new(db))
 }
 
 /// SurrealKV creates its own folder but not the folders above it (`data/` on a fresh clone).

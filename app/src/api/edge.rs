@@ -104,13 +104,8 @@ impl Call {
                 "A request with this Idempotency-Key is still running.",
             )));
         };
-        let db = &self.state.db;
-        if let Some(prior) = db::idempotency::find(db, &request.scope, &request.key)
-            .await
-            .map_err(AppError::from)?
-        {
-            return answer_again(&request, prior);
-        }
+        // No look-up first: a key that was answered before fails the operation's
+        // transaction (`ANSWERED`), or makes it refuse, and the stored answer is replied.
         match operation(request.clone()).await {
             Ok(value) => Ok(value),
             Err(AppError::Database(err)) if err.rejection() == Some(db::idempotency::ANSWERED) => {

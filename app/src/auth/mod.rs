@@ -2,10 +2,14 @@
 //! that turn a diner's login code into a uid. Permissions are checked here and by the
 //! service layer's callers, never only in a page.
 
+#[cfg(feature = "ssr")]
+mod identity;
 mod password;
 mod principal;
 mod tokens;
 
+#[cfg(feature = "ssr")]
+pub use identity::{IdentityProvider, WeChatMiniProgram, valid_uid};
 pub use password::{hash_password, verify_password};
 pub use principal::{Permission, Principal, Role};
 pub use tokens::{AuthError, SigningKey, TokenKeys, TokenSettings};

@@ -87,27 +87,17 @@ pub async fn login_staff(
     session(keys, &principal, account.display_name, now)
 }
 
-/// Logs a diner in with an identity provider's code. DEV accepts `dev:<uid>`; the WeChat
-/// provider (code → OpenID) is not wired yet, so elsewhere every code is refused.
+/// Logs a diner in with the configured identity provider's code (WeChat's `wx.login()`
+/// code; `dev:<uid>` in DEV). A first login creates the diner.
 pub async fn login_diner(
     state: &AppState,
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<Session, AppError> {
-    let uid = match code.trim().strip_prefix("dev:") {
-        Some(uid) if state.dev_logins && valid_uid(uid) => uid.to_owned(),
-        _ => return Err(AppError::BadCredentials),
-    };
+    let uid = state.identity.resolve(code).await?;
     db::diner::ensure(&state.db, &uid, None, None).await?;
     let principal = Principal::Diner { uid: uid.clone() };
     session(&state.tokens, &principal, uid, now)
-}
-
-fn valid_uid(uid: &str) -> bool {
-    (1..=64).contains(&uid.len())
-        && uid
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn session(

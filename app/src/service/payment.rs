@@ -305,11 +305,11 @@ async fn redeemable_card(
     uuid: &str,
     now: DateTime<Utc>,
 ) -> Result<(CardRow, CardTypeRow), AppError> {
-    let found = owned_card(db, merchant, uuid).await?;
-    card::check_redeemable(status(&found)?, found.expiry, now)?;
-    let kind = db::catalog::card_type(db, merchant, &found.card_type)
+    let (found, kind) = db::card::with_type(db, uuid)
         .await?
-        .ok_or_else(|| AppError::Internal(format!("card type {} missing", found.card_type)))?;
+        .filter(|(card, _)| card.merchant == merchant)
+        .ok_or_else(|| AppError::NotFound("card".into()))?;
+    card::check_redeemable(status(&found)?, found.expiry, now)?;
     Ok((found, kind))
 }
 

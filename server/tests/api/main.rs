@@ -9,3 +9,5 @@ mod openapi;
 mod probes;
 mod shutdown;
 mod system_status;
+mod wechat_login;
+mod workers;
