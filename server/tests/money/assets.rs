@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use app::api::assets::TradeSide;
 use app::error::{AppError, ErrorCode};
 use app::service::assets;
@@ -7,7 +5,7 @@ use chrono::Utc;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;
 
-use crate::helpers::{MERCHANT, seeded_db};
+use crate::helpers::{MERCHANT, seeded_db, seeded_disk_db};
 
 const DINER: &str = "wx-demo-001";
 
@@ -124,7 +122,16 @@ async fn trades_need_silver_or_fragments_and_a_buy_back_price() {
 /// 10: exactly 10 cards exist afterwards, and only their owners lost fragments.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_synthesis_never_oversells_the_daily_stock() {
-    let db = Arc::new(seeded_db().await);
+    synthesis_never_oversells(seeded_db().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_synthesis_never_oversells_the_daily_stock_on_disk() {
+    let (db, _dir) = seeded_disk_db().await;
+    synthesis_never_oversells(db).await;
+}
+
+async fn synthesis_never_oversells(db: db::Db) {
     let diners: Vec<String> = (0..200).map(|n| format!("diner-{n:03}")).collect();
     for uid in &diners {
         db::diner::ensure(&db, uid, None, None)
@@ -141,7 +148,7 @@ async fn concurrent_synthesis_never_oversells_the_daily_stock() {
         .iter()
         .cloned()
         .map(|uid| {
-            let db = Arc::clone(&db);
+            let db = db.clone();
             tokio::spawn(async move {
                 assets::synthesize(&db, MERCHANT, &uid, "HOTPOT_30", Utc::now(), None).await
             })
