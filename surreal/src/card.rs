@@ -35,21 +35,44 @@ pub async fn get(db: &Db, uuid: &str) -> DbResult<Option<CardRow>> {
     Ok(checked(response)?.take(0)?)
 }
 
-/// One card and its type, in one round trip (what a scan at the counter needs).
+/// A card with its type, as one statement reads them.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct CardWithType {
+    uuid: String,
+    merchant: String,
+    card_type: String,
+    uid: String,
+    status: String,
+    expiry: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+    kind: CardTypeRow,
+}
+
+/// One card and its type in one statement (what a scan at the counter needs).
 pub async fn with_type(db: &Db, uuid: &str) -> DbResult<Option<(CardRow, CardTypeRow)>> {
-    let mut response = checked(
-        db.query(format!(
-            "LET $card = type::record('card', $uuid);
-             {SELECT_CARD} FROM $card;
-             SELECT code, name, recipe, benefit, validity_days, cost_basis, active
-                 FROM $card.card_type;"
+    let response = db
+        .query(format!(
+            "{SELECT_CARD}, card_type.{{code, name, recipe, benefit, validity_days, cost_basis, \
+             active}} AS kind FROM type::record('card', $uuid)"
         ))
         .bind(("uuid", uuid.to_owned()))
-        .await?,
-    )?;
-    let card: Option<CardRow> = response.take(1)?;
-    let kind: Option<CardTypeRow> = response.take(2)?;
-    Ok(card.zip(kind))
+        .await?;
+    let found: Option<CardWithType> = checked(response)?.take(0)?;
+    Ok(found.map(|c| {
+        let card = CardRow {
+            uuid: c.uuid,
+            merchant: c.merchant,
+            card_type: c.card_type,
+            uid: c.uid,
+            status: c.status,
+            expiry: c.expiry,
+            created_at: c.created_at,
+            used_at: c.used_at,
+        };
+        (card, c.kind)
+    }))
 }
 
 /// A diner's cards at a merchant, newest first.
