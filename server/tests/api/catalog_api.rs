@@ -26,8 +26,8 @@ fn noodle_card(daily_cap: u32) -> Value {
     }})
 }
 
-/// Gives the diner silver and buys `count` CHILI fragments with it.
-async fn give_chili(app: &TestApp, count: u32) {
+/// Grants the diner `silver` (as the rule engine will).
+async fn give_silver(app: &TestApp, silver: i64) {
     let entry = db::ledger::NewLedgerEntry::new(
         db::ledger::LedgerType::Reward,
         rust_decimal::Decimal::ZERO,
@@ -35,9 +35,27 @@ async fn give_chili(app: &TestApp, count: u32) {
         DINER,
         db::ledger::AssetsChange::default(),
     );
-    db::assets::reward_silver(&app.db, DINER, 1000, &entry)
+    db::assets::reward_silver(&app.db, DINER, silver, &entry)
         .await
         .expect("silver");
+}
+
+async fn buy_chili(app: &TestApp, diner: &str, quantity: u32) -> reqwest::Response {
+    let body =
+        json!({ "merchant_id": "demo", "fragment": "CHILI", "side": "BUY", "quantity": quantity });
+    app.post("/api/market/trade", Some(diner), Some(&key()), &body)
+        .await
+}
+
+async fn synthesize_noodles(app: &TestApp, diner: &str) -> reqwest::Response {
+    let body = json!({ "merchant_id": "demo", "card_type": "NOODLES" });
+    app.post("/api/assets/synthesize", Some(diner), Some(&key()), &body)
+        .await
+}
+
+/// Gives the diner silver and buys `count` CHILI fragments with it.
+async fn give_chili(app: &TestApp, count: u32) {
+    give_silver(app, 1000).await;
     app::service::assets::trade(
         &app.db,
         "demo",
@@ -90,43 +108,13 @@ async fn an_owner_adds_a_card_type_that_diners_can_then_synthesize() {
     assert_eq!(saved["benefit"], "12.00");
 
     let diner = app.diner_token(DINER).await;
-    let bought = app
-        .post(
-            "/api/market/trade",
-            Some(&diner),
-            Some(&key()),
-            &json!({ "merchant_id": "demo", "fragment": "CHILI", "side": "BUY", "quantity": 2 }),
-        )
-        .await;
+    let bought = buy_chili(&app, &diner, 2).await;
     // Diners start without silver: the purchase is refused, so grant some first.
     assert_problem(bought, 409, "INSUFFICIENT_SILVER").await;
-    let entry = db::ledger::NewLedgerEntry::new(
-        db::ledger::LedgerType::Reward,
-        rust_decimal::Decimal::ZERO,
-        "demo",
-        DINER,
-        db::ledger::AssetsChange::default(),
-    );
-    db::assets::reward_silver(&app.db, DINER, 100, &entry)
-        .await
-        .expect("silver");
-    let bought = app
-        .post(
-            "/api/market/trade",
-            Some(&diner),
-            Some(&key()),
-            &json!({ "merchant_id": "demo", "fragment": "CHILI", "side": "BUY", "quantity": 2 }),
-        )
-        .await;
+    give_silver(&app, 100).await;
+    let bought = buy_chili(&app, &diner, 2).await;
     assert_eq!(bought.status(), 200);
-    let card = app
-        .post(
-            "/api/assets/synthesize",
-            Some(&diner),
-            Some(&key()),
-            &json!({ "merchant_id": "demo", "card_type": "NOODLES" }),
-        )
-        .await;
+    let card = synthesize_noodles(&app, &diner).await;
     assert_eq!(card.status(), 200);
     let card: Value = card.json().await.expect("card");
     assert_eq!(card["stock_left_today"], 4);
@@ -147,14 +135,7 @@ async fn a_new_cap_keeps_what_was_taken_today() {
     assert_eq!(first.status(), 200);
     give_chili(&app, 2).await;
     let diner = app.diner_token(DINER).await;
-    let card = app
-        .post(
-            "/api/assets/synthesize",
-            Some(&diner),
-            Some(&key()),
-            &json!({ "merchant_id": "demo", "card_type": "NOODLES" }),
-        )
-        .await;
+    let card = synthesize_noodles(&app, &diner).await;
     assert_eq!(card.status(), 200);
     let raised = app
         .post(
