@@ -285,6 +285,31 @@ async fn main() {
             })
             .await,
         );
+        // The service layer without HTTP: what `payment/verify` runs after auth, with the
+        // idempotency answer stored in the same transaction (tells HTTP's share apart).
+        let cards = issue_cards(&db, OPS).await;
+        let (svc_db, svc_cards) = (db.clone(), Arc::clone(&cards));
+        rows.push(
+            drive("verify: service layer, no HTTP", clients, move |i| {
+                let (db, cards) = (svc_db.clone(), Arc::clone(&svc_cards));
+                async move {
+                    let card = cards.get(i).expect("card");
+                    let counter = app::service::payment::Counter {
+                        merchant: MERCHANT,
+                        staff: "xiaozhang",
+                    };
+                    let once = db::idempotency::Request {
+                        scope: "staff:xiaozhang|payment/verify".into(),
+                        key: uuid::Uuid::new_v4().to_string(),
+                        request_hash: "bench".into(),
+                    };
+                    app::service::payment::scan(&db, counter, card, Utc::now(), Some(once))
+                        .await
+                        .is_ok()
+                }
+            })
+            .await,
+        );
         // API: POST /api/payment/verify with a cashier token and an Idempotency-Key.
         let cards = issue_cards(&db, OPS).await;
         let (http, url, token) = (
