@@ -285,6 +285,40 @@ async fn main() {
             })
             .await,
         );
+        // Raw, with the idempotency answer the API stores in the same transaction: the
+        // identical transaction the API commits, called directly.
+        let cards = issue_cards(&db, OPS).await;
+        let (raw_db, raw_cards) = (db.clone(), Arc::clone(&cards));
+        rows.push(
+            drive("verify: raw transaction + its answer", clients, move |i| {
+                let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
+                async move {
+                    let card = cards.get(i).expect("card");
+                    let entry = NewLedgerEntry::new(
+                        LedgerType::Redeem,
+                        Decimal::ONE,
+                        MERCHANT,
+                        "bench",
+                        AssetsChange::default(),
+                    );
+                    let body = serde_json::json!({
+                        "kind": "CARD_REDEEMED", "txn_id": entry.txn_id, "card": card,
+                        "card_name": "凉菜入席令", "benefit": "免费凉菜一份（抵18元）",
+                        "owner": "bench"
+                    });
+                    let answer = db::idempotency::Request {
+                        scope: "staff:xiaozhang|payment/verify".into(),
+                        key: uuid::Uuid::new_v4().to_string(),
+                        request_hash: "bench".into(),
+                    }
+                    .answer(200, body.to_string());
+                    db::card::redeem(&db, card, Some("xiaozhang"), &entry, Some(&answer))
+                        .await
+                        .is_ok()
+                }
+            })
+            .await,
+        );
         // The service layer without HTTP: what `payment/verify` runs after auth, with the
         // idempotency answer stored in the same transaction (tells HTTP's share apart).
         let cards = issue_cards(&db, OPS).await;

@@ -66,12 +66,12 @@ pub struct Prior {
 pub(crate) const REMEMBER: &str = "
     IF $answer {
         LET $answer_id = type::record('idempotency', [$answer.scope, $answer.key]);
-        IF (SELECT VALUE expires_at FROM ONLY $answer_id) > time::now() { THROW 'ANSWERED' };
-        DELETE $answer_id;
-        CREATE $answer_id CONTENT {
+        IF $answer_id.expires_at > time::now() { THROW 'ANSWERED' };
+        UPSERT $answer_id CONTENT {
             request_hash: $answer.request_hash,
             response_status: $answer.status,
             response_body: $answer.body,
+            created_at: time::now(),
             expires_at: time::now() + duration::from_hours($answer_keep_hours)
         } RETURN NONE;
     };
