@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod edge;
 #[cfg(feature = "ssr")]
 pub mod in_flight;
+pub mod ledger;
 #[cfg(feature = "ssr")]
 pub mod openapi;
 pub mod payment;

@@ -13,6 +13,7 @@ use crate::api::assets::{AssetSummary, MyCard, SynthesisReceipt, TradeReceipt, T
 use crate::api::catalog::{
     CardType, CardTypeOnOffer, Catalog, Fragment, Listing, Rarity, RecipeLine, Tier,
 };
+use crate::api::ledger::LedgerLine;
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 use crate::api::system::SystemStatus;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
@@ -116,6 +117,20 @@ pub struct DinerQuery {
     pub uid: String,
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct MyLedgerQuery {
+    pub merchant_id: String,
+    /// 1–200, default 50 (newest first).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LedgerOfQuery {
+    pub uid: String,
+    /// 1–200, default 50 (newest first).
+    pub limit: Option<u32>,
+}
+
 /// `Idempotency-Key`: required on money and asset mutations.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Header)]
@@ -199,6 +214,16 @@ fn market_trade() {}
         (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
 fn my_assets() {}
 
+#[utoipa::path(get, path = "/api/ledger/mine", tag = "ledger", params(MyLedgerQuery),
+    security(("bearer" = [])), responses((status = 200, body = Vec<LedgerLine>), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn my_ledger() {}
+
+#[utoipa::path(get, path = "/api/ledger/of", tag = "ledger", params(LedgerOfQuery),
+    security(("bearer" = [])), responses((status = 200, body = Vec<LedgerLine>), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn ledger_of() {}
+
 #[utoipa::path(get, path = "/api/catalog", tag = "catalog", params(MerchantQuery),
     security(("bearer" = [])), responses((status = 200, body = Catalog), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
@@ -257,7 +282,7 @@ impl Modify for BearerAuth {
     info(title = "MealQuest API", description = "餐餐有戏: stored value, cards, market and payments. Money is a decimal string; errors are RFC 9457 problem+json with a stable `code`."),
     paths(staff_login, diner_login, create_payment, verify_payment, refund_payment, recharge,
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
-        market_trade, my_assets, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
+        market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
         save_listing, system_status),
     components(schemas(Money, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard, Rarity,
         RecipeLine)),

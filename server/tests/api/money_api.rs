@@ -474,3 +474,48 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
         .expect("ledger");
     assert!(entries.is_empty(), "nothing was written");
 }
+
+#[tokio::test]
+async fn diners_read_their_statement_and_staff_read_a_diners() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    assert_eq!(recharge(&app, &till, DINER, "T100").await.status(), 200);
+    assert_eq!(recharge(&app, &till, DINER, "T300").await.status(), 200);
+
+    let diner = app.diner_token(DINER).await;
+    let mine = app
+        .get_as("/api/ledger/mine?merchant_id=demo&limit=1", &diner)
+        .await;
+    assert_eq!(mine.status(), 200);
+    let mine: Value = mine.json().await.expect("lines");
+    assert_eq!(mine.as_array().map(Vec::len), Some(1));
+    assert_eq!(mine[0]["kind"], "RECHARGE");
+    assert_eq!(mine[0]["amount"], "300.00");
+    assert_eq!(mine[0]["bonus_change"], "80.00");
+    assert_eq!(mine[0]["staff"], "xiaozhang");
+
+    let theirs = app
+        .get_as(&format!("/api/ledger/of?uid={DINER}"), &till)
+        .await;
+    assert_eq!(theirs.status(), 200);
+    let theirs: Value = theirs.json().await.expect("lines");
+    assert_eq!(theirs.as_array().map(Vec::len), Some(2));
+
+    // Another diner sees only their own (empty) statement, and may not use the staff view.
+    let other = app.diner_token("wx-demo-002").await;
+    let empty: Value = app
+        .get_as("/api/ledger/mine?merchant_id=demo", &other)
+        .await
+        .json()
+        .await
+        .expect("lines");
+    assert_eq!(empty, json!([]));
+    let refused = app
+        .get_as(&format!("/api/ledger/of?uid={DINER}"), &other)
+        .await;
+    assert_problem(refused, 403, "FORBIDDEN").await;
+    let too_many = app
+        .get_as("/api/ledger/mine?merchant_id=demo&limit=201", &diner)
+        .await;
+    assert_problem(too_many, 422, "VALIDATION_FAILED").await;
+}
