@@ -13,5 +13,6 @@ pub mod ledger;
 #[cfg(feature = "ssr")]
 pub mod openapi;
 pub mod payment;
+pub mod realtime;
 pub mod system;
 pub mod wallet;
