@@ -7,6 +7,7 @@ pub mod catalog;
 mod connection;
 pub mod diner;
 mod error;
+pub mod events;
 pub mod health;
 pub mod idempotency;
 pub mod ledger;

@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "answers_with_effects",
         sql: include_str!("../migrations/0003_answers_with_effects.surql"),
     },
+    Migration {
+        version: 4,
+        name: "events",
+        sql: include_str!("../migrations/0004_events.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -133,7 +133,10 @@ mod tests {
             uid: "wx-demo-001".into(),
             txn_id: "t2".into(),
         };
-        assert_eq!(traded.recipients(), [Recipient::Diner("wx-demo-001".into())]);
+        assert_eq!(
+            traded.recipients(),
+            [Recipient::Diner("wx-demo-001".into())]
+        );
         assert_eq!(Recipient::Merchant("demo".into()).key(), "merchant:demo");
     }
 
