@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::seeded_db;
+use common::{seeded_db, seeded_disk_db};
+use db::Db;
 use db::events::{self, NewEvent};
 
 fn event(recipient: &str, n: usize) -> NewEvent {
@@ -40,7 +41,16 @@ async fn each_recipient_counts_from_one_and_resumes_after_a_number() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_publishers_for_one_recipient_never_skip_or_repeat_a_number() {
-    let db = seeded_db().await;
+    publishers_never_skip_or_repeat(seeded_db().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_publishers_never_skip_or_repeat_a_number_on_disk() {
+    let (db, _dir) = seeded_disk_db().await;
+    publishers_never_skip_or_repeat(db).await;
+}
+
+async fn publishers_never_skip_or_repeat(db: Db) {
     let tasks: Vec<_> = (0..100)
         .map(|n| {
             let db = db.clone();
@@ -64,7 +74,7 @@ async fn concurrent_publishers_for_one_recipient_never_skip_or_repeat_a_number()
     assert_eq!(seqs, (1..=100).collect::<Vec<i64>>());
     let mut payloads: Vec<i64> = rows
         .iter()
-        .filter_map(|e| e.payload["n"].as_i64())
+        .filter_map(|e| e.payload.get("n").and_then(serde_json::Value::as_i64))
         .collect();
     payloads.sort_unstable();
     assert_eq!(payloads, (0..100).collect::<Vec<i64>>());

@@ -27,3 +27,14 @@ pub async fn seeded_db() -> Db {
     db::seed::demo_data(&db).await.expect("seeds");
     db
 }
+
+/// A fresh SurrealKV database in a temp dir (fsync on commit) with the schema and demo data;
+/// keep the dir alive as long as the database.
+pub async fn seeded_disk_db() -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("surrealkv://{}/db", dir.path().display());
+    let db = connect(&options(url)).await.expect("surrealkv connects");
+    db::migrations::migrate(&db).await.expect("migrates");
+    db::seed::demo_data(&db).await.expect("seeds");
+    (db, dir)
+}
