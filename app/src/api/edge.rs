@@ -112,13 +112,15 @@ impl Call {
                 self.prior_answer(&request).await
             }
             Err(err) => {
-                let problem = Problem::from(err);
+                // Only the reply that is sent may set the response status (Problem::from
+                // does): a refusal can still give way to an earlier success below.
+                let problem = err.to_problem();
                 if problem.status >= 500 {
-                    return Err(problem);
+                    return Err(Problem::from(err));
                 }
                 match self.remember_refusal(&request, &problem).await {
                     Some(earlier) => earlier,
-                    None => Err(problem),
+                    None => Err(Problem::from(err)),
                 }
             }
         }

@@ -21,6 +21,19 @@ async fn recharge(app: &TestApp, token: &str, uid: &str, tier: &str) -> reqwest:
     .await
 }
 
+/// A fresh ACTIVE demo card of the diner, valid for three days.
+async fn active_card(app: &TestApp) -> String {
+    db::card::issue(
+        &app.db,
+        "demo",
+        "FREE_APPETIZER",
+        DINER,
+        chrono::Utc::now() + chrono::Duration::days(3),
+    )
+    .await
+    .expect("card")
+}
+
 async fn wallet_of(app: &TestApp, token: &str, uid: &str) -> Value {
     let response = app
         .get_as(&format!("/api/wallets/of?uid={uid}"), token)
@@ -337,15 +350,7 @@ async fn another_merchants_cashier_cannot_redeem_our_card() {
     )
     .await
     .expect("staff");
-    let card = db::card::issue(
-        &app.db,
-        "demo",
-        "FREE_APPETIZER",
-        DINER,
-        chrono::Utc::now() + chrono::Duration::days(3),
-    )
-    .await
-    .expect("card");
+    let card = active_card(&app).await;
     let stranger = app.staff_token("othercashier", "other-cashier-1").await;
     let response = app
         .post(
@@ -518,4 +523,29 @@ async fn diners_read_their_statement_and_staff_read_a_diners() {
         .get_as("/api/ledger/mine?merchant_id=demo&limit=201", &diner)
         .await;
     assert_problem(too_many, 422, "VALIDATION_FAILED").await;
+}
+
+#[tokio::test]
+async fn a_replayed_scan_gets_the_first_success_though_the_card_is_now_used() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let card = active_card(&app).await;
+    let same = key();
+    let body = json!({ "code": card });
+    let first = app
+        .post("/api/payment/verify", Some(&till), Some(&same), &body)
+        .await;
+    assert_eq!(first.status(), 200);
+    let first: Value = first.json().await.expect("scan");
+    // The retry finds the card USED, and the stored success wins over that refusal.
+    let again = app
+        .post("/api/payment/verify", Some(&till), Some(&same), &body)
+        .await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().await.expect("scan"), first);
+    // A new key is a new scan: now it is refused.
+    let fresh = app
+        .post("/api/payment/verify", Some(&till), Some(&key()), &body)
+        .await;
+    assert_problem(fresh, 409, "CARD_ALREADY_USED").await;
 }
