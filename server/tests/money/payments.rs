@@ -245,11 +245,10 @@ async fn concurrent_scans_of_one_card_redeem_it_once_on_disk() {
 }
 
 async fn scans_of_one_card_redeem_it_once(db: db::Db) {
-    let db = Arc::new(db);
     let card = Arc::new(card_for(&db, "d1", 30).await);
     let tasks: Vec<_> = (0..200)
         .map(|_| {
-            let (db, card) = (Arc::clone(&db), Arc::clone(&card));
+            let (db, card) = (db.clone(), Arc::clone(&card));
             tokio::spawn(async move { payment::scan(&db, TILL, &card, Utc::now(), None).await })
         })
         .collect();
@@ -283,7 +282,6 @@ async fn concurrent_payments_from_one_wallet_never_overdraw_it_on_disk() {
 }
 
 async fn payments_from_one_wallet_never_overdraw_it(db: db::Db) {
-    let db = Arc::new(db);
     let now = Utc::now();
     wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
@@ -298,7 +296,7 @@ async fn payments_from_one_wallet_never_overdraw_it(db: db::Db) {
     let tasks: Vec<_> = codes
         .into_iter()
         .map(|code| {
-            let db = Arc::clone(&db);
+            let db = db.clone();
             tokio::spawn(async move { payment::scan(&db, TILL, &code, now, None).await })
         })
         .collect();
