@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use app::error::{AppError, ErrorCode};
 use app::service::wallet;
 
@@ -87,13 +85,13 @@ async fn merchants_wallets_are_separate() {
 /// wallet never goes negative, never pays out more than 100, and always equals its ledger.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_refunds_of_one_wallet_never_overdraw_it() {
-    let db = Arc::new(seeded_db().await);
+    let db = seeded_db().await;
     wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
     let tasks: Vec<_> = (0..200)
         .map(|_| {
-            let db = Arc::clone(&db);
+            let db = db.clone();
             tokio::spawn(async move {
                 wallet::stored_value_refund(&db, cashier("d1"), m("1"), None).await
             })
