@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use surrealdb::types::SurrealValue;
 
-use crate::catalog::CardTypeRow;
+use crate::catalog::{CARD_TYPE_FIELDS, CardTypeRow};
 use crate::error::checked;
 use crate::idempotency::{Answer, REMEMBER, bind_answer};
 use crate::ledger::NewLedgerEntry;
@@ -54,8 +54,7 @@ struct CardWithType {
 pub async fn with_type(db: &Db, uuid: &str) -> DbResult<Option<(CardRow, CardTypeRow)>> {
     let response = db
         .query(format!(
-            "{SELECT_CARD}, card_type.{{code, name, recipe, benefit, validity_days, cost_basis, \
-             active}} AS kind FROM type::record('card', $uuid)"
+            "{SELECT_CARD}, card_type.{{{CARD_TYPE_FIELDS}}} AS kind FROM type::record('card', $uuid)"
         ))
         .bind(("uuid", uuid.to_owned()))
         .await?;

@@ -22,10 +22,12 @@ pub struct FragmentRow {
 #[surreal(crate = "surrealdb::types")]
 pub struct StockOf {
     pub card_type: String,
-    pub daily_cap: i64,
-    pub current_stock: i64,
-    pub reset_day: String,
+    pub stock: StockRow,
 }
+
+/// The fields a `CardTypeRow` is read from.
+pub(crate) const CARD_TYPE_FIELDS: &str =
+    "code, name, recipe, benefit, validity_days, cost_basis, active";
 
 /// Everything a merchant offers (inactive entries included; callers filter).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -40,18 +42,18 @@ pub struct Catalog {
 /// A merchant's whole catalogue in one round trip, each list ordered by code.
 pub async fn of_merchant(db: &Db, merchant: &str) -> DbResult<Catalog> {
     let mut response = checked(
-        db.query(
+        db.query(format!(
             "LET $m = type::record('merchant', $merchant);
-             SELECT code, name, rarity FROM fragment WHERE merchant = $m ORDER BY code;
-             SELECT code, name, recipe, benefit, validity_days, cost_basis, active
-                 FROM card_type WHERE merchant = $m ORDER BY code;
-             SELECT record::id(id)[1] AS card_type, daily_cap, current_stock, reset_day
+             {SELECT_FRAGMENTS};
+             SELECT {CARD_TYPE_FIELDS} FROM card_type WHERE merchant = $m ORDER BY code;
+             SELECT record::id(id)[1] AS card_type, {{ daily_cap: daily_cap,
+                     current_stock: current_stock, reset_day: reset_day }} AS stock
                  FROM card_stock WHERE merchant = $m ORDER BY card_type;
              SELECT code, label, pay, bonus, active FROM recharge_tier WHERE merchant = $m
                  ORDER BY pay;
              SELECT fragment, buy_price, sell_price, active FROM market_listing
-                 WHERE merchant = $m ORDER BY fragment;",
-        )
+                 WHERE merchant = $m ORDER BY fragment;"
+        ))
         .bind(("merchant", merchant.to_owned()))
         .await?,
     )?;
@@ -62,6 +64,21 @@ pub async fn of_merchant(db: &Db, merchant: &str) -> DbResult<Catalog> {
         tiers: response.take(4)?,
         listings: response.take(5)?,
     })
+}
+
+/// A merchant's fragment definitions (`$m`: the merchant record), by code.
+const SELECT_FRAGMENTS: &str =
+    "SELECT code, name, rarity FROM fragment WHERE merchant = $m ORDER BY code";
+
+/// A merchant's fragment definitions alone (what recipes and listings are checked against).
+pub async fn fragments(db: &Db, merchant: &str) -> DbResult<Vec<FragmentRow>> {
+    let response = db
+        .query(format!(
+            "LET $m = type::record('merchant', $merchant); {SELECT_FRAGMENTS};"
+        ))
+        .bind(("merchant", merchant.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(1)?)
 }
 
 /// A recharge tier as stored: `recharge_tier:[merchant, code]`.
@@ -136,10 +153,9 @@ pub struct CardTypeRow {
 /// One card type of a merchant, if it exists.
 pub async fn card_type(db: &Db, merchant: &str, code: &str) -> DbResult<Option<CardTypeRow>> {
     let response = db
-        .query(
-            "SELECT code, name, recipe, benefit, validity_days, cost_basis, active \
-             FROM type::record('card_type', [$merchant, $code])",
-        )
+        .query(format!(
+            "SELECT {CARD_TYPE_FIELDS} FROM type::record('card_type', [$merchant, $code])"
+        ))
         .bind(("merchant", merchant.to_owned()))
         .bind(("code", code.to_owned()))
         .await?;

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "events",
         sql: include_str!("../migrations/0004_events.surql"),
     },
+    Migration {
+        version: 5,
+        name: "card_stock_by_merchant",
+        sql: include_str!("../migrations/0005_card_stock_by_merchant.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

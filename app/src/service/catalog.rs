@@ -201,9 +201,8 @@ async fn save_with_cap(
 }
 
 async fn known_fragments(db: &Db, merchant: &str) -> Result<BTreeSet<String>, AppError> {
-    Ok(db::catalog::of_merchant(db, merchant)
+    Ok(db::catalog::fragments(db, merchant)
         .await?
-        .fragments
         .into_iter()
         .map(|fragment| fragment.code)
         .collect())
@@ -215,11 +214,7 @@ fn on_offer(
     today: &str,
 ) -> Result<CardTypeOnOffer, AppError> {
     let stock = match stock_row {
-        Some(s) => self::stock(&StockRow {
-            daily_cap: s.daily_cap,
-            current_stock: s.current_stock,
-            reset_day: s.reset_day.clone(),
-        })?,
+        Some(of) => self::stock(&of.stock)?,
         None => DailyStock {
             daily_cap: 0,
             current_stock: 0,
