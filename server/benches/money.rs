@@ -90,6 +90,26 @@ where
     }
 }
 
+/// The ledger entry of a redeem, as the raw rows write it.
+fn redeem_entry() -> NewLedgerEntry {
+    NewLedgerEntry::new(
+        LedgerType::Redeem,
+        Decimal::ONE,
+        MERCHANT,
+        "bench",
+        AssetsChange::default(),
+    )
+}
+
+/// A verify with a fresh Idempotency-Key, as the cashier would send it.
+fn verify_request() -> db::idempotency::Request {
+    db::idempotency::Request {
+        scope: "staff:xiaozhang|payment/verify".into(),
+        key: uuid::Uuid::new_v4().to_string(),
+        request_hash: "bench".into(),
+    }
+}
+
 async fn issue_cards(db: &db::Db, n: usize) -> Arc<Vec<String>> {
     let mut cards = Vec::with_capacity(n);
     for i in 0..n {
@@ -271,13 +291,7 @@ async fn main() {
                 let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
                 async move {
                     let card = cards.get(i).expect("card");
-                    let entry = NewLedgerEntry::new(
-                        LedgerType::Redeem,
-                        Decimal::ONE,
-                        MERCHANT,
-                        "bench",
-                        AssetsChange::default(),
-                    );
+                    let entry = redeem_entry();
                     db::card::redeem(&db, card, Some("xiaozhang"), &entry, None)
                         .await
                         .is_ok()
@@ -294,24 +308,13 @@ async fn main() {
                 let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
                 async move {
                     let card = cards.get(i).expect("card");
-                    let entry = NewLedgerEntry::new(
-                        LedgerType::Redeem,
-                        Decimal::ONE,
-                        MERCHANT,
-                        "bench",
-                        AssetsChange::default(),
-                    );
+                    let entry = redeem_entry();
                     let body = serde_json::json!({
                         "kind": "CARD_REDEEMED", "txn_id": entry.txn_id, "card": card,
                         "card_name": "凉菜入席令", "benefit": "免费凉菜一份（抵18元）",
                         "owner": "bench"
                     });
-                    let answer = db::idempotency::Request {
-                        scope: "staff:xiaozhang|payment/verify".into(),
-                        key: uuid::Uuid::new_v4().to_string(),
-                        request_hash: "bench".into(),
-                    }
-                    .answer(200, body.to_string());
+                    let answer = verify_request().answer(200, body.to_string());
                     db::card::redeem(&db, card, Some("xiaozhang"), &entry, Some(&answer))
                         .await
                         .is_ok()
@@ -332,11 +335,7 @@ async fn main() {
                         merchant: MERCHANT,
                         staff: "xiaozhang",
                     };
-                    let once = db::idempotency::Request {
-                        scope: "staff:xiaozhang|payment/verify".into(),
-                        key: uuid::Uuid::new_v4().to_string(),
-                        request_hash: "bench".into(),
-                    };
+                    let once = verify_request();
                     app::service::payment::scan(&db, counter, card, Utc::now(), Some(once))
                         .await
                         .is_ok()

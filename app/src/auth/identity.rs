@@ -109,7 +109,7 @@ impl IdentityProvider {
 }
 
 /// Uids are short and URL-safe (OpenIDs are 28 characters of this alphabet).
-pub fn valid_uid(uid: &str) -> bool {
+fn valid_uid(uid: &str) -> bool {
     (1..=64).contains(&uid.len())
         && uid
             .bytes()

@@ -9,7 +9,7 @@ mod principal;
 mod tokens;
 
 #[cfg(feature = "ssr")]
-pub use identity::{IdentityProvider, WeChatMiniProgram, valid_uid};
+pub use identity::{IdentityProvider, WeChatMiniProgram};
 pub use password::{hash_password, verify_password};
 pub use principal::{Permission, Principal, Role};
 pub use tokens::{AuthError, SigningKey, TokenKeys, TokenSettings};
