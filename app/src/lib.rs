@@ -9,6 +9,8 @@ pub mod domain;
 pub mod error;
 mod pages;
 #[cfg(feature = "ssr")]
+pub mod realtime;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod state;

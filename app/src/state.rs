@@ -19,6 +19,8 @@ pub struct AppState {
     pub identity: crate::auth::IdentityProvider,
     /// Requests with an Idempotency-Key running in this process (duplicates get 409).
     pub in_flight: crate::api::in_flight::InFlight,
+    /// This process's real-time sockets and the fan-out to them.
+    pub realtime: crate::realtime::Hub,
 }
 
 /// The shared state inside a server function (provided by `leptos_routes_with_context`).

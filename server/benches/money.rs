@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use db::Outcome;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;
 use server::startup::Application;
@@ -179,7 +180,7 @@ async fn raw_synthesize(db: &db::Db, recipe: &[db::catalog::RecipeItem], uid: &s
             card_uuid: &card,
             expiry: Utc::now() + chrono::Duration::days(30),
             entry: &entry,
-            answer: None,
+            outcome: &Outcome::none(),
         };
         Ok(db::assets::synthesize(db, &synthesis).await?)
     })
@@ -292,34 +293,48 @@ async fn main() {
                 async move {
                     let card = cards.get(i).expect("card");
                     let entry = redeem_entry();
-                    db::card::redeem(&db, card, Some("xiaozhang"), &entry, None)
+                    db::card::redeem(&db, card, Some("xiaozhang"), &entry, &Outcome::none())
                         .await
                         .is_ok()
                 }
             })
             .await,
         );
-        // Raw, with the idempotency answer the API stores in the same transaction: the
-        // identical transaction the API commits, called directly.
+        // Raw, with the idempotency answer and the events the API stores in the same
+        // transaction: the identical transaction the API commits, called directly.
         let cards = issue_cards(&db, OPS).await;
         let (raw_db, raw_cards) = (db.clone(), Arc::clone(&cards));
         rows.push(
-            drive("verify: raw transaction + its answer", clients, move |i| {
-                let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
-                async move {
-                    let card = cards.get(i).expect("card");
-                    let entry = redeem_entry();
-                    let body = serde_json::json!({
-                        "kind": "CARD_REDEEMED", "txn_id": entry.txn_id, "card": card,
-                        "card_name": "凉菜入席令", "benefit": "免费凉菜一份（抵18元）",
-                        "owner": "bench"
-                    });
-                    let answer = verify_request().answer(200, body.to_string());
-                    db::card::redeem(&db, card, Some("xiaozhang"), &entry, Some(&answer))
-                        .await
-                        .is_ok()
-                }
-            })
+            drive(
+                "verify: raw transaction + its answer and events",
+                clients,
+                move |i| {
+                    let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
+                    async move {
+                        let card = cards.get(i).expect("card");
+                        let entry = redeem_entry();
+                        let body = serde_json::json!({
+                            "kind": "CARD_REDEEMED", "txn_id": entry.txn_id, "card": card,
+                            "card_name": "凉菜入席令", "benefit": "免费凉菜一份（抵18元）",
+                            "owner": "bench"
+                        });
+                        let news = app::api::realtime::Event::CardRedeemed {
+                            merchant_id: MERCHANT.into(),
+                            uid: "bench".into(),
+                            txn_id: entry.txn_id.clone(),
+                            card: card.clone(),
+                            card_name: "凉菜入席令".into(),
+                        };
+                        let outcome = Outcome {
+                            answer: Some(verify_request().answer(200, body.to_string())),
+                            events: news.publications().expect("events"),
+                        };
+                        db::card::redeem(&db, card, Some("xiaozhang"), &entry, &outcome)
+                            .await
+                            .is_ok()
+                    }
+                },
+            )
             .await,
         );
         // The service layer without HTTP: what `payment/verify` runs after auth, with the

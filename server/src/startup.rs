@@ -85,11 +85,17 @@ impl Application {
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
+        // Sockets never end by themselves: told to close first, they let the server stop.
+        let hub = self.state.realtime.clone();
+        let stop = async move {
+            stop.await;
+            hub.close_all();
+        };
         let serve =
             shutdown::serve_gracefully(self.listener, self.router, stop, self.shutdown_grace);
         tokio::select! {
             result = serve => result,
-            () = workers::run(self.state.db.clone()) => Ok(()),
+            () = workers::run(self.state.db.clone(), self.state.realtime.clone()) => Ok(()),
         }
     }
 }
@@ -120,6 +126,7 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         tokens: token_keys(config),
         identity: identity_provider(config)?,
         in_flight: Default::default(),
+        realtime: Default::default(),
     })
 }
 
@@ -194,6 +201,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/ws", get(app::realtime::socket::upgrade))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

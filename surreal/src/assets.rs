@@ -9,8 +9,10 @@ use surrealdb::types::SurrealValue;
 
 use crate::catalog::RecipeItem;
 use crate::error::checked;
-use crate::idempotency::{Answer, REMEMBER, bind_answer};
+use crate::events::PUBLISH;
+use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
+use crate::outcome::Outcome;
 use crate::{Db, DbResult};
 
 /// The guard codes these transactions THROW.
@@ -102,7 +104,7 @@ pub struct Trade<'a> {
     pub fragment_delta: i64,
     pub silver_delta: i64,
     pub entry: &'a NewLedgerEntry,
-    pub answer: Option<&'a Answer>,
+    pub outcome: &'a Outcome,
 }
 
 /// Moves silver and fragments together, or THROWs 'INSUFFICIENT_SILVER' /
@@ -123,7 +125,7 @@ pub async fn trade(db: &Db, t: &Trade<'_>) -> DbResult<()> {
                  count: $held + $fragment_delta
              }} RETURN NONE;
              CREATE ledger CONTENT $entry RETURN NONE;
-             {REMEMBER}
+             {PUBLISH}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("merchant", t.merchant.to_owned()))
@@ -132,7 +134,7 @@ pub async fn trade(db: &Db, t: &Trade<'_>) -> DbResult<()> {
         .bind(("fragment_delta", t.fragment_delta))
         .bind(("silver_delta", t.silver_delta))
         .bind(("entry", t.entry.clone()));
-    checked(bind_answer(query, t.answer).await?)?;
+    checked(t.outcome.bind(query).await?)?;
     Ok(())
 }
 
@@ -148,7 +150,7 @@ pub struct Synthesis<'a> {
     pub card_uuid: &'a str,
     pub expiry: DateTime<Utc>,
     pub entry: &'a NewLedgerEntry,
-    pub answer: Option<&'a Answer>,
+    pub outcome: &'a Outcome,
 }
 
 /// Fragments consumed, one unit of today's stock taken, the card created: all or nothing.
@@ -172,6 +174,7 @@ pub async fn synthesize(db: &Db, s: &Synthesis<'_>) -> DbResult<()> {
                  card_type: type::record('card_type', [$merchant, $card_type]),
                  uid: $uid, status: 'ACTIVE', expiry: $expiry } RETURN NONE;
              CREATE ledger CONTENT $entry RETURN NONE;",
+        PUBLISH,
         REMEMBER,
         "COMMIT TRANSACTION;",
     ]
@@ -187,7 +190,7 @@ pub async fn synthesize(db: &Db, s: &Synthesis<'_>) -> DbResult<()> {
         .bind(("card_uuid", s.card_uuid.to_owned()))
         .bind(("expiry", s.expiry))
         .bind(("entry", s.entry.clone()));
-    checked(bind_answer(query, s.answer).await?)?;
+    checked(s.outcome.bind(query).await?)?;
     Ok(())
 }
 

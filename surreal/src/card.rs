@@ -5,8 +5,10 @@ use surrealdb::types::SurrealValue;
 
 use crate::catalog::{CARD_TYPE_FIELDS, CardTypeRow};
 use crate::error::checked;
-use crate::idempotency::{Answer, REMEMBER, bind_answer};
+use crate::events::PUBLISH;
+use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
+use crate::outcome::Outcome;
 use crate::{Db, DbResult};
 
 /// A card as stored.
@@ -103,10 +105,10 @@ pub async fn redeem(
     uuid: &str,
     staff: Option<&str>,
     entry: &NewLedgerEntry,
-    answer: Option<&Answer>,
+    outcome: &Outcome,
 ) -> DbResult<()> {
     let statement = format!(
-        "BEGIN TRANSACTION;{USE_CARD}CREATE ledger CONTENT $entry RETURN NONE;{REMEMBER}COMMIT TRANSACTION;"
+        "BEGIN TRANSACTION;{USE_CARD}CREATE ledger CONTENT $entry RETURN NONE;{PUBLISH}{REMEMBER}COMMIT TRANSACTION;"
     );
     let query = db
         .query(statement)
@@ -114,7 +116,7 @@ pub async fn redeem(
         .bind(("staff", staff.map(str::to_owned)))
         .bind(("used_in", Option::<String>::None))
         .bind(("entry", entry.clone()));
-    checked(bind_answer(query, answer).await?)?;
+    checked(outcome.bind(query).await?)?;
     Ok(())
 }
 

@@ -1,11 +1,15 @@
-//! The real-time event log: `event:[recipient, seq]`, numbered per recipient in commit order.
+//! The real-time event log: `event:[recipient, seq]`, numbered 1, 2, 3, … per recipient.
 //!
-//! [`PUBLISH`] goes inside a mutation's transaction (like `idempotency::REMEMBER`), so an
-//! event exists exactly when its change committed; [`after`] is what a reconnecting client
-//! resumes from.
+//! A change's transaction only appends its events to `event_pending` ([`PUBLISH`], bound by
+//! an `Outcome`): no record is shared between writers, so two cashiers' scans never conflict
+//! over the news of them. The sequencer then numbers them with [`sequence`]. A reconnecting
+//! client resumes with [`after`]; [`live_numbered`] and [`live_pending`] are the wake-up
+//! signals of the sequencer and the socket hub (one LIVE query each per process).
 
 use chrono::{DateTime, Utc};
-use surrealdb::types::SurrealValue;
+use futures::{Stream, StreamExt};
+use surrealdb::Notification;
+use surrealdb::types::{Action, SurrealValue};
 
 use crate::error::checked;
 use crate::{Db, DbResult};
@@ -20,7 +24,7 @@ pub struct NewEvent {
     pub payload: serde_json::Value,
 }
 
-/// An event as stored.
+/// A numbered event.
 #[derive(Debug, Clone, PartialEq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct StoredEvent {
@@ -32,21 +36,24 @@ pub struct StoredEvent {
     pub at: DateTime<Utc>,
 }
 
-/// Statements that append each of `$events` under the next number of its recipient.
-/// Two transactions numbering for one recipient both write its counter, so one conflicts
-/// and retries: numbers follow commit order and never skip.
+/// An event waiting for its number (only who it is for matters to the sequencer).
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Pending {
+    recipient: String,
+}
+
+/// Statements that append each of `$events` to `event_pending`; inside a change's
+/// transaction, they exist exactly when the change committed.
 pub(crate) const PUBLISH: &str = "
     FOR $event IN $events ?? [] {
-        LET $counter = type::record('event_seq', $event.recipient);
-        LET $seq = ($counter.n ?? 0) + 1;
-        UPSERT $counter SET n = $seq RETURN NONE;
-        CREATE type::record('event', [$event.recipient, $seq]) CONTENT {
-            recipient: $event.recipient, seq: $seq, type: $event.type, payload: $event.payload
+        CREATE event_pending CONTENT {
+            recipient: $event.recipient, type: $event.type, payload: $event.payload
         } RETURN NONE;
     };
 ";
 
-/// Appends events in a transaction of their own (for changes with no other write).
+/// Appends events in a transaction of their own (for news with no other write).
 pub async fn publish(db: &Db, events: &[NewEvent]) -> DbResult<()> {
     let response = db
         .query(format!("BEGIN TRANSACTION;{PUBLISH}COMMIT TRANSACTION;"))
@@ -54,6 +61,44 @@ pub async fn publish(db: &Db, events: &[NewEvent]) -> DbResult<()> {
         .await?;
     checked(response)?;
     Ok(())
+}
+
+/// Numbers up to `limit` of `recipient`'s pending events (oldest first) after its last
+/// number, and returns them. Two calls for one recipient both write its counter, so one
+/// conflicts (`is_retryable`) and must run again: numbers never repeat or skip.
+pub async fn sequence(db: &Db, recipient: &str, limit: u32) -> DbResult<Vec<StoredEvent>> {
+    let response = db
+        .query(
+            "BEGIN TRANSACTION;
+             LET $pending = SELECT id, type, payload, at FROM event_pending
+                 WHERE recipient = $recipient ORDER BY at, id LIMIT $limit;
+             LET $counter = type::record('event_seq', $recipient);
+             LET $base = $counter.n ?? 0;
+             LET $numbered = array::map($pending, |$event, $i| {
+                 id: [$recipient, $base + $i + 1], recipient: $recipient, seq: $base + $i + 1,
+                 type: $event.type, payload: $event.payload, at: $event.at
+             });
+             IF array::len($numbered) > 0 {
+                 UPSERT $counter SET n = $base + array::len($numbered) RETURN NONE;
+                 INSERT INTO event $numbered RETURN NONE;
+                 DELETE $pending.id RETURN NONE;
+             };
+             RETURN $numbered.map(|$event| $event.{recipient, seq, type, payload, at});
+             COMMIT TRANSACTION;",
+        )
+        .bind(("recipient", recipient.to_owned()))
+        .bind(("limit", i64::from(limit)))
+        .await?;
+    // Statement 6 is the RETURN (BEGIN is statement 0).
+    Ok(checked(response)?.take(6)?)
+}
+
+/// Everyone with events waiting for a number (after a crash, or writes while no sequencer ran).
+pub async fn pending_recipients(db: &Db) -> DbResult<Vec<String>> {
+    let response = db
+        .query("RETURN array::distinct(SELECT VALUE recipient FROM event_pending)")
+        .await?;
+    Ok(checked(response)?.take(0)?)
 }
 
 /// A recipient's events numbered above `seq`, oldest first, at most `limit`.
@@ -68,4 +113,74 @@ pub async fn after(db: &Db, recipient: &str, seq: i64, limit: u32) -> DbResult<V
         .bind(("limit", i64::from(limit)))
         .await?;
     Ok(checked(response)?.take(0)?)
+}
+
+/// What a recipient's log holds: the last number given out, and the first still kept
+/// (older ones were purged; `None` when none is kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub last: i64,
+    pub first_kept: Option<i64>,
+}
+
+/// The [`Span`] of `recipient`'s log, read in one round trip.
+pub async fn span(db: &Db, recipient: &str) -> DbResult<Span> {
+    let response = db
+        .query(
+            "RETURN type::record('event_seq', $recipient).n ?? 0;
+             RETURN (SELECT VALUE seq FROM event
+                 WHERE recipient = $recipient ORDER BY seq LIMIT 1)[0];",
+        )
+        .bind(("recipient", recipient.to_owned()))
+        .await?;
+    let mut response = checked(response)?;
+    let last: Option<i64> = response.take(0)?;
+    let first_kept: Option<i64> = response.take(1)?;
+    Ok(Span {
+        last: last.unwrap_or_default(),
+        first_kept,
+    })
+}
+
+/// Deletes numbered events older than `cutoff`; returns how many (the purge worker). A
+/// recipient's counter stays, so numbering goes on where it was.
+pub async fn purge_older_than(db: &Db, cutoff: DateTime<Utc>) -> DbResult<usize> {
+    let response = db
+        .query("RETURN array::len(DELETE event WHERE at < $cutoff RETURN BEFORE)")
+        .bind(("cutoff", cutoff))
+        .await?;
+    let purged: Option<i64> = checked(response)?.take(0)?;
+    Ok(purged
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or_default())
+}
+
+/// Every event numbered from now on, as the database reports them (in any order: a
+/// listener must order them by `seq` per recipient). Ends when the connection is lost.
+pub async fn live_numbered(db: &Db) -> DbResult<impl Stream<Item = DbResult<StoredEvent>>> {
+    let mut response = db
+        .query("LIVE SELECT recipient, seq, type, payload, at FROM event")
+        .await?;
+    let stream = response.stream::<Notification<StoredEvent>>(0)?;
+    Ok(created(stream))
+}
+
+/// The recipient of every event published from now on, not yet numbered.
+pub async fn live_pending(db: &Db) -> DbResult<impl Stream<Item = DbResult<String>>> {
+    let mut response = db.query("LIVE SELECT recipient FROM event_pending").await?;
+    let stream = response.stream::<Notification<Pending>>(0)?;
+    Ok(created(stream).map(|pending| pending.map(|p| p.recipient)))
+}
+
+/// The records of `CREATE` notifications (deletes and updates are not news).
+fn created<T: Send + 'static>(
+    stream: impl Stream<Item = surrealdb::Result<Notification<T>>> + Send + 'static,
+) -> impl Stream<Item = DbResult<T>> + Send + 'static {
+    stream.filter_map(|notification| async move {
+        match notification {
+            Ok(n) if n.action == Action::Create => Some(Ok(n.data)),
+            Ok(_) => None,
+            Err(err) => Some(Err(err.into())),
+        }
+    })
 }

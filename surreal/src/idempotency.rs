@@ -2,13 +2,14 @@
 //! made with a key, so a retry gets that answer again instead of a second effect.
 //!
 //! The record is written by the same transaction as the effect (every mutation takes an
-//! `Option<&Answer>` and appends [`REMEMBER`]): the effect and its answer commit together or
+//! `Outcome` and appends [`REMEMBER`]): the effect and its answer commit together or
 //! not at all, in one commit. A refusal (4xx) has no effect to join, so [`store`] writes its
 //! answer alone.
 
 use surrealdb::types::SurrealValue;
 
 use crate::error::checked;
+use crate::outcome::Outcome;
 use crate::{Db, DbError, DbResult};
 
 /// The guard code a transaction THROWs when its key already has an answer: nothing was
@@ -77,16 +78,6 @@ pub(crate) const REMEMBER: &str = "
     };
 ";
 
-/// Binds what [`REMEMBER`] reads.
-pub(crate) fn bind_answer<'r, C: surrealdb::Connection>(
-    query: surrealdb::method::Query<'r, C>,
-    answer: Option<&Answer>,
-) -> surrealdb::method::Query<'r, C> {
-    query
-        .bind(("answer", answer.cloned()))
-        .bind(("answer_keep_hours", KEEP_HOURS))
-}
-
 /// The live answer stored for `key` in `scope`, if any.
 pub async fn find(db: &Db, scope: &str, key: &str) -> DbResult<Option<Prior>> {
     let response = db
@@ -105,7 +96,11 @@ pub async fn find(db: &Db, scope: &str, key: &str) -> DbResult<Option<Prior>> {
 /// Fails with `Rejected(ANSWERED)` when the key already has one.
 pub async fn store(db: &Db, answer: &Answer) -> DbResult<()> {
     let query = db.query(format!("BEGIN TRANSACTION;{REMEMBER}COMMIT TRANSACTION;"));
-    let response = bind_answer(query, Some(answer)).await?;
+    let outcome = Outcome {
+        answer: Some(answer.clone()),
+        events: Vec::new(),
+    };
+    let response = outcome.bind(query).await?;
     match checked(response) {
         Ok(_) => Ok(()),
         Err(err) if err.is_retryable() => Err(DbError::Rejected(ANSWERED.into())),

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod merchant;
 pub mod migrations;
+mod outcome;
 pub mod payment;
 pub mod seed;
 pub mod staff;
@@ -20,4 +21,5 @@ pub mod wallet;
 
 pub use connection::{ConnectOptions, Credentials, Db, Engine, connect};
 pub use error::{DbError, DbResult, STALE};
+pub use outcome::Outcome;
 pub use surrealdb;

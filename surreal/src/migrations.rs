@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "card_stock_by_merchant",
         sql: include_str!("../migrations/0005_card_stock_by_merchant.surql"),
     },
+    Migration {
+        version: 6,
+        name: "sequenced_events",
+        sql: include_str!("../migrations/0006_sequenced_events.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -7,8 +7,10 @@ use surrealdb::types::SurrealValue;
 
 use crate::card::USE_CARD;
 use crate::error::checked;
-use crate::idempotency::{Answer, REMEMBER, bind_answer};
+use crate::events::PUBLISH;
+use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
+use crate::outcome::Outcome;
 use crate::wallet::{MOVE_WALLET, WalletRow};
 use crate::{Db, DbResult};
 
@@ -49,7 +51,7 @@ pub struct NewPayment {
 }
 
 /// Creates a PENDING order (no money moves yet), with the request's answer.
-pub async fn create(db: &Db, payment: &NewPayment, answer: Option<&Answer>) -> DbResult<()> {
+pub async fn create(db: &Db, payment: &NewPayment, outcome: &Outcome) -> DbResult<()> {
     let query = db
         .query(format!(
             "BEGIN TRANSACTION;
@@ -57,11 +59,11 @@ pub async fn create(db: &Db, payment: &NewPayment, answer: Option<&Answer>) -> D
                  merchant: type::record('merchant', $p.merchant), uid: $p.uid, amount: $p.amount,
                  card: IF $p.card THEN type::record('card', $p.card) END, code: $p.code,
                  status: 'PENDING', expires_at: $p.expires_at }} RETURN NONE;
-             {REMEMBER}
+             {PUBLISH}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("p", payment.clone()));
-    checked(bind_answer(query, answer).await?)?;
+    checked(outcome.bind(query).await?)?;
     Ok(())
 }
 
@@ -102,7 +104,7 @@ pub struct Collection<'a> {
     pub bonus: Decimal,
     pub card: Option<&'a str>,
     pub entry: &'a NewLedgerEntry,
-    pub answer: Option<&'a Answer>,
+    pub outcome: &'a Outcome,
 }
 
 /// PENDING → COLLECTED, the wallet debited, the card used, the ledger written: all or
@@ -117,7 +119,7 @@ pub async fn collect(db: &Db, c: &Collection<'_>) -> DbResult<()> {
          IF array::len($paid) != 1 {{ THROW 'STALE' }};
          {MOVE_WALLET}{use_card}
          CREATE ledger CONTENT $entry RETURN NONE;
-         {REMEMBER}
+         {PUBLISH}{REMEMBER}
          COMMIT TRANSACTION;"
     );
     let query = db
@@ -134,7 +136,7 @@ pub async fn collect(db: &Db, c: &Collection<'_>) -> DbResult<()> {
         .bind(("card_uuid", c.card.map(str::to_owned)))
         .bind(("used_in", Some(c.payment_id.to_owned())))
         .bind(("entry", c.entry.clone()));
-    checked(bind_answer(query, c.answer).await?)?;
+    checked(c.outcome.bind(query).await?)?;
     Ok(())
 }
 
@@ -149,7 +151,7 @@ pub struct Refund<'a> {
     /// The card to make ACTIVE again (None: no card, or it has expired).
     pub reactivate_card: Option<&'a str>,
     pub entry: &'a NewLedgerEntry,
-    pub answer: Option<&'a Answer>,
+    pub outcome: &'a Outcome,
 }
 
 /// COLLECTED → REFUNDED, the split back into the wallet, the card reactivated: all or nothing.
@@ -168,7 +170,7 @@ pub async fn refund(db: &Db, r: &Refund<'_>) -> DbResult<()> {
          IF array::len($refunded) != 1 {{ THROW 'STALE' }};
          {MOVE_WALLET}{reactivate}
          CREATE ledger CONTENT $entry RETURN NONE;
-         {REMEMBER}
+         {PUBLISH}{REMEMBER}
          COMMIT TRANSACTION;"
     );
     let query = db
@@ -180,6 +182,6 @@ pub async fn refund(db: &Db, r: &Refund<'_>) -> DbResult<()> {
         .bind(("next", r.wallet_after))
         .bind(("card_uuid", r.reactivate_card.map(str::to_owned)))
         .bind(("entry", r.entry.clone()));
-    checked(bind_answer(query, r.answer).await?)?;
+    checked(r.outcome.bind(query).await?)?;
     Ok(())
 }

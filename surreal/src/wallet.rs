@@ -8,8 +8,10 @@ use rust_decimal::Decimal;
 use surrealdb::types::SurrealValue;
 
 use crate::error::checked;
-use crate::idempotency::{Answer, REMEMBER, bind_answer};
+use crate::events::PUBLISH;
+use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
+use crate::outcome::Outcome;
 use crate::{Db, DbResult};
 
 /// A wallet's balances (zero when the diner never had one at this merchant).
@@ -60,10 +62,10 @@ pub async fn apply(
     expected: &WalletRow,
     next: &WalletRow,
     entry: &NewLedgerEntry,
-    answer: Option<&Answer>,
+    outcome: &Outcome,
 ) -> DbResult<()> {
     let statement = format!(
-        "BEGIN TRANSACTION;{MOVE_WALLET}CREATE ledger CONTENT $entry RETURN NONE;{REMEMBER}COMMIT TRANSACTION;"
+        "BEGIN TRANSACTION;{MOVE_WALLET}CREATE ledger CONTENT $entry RETURN NONE;{PUBLISH}{REMEMBER}COMMIT TRANSACTION;"
     );
     let query = db
         .query(statement)
@@ -72,6 +74,6 @@ pub async fn apply(
         .bind(("expected", *expected))
         .bind(("next", *next))
         .bind(("entry", entry.clone()));
-    checked(bind_answer(query, answer).await?)?;
+    checked(outcome.bind(query).await?)?;
     Ok(())
 }

@@ -1,10 +1,14 @@
-//! The event log: per-recipient numbers in commit order, without gaps, under concurrency.
+//! The event log: pending events get per-recipient numbers without gaps, under concurrency,
+//! and the LIVE queries report what is published and numbered.
 
 mod common;
 
+use std::time::Duration;
+
 use common::{seeded_db, seeded_disk_db};
 use db::Db;
-use db::events::{self, NewEvent};
+use db::events::{self, NewEvent, Span};
+use futures::StreamExt;
 
 fn event(recipient: &str, n: usize) -> NewEvent {
     NewEvent {
@@ -25,6 +29,18 @@ async fn each_recipient_counts_from_one_and_resumes_after_a_number() {
     events::publish(&db, &[event("merchant:m", 4)])
         .await
         .expect("publish");
+    let numbered = events::sequence(&db, "merchant:m", 3).await.expect("m");
+    assert_eq!(numbered.len(), 3, "at most the limit");
+    assert_eq!(numbered[2].payload, serde_json::json!({ "n": 3 }));
+    for recipient in ["diner:a", "merchant:m"] {
+        events::sequence(&db, recipient, 100).await.expect("rest");
+    }
+    assert!(
+        events::pending_recipients(&db)
+            .await
+            .expect("none")
+            .is_empty()
+    );
     let seqs = |rows: Vec<events::StoredEvent>| rows.iter().map(|e| e.seq).collect::<Vec<_>>();
     assert_eq!(
         seqs(events::after(&db, "diner:a", 0, 100).await.expect("a")),
@@ -37,10 +53,70 @@ async fn each_recipient_counts_from_one_and_resumes_after_a_number() {
     let missed = events::after(&db, "diner:a", 1, 1).await.expect("one");
     assert_eq!(missed.len(), 1);
     assert_eq!(missed[0].payload, serde_json::json!({ "n": 2 }));
+    assert_eq!(
+        events::span(&db, "merchant:m").await.expect("span"),
+        Span {
+            last: 4,
+            first_kept: Some(1)
+        }
+    );
+}
+
+#[tokio::test]
+async fn purged_events_are_gone_but_numbering_goes_on() {
+    let db = seeded_db().await;
+    events::publish(&db, &[event("diner:p", 1)])
+        .await
+        .expect("publish");
+    events::sequence(&db, "diner:p", 10)
+        .await
+        .expect("numbered");
+    let purged = events::purge_older_than(&db, chrono::Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .expect("purge");
+    assert_eq!(purged, 1);
+    let span = events::span(&db, "diner:p").await.expect("span");
+    assert_eq!(
+        span,
+        Span {
+            last: 1,
+            first_kept: None
+        }
+    );
+    events::publish(&db, &[event("diner:p", 2)])
+        .await
+        .expect("publish");
+    let next = events::sequence(&db, "diner:p", 10)
+        .await
+        .expect("numbered");
+    assert_eq!(next.iter().map(|e| e.seq).collect::<Vec<_>>(), [2]);
+}
+
+#[tokio::test]
+async fn live_queries_report_published_and_numbered_events() {
+    let db = seeded_db().await;
+    let pending = events::live_pending(&db).await.expect("live pending");
+    let numbered = events::live_numbered(&db).await.expect("live numbered");
+    futures::pin_mut!(pending, numbered);
+    events::publish(&db, &[event("diner:live", 1)])
+        .await
+        .expect("publish");
+    let woken = tokio::time::timeout(Duration::from_secs(5), pending.next()).await;
+    assert_eq!(
+        woken.expect("in time").expect("open").expect("ok"),
+        "diner:live"
+    );
+    events::sequence(&db, "diner:live", 10)
+        .await
+        .expect("numbered");
+    let heard = tokio::time::timeout(Duration::from_secs(5), numbered.next()).await;
+    let heard = heard.expect("in time").expect("open").expect("ok");
+    assert_eq!((heard.recipient.as_str(), heard.seq), ("diner:live", 1));
+    assert_eq!(heard.kind, "WALLET_UPDATED");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_publishers_for_one_recipient_never_skip_or_repeat_a_number() {
+async fn concurrent_publishers_and_sequencers_never_skip_or_repeat_a_number() {
     publishers_never_skip_or_repeat(seeded_db().await).await;
 }
 
@@ -50,22 +126,22 @@ async fn concurrent_publishers_never_skip_or_repeat_a_number_on_disk() {
     publishers_never_skip_or_repeat(db).await;
 }
 
+/// 100 publishers for one recipient, and 4 sequencers numbering while they publish.
 async fn publishers_never_skip_or_repeat(db: Db) {
-    let tasks: Vec<_> = (0..100)
+    let publishers: Vec<_> = (0..100)
         .map(|n| {
             let db = db.clone();
-            tokio::spawn(async move {
-                loop {
-                    match events::publish(&db, &[event("merchant:hot", n)]).await {
-                        Err(err) if err.is_retryable() => continue,
-                        other => return other,
-                    }
-                }
-            })
+            tokio::spawn(async move { events::publish(&db, &[event("merchant:hot", n)]).await })
         })
         .collect();
-    for task in tasks {
+    let sequencers: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(sequence_until_numbered(db.clone(), 100)))
+        .collect();
+    for task in publishers {
         task.await.expect("task").expect("published");
+    }
+    for task in sequencers {
+        task.await.expect("task");
     }
     let rows = events::after(&db, "merchant:hot", 0, 1000)
         .await
@@ -78,4 +154,20 @@ async fn publishers_never_skip_or_repeat(db: Db) {
         .collect();
     payloads.sort_unstable();
     assert_eq!(payloads, (0..100).collect::<Vec<i64>>());
+}
+
+/// Numbers `merchant:hot`'s events (retrying conflicts) until `total` are numbered.
+async fn sequence_until_numbered(db: Db, total: i64) {
+    loop {
+        match events::sequence(&db, "merchant:hot", 7).await {
+            Err(err) if err.is_retryable() => {}
+            Err(err) => panic!("sequence failed: {err}"),
+            Ok(_) => {}
+        }
+        let span = events::span(&db, "merchant:hot").await.expect("span");
+        if span.last >= total {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
 }

@@ -4,10 +4,10 @@
 mod common;
 
 use common::seeded_db;
-use db::Db;
 use db::idempotency::{self, ANSWERED, Answer, Request};
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::wallet::{self, WalletRow};
+use db::{Db, Outcome};
 use rust_decimal::Decimal;
 
 const MERCHANT: &str = "demo";
@@ -48,7 +48,16 @@ async fn add_ten(db: &Db, answer: &Answer) -> db::DbResult<()> {
         principal: before.principal + Decimal::TEN,
         ..before
     };
-    wallet::apply(db, MERCHANT, UID, &before, &after, &entry(), Some(answer)).await
+    wallet::apply(
+        db,
+        MERCHANT,
+        UID,
+        &before,
+        &after,
+        &entry(),
+        &answered(answer),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -74,9 +83,17 @@ async fn a_failed_effect_leaves_no_answer() {
     let db = seeded_db().await;
     let answer = request("k2").answer(200, "{}".into());
     // Computed from a balance the wallet does not have: the guard refuses it.
-    let wrong = wallet::apply(&db, MERCHANT, UID, &ten(), &ten(), &entry(), Some(&answer))
-        .await
-        .expect_err("stale");
+    let wrong = wallet::apply(
+        &db,
+        MERCHANT,
+        UID,
+        &ten(),
+        &ten(),
+        &entry(),
+        &answered(&answer),
+    )
+    .await
+    .expect_err("stale");
     assert_eq!(wrong.rejection(), Some(db::STALE));
     assert_eq!(
         idempotency::find(&db, &answer.scope, "k2")
@@ -158,4 +175,12 @@ async fn purging_deletes_only_expired_answers() {
         .take(0)
         .expect("number");
     assert_eq!(left, Some(1));
+}
+
+/// An outcome that stores `answer` and publishes nothing.
+fn answered(answer: &Answer) -> Outcome {
+    Outcome {
+        answer: Some(answer.clone()),
+        events: Vec::new(),
+    }
 }

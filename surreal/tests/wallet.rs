@@ -4,6 +4,7 @@
 mod common;
 
 use common::seeded_db;
+use db::Outcome;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::wallet::{self, WalletRow};
 use rust_decimal::Decimal;
@@ -59,7 +60,7 @@ async fn a_write_lands_with_its_ledger_entry_and_the_sums_agree() {
         &empty,
         &after,
         &entry(&empty, &after),
-        None,
+        &Outcome::none(),
     )
     .await
     .expect("apply");
@@ -87,7 +88,7 @@ async fn a_write_computed_from_an_old_read_is_stale_and_changes_nothing() {
         &empty,
         &first,
         &entry(&empty, &first),
-        None,
+        &Outcome::none(),
     )
     .await
     .expect("first");
@@ -98,7 +99,7 @@ async fn a_write_computed_from_an_old_read_is_stale_and_changes_nothing() {
         &empty,
         &row("50", "0", "0"),
         &entry(&empty, &first),
-        None,
+        &Outcome::none(),
     )
     .await
     .expect_err("stale");
@@ -126,7 +127,7 @@ async fn the_schema_refuses_a_negative_balance_and_nothing_is_written() {
         &empty,
         &negative,
         &entry(&empty, &negative),
-        None,
+        &Outcome::none(),
     )
     .await;
     assert!(err.is_err());
@@ -145,11 +146,28 @@ async fn a_duplicate_transaction_id_is_refused_with_the_wallet_untouched() {
     let empty = WalletRow::default();
     let first = row("10", "0", "0");
     let recorded = entry(&empty, &first);
-    wallet::apply(&db, MERCHANT, UID, &empty, &first, &recorded, None)
-        .await
-        .expect("first");
+    wallet::apply(
+        &db,
+        MERCHANT,
+        UID,
+        &empty,
+        &first,
+        &recorded,
+        &Outcome::none(),
+    )
+    .await
+    .expect("first");
     let second = row("20", "0", "0");
-    let err = wallet::apply(&db, MERCHANT, UID, &first, &second, &recorded, None).await;
+    let err = wallet::apply(
+        &db,
+        MERCHANT,
+        UID,
+        &first,
+        &second,
+        &recorded,
+        &Outcome::none(),
+    )
+    .await;
     assert!(err.is_err());
     assert_eq!(wallet::get(&db, MERCHANT, UID).await.expect("get"), first);
 }

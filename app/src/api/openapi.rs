@@ -15,6 +15,7 @@ use crate::api::catalog::{
 };
 use crate::api::ledger::LedgerLine;
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
+use crate::api::realtime::{Control, Event, Frame, SocketTicket};
 use crate::api::system::SystemStatus;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::auth_types::Session;
@@ -259,6 +260,29 @@ fn save_listing() {}
         (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
 fn system_status() {}
 
+#[utoipa::path(post, path = "/api/realtime/ticket", tag = "realtime", security(("bearer" = [])),
+    responses((status = 200, body = SocketTicket), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn realtime_ticket() {}
+
+/// The query of `GET /ws`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SocketQuery {
+    /// The last `seq` seen: the events after it are replayed first. Absent: live only.
+    pub after: Option<u64>,
+    /// A ticket from `/api/realtime/ticket` (browsers); otherwise the bearer header.
+    pub ticket: Option<String>,
+}
+
+/// The real-time WebSocket (docs/realtime.md). Each text frame is one `Frame` (an event with
+/// the recipient's `seq`) or one `Control` (`READY` after the replay, `RESET` when the log
+/// no longer holds what was missed). Close codes: 1001 server stopping, 4008 too slow,
+/// 4009 no pong — reconnect with `after` = the last `seq` seen.
+#[utoipa::path(get, path = "/ws", tag = "realtime", params(SocketQuery), security(("bearer" = [])),
+    responses((status = 101, description = "Upgraded: `Frame` and `Control` text frames follow"),
+        (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn socket() {}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -283,9 +307,9 @@ impl Modify for BearerAuth {
     paths(staff_login, diner_login, create_payment, verify_payment, refund_payment, recharge,
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
-        save_listing, system_status),
+        save_listing, system_status, realtime_ticket, socket),
     components(schemas(Money, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard, Rarity,
-        RecipeLine)),
+        RecipeLine, Frame, Event, Control)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Balance, Money};
+use crate::error::Problem;
 
 /// Something that changed, as the people concerned see it.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -29,13 +30,15 @@ pub enum Event {
         card: String,
         card_name: String,
     },
-    /// A payment code was collected.
+    /// A payment code was collected (with the card it used, now USED, and the new balance).
     PaymentCollected {
         merchant_id: String,
         uid: String,
         txn_id: String,
         payment_id: String,
         amount: Money,
+        card: Option<String>,
+        balance: Balance,
     },
     /// Silver, fragments or cards of a diner changed (trade, synthesis, reward).
     AssetChanged {
@@ -54,6 +57,17 @@ pub enum Recipient {
 }
 
 impl Recipient {
+    /// Whose events a signed-in caller hears: a diner their own, staff their merchant's.
+    #[cfg(feature = "ssr")]
+    pub fn of(principal: &crate::auth::Principal) -> Self {
+        match principal {
+            crate::auth::Principal::Diner { uid } => Self::Diner(uid.clone()),
+            crate::auth::Principal::Staff { merchant_id, .. } => {
+                Self::Merchant(merchant_id.clone())
+            }
+        }
+    }
+
     /// The key its sequence is counted under, e.g. `diner:wx-demo-001`.
     pub fn key(&self) -> String {
         match self {
@@ -94,6 +108,35 @@ impl Event {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl Event {
+    /// The `SCREAMING_SNAKE_CASE` name a frame carries in `type`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::WalletUpdated { .. } => "WALLET_UPDATED",
+            Self::CardRedeemed { .. } => "CARD_REDEEMED",
+            Self::PaymentCollected { .. } => "PAYMENT_COLLECTED",
+            Self::AssetChanged { .. } => "ASSET_CHANGED",
+        }
+    }
+
+    /// One copy for each recipient, as the event log stores it (to be numbered).
+    pub fn publications(&self) -> Result<Vec<db::events::NewEvent>, crate::error::AppError> {
+        let payload = serde_json::to_value(self).map_err(|e| {
+            crate::error::AppError::Internal(format!("cannot serialise an event: {e}"))
+        })?;
+        Ok(self
+            .recipients()
+            .iter()
+            .map(|recipient| db::events::NewEvent {
+                recipient: recipient.key(),
+                kind: self.kind().to_owned(),
+                payload: payload.clone(),
+            })
+            .collect())
+    }
+}
+
 /// One pushed frame: the event with the recipient's sequence number.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +146,70 @@ pub struct Frame {
     pub at: DateTime<Utc>,
     #[serde(flatten)]
     pub event: Event,
+}
+
+impl Frame {
+    /// The frame of a numbered event from the log (its payload is the event's JSON).
+    #[cfg(feature = "ssr")]
+    pub fn from_stored(stored: &db::events::StoredEvent) -> Result<Self, crate::error::AppError> {
+        let broken = |what: String| {
+            crate::error::AppError::Internal(format!(
+                "event {}#{} {what}",
+                stored.recipient, stored.seq
+            ))
+        };
+        Ok(Self {
+            seq: u64::try_from(stored.seq).map_err(|_| broken("has a negative number".into()))?,
+            at: stored.at,
+            event: serde_json::from_value(stored.payload.clone())
+                .map_err(|e| broken(format!("is not an event: {e}")))?,
+        })
+    }
+}
+
+/// A ticket to open `GET /ws?ticket=…` with, for browsers (they cannot send the bearer
+/// header on a WebSocket). Valid for a minute, and for nothing else.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketTicket {
+    pub ticket: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/realtime/ticket` (anyone signed in): a socket ticket for the caller.
+#[leptos::server(prefix = "/api", endpoint = "realtime/ticket")]
+pub async fn realtime_ticket() -> Result<SocketTicket, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let now = Utc::now();
+    let ticket = call
+        .state
+        .tokens
+        .issue_ticket(&call.principal, now)
+        .map_err(|e| crate::error::AppError::Internal(format!("cannot sign a ticket: {e}")))?;
+    Ok(SocketTicket {
+        ticket,
+        expires_at: now + crate::auth::TICKET_TTL,
+    })
+}
+
+/// What the server says on the socket besides events.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Control {
+    /// Everything up to `seq` was sent (the missed events replayed); live events follow.
+    Ready { seq: u64 },
+    /// The `after` asked for is no longer in the log (older than it keeps) or unknown: load
+    /// the current state afresh, then go on from `seq`. Live events follow.
+    Reset { seq: u64 },
+}
+
+/// The close codes of the socket besides the standard ones (1001: the server is stopping).
+pub mod close_code {
+    /// The client read too slowly and its queue filled; reconnect with the last `seq`.
+    pub const TOO_SLOW: u16 = 4008;
+    /// The client stopped answering pings.
+    pub const NO_PONG: u16 = 4009;
 }
 
 #[cfg(test)]
@@ -138,6 +245,43 @@ mod tests {
             [Recipient::Diner("wx-demo-001".into())]
         );
         assert_eq!(Recipient::Merchant("demo".into()).key(), "merchant:demo");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn each_event_names_its_kind_as_its_json_does() {
+        let money = crate::domain::Money::ZERO;
+        let balance = Balance::default();
+        let events = [
+            redeemed(),
+            Event::WalletUpdated {
+                merchant_id: "m".into(),
+                uid: "u".into(),
+                txn_id: "t".into(),
+                balance,
+            },
+            Event::PaymentCollected {
+                merchant_id: "m".into(),
+                uid: "u".into(),
+                txn_id: "t".into(),
+                payment_id: "p".into(),
+                amount: money,
+                card: None,
+                balance,
+            },
+            Event::AssetChanged {
+                merchant_id: "m".into(),
+                uid: "u".into(),
+                txn_id: "t".into(),
+            },
+        ];
+        for event in events {
+            let json = serde_json::to_value(&event).unwrap_or_default();
+            assert_eq!(json["type"], event.kind());
+            let copies = event.publications().unwrap_or_default();
+            assert_eq!(copies.len(), event.recipients().len());
+            assert!(copies.iter().all(|copy| copy.payload == json));
+        }
     }
 
     #[test]

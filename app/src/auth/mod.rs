@@ -12,4 +12,4 @@ mod tokens;
 pub use identity::{IdentityProvider, WeChatMiniProgram};
 pub use password::{hash_password, verify_password};
 pub use principal::{Permission, Principal, Role};
-pub use tokens::{AuthError, SigningKey, TokenKeys, TokenSettings};
+pub use tokens::{AuthError, SigningKey, TICKET_TTL, TokenKeys, TokenSettings};

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::principal::Principal;
 
+/// How long a socket ticket is valid: long enough to open the socket right away.
+pub const TICKET_TTL: Duration = Duration::seconds(60);
+
 /// Why a token was refused. All are answered 401 with the same public message.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -81,12 +84,47 @@ impl TokenKeys {
 
     /// A token for `principal`, valid from `now` for the configured time.
     pub fn issue(&self, principal: &Principal, now: DateTime<Utc>) -> Result<String, AuthError> {
+        self.sign(principal, &self.settings.audience, now, self.settings.ttl)
+    }
+
+    /// A ticket for opening the real-time socket from a browser, which cannot send headers
+    /// there: it travels in the URL, so it lasts [`TICKET_TTL`] and opens nothing else (its
+    /// own audience).
+    pub fn issue_ticket(
+        &self,
+        principal: &Principal,
+        now: DateTime<Utc>,
+    ) -> Result<String, AuthError> {
+        self.sign(principal, &self.ticket_audience(), now, TICKET_TTL)
+    }
+
+    /// The principal of a valid token.
+    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        self.check(token, &self.settings.audience)
+    }
+
+    /// The principal of a valid socket ticket (a token is not a ticket, nor the reverse).
+    pub fn verify_ticket(&self, ticket: &str) -> Result<Principal, AuthError> {
+        self.check(ticket, &self.ticket_audience())
+    }
+
+    fn ticket_audience(&self) -> String {
+        format!("{}#realtime", self.settings.audience)
+    }
+
+    fn sign(
+        &self,
+        principal: &Principal,
+        audience: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<String, AuthError> {
         let claims = Claims {
             sub: principal.subject(),
             iss: self.settings.issuer.clone(),
-            aud: self.settings.audience.clone(),
+            aud: audience.to_owned(),
             iat: now.timestamp(),
-            exp: (now + self.settings.ttl).timestamp(),
+            exp: (now + ttl).timestamp(),
             principal: principal.clone(),
         };
         let mut header = Header::new(Algorithm::HS256);
@@ -95,9 +133,9 @@ impl TokenKeys {
         jsonwebtoken::encode(&header, &claims, &key).map_err(|e| AuthError::Invalid(e.to_string()))
     }
 
-    /// The principal of a valid token: right signature and key id, issuer, audience, not
-    /// expired (no leeway).
-    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+    /// The principal of a valid token for `audience`: right signature and key id, issuer,
+    /// audience, not expired (no leeway).
+    fn check(&self, token: &str, audience: &str) -> Result<Principal, AuthError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
         let key = [
@@ -111,7 +149,7 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_issuer(&[&self.settings.issuer]);
-        validation.set_audience(&[&self.settings.audience]);
+        validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let data = jsonwebtoken::decode::<Claims>(
             token,
@@ -167,6 +205,24 @@ mod tests {
         let keys = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
         let token = keys.issue(&cashier(), Utc::now()).expect("issue");
         assert_eq!(keys.verify(&token), Ok(cashier()));
+    }
+
+    #[test]
+    fn a_ticket_opens_the_socket_only_and_a_token_is_no_ticket() {
+        let keys = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
+        let now = Utc::now();
+        let ticket = keys.issue_ticket(&cashier(), now).expect("ticket");
+        assert_eq!(keys.verify_ticket(&ticket), Ok(cashier()));
+        assert!(matches!(keys.verify(&ticket), Err(AuthError::Invalid(_))));
+        let token = keys.issue(&cashier(), now).expect("token");
+        assert!(matches!(
+            keys.verify_ticket(&token),
+            Err(AuthError::Invalid(_))
+        ));
+        let stale = keys
+            .issue_ticket(&cashier(), now - TICKET_TTL - Duration::seconds(1))
+            .expect("old ticket");
+        assert_eq!(keys.verify_ticket(&stale), Err(AuthError::Expired));
     }
 
     #[test]

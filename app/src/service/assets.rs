@@ -7,8 +7,9 @@ use db::idempotency::Request;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;
 
-use super::{answer_to, catalog, locks, merchant_today, with_retries};
+use super::{catalog, locks, merchant_today, outcome, with_retries};
 use crate::api::assets::{SynthesisReceipt, TradeReceipt, TradeSide};
+use crate::api::realtime::Event;
 use crate::domain::CardStatus;
 use crate::domain::market::{self, MarketError};
 use crate::error::AppError;
@@ -66,7 +67,8 @@ pub async fn trade(
             silver,
             side,
         };
-        let answer = answer_to(once.as_ref(), &receipt)?;
+        let news = asset_changed(merchant, uid, &entry.txn_id);
+        let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;
         db::assets::trade(
             db,
             &Trade {
@@ -76,7 +78,7 @@ pub async fn trade(
                 fragment_delta,
                 silver_delta,
                 entry: &entry,
-                answer: answer.as_ref(),
+                outcome: &outcome,
             },
         )
         .await
@@ -142,7 +144,8 @@ pub async fn synthesize(
             expiry,
             stock_left_today: next.current_stock,
         };
-        let answer = answer_to(once.as_ref(), &receipt)?;
+        let news = asset_changed(merchant, uid, &entry.txn_id);
+        let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;
         db::assets::synthesize(
             db,
             &Synthesis {
@@ -155,7 +158,7 @@ pub async fn synthesize(
                 card_uuid: &card_uuid,
                 expiry,
                 entry: &entry,
-                answer: answer.as_ref(),
+                outcome: &outcome,
             },
         )
         .await
@@ -163,6 +166,15 @@ pub async fn synthesize(
         Ok(receipt)
     })
     .await
+}
+
+/// The news that a diner's silver, fragments or cards changed.
+fn asset_changed(merchant: &str, uid: &str, txn_id: &str) -> Event {
+    Event::AssetChanged {
+        merchant_id: merchant.to_owned(),
+        uid: uid.to_owned(),
+        txn_id: txn_id.to_owned(),
+    }
 }
 
 /// The guards of asset transactions are business refusals, not faults.

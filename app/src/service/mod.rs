@@ -15,9 +15,11 @@ pub use retry::with_retries;
 
 use chrono::{DateTime, Utc};
 use db::Db;
+use db::Outcome;
 use db::idempotency::{Answer, Request};
 use serde::Serialize;
 
+use crate::api::realtime::Event;
 use crate::error::AppError;
 
 /// What the transaction of a request made with an Idempotency-Key stores beside its effect:
@@ -33,6 +35,22 @@ pub(crate) fn answer_to<T: Serialize>(
             .map_err(|e| AppError::Internal(format!("cannot serialise a reply: {e}")))
     })
     .transpose()
+}
+
+/// What a change's transaction writes beside its effect: the reply for its Idempotency-Key
+/// (`answer_to`) and the news of it for everyone concerned (numbered later by the sequencer).
+pub(crate) fn outcome<T: Serialize>(
+    once: Option<&Request>,
+    reply: &T,
+    news: Option<&Event>,
+) -> Result<Outcome, AppError> {
+    Ok(Outcome {
+        answer: answer_to(once, reply)?,
+        events: news
+            .map(Event::publications)
+            .transpose()?
+            .unwrap_or_default(),
+    })
 }
 
 /// The merchant's local calendar day, `YYYY-MM-DD` (daily stock resets at local midnight).

@@ -9,8 +9,9 @@ use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::payment::{Collection, NewPayment, PaymentRow, Refund};
 
 use super::wallet::{diff, from_row, money, to_row, wallet_key};
-use super::{answer_to, locks, with_retries};
+use super::{locks, outcome, with_retries};
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
+use crate::api::realtime::Event;
 use crate::domain::Money;
 use crate::domain::card::{self, CardStatus};
 use crate::domain::wallet::{self, PaymentSplit};
@@ -66,8 +67,8 @@ pub async fn create_payment(
         card: order.card.clone(),
         expires_at: order.expires_at,
     };
-    let answer = answer_to(once.as_ref(), &reply)?;
-    db::payment::create(db, &order, answer.as_ref()).await?;
+    let outcome = outcome(once.as_ref(), &reply, None)?;
+    db::payment::create(db, &order, &outcome).await?;
     Ok(reply)
 }
 
@@ -118,8 +119,15 @@ async fn redeem_card(
             benefit: kind.benefit.description.clone(),
             owner: found.uid.clone(),
         };
-        let answer = answer_to(once.as_ref(), &result)?;
-        db::card::redeem(db, uuid, Some(counter.staff), &entry, answer.as_ref()).await?;
+        let news = Event::CardRedeemed {
+            merchant_id: counter.merchant.to_owned(),
+            uid: found.uid.clone(),
+            txn_id: entry.txn_id.clone(),
+            card: uuid.to_owned(),
+            card_name: kind.name.clone(),
+        };
+        let outcome = outcome(once.as_ref(), &result, Some(&news))?;
+        db::card::redeem(db, uuid, Some(counter.staff), &entry, &outcome).await?;
         Ok(result)
     })
     .await
@@ -172,6 +180,15 @@ async fn collect_payment(
         )
         .by_staff(Some(counter.staff))
         .referencing(format!("payment:{}", order.id));
+        let news = Event::PaymentCollected {
+            merchant_id: counter.merchant.to_owned(),
+            uid: order.uid.clone(),
+            txn_id: entry.txn_id.clone(),
+            payment_id: order.id.clone(),
+            amount: bill,
+            card: order.card.clone(),
+            balance: after,
+        };
         let result = ScanResult::PaymentCollected {
             txn_id: entry.txn_id.clone(),
             payment_id: order.id.clone(),
@@ -181,7 +198,7 @@ async fn collect_payment(
             split,
             wallet: after,
         };
-        let answer = answer_to(once.as_ref(), &result)?;
+        let outcome = outcome(once.as_ref(), &result, Some(&news))?;
         db::payment::collect(
             db,
             &Collection {
@@ -196,7 +213,7 @@ async fn collect_payment(
                 bonus: split.bonus.amount(),
                 card: order.card.as_deref(),
                 entry: &entry,
-                answer: answer.as_ref(),
+                outcome: &outcome,
             },
         )
         .await?;
@@ -255,7 +272,13 @@ pub async fn refund_payment(
             card_reactivated: reactivate.is_some(),
             wallet: after,
         };
-        let answer = answer_to(once.as_ref(), &receipt)?;
+        let news = Event::WalletUpdated {
+            merchant_id: counter.merchant.to_owned(),
+            uid: order.uid.clone(),
+            txn_id: entry.txn_id.clone(),
+            balance: after,
+        };
+        let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;
         db::payment::refund(
             db,
             &Refund {
@@ -266,7 +289,7 @@ pub async fn refund_payment(
                 wallet_after: to_row(&after),
                 reactivate_card: reactivate,
                 entry: &entry,
-                answer: answer.as_ref(),
+                outcome: &outcome,
             },
         )
         .await?;

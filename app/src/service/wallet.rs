@@ -5,7 +5,8 @@ use db::idempotency::Request;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::wallet::WalletRow;
 
-use super::{answer_to, locks, with_retries};
+use super::{locks, outcome, with_retries};
+use crate::api::realtime::Event;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::domain::wallet::{self, Balance, Clawback, RechargeTier};
 use crate::domain::{Money, MoneyError};
@@ -63,7 +64,8 @@ pub async fn recharge(
             bonus: rule.bonus,
             balance: after,
         };
-        let answer = answer_to(once.as_ref(), &receipt)?;
+        let news = wallet_updated(scope, &entry.txn_id, after);
+        let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;
         db::wallet::apply(
             db,
             scope.merchant,
@@ -71,7 +73,7 @@ pub async fn recharge(
             &before,
             &to_row(&after),
             &entry,
-            answer.as_ref(),
+            &outcome,
         )
         .await?;
         Ok(receipt)
@@ -113,11 +115,12 @@ pub async fn stored_value_refund(
         )
         .by_staff(scope.staff);
         let after = to_row(&clawback.after);
+        let news = wallet_updated(scope, &entry.txn_id, clawback.after);
         let receipt = StoredValueRefundReceipt {
             txn_id: entry.txn_id.clone(),
             clawback,
         };
-        let answer = answer_to(once.as_ref(), &receipt)?;
+        let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;
         db::wallet::apply(
             db,
             scope.merchant,
@@ -125,12 +128,22 @@ pub async fn stored_value_refund(
             &before,
             &after,
             &entry,
-            answer.as_ref(),
+            &outcome,
         )
         .await?;
         Ok(receipt)
     })
     .await
+}
+
+/// The news of a wallet's new balance.
+fn wallet_updated(scope: Scope<'_>, txn_id: &str, balance: Balance) -> Event {
+    Event::WalletUpdated {
+        merchant_id: scope.merchant.to_owned(),
+        uid: scope.uid.to_owned(),
+        txn_id: txn_id.to_owned(),
+        balance,
+    }
 }
 
 /// The lock key of a wallet (see `locks`).

@@ -1,0 +1,275 @@
+//! The fan-out of one process: one LIVE query on the numbered events, delivered to the
+//! sockets subscribed to each recipient, in order and without gaps.
+//!
+//! LIVE notifications may arrive out of order, so the hub keeps, per recipient with
+//! subscribers, the last number it delivered. The next number is delivered at once; an
+//! older one is a duplicate; a jump means notifications overtook each other, and the hub
+//! reads the missing range from the log (committed, since a notification comes only after
+//! its commit) before going on.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use db::Db;
+use db::events::StoredEvent;
+use futures::StreamExt;
+use tokio::sync::{Notify, mpsc, watch};
+
+use crate::api::realtime::Frame;
+use crate::error::AppError;
+
+/// How many frames may wait for one socket; a client further behind is dropped (it
+/// reconnects with its last number and loses nothing).
+pub const QUEUE_FRAMES: usize = 256;
+
+/// The most events one catch-up read takes.
+const CATCH_UP_BATCH: u32 = 500;
+
+/// How long to wait before opening the LIVE query again after losing it.
+const REOPEN_AFTER: Duration = Duration::from_secs(1);
+
+/// A frame ready to send: its number and its JSON, serialised once for every socket.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub seq: i64,
+    pub text: Utf8Bytes,
+}
+
+/// The process's fan-out. Cloning is cheap (one shared inner).
+#[derive(Clone, Debug)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    streams: Mutex<HashMap<String, Stream>>,
+    next_id: AtomicU64,
+    closing: watch::Sender<bool>,
+}
+
+/// One recipient's subscribers and the last number delivered to them.
+#[derive(Debug)]
+struct Stream {
+    last: i64,
+    subscribers: Vec<Subscriber>,
+}
+
+#[derive(Debug)]
+struct Subscriber {
+    id: u64,
+    queue: mpsc::Sender<Delivery>,
+    dropped: Arc<Notify>,
+}
+
+/// A socket's place in the hub: its queue of frames, and a signal that it was dropped for
+/// reading too slowly. Leaves the hub when dropped.
+#[derive(Debug)]
+pub struct Subscription {
+    hub: Hub,
+    recipient: String,
+    id: u64,
+    pub frames: mpsc::Receiver<Delivery>,
+    pub dropped: Arc<Notify>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.hub.unsubscribe(&self.recipient, self.id);
+    }
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                streams: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(1),
+                closing: watch::Sender::new(false),
+            }),
+        }
+    }
+}
+
+impl Hub {
+    /// Subscribes to `recipient`'s events numbered from now on. The first subscriber of a
+    /// recipient starts its stream at the log's last number.
+    pub async fn subscribe(&self, db: &Db, recipient: &str) -> Result<Subscription, AppError> {
+        // Read before taking the lock (it is never held across an await); used only if
+        // this subscriber starts the stream.
+        let last = db::events::span(db, recipient).await?.last;
+        let (queue, frames) = mpsc::channel(QUEUE_FRAMES);
+        let dropped = Arc::new(Notify::new());
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        self.streams()
+            .entry(recipient.to_owned())
+            .or_insert_with(|| Stream {
+                last,
+                subscribers: Vec::new(),
+            })
+            .subscribers
+            .push(Subscriber {
+                id,
+                queue,
+                dropped: Arc::clone(&dropped),
+            });
+        Ok(Subscription {
+            hub: self.clone(),
+            recipient: recipient.to_owned(),
+            id,
+            frames,
+            dropped,
+        })
+    }
+
+    /// How many sockets are subscribed (all recipients).
+    pub fn subscribers(&self) -> usize {
+        self.streams().values().map(|s| s.subscribers.len()).sum()
+    }
+
+    /// Resolves once the process starts shutting down (sockets then close with 1001).
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.inner.closing.subscribe()
+    }
+
+    /// Tells every socket to close: the server is stopping.
+    pub fn close_all(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Delivers the log's numbered events to this process's sockets until dropped: one LIVE
+    /// query, opened again (and what was missed meanwhile read from the log) when lost.
+    pub async fn run(&self, db: Db) {
+        loop {
+            match db::events::live_numbered(&db).await {
+                Ok(live) => {
+                    self.catch_up_all(&db).await;
+                    futures::pin_mut!(live);
+                    while let Some(notification) = live.next().await {
+                        match notification {
+                            Ok(event) => self.receive(&db, &event).await,
+                            Err(err) => {
+                                tracing::warn!(error = %err, "live events failed");
+                                break;
+                            }
+                        }
+                    }
+                    tracing::warn!("live events ended; opening them again");
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot open live events"),
+            }
+            tokio::time::sleep(REOPEN_AFTER).await;
+        }
+    }
+
+    /// One numbered event from the LIVE query (in any order).
+    async fn receive(&self, db: &Db, event: &StoredEvent) {
+        if let Some(after) = self.deliver(event) {
+            self.catch_up(db, &event.recipient, after).await;
+        }
+    }
+
+    /// Delivers `event` if it is its recipient's next; returns the last number delivered
+    /// when it is further ahead (the missing ones must be read first).
+    fn deliver(&self, event: &StoredEvent) -> Option<i64> {
+        let mut streams = self.streams();
+        let stream = streams.get_mut(&event.recipient)?;
+        if event.seq <= stream.last {
+            return None;
+        }
+        if event.seq > stream.last + 1 {
+            return Some(stream.last);
+        }
+        stream.last = event.seq;
+        match render(event) {
+            Ok(text) => stream.send(&Delivery {
+                seq: event.seq,
+                text,
+            }),
+            // Sockets see the number skipped and read it from the log, where it is the
+            // same broken event: logged, never silently lost.
+            Err(err) => tracing::error!(error = %err, "cannot render an event"),
+        }
+        None
+    }
+
+    /// Reads `recipient`'s events after `after` from the log and delivers them in order.
+    async fn catch_up(&self, db: &Db, recipient: &str, mut after: i64) {
+        loop {
+            match db::events::after(db, recipient, after, CATCH_UP_BATCH).await {
+                Ok(events) => {
+                    let Some(last) = events.last().map(|event| event.seq) else {
+                        return;
+                    };
+                    for event in &events {
+                        self.deliver(event);
+                    }
+                    after = last;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, recipient, "cannot read missed events");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// After (re)opening the LIVE query: what every stream missed while it was closed.
+    async fn catch_up_all(&self, db: &Db) {
+        let streams: Vec<(String, i64)> = self
+            .streams()
+            .iter()
+            .map(|(recipient, stream)| (recipient.clone(), stream.last))
+            .collect();
+        for (recipient, last) in streams {
+            self.catch_up(db, &recipient, last).await;
+        }
+    }
+
+    fn unsubscribe(&self, recipient: &str, id: u64) {
+        let mut streams = self.streams();
+        if let Some(stream) = streams.get_mut(recipient) {
+            stream.subscribers.retain(|s| s.id != id);
+            if stream.subscribers.is_empty() {
+                streams.remove(recipient);
+            }
+        }
+    }
+
+    fn streams(&self) -> MutexGuard<'_, HashMap<String, Stream>> {
+        // A panic while holding the lock leaves the map consistent (every change is one
+        // call), so a poisoned lock is still usable.
+        self.inner
+            .streams
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Stream {
+    /// Queues `delivery` for every subscriber; one whose queue is full is dropped (told
+    /// through `dropped`), never waited for.
+    fn send(&mut self, delivery: &Delivery) {
+        self.subscribers.retain(
+            |subscriber| match subscriber.queue.try_send(delivery.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    subscriber.dropped.notify_one();
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            },
+        );
+    }
+}
+
+/// The JSON text of an event's frame.
+fn render(event: &StoredEvent) -> Result<Utf8Bytes, AppError> {
+    let frame = Frame::from_stored(event)?;
+    serde_json::to_string(&frame)
+        .map(Utf8Bytes::from)
+        .map_err(|e| AppError::Internal(format!("cannot serialise a frame: {e}")))
+}

@@ -1,0 +1,31 @@
+//! What a mutation's transaction writes besides its effect: the answer to its request
+//! (Idempotency-Key) and the events that tell the people concerned. Both commit with the
+//! effect or not at all; each mutation appends `{PUBLISH}{REMEMBER}` and binds an `Outcome`.
+
+use crate::events::NewEvent;
+use crate::idempotency::{Answer, KEEP_HOURS};
+
+/// The answer to store (when the request had a key) and the events to publish.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub answer: Option<Answer>,
+    pub events: Vec<NewEvent>,
+}
+
+impl Outcome {
+    /// Nothing to remember, nobody to tell.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Binds what `idempotency::REMEMBER` and `events::PUBLISH` read.
+    pub(crate) fn bind<'r, C: surrealdb::Connection>(
+        &self,
+        query: surrealdb::method::Query<'r, C>,
+    ) -> surrealdb::method::Query<'r, C> {
+        query
+            .bind(("answer", self.answer.clone()))
+            .bind(("answer_keep_hours", KEEP_HOURS))
+            .bind(("events", self.events.clone()))
+    }
+}
