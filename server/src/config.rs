@@ -51,6 +51,17 @@ pub struct Settings {
     pub log: LogSettings,
     pub demo: DemoSettings,
     pub auth: AuthSettings,
+    pub realtime: RealtimeSettings,
+}
+
+/// The real-time sockets (`GET /ws`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealtimeSettings {
+    /// Seconds between pings; a client silent for two of them is closed.
+    pub heartbeat_secs: u64,
+    /// Frames that may wait for one socket before the client is dropped as too slow.
+    pub queue_frames: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -240,6 +251,11 @@ impl AppConfig {
             ));
         }
         self.validate_diner_identity()?;
+        if self.settings.realtime.heartbeat_secs == 0 || self.settings.realtime.queue_frames == 0 {
+            return Err(ConfigError::Invalid(
+                "realtime.heartbeat_secs and realtime.queue_frames must be positive".into(),
+            ));
+        }
         if self.settings.auth.token_ttl_minutes <= 0 {
             return Err(ConfigError::Invalid(
                 "auth.token_ttl_minutes must be positive".into(),

@@ -126,7 +126,10 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         tokens: token_keys(config),
         identity: identity_provider(config)?,
         in_flight: Default::default(),
-        realtime: Default::default(),
+        realtime: app::realtime::Hub::new(app::realtime::hub::Settings {
+            heartbeat: Duration::from_secs(config.settings.realtime.heartbeat_secs),
+            queue_frames: config.settings.realtime.queue_frames,
+        }),
     })
 }
 

@@ -21,10 +21,6 @@ use tokio::sync::{Notify, mpsc, watch};
 use crate::api::realtime::Frame;
 use crate::error::AppError;
 
-/// How many frames may wait for one socket; a client further behind is dropped (it
-/// reconnects with its last number and loses nothing).
-pub const QUEUE_FRAMES: usize = 256;
-
 /// The most events one catch-up read takes.
 const CATCH_UP_BATCH: u32 = 500;
 
@@ -44,8 +40,19 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
+/// How sockets are kept (from configuration).
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Time between pings; a client silent for two of them is closed.
+    pub heartbeat: Duration,
+    /// Frames that may wait for one socket; a client further behind is dropped (it
+    /// reconnects with its last number and loses nothing).
+    pub queue_frames: usize,
+}
+
 #[derive(Debug)]
 struct Inner {
+    settings: Settings,
     streams: Mutex<HashMap<String, Stream>>,
     next_id: AtomicU64,
     closing: watch::Sender<bool>,
@@ -82,26 +89,30 @@ impl Drop for Subscription {
     }
 }
 
-impl Default for Hub {
-    fn default() -> Self {
+impl Hub {
+    pub fn new(settings: Settings) -> Self {
         Self {
             inner: Arc::new(Inner {
+                settings,
                 streams: Mutex::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
                 closing: watch::Sender::new(false),
             }),
         }
     }
-}
 
-impl Hub {
+    /// Time between a socket's pings.
+    pub fn heartbeat(&self) -> Duration {
+        self.inner.settings.heartbeat
+    }
+
     /// Subscribes to `recipient`'s events numbered from now on. The first subscriber of a
     /// recipient starts its stream at the log's last number.
     pub async fn subscribe(&self, db: &Db, recipient: &str) -> Result<Subscription, AppError> {
         // Read before taking the lock (it is never held across an await); used only if
         // this subscriber starts the stream.
         let last = db::events::span(db, recipient).await?.last;
-        let (queue, frames) = mpsc::channel(QUEUE_FRAMES);
+        let (queue, frames) = mpsc::channel(self.inner.settings.queue_frames);
         let dropped = Arc::new(Notify::new());
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         self.streams()

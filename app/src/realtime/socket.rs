@@ -22,11 +22,11 @@ use crate::auth::{AuthError, Principal};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// How often the server pings; a client silent for two of these is gone.
-pub const HEARTBEAT: Duration = Duration::from_secs(20);
-
 /// The longest one frame may take to leave (a client that stopped reading).
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the closing frame may take to leave.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Events read from the log per round of a replay.
 const REPLAY_BATCH: u32 = 500;
@@ -159,7 +159,8 @@ impl Session {
         cursor: &mut i64,
     ) -> End {
         let mut closing = state.realtime.closing();
-        let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
+        let every = state.realtime.heartbeat();
+        let mut heartbeat = tokio::time::interval_at(Instant::now() + every, every);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         loop {
@@ -172,7 +173,11 @@ impl Session {
                     }
                     Some(delivery) => {
                         *cursor = delivery.seq;
-                        self.send(Message::Text(delivery.text)).await
+                        // A client too slow to take this frame is dropped by the hub meanwhile.
+                        tokio::select! {
+                            sent = self.send(Message::Text(delivery.text)) => sent,
+                            () = subscription.dropped.notified() => Err(End::TooSlow),
+                        }
                     }
                     None => Err(End::TooSlow),
                 },
@@ -186,7 +191,7 @@ impl Session {
                     }
                 },
                 _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > HEARTBEAT * 2 {
+                    if last_heard.elapsed() > every * 2 {
                         Err(End::NoPong)
                     } else {
                         self.send(Message::Ping(Default::default())).await
@@ -232,8 +237,9 @@ impl Session {
             code,
             reason: Utf8Bytes::from_static(reason),
         };
-        let _ =
-            tokio::time::timeout(SEND_TIMEOUT, self.socket.send(Message::Close(Some(frame)))).await;
+        // A client that stopped reading may never take this frame: try briefly, then drop.
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.socket.send(Message::Close(Some(frame))))
+            .await;
     }
 }
 

@@ -15,6 +15,8 @@ pub struct TestApp {
     pub db: db::Db,
     /// The application's token keys (to mint expired tokens in tests).
     pub state_tokens: app::auth::TokenKeys,
+    /// The application's real-time hub (to count its sockets).
+    pub realtime: app::realtime::Hub,
     stop: Option<oneshot::Sender<()>>,
     pub server: Option<JoinHandle<Result<(), server::startup::StartupError>>>,
 }
@@ -85,6 +87,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let address = app.local_addr().expect("bound address");
     let db = app.state().db.clone();
     let state_tokens = app.state().tokens.clone();
+    let realtime = app.state().realtime.clone();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = stop_rx.await;
@@ -97,6 +100,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             .expect("client builds"),
         db,
         state_tokens,
+        realtime,
         stop: Some(stop_tx),
         server: Some(server),
     }
@@ -181,6 +185,21 @@ impl TestApp {
             .and_then(|v| v.as_str())
             .expect("token")
             .to_owned()
+    }
+}
+
+impl TestApp {
+    /// A fresh ACTIVE demo card of `uid`, valid for three days.
+    pub async fn active_card(&self, uid: &str) -> String {
+        db::card::issue(
+            &self.db,
+            "demo",
+            "FREE_APPETIZER",
+            uid,
+            chrono::Utc::now() + chrono::Duration::days(3),
+        )
+        .await
+        .expect("card issued")
     }
 }
 

@@ -7,6 +7,7 @@ mod home_page;
 mod money_api;
 mod openapi;
 mod probes;
+mod realtime;
 mod shutdown;
 mod system_status;
 mod wechat_login;

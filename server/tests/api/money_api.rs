@@ -21,19 +21,6 @@ async fn recharge(app: &TestApp, token: &str, uid: &str, tier: &str) -> reqwest:
     .await
 }
 
-/// A fresh ACTIVE demo card of the diner, valid for three days.
-async fn active_card(app: &TestApp) -> String {
-    db::card::issue(
-        &app.db,
-        "demo",
-        "FREE_APPETIZER",
-        DINER,
-        chrono::Utc::now() + chrono::Duration::days(3),
-    )
-    .await
-    .expect("card")
-}
-
 async fn wallet_of(app: &TestApp, token: &str, uid: &str) -> Value {
     let response = app
         .get_as(&format!("/api/wallets/of?uid={uid}"), token)
@@ -350,7 +337,7 @@ async fn another_merchants_cashier_cannot_redeem_our_card() {
     )
     .await
     .expect("staff");
-    let card = active_card(&app).await;
+    let card = app.active_card(DINER).await;
     let stranger = app.staff_token("othercashier", "other-cashier-1").await;
     let response = app
         .post(
@@ -529,7 +516,7 @@ async fn diners_read_their_statement_and_staff_read_a_diners() {
 async fn a_replayed_scan_gets_the_first_success_though_the_card_is_now_used() {
     let app = spawn_app().await;
     let till = cashier(&app).await;
-    let card = active_card(&app).await;
+    let card = app.active_card(DINER).await;
     let same = key();
     let body = json!({ "code": card });
     let first = app

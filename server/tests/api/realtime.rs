@@ -1,0 +1,364 @@
+//! The real-time channel through the real router: `GET /ws` with a token or a ticket, the
+//! events a change produces, who hears them, resume after a disconnect, fan-out and
+//! slow clients.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::helpers::{TestApp, assert_problem, key, spawn_app, spawn_app_with};
+
+const CASHIER: (&str, &str) = ("xiaozhang", "cashier-demo-1");
+const OWNER: &str = "wx-demo-001";
+const OTHER: &str = "wx-demo-002";
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long a test waits for a frame that must come.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+impl TestApp {
+    fn ws_url(&self, query: &str) -> String {
+        format!("ws://{}/ws{query}", self.address)
+    }
+
+    /// Opens `/ws` with a bearer token (`after`: resume after that number).
+    async fn socket(&self, token: &str, after: Option<u64>) -> Socket {
+        let query = after.map(|n| format!("?after={n}")).unwrap_or_default();
+        let mut request = self.ws_url(&query).into_client_request().expect("request");
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("socket opens");
+        socket
+    }
+
+    async fn cashier(&self) -> String {
+        self.staff_token(CASHIER.0, CASHIER.1).await
+    }
+
+    async fn recharge(&self, cashier: &str, uid: &str) {
+        let response = self
+            .post(
+                "/api/wallet/recharge",
+                Some(cashier),
+                Some(&key()),
+                &json!({ "uid": uid, "tier": "T100" }),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+}
+
+/// The next text frame as JSON (pings are answered by the client library).
+async fn next_frame(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(PATIENCE, socket.next())
+            .await
+            .expect("a frame in time")
+            .expect("socket open")
+            .expect("frame");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).expect("json frame");
+        }
+    }
+}
+
+/// The next frame that is an event (skipping READY / RESET).
+async fn next_event(socket: &mut Socket) -> Value {
+    loop {
+        let frame = next_frame(socket).await;
+        if frame.get("seq").is_some() && !is_control(&frame) {
+            return frame;
+        }
+    }
+}
+
+fn is_control(frame: &Value) -> bool {
+    matches!(
+        frame.get("type").and_then(Value::as_str),
+        Some("READY" | "RESET")
+    )
+}
+
+/// Waits for READY and returns its number.
+async fn ready(socket: &mut Socket) -> u64 {
+    let frame = next_frame(socket).await;
+    assert_eq!(frame.get("type"), Some(&json!("READY")), "{frame}");
+    frame.get("seq").and_then(Value::as_u64).expect("seq")
+}
+
+#[tokio::test]
+async fn verifying_a_card_tells_its_owner_and_the_shop_and_no_other_diner() {
+    let app = spawn_app().await;
+    let cashier = app.cashier().await;
+    let mut owner = app.socket(&app.diner_token(OWNER).await, None).await;
+    let mut other = app.socket(&app.diner_token(OTHER).await, None).await;
+    let mut shop = app.socket(&cashier, None).await;
+    let owner_start = ready(&mut owner).await;
+    let other_start = ready(&mut other).await;
+    ready(&mut shop).await;
+
+    let card = app.active_card(OWNER).await;
+    let verified = app
+        .post(
+            "/api/payment/verify",
+            Some(&cashier),
+            Some(&key()),
+            &json!({ "code": card }),
+        )
+        .await;
+    assert_eq!(verified.status(), 200);
+
+    let heard = next_event(&mut owner).await;
+    assert_eq!(heard["type"], "CARD_REDEEMED");
+    assert_eq!(heard["card"], card.as_str());
+    assert_eq!(heard["uid"], OWNER);
+    assert_eq!(heard["card_name"], "凉菜入席令");
+    assert_eq!(heard["seq"].as_u64(), Some(owner_start + 1));
+    let at_the_counter = next_event(&mut shop).await;
+    assert_eq!(at_the_counter["type"], "CARD_REDEEMED");
+    assert_eq!(at_the_counter["card"], card.as_str());
+
+    // The other diner's next event is their own recharge: they heard nothing before it.
+    app.recharge(&cashier, OTHER).await;
+    let own = next_event(&mut other).await;
+    assert_eq!(own["type"], "WALLET_UPDATED");
+    assert_eq!(own["uid"], OTHER);
+    assert_eq!(own["seq"].as_u64(), Some(other_start + 1));
+    assert_eq!(own["balance"]["principal"], "100.00");
+}
+
+#[tokio::test]
+async fn a_client_reconnecting_with_its_last_number_gets_exactly_what_it_missed() {
+    let app = spawn_app().await;
+    let cashier = app.cashier().await;
+    let diner = app.diner_token(OWNER).await;
+    let mut socket = app.socket(&diner, None).await;
+    let seen = ready(&mut socket).await;
+    socket.close(None).await.expect("closed");
+
+    for _ in 0..3 {
+        app.recharge(&cashier, OWNER).await;
+    }
+
+    let mut socket = app.socket(&diner, Some(seen)).await;
+    let mut missed = Vec::new();
+    while missed.len() < 3 {
+        missed.push(next_event(&mut socket).await);
+    }
+    let numbers: Vec<u64> = missed.iter().filter_map(|e| e["seq"].as_u64()).collect();
+    assert_eq!(numbers, [seen + 1, seen + 2, seen + 3]);
+    let balances: Vec<&str> = missed
+        .iter()
+        .filter_map(|e| e["balance"]["principal"].as_str())
+        .collect();
+    assert_eq!(balances, ["100.00", "200.00", "300.00"], "in order");
+
+    // Then live ones, continuing the numbers: no duplicate of the replay.
+    app.recharge(&cashier, OWNER).await;
+    let live = next_event(&mut socket).await;
+    assert_eq!(live["seq"].as_u64(), Some(seen + 4));
+}
+
+#[tokio::test]
+async fn resuming_from_a_number_the_log_does_not_have_says_reset() {
+    let app = spawn_app().await;
+    let diner = app.diner_token(OWNER).await;
+    let mut socket = app.socket(&diner, Some(999)).await;
+    let frame = next_frame(&mut socket).await;
+    assert_eq!(frame["type"], "RESET");
+    let seq = frame["seq"].as_u64().expect("seq");
+    assert_eq!(ready(&mut socket).await, seq);
+}
+
+#[tokio::test]
+async fn a_browser_opens_the_socket_with_a_ticket_and_bad_credentials_are_refused() {
+    let app = spawn_app().await;
+    let diner = app.diner_token(OWNER).await;
+    let response = app
+        .post("/api/realtime/ticket", Some(&diner), None, &json!({}))
+        .await;
+    assert_eq!(response.status(), 200);
+    let ticket: Value = response.json().await.expect("ticket");
+    let ticket = ticket["ticket"].as_str().expect("ticket").to_owned();
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(app.ws_url(&format!("?ticket={ticket}")))
+            .await
+            .expect("opens with a ticket");
+    ready(&mut socket).await;
+
+    // Without credentials, or with a token where a ticket belongs: 401 before any upgrade.
+    for query in ["", &format!("?ticket={diner}")] {
+        let refused = app
+            .client
+            .get(app.url(&format!("/ws{query}")))
+            .header("connection", "upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .send()
+            .await
+            .expect("sent");
+        assert_problem(refused, 401, "UNAUTHORIZED").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_sockets_all_receive_a_broadcast() {
+    let app = spawn_app().await;
+    let cashier = app.cashier().await;
+    let mut sockets = Vec::new();
+    for _ in 0..1000 {
+        sockets.push(app.socket(&cashier, None).await);
+    }
+    for socket in &mut sockets {
+        ready(socket).await;
+    }
+    assert_eq!(app.realtime.subscribers(), 1000);
+
+    app.recharge(&cashier, OWNER).await;
+    let heard = futures::future::join_all(sockets.iter_mut().map(next_event)).await;
+    assert!(
+        heard
+            .iter()
+            .all(|e| e["type"] == "WALLET_UPDATED" && e["uid"] == OWNER),
+        "every socket heard the recharge"
+    );
+    let first = heard.first().map(|e| e["seq"].clone());
+    assert!(heard.iter().all(|e| Some(&e["seq"]) == first.as_ref()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_dropped_and_does_not_hold_up_others() {
+    let app = spawn_app().await;
+    let cashier = app.cashier().await;
+    let mut reader = app.socket(&cashier, None).await;
+    let start = ready(&mut reader).await;
+    let mut stalled = stalled_socket(&app, &cashier).await;
+
+    // 4 KB frames, 8 MB in all: more than the kernel buffers between the two ends hold.
+    const EVENTS: u64 = 2000;
+    let padding = "x".repeat(4096);
+    let news: Vec<db::events::NewEvent> = (0..EVENTS)
+        .map(|n| db::events::NewEvent {
+            recipient: "merchant:demo".into(),
+            kind: "ASSET_CHANGED".into(),
+            payload: json!({ "type": "ASSET_CHANGED", "merchant_id": "demo",
+                             "uid": OWNER, "txn_id": format!("t{n}-{padding}") }),
+        })
+        .collect();
+    for chunk in news.chunks(200) {
+        db::events::publish(&app.db, chunk)
+            .await
+            .expect("published");
+    }
+
+    for n in 1..=EVENTS {
+        let event = next_event(&mut reader).await;
+        assert_eq!(
+            event["seq"].as_u64(),
+            Some(start + n),
+            "in order, none lost"
+        );
+    }
+    // The stalled client was dropped from the hub; reading now, it finds a close for being
+    // too slow (or a reset connection) before the end of the events.
+    assert_eq!(app.realtime.subscribers(), 1);
+    let mut received = 0_u64;
+    let ending = loop {
+        match tokio::time::timeout(PATIENCE, stalled.next()).await {
+            Ok(Some(Ok(Message::Text(_)))) => received += 1,
+            Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| f.code),
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(WsError::Protocol(_) | WsError::Io(_)))) | Ok(None) => break None,
+            Ok(Some(Err(err))) => panic!("unexpected socket error: {err}"),
+            Err(_) => panic!("the stalled socket was never closed"),
+        }
+    };
+    assert!(received < EVENTS, "it did not get everything");
+    if let Some(code) = ending {
+        assert_eq!(code, CloseCode::from(4008));
+    }
+}
+
+/// A socket whose client reads READY and then nothing, with a tiny receive buffer so the
+/// server's frames back up quickly.
+async fn stalled_socket(app: &TestApp, token: &str) -> Socket {
+    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+    tcp.set_recv_buffer_size(4096).expect("small buffer");
+    let stream = tcp.connect(app.address).await.expect("connects");
+    let mut request = app.ws_url("").into_client_request().expect("request");
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream))
+        .await
+        .expect("socket opens");
+    ready(&mut socket).await;
+    socket
+}
+
+#[tokio::test]
+async fn sockets_are_closed_with_going_away_when_the_server_stops() {
+    let mut app = spawn_app().await;
+    let mut socket = app.socket(&app.diner_token(OWNER).await, None).await;
+    ready(&mut socket).await;
+    app.stop();
+    let close = loop {
+        match tokio::time::timeout(PATIENCE, socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(close.map(|f| f.code), Some(CloseCode::Away));
+    let server = app.server.take().expect("server task");
+    let stopped = tokio::time::timeout(PATIENCE, server).await;
+    assert!(
+        matches!(stopped, Ok(Ok(Ok(())))),
+        "the server stopped cleanly"
+    );
+}
+
+#[tokio::test]
+async fn the_server_pings_and_closes_a_client_that_stops_answering() {
+    let app = spawn_app_with(&[("MEALQUEST_REALTIME__HEARTBEAT_SECS", "1")]).await;
+    let diner = app.diner_token(OWNER).await;
+    let mut lively = app.socket(&diner, None).await;
+    let mut silent = app.socket(&diner, None).await;
+    ready(&mut lively).await;
+    ready(&mut silent).await;
+
+    // The client library answers pings while it reads; `silent` reads nothing for a while.
+    let mut pings = 0;
+    let reading = tokio::time::timeout(Duration::from_millis(3500), async {
+        while let Some(Ok(message)) = lively.next().await {
+            if message.is_ping() {
+                pings += 1;
+            }
+        }
+    })
+    .await;
+    assert!(reading.is_err(), "the answering client is still connected");
+    assert!(pings >= 2, "pinged every second: {pings}");
+
+    let close = loop {
+        match tokio::time::timeout(PATIENCE, silent.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(close.map(|f| f.code), Some(CloseCode::from(4009)));
+}
