@@ -9,6 +9,8 @@ mod openapi;
 mod probes;
 mod realtime;
 mod shutdown;
+#[path = "../support/mod.rs"]
+mod support;
 mod system_status;
 mod wechat_login;
 mod workers;

@@ -6,22 +6,17 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
+use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::helpers::{TestApp, assert_problem, key, spawn_app, spawn_app_with};
+use crate::support::socket::{PATIENCE, Socket, connect, next_event, next_frame, ready};
 
 const CASHIER: (&str, &str) = ("xiaozhang", "cashier-demo-1");
 const OWNER: &str = "wx-demo-001";
 const OTHER: &str = "wx-demo-002";
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// How long a test waits for a frame that must come.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 impl TestApp {
     fn ws_url(&self, query: &str) -> String {
@@ -31,15 +26,7 @@ impl TestApp {
     /// Opens `/ws` with a bearer token (`after`: resume after that number).
     async fn socket(&self, token: &str, after: Option<u64>) -> Socket {
         let query = after.map(|n| format!("?after={n}")).unwrap_or_default();
-        let mut request = self.ws_url(&query).into_client_request().expect("request");
-        request.headers_mut().insert(
-            "authorization",
-            format!("Bearer {token}").parse().expect("header"),
-        );
-        let (socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("socket opens");
-        socket
+        connect(&self.ws_url(&query), token).await
     }
 
     async fn cashier(&self) -> String {
@@ -57,44 +44,6 @@ impl TestApp {
             .await;
         assert_eq!(response.status(), 200);
     }
-}
-
-/// The next text frame as JSON (pings are answered by the client library).
-async fn next_frame(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(PATIENCE, socket.next())
-            .await
-            .expect("a frame in time")
-            .expect("socket open")
-            .expect("frame");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).expect("json frame");
-        }
-    }
-}
-
-/// The next frame that is an event (skipping READY / RESET).
-async fn next_event(socket: &mut Socket) -> Value {
-    loop {
-        let frame = next_frame(socket).await;
-        if frame.get("seq").is_some() && !is_control(&frame) {
-            return frame;
-        }
-    }
-}
-
-fn is_control(frame: &Value) -> bool {
-    matches!(
-        frame.get("type").and_then(Value::as_str),
-        Some("READY" | "RESET")
-    )
-}
-
-/// Waits for READY and returns its number.
-async fn ready(socket: &mut Socket) -> u64 {
-    let frame = next_frame(socket).await;
-    assert_eq!(frame.get("type"), Some(&json!("READY")), "{frame}");
-    frame.get("seq").and_then(Value::as_u64).expect("seq")
 }
 
 #[tokio::test]

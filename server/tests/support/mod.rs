@@ -1,0 +1,92 @@
+//! Running real processes in tests: the `mealquest` binary and a SurrealDB server.
+
+#![allow(dead_code)]
+
+pub mod socket;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A child process, killed when dropped (a failing test leaves nothing running).
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port")
+}
+
+/// Polls `url` until it answers 200; returns how long that took.
+pub async fn wait_until_ready(url: &str, patience: Duration) -> Duration {
+    let started = Instant::now();
+    let client = reqwest::Client::new();
+    loop {
+        if let Ok(response) = client.get(url).send().await
+            && response.status() == 200
+        {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < patience, "{url} never ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The `mealquest` binary with the repository as its working directory (for `config/`).
+pub fn mealquest() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mealquest"));
+    command
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// A SurrealDB server (the workspace's `surreal` binary, built with the tests) on a free
+/// port, in memory, with user root/root; returns it and its `ws://` URL once it is healthy.
+pub async fn surrealdb_server() -> (Process, String) {
+    let port = free_port();
+    let binary = surreal_binary();
+    let child = Command::new(&binary)
+        .args(["start", "--bind", &format!("127.0.0.1:{port}")])
+        .args([
+            "--user", "root", "--pass", "root", "--log", "warn", "memory",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {}: {err}", binary.display()));
+    let server = Process(child);
+    wait_until_ready(
+        &format!("http://127.0.0.1:{port}/health"),
+        Duration::from_secs(60),
+    )
+    .await;
+    (server, format!("ws://127.0.0.1:{port}"))
+}
+
+/// `target/<profile>/surreal`, next to this test's own binary's `deps/` directory. Building
+/// the workspace's tests builds it (the `surreal-server` package has a test of its own).
+fn surreal_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let binary = profile_dir.join("surreal");
+    assert!(
+        binary.exists(),
+        "{} is missing: build it with `cargo build -p surreal-server`",
+        binary.display()
+    );
+    binary
+}
