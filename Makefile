@@ -88,7 +88,7 @@ lint: rust-tools ## rustfmt and clippy (server and browser builds), warnings are
 	cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 
 .PHONY: unit
-unit: ## unit and integration tests (real SurrealDB: mem:// and surrealkv:// in temp dirs)
+unit: ## unit and integration tests (real SurrealDB: mem://, surrealkv:// in temp dirs, and a server)
 	cargo nextest run --workspace --exclude frontend --locked --no-fail-fast
 
 .PHONY: e2e
@@ -100,8 +100,9 @@ bench-startup: build ## time from exec to /readyz answering 200 (see docs/benchm
 	./scripts/measure-startup.sh "$(TARGET_DIR)/debug/mealquest"
 
 .PHONY: bench
-bench: ## money-core load benchmark, release build (see docs/benchmarks.md)
+bench: ## money-core and real-time benchmarks, release build (see docs/benchmarks.md)
 	cargo bench -p server --bench money
+	cargo bench -p server --bench realtime
 
 .PHONY: clean
 clean: ## remove build output and local data
