@@ -324,6 +324,7 @@ async fn main() {
                             txn_id: entry.txn_id.clone(),
                             card: card.clone(),
                             card_name: "凉菜入席令".into(),
+                            status: app::domain::CardStatus::Used,
                         };
                         let outcome = Outcome {
                             answer: Some(verify_request().answer(200, body.to_string())),

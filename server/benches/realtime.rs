@@ -22,6 +22,8 @@ use support::socket::{Socket, connect, next_event, ready};
 use support::{Process, free_port, mealquest, wait_until_ready};
 
 const SAMPLES: usize = 300;
+/// Idle sockets open during each row.
+const IDLE: [usize; 2] = [1_000, 10_000];
 const DINER: &str = "wx-demo-001";
 
 struct Server {
@@ -108,17 +110,12 @@ impl Server {
     }
 }
 
-/// Opens `count` idle diner sockets (distinct diners), kept alive by a reader each (which
-/// also answers the server's pings).
-async fn idle_sockets(
-    server: &Server,
-    count: usize,
-    first: usize,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut readers = Vec::with_capacity(count);
-    for n in first..first + count {
-        let token = server.diner_token(&format!("idle-{n:05}")).await;
-        let socket = server.socket(&token).await;
+/// Opens an idle socket for each token (distinct diners), kept alive by a reader each
+/// (which also answers the server's pings).
+async fn idle_sockets(server: &Server, tokens: &[String]) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut readers = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        let socket = server.socket(token).await;
         readers.push(tokio::spawn(async move {
             let mut socket = socket;
             while let Some(Ok(_)) = socket.next().await {}
@@ -194,19 +191,31 @@ async fn main() {
     for _ in 0..20 {
         sample(&server, &cashier, &mut diner).await;
     }
+    // Log every idle diner in first, so the baseline holds their database records and the
+    // difference is what the sockets cost.
+    let mut tokens = Vec::with_capacity(IDLE.last().copied().unwrap_or_default());
+    for n in 0..tokens.capacity() {
+        tokens.push(server.diner_token(&format!("idle-{n:05}")).await);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let base_rss = server.rss();
 
     println!(
         "{SAMPLES} sequential recharges per row, release build, SurrealKV (fsync on commit), server and clients on the same 2 cores\n"
     );
     println!(
+        "Server RSS before the sockets (idle diners logged in): {:.0} MB\n",
+        megabytes(base_rss)
+    );
+    println!(
         "| idle sockets | event → frame p50 | p99 | reply → frame p50 | p99 | server RSS | RSS per 1k sockets |"
     );
     println!("|---|---|---|---|---|---|---|");
     let mut readers = Vec::new();
-    for target in [1_000, 10_000] {
+    for target in IDLE {
         let opened = readers.len();
-        readers.extend(idle_sockets(&server, target - opened, opened).await);
+        let more = tokens.get(opened..target).unwrap_or_default();
+        readers.extend(idle_sockets(&server, more).await);
         tokio::time::sleep(Duration::from_secs(1)).await;
         let rss = server.rss();
         let mut from_event = Vec::with_capacity(SAMPLES);

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Balance, Money};
+use crate::domain::{Balance, CardStatus, Money};
 use crate::error::Problem;
 
 /// Something that changed, as the people concerned see it.
@@ -22,13 +22,14 @@ pub enum Event {
         txn_id: String,
         balance: Balance,
     },
-    /// A card was redeemed at the counter (it is now USED).
+    /// A card was redeemed at the counter: its new `status` is USED.
     CardRedeemed {
         merchant_id: String,
         uid: String,
         txn_id: String,
         card: String,
         card_name: String,
+        status: CardStatus,
     },
     /// A payment code was collected (with the card it used, now USED, and the new balance).
     PaymentCollected {
@@ -223,6 +224,7 @@ mod tests {
             txn_id: "t1".into(),
             card: "c1".into(),
             card_name: "凉菜入席令".into(),
+            status: CardStatus::Used,
         }
     }
 

@@ -7,6 +7,7 @@ use super::money::Money;
 
 /// A card's life: ACTIVE until redeemed. Expiry is a time, not a status: an ACTIVE card past
 /// its expiry simply cannot be redeemed.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CardStatus {

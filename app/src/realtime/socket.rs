@@ -25,6 +25,12 @@ use crate::state::AppState;
 /// The longest one frame may take to leave (a client that stopped reading).
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Each socket's read buffer.
+const SOCKET_BUFFER: usize = 4096;
+
+/// The largest message a client may send (it has nothing to say beyond pongs).
+const MAX_CLIENT_MESSAGE: usize = 4096;
+
 /// How long the closing frame may take to leave.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -49,6 +55,13 @@ pub async fn upgrade(
 ) -> Result<Response, AppError> {
     let principal = authenticate(&state, &headers, connect.ticket.as_deref())?;
     let recipient = Recipient::of(&principal).key();
+    // Small buffers: the defaults (128 KiB each way) cost ~140 KB per idle socket, and our
+    // frames are a few hundred bytes; clients only ever send control frames.
+    let upgrade = upgrade
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE);
     Ok(upgrade.on_upgrade(move |socket| async move {
         let mut session = Session {
             socket,

@@ -125,6 +125,7 @@ async fn redeem_card(
             txn_id: entry.txn_id.clone(),
             card: uuid.to_owned(),
             card_name: kind.name.clone(),
+            status: CardStatus::Used,
         };
         let outcome = outcome(once.as_ref(), &result, Some(&news))?;
         db::card::redeem(db, uuid, Some(counter.staff), &entry, &outcome).await?;

@@ -73,6 +73,7 @@ async fn verifying_a_card_tells_its_owner_and_the_shop_and_no_other_diner() {
     assert_eq!(heard["card"], card.as_str());
     assert_eq!(heard["uid"], OWNER);
     assert_eq!(heard["card_name"], "凉菜入席令");
+    assert_eq!(heard["status"], "USED", "the card's new state");
     assert_eq!(heard["seq"].as_u64(), Some(owner_start + 1));
     let at_the_counter = next_event(&mut shop).await;
     assert_eq!(at_the_counter["type"], "CARD_REDEEMED");
