@@ -2,7 +2,7 @@
 //!
 //! A change's transaction only appends its events to `event_pending` ([`PUBLISH`], bound by
 //! an `Outcome`): no record is shared between writers, so two cashiers' scans never conflict
-//! over the news of them. The sequencer then numbers them with [`sequence`]. A reconnecting
+//! over the news of them. The sequencer then numbers them with [`number_pending`]. A reconnecting
 //! client resumes with [`after`]; [`live_numbered`] and [`live_pending`] are the wake-up
 //! signals of the sequencer and the socket hub (one LIVE query each per process).
 
@@ -36,7 +36,7 @@ pub struct StoredEvent {
     pub at: DateTime<Utc>,
 }
 
-/// An event waiting for its number (only who it is for matters to the sequencer).
+/// An event waiting for its number (only who it is for matters to a listener).
 #[derive(Debug, Clone, PartialEq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct Pending {
@@ -63,42 +63,40 @@ pub async fn publish(db: &Db, events: &[NewEvent]) -> DbResult<()> {
     Ok(())
 }
 
-/// Numbers up to `limit` of `recipient`'s pending events (oldest first) after its last
-/// number, and returns them. Two calls for one recipient both write its counter, so one
-/// conflicts (`is_retryable`) and must run again: numbers never repeat or skip.
-pub async fn sequence(db: &Db, recipient: &str, limit: u32) -> DbResult<Vec<StoredEvent>> {
+/// Numbers the `limit` oldest pending events, whoever they are for, each after its
+/// recipient's last number; returns how many. One transaction numbers many recipients, so
+/// the cost of numbering is shared by all the events of a busy moment. Two calls at once
+/// (two processes) write the same counters or delete the same rows, so one conflicts
+/// (`is_retryable`) and must run again: numbers never repeat or skip.
+pub async fn number_pending(db: &Db, limit: u32) -> DbResult<usize> {
     let response = db
         .query(
             "BEGIN TRANSACTION;
-             LET $pending = SELECT id, type, payload, at FROM event_pending
-                 WHERE recipient = $recipient ORDER BY at, id LIMIT $limit;
-             LET $counter = type::record('event_seq', $recipient);
-             LET $base = $counter.n ?? 0;
-             LET $numbered = array::map($pending, |$event, $i| {
-                 id: [$recipient, $base + $i + 1], recipient: $recipient, seq: $base + $i + 1,
-                 type: $event.type, payload: $event.payload, at: $event.at
-             });
-             IF array::len($numbered) > 0 {
-                 UPSERT $counter SET n = $base + array::len($numbered) RETURN NONE;
+             LET $pending = SELECT id, recipient, type, payload, at FROM event_pending
+                 ORDER BY at, id LIMIT $limit;
+             FOR $recipient IN array::distinct($pending.recipient) {
+                 LET $mine = $pending[WHERE recipient = $recipient];
+                 LET $counter = type::record('event_seq', $recipient);
+                 LET $base = $counter.n ?? 0;
+                 UPSERT $counter SET n = $base + array::len($mine) RETURN NONE;
+                 LET $numbered = array::map($mine, |$event, $i| {
+                     id: [$recipient, $base + $i + 1], recipient: $recipient,
+                     seq: $base + $i + 1, type: $event.type, payload: $event.payload,
+                     at: $event.at
+                 });
                  INSERT INTO event $numbered RETURN NONE;
-                 DELETE $pending.id RETURN NONE;
              };
-             RETURN $numbered.map(|$event| $event.{recipient, seq, type, payload, at});
+             DELETE $pending.id RETURN NONE;
+             RETURN array::len($pending);
              COMMIT TRANSACTION;",
         )
-        .bind(("recipient", recipient.to_owned()))
         .bind(("limit", i64::from(limit)))
         .await?;
-    // Statement 6 is the RETURN (BEGIN is statement 0).
-    Ok(checked(response)?.take(6)?)
-}
-
-/// Everyone with events waiting for a number (after a crash, or writes while no sequencer ran).
-pub async fn pending_recipients(db: &Db) -> DbResult<Vec<String>> {
-    let response = db
-        .query("RETURN array::distinct(SELECT VALUE recipient FROM event_pending)")
-        .await?;
-    Ok(checked(response)?.take(0)?)
+    // Statement 4 is the RETURN (BEGIN is statement 0).
+    let numbered: Option<i64> = checked(response)?.take(4)?;
+    Ok(numbered
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or_default())
 }
 
 /// A recipient's events numbered above `seq`, oldest first, at most `limit`.
