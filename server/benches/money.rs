@@ -328,7 +328,7 @@ async fn main() {
                         };
                         let outcome = Outcome {
                             answer: Some(verify_request().answer(200, body.to_string())),
-                            events: news.publications().expect("events"),
+                            events: vec![news.publication().expect("event")],
                         };
                         db::card::redeem(&db, card, Some("xiaozhang"), &entry, &outcome)
                             .await

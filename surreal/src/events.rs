@@ -14,11 +14,12 @@ use surrealdb::types::{Action, SurrealValue};
 use crate::error::checked;
 use crate::{Db, DbResult};
 
-/// An event to append for one recipient (`diner:<uid>` or `merchant:<id>`).
+/// An event to append for its recipients (`diner:<uid>`, `merchant:<id>`): stored once,
+/// numbered in each recipient's log.
 #[derive(Debug, Clone, PartialEq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct NewEvent {
-    pub recipient: String,
+    pub recipients: Vec<String>,
     #[surreal(rename = "type")]
     pub kind: String,
     pub payload: serde_json::Value,
@@ -36,11 +37,11 @@ pub struct StoredEvent {
     pub at: DateTime<Utc>,
 }
 
-/// An event waiting for its number (only who it is for matters to a listener).
+/// An event waiting for its numbers (only who it is for matters to a listener).
 #[derive(Debug, Clone, PartialEq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct Pending {
-    recipient: String,
+    recipients: Vec<String>,
 }
 
 /// Statements that append each of `$events` to `event_pending`; inside a change's
@@ -48,7 +49,7 @@ struct Pending {
 pub(crate) const PUBLISH: &str = "
     FOR $event IN $events ?? [] {
         CREATE event_pending CONTENT {
-            recipient: $event.recipient, type: $event.type, payload: $event.payload
+            recipients: $event.recipients, type: $event.type, payload: $event.payload
         } RETURN NONE;
     };
 ";
@@ -63,8 +64,8 @@ pub async fn publish(db: &Db, events: &[NewEvent]) -> DbResult<()> {
     Ok(())
 }
 
-/// Numbers the `limit` oldest pending events, whoever they are for, each after its
-/// recipient's last number; returns how many. One transaction numbers many recipients, so
+/// Numbers the `limit` oldest pending events, whoever they are for: each gets the next
+/// number in each of its recipients' logs. Returns how many events were numbered. One transaction numbers many recipients, so
 /// the cost of numbering is shared by all the events of a busy moment. Two calls at once
 /// (two processes) write the same counters or delete the same rows, so one conflicts
 /// (`is_retryable`) and must run again: numbers never repeat or skip.
@@ -72,10 +73,13 @@ pub async fn number_pending(db: &Db, limit: u32) -> DbResult<usize> {
     let response = db
         .query(
             "BEGIN TRANSACTION;
-             LET $pending = SELECT id, recipient, type, payload, at FROM event_pending
+             LET $pending = SELECT id, recipients, type, payload, at FROM event_pending
                  ORDER BY at, id LIMIT $limit;
-             FOR $recipient IN array::distinct($pending.recipient) {
-                 LET $mine = $pending[WHERE recipient = $recipient];
+             LET $copies = array::flatten($pending.map(|$event| $event.recipients.map(
+                 |$recipient| { recipient: $recipient, type: $event.type,
+                                payload: $event.payload, at: $event.at })));
+             FOR $recipient IN array::distinct($copies.recipient) {
+                 LET $mine = $copies[WHERE recipient = $recipient];
                  LET $counter = type::record('event_seq', $recipient);
                  LET $base = $counter.n ?? 0;
                  UPSERT $counter SET n = $base + array::len($mine) RETURN NONE;
@@ -92,8 +96,8 @@ pub async fn number_pending(db: &Db, limit: u32) -> DbResult<usize> {
         )
         .bind(("limit", i64::from(limit)))
         .await?;
-    // Statement 4 is the RETURN (BEGIN is statement 0).
-    let numbered: Option<i64> = checked(response)?.take(4)?;
+    // Statement 5 is the RETURN (BEGIN is statement 0).
+    let numbered: Option<i64> = checked(response)?.take(5)?;
     Ok(numbered
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or_default())
@@ -163,11 +167,13 @@ pub async fn live_numbered(db: &Db) -> DbResult<impl Stream<Item = DbResult<Stor
     Ok(created(stream))
 }
 
-/// The recipient of every event published from now on, not yet numbered.
-pub async fn live_pending(db: &Db) -> DbResult<impl Stream<Item = DbResult<String>>> {
-    let mut response = db.query("LIVE SELECT recipient FROM event_pending").await?;
+/// The recipients of every event published from now on, not yet numbered.
+pub async fn live_pending(db: &Db) -> DbResult<impl Stream<Item = DbResult<Vec<String>>>> {
+    let mut response = db
+        .query("LIVE SELECT recipients FROM event_pending")
+        .await?;
     let stream = response.stream::<Notification<Pending>>(0)?;
-    Ok(created(stream).map(|pending| pending.map(|p| p.recipient)))
+    Ok(created(stream).map(|pending| pending.map(|p| p.recipients)))
 }
 
 /// The records of `CREATE` notifications (deletes and updates are not news).

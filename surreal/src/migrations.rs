@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "pending_events_unindexed",
         sql: include_str!("../migrations/0007_pending_events_unindexed.surql"),
     },
+    Migration {
+        version: 8,
+        name: "one_pending_event_per_change",
+        sql: include_str!("../migrations/0008_one_pending_event_per_change.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -12,7 +12,7 @@ use futures::StreamExt;
 
 fn event(recipient: &str, n: usize) -> NewEvent {
     NewEvent {
-        recipient: recipient.into(),
+        recipients: vec![recipient.into()],
         kind: "WALLET_UPDATED".into(),
         payload: serde_json::json!({ "n": n }),
     }
@@ -93,7 +93,7 @@ async fn live_queries_report_published_and_numbered_events() {
     let woken = tokio::time::timeout(Duration::from_secs(5), pending.next()).await;
     assert_eq!(
         woken.expect("in time").expect("open").expect("ok"),
-        "diner:live"
+        ["diner:live"]
     );
     events::number_pending(&db, 10).await.expect("numbered");
     let heard = tokio::time::timeout(Duration::from_secs(5), numbered.next()).await;

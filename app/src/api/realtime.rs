@@ -121,20 +121,16 @@ impl Event {
         }
     }
 
-    /// One copy for each recipient, as the event log stores it (to be numbered).
-    pub fn publications(&self) -> Result<Vec<db::events::NewEvent>, crate::error::AppError> {
+    /// The event as the log stores it, with its recipients' keys (numbered later).
+    pub fn publication(&self) -> Result<db::events::NewEvent, crate::error::AppError> {
         let payload = serde_json::to_value(self).map_err(|e| {
             crate::error::AppError::Internal(format!("cannot serialise an event: {e}"))
         })?;
-        Ok(self
-            .recipients()
-            .iter()
-            .map(|recipient| db::events::NewEvent {
-                recipient: recipient.key(),
-                kind: self.kind().to_owned(),
-                payload: payload.clone(),
-            })
-            .collect())
+        Ok(db::events::NewEvent {
+            recipients: self.recipients().iter().map(Recipient::key).collect(),
+            kind: self.kind().to_owned(),
+            payload,
+        })
     }
 }
 
@@ -280,9 +276,9 @@ mod tests {
         for event in events {
             let json = serde_json::to_value(&event).unwrap_or_default();
             assert_eq!(json["type"], event.kind());
-            let copies = event.publications().unwrap_or_default();
-            assert_eq!(copies.len(), event.recipients().len());
-            assert!(copies.iter().all(|copy| copy.payload == json));
+            let stored = event.publication().expect("publication");
+            assert_eq!(stored.recipients.len(), event.recipients().len());
+            assert_eq!(stored.payload, json);
         }
     }
 

@@ -37,7 +37,7 @@ pub async fn run(db: Db) {
 
 /// Numbers what is pending now (published while nobody listened), then again each time
 /// `published` reports more, until it ends.
-async fn number_as_published(db: &Db, published: impl Stream<Item = db::DbResult<String>>) {
+async fn number_as_published(db: &Db, published: impl Stream<Item = db::DbResult<Vec<String>>>) {
     futures::pin_mut!(published);
     loop {
         number_all(db).await;

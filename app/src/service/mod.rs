@@ -47,9 +47,10 @@ pub(crate) fn outcome<T: Serialize>(
     Ok(Outcome {
         answer: answer_to(once, reply)?,
         events: news
-            .map(Event::publications)
+            .map(Event::publication)
             .transpose()?
-            .unwrap_or_default(),
+            .into_iter()
+            .collect(),
     })
 }
 

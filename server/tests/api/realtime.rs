@@ -201,7 +201,7 @@ async fn a_client_that_stops_reading_is_dropped_and_does_not_hold_up_others() {
     let padding = "x".repeat(4096);
     let news: Vec<db::events::NewEvent> = (0..EVENTS)
         .map(|n| db::events::NewEvent {
-            recipient: "merchant:demo".into(),
+            recipients: vec!["merchant:demo".into()],
             kind: "ASSET_CHANGED".into(),
             payload: json!({ "type": "ASSET_CHANGED", "merchant_id": "demo",
                              "uid": OWNER, "txn_id": format!("t{n}-{padding}") }),
