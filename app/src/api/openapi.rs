@@ -303,7 +303,7 @@ impl Modify for BearerAuth {
 /// The document served at `/api/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "MealQuest API", description = "餐餐有戏: stored value, cards, market, payments, catalogue and statements. Money is a decimal string; errors are RFC 9457 problem+json with a stable `code`."),
+    info(title = "MealQuest API", description = "餐餐有戏: stored value, cards, market, payments, catalogue, statements and real-time events (`GET /ws`, docs/realtime.md). Money is a decimal string; errors are RFC 9457 problem+json with a stable `code`."),
     paths(staff_login, diner_login, create_payment, verify_payment, refund_payment, recharge,
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
