@@ -56,6 +56,8 @@ pub fn App() -> impl IntoView {
                 <pages::Layout>
                     <Routes fallback=pages::NotFound>
                         <Route path=StaticSegment("") view=pages::HomePage />
+                        <Route path=StaticSegment("login") view=pages::LoginPage />
+                        <Route path=StaticSegment("cashier") view=pages::CashierPage />
                     </Routes>
                 </pages::Layout>
             </Router>

@@ -29,7 +29,8 @@ pub struct StaffCaller {
     pub staff_id: String,
 }
 
-/// Reads and verifies the bearer token of the current request.
+/// Reads and verifies the caller's token: the bearer header (apps), else the console's
+/// session cookie (pages in the browser).
 pub fn authenticated() -> Result<Call, AppError> {
     let state = app_state()?;
     let parts =
@@ -39,8 +40,10 @@ pub fn authenticated() -> Result<Call, AppError> {
         .get(http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| token.trim().to_owned())
+        .or_else(|| crate::auth::session_cookie::token(&parts.headers))
         .ok_or(AuthError::Missing)?;
-    let principal = state.tokens.verify(token.trim())?;
+    let principal = state.tokens.verify(&token)?;
     Ok(Call {
         state,
         principal,
@@ -93,7 +96,36 @@ impl Call {
         F: FnOnce(Request) -> Fut,
         Fut: Future<Output = Result<T, AppError>>,
     {
-        let request = self.request(endpoint, args)?;
+        let key = self.idempotency_header();
+        self.idempotent_with_key(key.as_deref(), endpoint, args, operation)
+            .await
+    }
+
+    /// The request's `Idempotency-Key` header, if any.
+    pub fn idempotency_header(&self) -> Option<String> {
+        self.parts
+            .headers
+            .get("idempotency-key")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// [`Self::idempotent`] with the key given by the caller (the console's forms carry it
+    /// in a field, since a form cannot send headers).
+    pub async fn idempotent_with_key<A, T, F, Fut>(
+        &self,
+        key: Option<&str>,
+        endpoint: &str,
+        args: &A,
+        operation: F,
+    ) -> Result<T, Problem>
+    where
+        A: Serialize,
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(Request) -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        let request = self.request(key, endpoint, args)?;
         let Some(_running) = self
             .state
             .in_flight
@@ -127,12 +159,13 @@ impl Call {
     }
 
     /// The request's identity: caller and endpoint, its key, and a hash of its arguments.
-    fn request<A: Serialize>(&self, endpoint: &str, args: &A) -> Result<Request, Problem> {
-        let key = self
-            .parts
-            .headers
-            .get("idempotency-key")
-            .and_then(|value| value.to_str().ok())
+    fn request<A: Serialize>(
+        &self,
+        key: Option<&str>,
+        endpoint: &str,
+        args: &A,
+    ) -> Result<Request, Problem> {
+        let key = key
             .map(str::trim)
             .filter(|key| !key.is_empty() && key.len() <= 200)
             .ok_or_else(|| {

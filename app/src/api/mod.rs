@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod auth;
 pub mod catalog;
+pub mod console;
 #[cfg(feature = "ssr")]
 pub mod edge;
 #[cfg(feature = "ssr")]

@@ -88,16 +88,28 @@ pub async fn create_payment(
 /// redeemed, a scanned payment code is collected. Requires an Idempotency-Key.
 #[leptos::server(prefix = "/api", endpoint = "payment/verify", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
 pub async fn verify_payment(code: String) -> Result<ScanResult, crate::error::Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let key = call.idempotency_header();
+    scan_at_counter(&call, key.as_deref(), &code).await
+}
+
+/// A scan by the calling member of staff, once per `key`: `payment/verify`, and the
+/// console's counter form (whose key comes in a field).
+#[cfg(feature = "ssr")]
+pub(crate) async fn scan_at_counter(
+    call: &crate::api::edge::Call,
+    key: Option<&str>,
+    code: &str,
+) -> Result<ScanResult, crate::error::Problem> {
     use crate::auth::Permission;
     use crate::service::payment::Counter;
-    let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Scan)?;
-    call.idempotent("payment/verify", &code, |once| {
+    call.idempotent_with_key(key, "payment/verify", &code, |once| {
         let counter = Counter {
             merchant: &staff.merchant_id,
             staff: &staff.staff_id,
         };
-        crate::service::payment::scan(&call.state.db, counter, &code, Utc::now(), Some(once))
+        crate::service::payment::scan(&call.state.db, counter, code, Utc::now(), Some(once))
     })
     .await
 }

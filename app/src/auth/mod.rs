@@ -9,6 +9,8 @@ mod principal;
 mod tokens;
 
 #[cfg(feature = "ssr")]
+pub mod session_cookie;
+
 pub use identity::{IdentityProvider, WeChatMiniProgram};
 pub use password::{hash_password, verify_password};
 pub use principal::{Permission, Principal, Role};

@@ -82,6 +82,11 @@ impl TokenKeys {
         Self { settings }
     }
 
+    /// How long a token lasts.
+    pub fn ttl(&self) -> Duration {
+        self.settings.ttl
+    }
+
     /// A token for `principal`, valid from `now` for the configured time.
     pub fn issue(&self, principal: &Principal, now: DateTime<Utc>) -> Result<String, AuthError> {
         self.sign(principal, &self.settings.audience, now, self.settings.ttl)

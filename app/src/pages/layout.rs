@@ -1,20 +1,56 @@
 use leptos::prelude::*;
 
-/// The frame of every console page: brand bar on top, content below.
+use crate::api::console::{SignOut, console_session};
+
+/// The frame of every console page: brand bar with who is signed in and where they may go,
+/// content below.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     view! {
         <header class="border-b border-red-900/10 bg-gradient-to-r from-red-700 to-orange-600 text-white shadow">
-            <div class="mx-auto flex max-w-5xl items-center justify-between px-4 py-3 sm:px-6">
+            <div class="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-3 px-4 py-3 sm:px-6">
                 <a href="/" class="flex items-baseline gap-2">
                     <span class="text-2xl font-black tracking-wide">"餐餐有戏"</span>
                     <span class="text-sm font-medium text-orange-100">"MealQuest"</span>
                 </a>
-                <span class="rounded-full bg-white/15 px-3 py-1 text-xs font-medium">
-                    "商户控制台 · Merchant console"
-                </span>
+                <Navigation />
             </div>
         </header>
         <main class="mx-auto max-w-5xl px-4 py-8 sm:px-6">{children()}</main>
+    }
+}
+
+/// Role-aware links: signed-in staff get the counter (owners and managers, later, the boss
+/// console too) and sign-out; everyone else the sign-in link.
+#[component]
+fn Navigation() -> impl IntoView {
+    // Asked again on every navigation: signing in or out moves to another page.
+    let location = leptos_router::hooks::use_location();
+    let session = Resource::new(move || location.pathname.get(), |_| console_session());
+    let sign_out = ServerAction::<SignOut>::new();
+    let link = "rounded-full bg-white/15 px-3 py-1 text-sm font-medium hover:bg-white/25";
+    view! {
+        <nav class="flex items-center gap-2" aria-label="console">
+            <Transition fallback=|| ()>
+                {move || {
+                    session
+                        .get()
+                        .map(|answer| match answer.ok().flatten() {
+                            Some(user) => view! {
+                                <a href="/cashier" class=link data-testid="nav-cashier">"收银台 · Counter"</a>
+                                <span class="text-sm text-orange-100" data-testid="nav-user">{user.staff_id.clone()}</span>
+                                <ActionForm action=sign_out>
+                                    <button type="submit" class=link data-testid="sign-out">"退出 · Sign out"</button>
+                                </ActionForm>
+                            }
+                            .into_any(),
+                            None => view! {
+                                <a href="/login" class=link data-testid="nav-sign-in">"员工登录 · Staff sign-in"</a>
+                            }
+                            .into_any(),
+                        })
+                }}
+            </Transition>
+        </nav>
     }
 }

@@ -2,6 +2,7 @@
 //! (a fresh datastore and database per test).
 
 mod catalog_api;
+mod console;
 mod helpers;
 mod home_page;
 mod money_api;

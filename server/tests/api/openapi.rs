@@ -32,6 +32,8 @@ async fn the_openapi_document_matches_the_routes() {
         .collect();
     // The one documented route that is not a server function.
     served.insert(("GET".into(), "/ws".into()));
+    // The console pages' own form endpoints are not part of the public API.
+    served.retain(|(_, path)| !path.starts_with("/console/"));
     assert!(!documented.is_empty());
     let undocumented: Vec<_> = served.difference(&documented).collect();
     assert!(

@@ -1,0 +1,133 @@
+//! The console's own server functions, behind its pages: signing in and out with the session
+//! cookie, who is signed in, and the counter's scan form. They live under `/console/`, not
+//! the public JSON API, and each calls the same edge and service as the API does (a scan here
+//! is `payment/verify` for idempotency).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::api::payment::ScanResult;
+use crate::error::Problem;
+
+/// The member of staff signed in to this browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleUser {
+    pub staff_id: String,
+    pub merchant_id: String,
+    /// OWNER, MANAGER or CASHIER.
+    pub role: String,
+    /// A fresh Idempotency-Key for the page's next action.
+    pub next_key: String,
+}
+
+/// What one scan at the counter did, and the key for the next scan (a new one after every
+/// answer, so a retry of this scan reuses its key and the next scan never does).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanAnswer {
+    pub code: String,
+    pub result: Option<ScanResult>,
+    pub refusal: Option<Problem>,
+    pub next_key: String,
+}
+
+/// Signs a member of staff in: the session cookie is set and the browser goes to the counter.
+#[server(prefix = "/console", endpoint = "sign_in")]
+pub async fn sign_in(username: String, password: String) -> Result<(), Problem> {
+    use crate::auth::session_cookie;
+    let state = crate::state::app_state()?;
+    let session = crate::service::auth::login_staff(
+        &state.db,
+        &state.tokens,
+        &username,
+        &password,
+        chrono::Utc::now(),
+    )
+    .await?;
+    set_cookie(&session_cookie::set(
+        &session.token,
+        state.tokens.ttl(),
+        secure_cookies(&state),
+    ))?;
+    leptos_axum::redirect("/cashier");
+    Ok(())
+}
+
+/// Ends the session in this browser.
+#[server(prefix = "/console", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), Problem> {
+    let state = crate::state::app_state()?;
+    set_cookie(&crate::auth::session_cookie::clear(secure_cookies(&state)))?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Who is signed in (staff), or nobody.
+#[server(prefix = "/console", endpoint = "session")]
+pub async fn console_session() -> Result<Option<ConsoleUser>, Problem> {
+    use crate::auth::Principal;
+    let Ok(call) = crate::api::edge::authenticated() else {
+        return Ok(None);
+    };
+    Ok(match call.principal {
+        Principal::Staff {
+            staff_id,
+            merchant_id,
+            role,
+        } => Some(ConsoleUser {
+            staff_id,
+            merchant_id,
+            role: format!("{role:?}").to_uppercase(),
+            next_key: fresh_key(),
+        }),
+        Principal::Diner { .. } => None,
+    })
+}
+
+/// The counter's scan: a card is redeemed or a payment code collected, exactly as
+/// `POST /api/payment/verify` with the form's key as Idempotency-Key. A refusal (already
+/// used, expired, another shop's) is an answer to show, not a failure of the form.
+#[server(prefix = "/console", endpoint = "scan")]
+pub async fn counter_scan(code: String, key: String) -> Result<ScanAnswer, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let code = code.trim().to_owned();
+    let answer = crate::api::payment::scan_at_counter(&call, Some(&key), &code).await;
+    // The edge set the refusal's status for the API; this form answers 200 either way.
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::OK);
+        response.insert_header(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+    }
+    let (result, refusal) = match answer {
+        Ok(result) => (Some(result), None),
+        Err(problem) if problem.status < 500 => (None, Some(problem)),
+        Err(problem) => return Err(problem),
+    };
+    Ok(ScanAnswer {
+        code,
+        result,
+        refusal,
+        next_key: fresh_key(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn fresh_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Cookies are `Secure` (HTTPS only) everywhere but DEV on plain localhost.
+#[cfg(feature = "ssr")]
+fn secure_cookies(state: &crate::state::AppState) -> bool {
+    state.leptos_options.env == leptos::config::Env::PROD
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: &str) -> Result<(), crate::error::AppError> {
+    let header = http::HeaderValue::from_str(value)
+        .map_err(|e| crate::error::AppError::Internal(format!("cookie header: {e}")))?;
+    expect_context::<leptos_axum::ResponseOptions>()
+        .insert_header(http::header::SET_COOKIE, header);
+    Ok(())
+}

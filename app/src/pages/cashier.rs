@@ -1,0 +1,129 @@
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use crate::api::console::{ConsoleUser, CounterScan, ScanAnswer, console_session};
+use crate::api::payment::ScanResult;
+use crate::pages::problem_text;
+
+/// The counter: an always-focused scan box (a USB scanner types the code and presses
+/// Enter) and a big answer the cashier cannot miss, ready for the next scan at once.
+#[component]
+pub fn CashierPage() -> impl IntoView {
+    let session = Resource::new(|| (), |_| console_session());
+    view! {
+        <Transition fallback=|| view! { <p class="text-stone-500">"加载中… Loading…"</p> }>
+            {move || {
+                session
+                    .get()
+                    .map(|answer| match answer {
+                        Ok(Some(user)) => view! { <Counter user /> }.into_any(),
+                        Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(problem) => {
+                            view! { <p role="alert">{problem_text(&problem)}</p> }.into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn Counter(user: ConsoleUser) -> impl IntoView {
+    let scan = ServerAction::<CounterScan>::new();
+    // Every answer brings the key for the next scan: a retry of one scan reuses its key, a
+    // new scan never does.
+    let key = RwSignal::new(user.next_key.clone());
+    let code_box = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(answer)) = scan.value().get() {
+            key.set(answer.next_key);
+        }
+        // Ready for the next scan: empty box, focused.
+        if let Some(input) = code_box.get() {
+            input.set_value("");
+            let _ = input.focus();
+        }
+    });
+    view! {
+        <section class="space-y-6">
+            <div class="flex flex-wrap items-baseline justify-between gap-2">
+                <h1 class="text-3xl font-bold">"收银台" <span class="ml-2 text-lg font-normal text-stone-500">"Counter"</span></h1>
+                <p class="text-sm text-stone-500" data-testid="signed-in-as">
+                    {format!("{} · {} · {}", user.staff_id, user.role, user.merchant_id)}
+                </p>
+            </div>
+            <ActionForm action=scan attr:class="flex flex-col gap-3 sm:flex-row" attr:data-testid="scan-form">
+                <input type="hidden" name="key" value=move || key.get() />
+                <input
+                    node_ref=code_box
+                    name="code"
+                    required
+                    autofocus
+                    autocomplete="off"
+                    inputmode="text"
+                    placeholder="扫码或输入券码 / 付款码 · Scan or type a code"
+                    data-testid="scan-input"
+                    class="min-w-0 flex-1 rounded-xl border-2 border-stone-300 px-4 py-4 font-mono text-2xl focus:border-red-600 focus:outline-none focus:ring-4 focus:ring-red-200"
+                />
+                <button
+                    type="submit"
+                    data-testid="scan-submit"
+                    class="rounded-xl bg-red-700 px-8 py-4 text-xl font-bold text-white shadow-sm transition hover:bg-red-800 focus:outline-none focus-visible:ring-4 focus-visible:ring-red-300"
+                >
+                    "核销 · Verify"
+                </button>
+            </ActionForm>
+            {move || {
+                scan.value()
+                    .get()
+                    .map(|answer| match answer {
+                        Ok(answer) => view! { <ScanBanner answer /> }.into_any(),
+                        Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
+                    })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ScanBanner(answer: ScanAnswer) -> impl IntoView {
+    match (answer.result, answer.refusal) {
+        (Some(ScanResult::CardRedeemed { card_name, benefit, .. }), _) => view! {
+            <Banner ok=true title=format!("核销成功 · Redeemed: {card_name}") detail=benefit />
+        }
+        .into_any(),
+        (Some(ScanResult::PaymentCollected { amount, deduction, .. }), _) => view! {
+            <Banner
+                ok=true
+                title=format!("收款成功 · Collected ¥{amount}")
+                detail=format!("券抵扣 · Card deduction ¥{deduction}")
+            />
+        }
+        .into_any(),
+        (None, Some(problem)) => view! {
+            <Banner ok=false title=problem_text(&problem) detail=format!("{} · {}", answer.code, problem.code.as_str()) />
+        }
+        .into_any(),
+        (None, None) => view! { <Banner ok=false title="无结果 · No answer".to_owned() detail=String::new() /> }
+            .into_any(),
+    }
+}
+
+/// The answer, big: green with a tick for done, red with a cross for refused.
+#[component]
+fn Banner(ok: bool, title: String, detail: String) -> impl IntoView {
+    let (class, mark, testid) = if ok {
+        ("bg-emerald-600 text-white", "✓", "scan-ok")
+    } else {
+        ("bg-red-700 text-white", "✕", "scan-refused")
+    };
+    view! {
+        <div role="status" data-testid=testid class=format!("flex items-center gap-5 rounded-2xl p-6 shadow-lg {class}")>
+            <span class="text-6xl font-black leading-none" aria-hidden="true">{mark}</span>
+            <div>
+                <p class="text-2xl font-bold sm:text-3xl">{title}</p>
+                <p class="mt-1 text-lg opacity-90">{detail}</p>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,98 @@
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { type APIRequestContext, expect, test } from "@playwright/test";
+
+const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
+const DINER = "wx-demo-001";
+
+/** A fresh payment code of the demo diner for `amount`, with enough balance to collect it. */
+async function paymentCode(request: APIRequestContext, amount: string): Promise<string> {
+  const post = async (url: string, token: string | null, data: object) => {
+    const headers: Record<string, string> = { "idempotency-key": randomUUID() };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const response = await request.post(url, { headers, data });
+    expect(response.status(), url).toBe(200);
+    return response.json();
+  };
+  const cashier = await post("/api/auth/staff/login", null, {
+    username: "xiaozhang",
+    password: "cashier-demo-1",
+  });
+  await post("/api/wallet/recharge", cashier.token, { uid: DINER, tier: "T100" });
+  const diner = await post("/api/auth/diner/login", null, { code: `dev:${DINER}` });
+  const order = await post("/api/payment/create", diner.token, {
+    merchant_id: "demo",
+    amount,
+  });
+  return order.code;
+}
+
+test("a cashier signs in, scans a payment code, and sees it refused when scanned again", async ({
+  page,
+  request,
+  context,
+}, testInfo) => {
+  const consoleErrors: string[] = [];
+  page.on("console", (msg) => {
+    // The refused sign-in below is a real 401, which the browser logs; nothing else may.
+    if (msg.type() === "error" && !msg.text().includes("status of 401")) {
+      consoleErrors.push(msg.text());
+    }
+  });
+  const shot = (state: string) =>
+    page.screenshot({ path: screenshot(`cashier-${state}-${testInfo.project.name}`), fullPage: true });
+
+  // The counter needs a signed-in member of staff.
+  await page.goto("/cashier");
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel(/Username/).fill("xiaozhang");
+  await page.getByLabel(/Password/).fill("wrong-password");
+  await page.getByTestId("sign-in").click();
+  await expect(page.getByTestId("sign-in-error")).toContainText("用户名或密码不对");
+  await shot("sign-in-refused");
+
+  await page.getByLabel(/Password/).fill("cashier-demo-1");
+  await page.getByTestId("sign-in").click();
+  await expect(page).toHaveURL(/\/cashier$/);
+  await expect(page.getByTestId("signed-in-as")).toContainText("CASHIER");
+  await expect(page.getByTestId("nav-user")).toBeVisible();
+
+  // The session is an HttpOnly, SameSite=Strict cookie: page scripts never see the token.
+  const session = (await context.cookies()).find((c) => c.name === "mq_session");
+  expect(session?.httpOnly).toBe(true);
+  expect(session?.sameSite).toBe("Strict");
+  expect(await page.evaluate(() => document.cookie)).not.toContain("mq_session");
+  await shot("ready");
+
+  // A scanner types the code and presses Enter.
+  const code = await paymentCode(request, "25.00");
+  const box = page.getByTestId("scan-input");
+  await expect(box).toBeFocused();
+  await box.pressSequentially(code);
+  await box.press("Enter");
+  await expect(page.getByTestId("scan-ok")).toContainText("收款成功");
+  await expect(page.getByTestId("scan-ok")).toContainText("25.00");
+  // Ready for the next scan at once: empty and focused.
+  await expect(box).toHaveValue("");
+  await expect(box).toBeFocused();
+  await shot("collected");
+
+  // The same code again: refused, clearly.
+  await box.pressSequentially(code);
+  await box.press("Enter");
+  await expect(page.getByTestId("scan-refused")).toContainText("已处理");
+  await shot("already-collected");
+
+  // Something that is no code at all.
+  await box.pressSequentially("hello");
+  await box.press("Enter");
+  await expect(page.getByTestId("scan-refused")).toContainText("无法识别");
+  await shot("unreadable");
+
+  await page.getByTestId("sign-out").click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto("/cashier");
+  await expect(page).toHaveURL(/\/login$/);
+  expect(consoleErrors).toEqual([]);
+});

@@ -1,0 +1,143 @@
+//! The console's own endpoints (behind the pages) through the real router: the session
+//! cookie, and the counter's scan form with its per-action key.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, spawn_app};
+
+const CASHIER: (&str, &str) = ("xiaozhang", "cashier-demo-1");
+
+impl TestApp {
+    /// Posts a form as a browser without JavaScript would, with the session cookie if any.
+    async fn form(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header("accept", "text/html")
+            .form(fields);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.expect("sent")
+    }
+
+    /// The demo cashier's sign-in form, with `password`.
+    async fn sign_in(&self, password: &str) -> reqwest::Response {
+        self.form(
+            "/console/sign_in",
+            None,
+            &[("username", CASHIER.0), ("password", password)],
+        )
+        .await
+    }
+
+    /// Signs the demo cashier in; returns the `name=value` of the session cookie.
+    async fn session_cookie(&self) -> String {
+        let response = self.sign_in(CASHIER.1).await;
+        let set_cookie = set_cookie(&response).expect("a session cookie");
+        set_cookie.split(';').next().expect("name=value").to_owned()
+    }
+}
+
+fn set_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn signing_in_sets_an_http_only_strict_cookie_that_authenticates_and_signing_out_ends_it() {
+    let app = spawn_app().await;
+    let response = app.sign_in(CASHIER.1).await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/cashier")
+    );
+    let header = set_cookie(&response).expect("cookie");
+    for attribute in ["mq_session=", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(header.contains(attribute), "{header} has {attribute}");
+    }
+    let cookie = header.split(';').next().expect("name=value").to_owned();
+
+    // The cookie stands for the cashier wherever a token would.
+    let wallet = app
+        .client
+        .get(app.url("/api/wallets/of?uid=wx-demo-001"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(wallet.status(), 200);
+
+    let out = app.form("/console/sign_out", Some(&cookie), &[]).await;
+    let cleared = set_cookie(&out).expect("cleared cookie");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+
+    let refused = app.sign_in("wrong").await;
+    assert!(
+        set_cookie(&refused).is_none(),
+        "no session for a wrong password"
+    );
+}
+
+#[tokio::test]
+async fn the_counter_scan_answers_every_scan_with_the_next_key_and_replays_a_retry() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie().await;
+    let card = app.active_card("wx-demo-001").await;
+    let scan = |key: &'static str| {
+        let (app, cookie, card) = (&app, cookie.clone(), card.clone());
+        async move {
+            let response = app
+                .client
+                .post(app.url("/console/scan"))
+                .header("cookie", cookie)
+                .header("accept", "application/json")
+                .form(&[("code", card.as_str()), ("key", key)])
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.expect("json")
+        }
+    };
+    let first = scan("key-1").await;
+    assert_eq!(first["result"]["kind"], "CARD_REDEEMED");
+    assert!(first["refusal"].is_null());
+    let next_key = first["next_key"].as_str().expect("next key");
+    assert_ne!(next_key, "key-1");
+
+    // A retry with the same key (a double press) gets the same answer, not a refusal.
+    let retry = scan("key-1").await;
+    assert_eq!(retry["result"], first["result"]);
+
+    // A new scan of the used card is refused, as an answer to show.
+    let again = scan("key-2").await;
+    assert!(again["result"].is_null());
+    assert_eq!(again["refusal"]["code"], "CARD_ALREADY_USED");
+}
+
+#[tokio::test]
+async fn the_counter_scan_needs_a_signed_in_cashier() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/console/scan"))
+        .header("accept", "application/json")
+        .form(&[("code", "x"), ("key", "k")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 401);
+}
