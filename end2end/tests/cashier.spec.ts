@@ -76,6 +76,12 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   // Ready for the next scan at once: empty and focused.
   await expect(box).toHaveValue("");
   await expect(box).toBeFocused();
+  // The shop's live feed heard it over the WebSocket, and the recharge made at another
+  // till (through the API) before it, without a reload.
+  const feed = page.getByTestId("live-feed");
+  await expect(feed).toContainText("收款 · Collected ¥25.00");
+  await expect(feed).toContainText("储值变动");
+  await expect(feed).toContainText(DINER);
   await shot("collected");
 
   // The same code again: refused, clearly.

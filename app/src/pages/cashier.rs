@@ -3,6 +3,8 @@ use leptos_router::components::Redirect;
 
 use crate::api::console::{ConsoleUser, CounterScan, ScanAnswer, console_session};
 use crate::api::payment::ScanResult;
+use crate::api::realtime::{Event, Frame};
+use crate::pages::live::{local_time, use_live_events};
 use crate::pages::problem_text;
 
 /// The counter: an always-focused scan box (a USB scanner types the code and presses
@@ -81,7 +83,60 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                         Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
                     })
             }}
+            <LiveFeed />
         </section>
+    }
+}
+
+/// What happens at this shop, newest first, as it happens (over the real-time channel).
+#[component]
+fn LiveFeed() -> impl IntoView {
+    let feed = RwSignal::new(Vec::<Frame>::new());
+    use_live_events(move |frame| {
+        feed.update(|lines| {
+            lines.insert(0, frame);
+            lines.truncate(50);
+        });
+    });
+    view! {
+        <section class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="feed-heading">
+            <h2 id="feed-heading" class="text-lg font-semibold">
+                "实时动态" <span class="ml-2 text-sm font-normal text-stone-500">"Live at this shop"</span>
+            </h2>
+            <Show when=move || feed.with(Vec::is_empty)>
+                <p class="mt-2 text-sm text-stone-500" data-testid="live-empty">
+                    "开班后本店的收款、核销、充值会实时出现在这里 · Payments, redemptions and recharges appear here as they happen"
+                </p>
+            </Show>
+            <ul class="mt-2 divide-y divide-stone-100" data-testid="live-feed">
+                <For each=move || feed.get() key=|frame| frame.seq let:frame>
+                    <FeedLine frame />
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn FeedLine(frame: Frame) -> impl IntoView {
+    let (what, uid) = match &frame.event {
+        Event::PaymentCollected { amount, uid, .. } => (format!("收款 · Collected ¥{amount}"), uid),
+        Event::CardRedeemed { card_name, uid, .. } => (format!("核销 · Redeemed {card_name}"), uid),
+        Event::WalletUpdated { balance, uid, .. } => (
+            format!(
+                "储值变动 · Wallet now ¥{}",
+                balance.total().unwrap_or_default()
+            ),
+            uid,
+        ),
+        Event::AssetChanged { uid, .. } => ("资产变动 · Assets changed".to_owned(), uid),
+    };
+    view! {
+        <li class="flex items-baseline gap-3 py-2" data-testid="live-line">
+            <span class="w-20 shrink-0 font-mono text-sm text-stone-500">{local_time(frame.at)}</span>
+            <span class="font-medium">{what}</span>
+            <span class="ml-auto text-sm text-stone-500">{uid.clone()}</span>
+        </li>
     }
 }
 

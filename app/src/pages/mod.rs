@@ -3,6 +3,7 @@
 mod cashier;
 mod home;
 mod layout;
+mod live;
 mod login;
 mod not_found;
 

@@ -1,0 +1,150 @@
+//! The browser side of the real-time channel (docs/realtime.md): a page subscribes with
+//! [`use_live_events`] and gets every event of its signed-in user as it happens. The socket
+//! is opened with a ticket (the session cookie pays for it), and after any close it is opened
+//! again with the last `seq` seen, so nothing is missed or repeated.
+
+use chrono::{DateTime, Utc};
+
+use crate::api::realtime::Frame;
+
+/// Calls `on_frame` with each event frame, in order, while the calling component lives.
+/// On the server this does nothing: sockets are the browser's.
+pub fn use_live_events(on_frame: impl Fn(Frame) + 'static) {
+    #[cfg(feature = "hydrate")]
+    browser::subscribe(on_frame);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on_frame;
+}
+
+/// A time as the person at this device reads it: their clock's time of day.
+pub fn local_time(at: DateTime<Utc>) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from(at.to_rfc3339()));
+        String::from(date.to_locale_time_string("zh-CN"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        at.format("%H:%M:%S UTC").to_string()
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use leptos::prelude::*;
+    use leptos::task::spawn_local;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+    use crate::api::realtime::{Control, Frame, realtime_ticket};
+
+    /// How long to wait before opening the socket again.
+    const RECONNECT_MS: i32 = 1500;
+
+    struct Live {
+        on_frame: Box<dyn Fn(Frame)>,
+        /// The last `seq` handled: the resume point.
+        last: Cell<Option<u64>>,
+        socket: RefCell<Option<WebSocket>>,
+        ended: Cell<bool>,
+    }
+
+    pub fn subscribe(on_frame: impl Fn(Frame) + 'static) {
+        let live = Rc::new(Live {
+            on_frame: Box::new(on_frame),
+            last: Cell::new(None),
+            socket: RefCell::new(None),
+            ended: Cell::new(false),
+        });
+        // Cleanup must be Send; in the browser it runs on the one thread there is.
+        let on_leave = send_wrapper::SendWrapper::new(Rc::clone(&live));
+        on_cleanup(move || {
+            on_leave.ended.set(true);
+            if let Some(socket) = on_leave.socket.borrow_mut().take() {
+                let _ = socket.close();
+            }
+        });
+        connect(live);
+    }
+
+    fn connect(live: Rc<Live>) {
+        spawn_local(async move {
+            if live.ended.get() {
+                return;
+            }
+            let Ok(ticket) = realtime_ticket().await else {
+                retry(live);
+                return;
+            };
+            let Some(url) = socket_url(&ticket.ticket, live.last.get()) else {
+                return;
+            };
+            let Ok(socket) = WebSocket::new(&url) else {
+                retry(live);
+                return;
+            };
+            let on_message = {
+                let live = Rc::clone(&live);
+                Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                    let Some(text) = event.data().as_string() else {
+                        return;
+                    };
+                    if let Ok(frame) = serde_json::from_str::<Frame>(&text) {
+                        if live.last.get().is_none_or(|last| frame.seq > last) {
+                            live.last.set(Some(frame.seq));
+                            (live.on_frame)(frame);
+                        }
+                    } else if let Ok(Control::Ready { seq } | Control::Reset { seq }) =
+                        serde_json::from_str::<Control>(&text)
+                    {
+                        // Where this socket stands, even before any event: the resume point.
+                        live.last
+                            .set(Some(live.last.get().map_or(seq, |last| last.max(seq))));
+                    }
+                })
+            };
+            let on_close = {
+                let live = Rc::clone(&live);
+                Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| retry(Rc::clone(&live)))
+            };
+            socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+            // The socket owns its handlers for as long as it lives.
+            on_message.forget();
+            on_close.forget();
+            *live.socket.borrow_mut() = Some(socket);
+        });
+    }
+
+    /// Opens the socket again after a pause (unless the page went away).
+    fn retry(live: Rc<Live>) {
+        if live.ended.get() {
+            return;
+        }
+        let again = Closure::once(move || connect(live));
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                again.as_ref().unchecked_ref(),
+                RECONNECT_MS,
+            );
+        }
+        again.forget();
+    }
+
+    /// `ws(s)://<this host>/ws?ticket=…[&after=…]`.
+    fn socket_url(ticket: &str, after: Option<u64>) -> Option<String> {
+        let location = web_sys::window()?.location();
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
+        let host = location.host().ok()?;
+        let resume = after.map(|seq| format!("&after={seq}")).unwrap_or_default();
+        Some(format!("{scheme}://{host}/ws?ticket={ticket}{resume}"))
+    }
+}
