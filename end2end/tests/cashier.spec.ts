@@ -96,6 +96,23 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   await expect(page.getByTestId("scan-refused")).toContainText("无法识别");
   await shot("unreadable");
 
+  // Recharge: find the diner, pick a tier, confirm; the new balance shows, and the feed hears it.
+  await page.getByTestId("recharge-uid").fill("wx-demo-002");
+  await page.getByTestId("recharge-find").click();
+  await expect(page.getByTestId("recharge-diner")).toContainText("小红");
+  await page.getByText("充300送80").click();
+  await page.getByTestId("recharge-confirm").click();
+  const recharged = page.getByTestId("scan-ok").filter({ hasText: "充值成功" });
+  await expect(recharged).toContainText("充300送80");
+  await expect(recharged).toContainText("本金");
+  await expect(page.getByTestId("live-feed")).toContainText("wx-demo-002");
+  await shot("recharged");
+
+  // An unknown diner is said so.
+  await page.getByTestId("recharge-uid").fill("nobody-here");
+  await page.getByTestId("recharge-find").click();
+  await expect(page.getByTestId("scan-refused").filter({ hasText: "没有此顾客" })).toBeVisible();
+
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/login$/);
   await page.goto("/cashier");

@@ -6,7 +6,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::api::catalog::Tier;
 use crate::api::payment::ScanResult;
+use crate::api::wallet::RechargeReceipt;
+use crate::domain::Balance;
 use crate::error::Problem;
 
 /// The member of staff signed in to this browser.
@@ -26,6 +29,23 @@ pub struct ConsoleUser {
 pub struct ScanAnswer {
     pub code: String,
     pub result: Option<ScanResult>,
+    pub refusal: Option<Problem>,
+    pub next_key: String,
+}
+
+/// A diner found at the counter: who, their balance here, and the tiers on offer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DinerAtCounter {
+    pub uid: String,
+    pub nickname: Option<String>,
+    pub balance: Balance,
+    pub tiers: Vec<Tier>,
+}
+
+/// What a recharge at the counter did (or why not), and the key for the next one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RechargeAnswer {
+    pub receipt: Option<RechargeReceipt>,
     pub refusal: Option<Problem>,
     pub next_key: String,
 }
@@ -91,19 +111,7 @@ pub async fn counter_scan(code: String, key: String) -> Result<ScanAnswer, Probl
     let call = crate::api::edge::authenticated()?;
     let code = code.trim().to_owned();
     let answer = crate::api::payment::scan_at_counter(&call, Some(&key), &code).await;
-    // The edge set the refusal's status for the API; this form answers 200 either way.
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::OK);
-        response.insert_header(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-    }
-    let (result, refusal) = match answer {
-        Ok(result) => (Some(result), None),
-        Err(problem) if problem.status < 500 => (None, Some(problem)),
-        Err(problem) => return Err(problem),
-    };
+    let (result, refusal) = as_form_answer(answer)?;
     Ok(ScanAnswer {
         code,
         result,
@@ -130,4 +138,71 @@ fn set_cookie(value: &str) -> Result<(), crate::error::AppError> {
     expect_context::<leptos_axum::ResponseOptions>()
         .insert_header(http::header::SET_COOKIE, header);
     Ok(())
+}
+
+/// Finds a diner by uid for a recharge: their balance at this shop and its active tiers;
+/// nobody by that uid is an answer (`None`), not a failure.
+#[server(prefix = "/console", endpoint = "diner")]
+pub async fn find_diner(uid: String) -> Result<Option<DinerAtCounter>, Problem> {
+    use crate::auth::Permission;
+    use crate::error::AppError;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(Permission::Recharge)?;
+    let uid = uid.trim().to_owned();
+    let Some(diner) = db::diner::get(&call.state.db, &uid)
+        .await
+        .map_err(AppError::from)?
+    else {
+        return Ok(None);
+    };
+    let balance = crate::service::wallet::balance(&call.state.db, &staff.merchant_id, &uid).await?;
+    let catalog = crate::service::catalog::read(
+        &call.state.db,
+        &staff.merchant_id,
+        false,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(Some(DinerAtCounter {
+        uid,
+        nickname: diner.nickname,
+        balance,
+        tiers: catalog.tiers,
+    }))
+}
+
+/// The counter's recharge: exactly `POST /api/wallet/recharge`, with the form's key.
+#[server(prefix = "/console", endpoint = "recharge")]
+pub async fn counter_recharge(
+    uid: String,
+    tier: String,
+    key: String,
+) -> Result<RechargeAnswer, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let answer = crate::api::wallet::recharge_by_staff(&call, Some(&key), uid.trim(), &tier).await;
+    let (receipt, refusal) = as_form_answer(answer)?;
+    Ok(RechargeAnswer {
+        receipt,
+        refusal,
+        next_key: fresh_key(),
+    })
+}
+
+/// A form's refusal (4xx) is an answer to show beside the result, not a failure: the
+/// response is 200 whatever status the edge set for the API. Failures (5xx) stay failures.
+#[cfg(feature = "ssr")]
+fn as_form_answer<T>(answer: Result<T, Problem>) -> Result<(Option<T>, Option<Problem>), Problem> {
+    let split = match answer {
+        Ok(value) => (Some(value), None),
+        Err(problem) if problem.status < 500 => (None, Some(problem)),
+        Err(problem) => return Err(problem),
+    };
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::OK);
+        response.insert_header(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+    }
+    Ok(split)
 }

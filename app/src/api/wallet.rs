@@ -27,18 +27,31 @@ pub struct StoredValueRefundReceipt {
 /// diner's wallet at the staff's merchant. Requires an Idempotency-Key.
 #[leptos::server(prefix = "/api", endpoint = "wallet/recharge", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
 pub async fn recharge(uid: String, tier: String) -> Result<RechargeReceipt, crate::error::Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let key = call.idempotency_header();
+    recharge_by_staff(&call, key.as_deref(), &uid, &tier).await
+}
+
+/// A recharge by the calling member of staff, once per `key`: `wallet/recharge`, and the
+/// console's recharge form (whose key comes in a field).
+#[cfg(feature = "ssr")]
+pub(crate) async fn recharge_by_staff(
+    call: &crate::api::edge::Call,
+    key: Option<&str>,
+    uid: &str,
+    tier: &str,
+) -> Result<RechargeReceipt, crate::error::Problem> {
     use crate::auth::Permission;
     use crate::service::wallet::Scope;
-    let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Recharge)?;
-    let args = (&uid, &tier);
-    call.idempotent("wallet/recharge", &args, |once| {
+    let args = (uid, tier);
+    call.idempotent_with_key(key, "wallet/recharge", &args, |once| {
         let scope = Scope {
             merchant: &staff.merchant_id,
-            uid: &uid,
+            uid,
             staff: Some(&staff.staff_id),
         };
-        crate::service::wallet::recharge(&call.state.db, scope, &tier, Some(once))
+        crate::service::wallet::recharge(&call.state.db, scope, tier, Some(once))
     })
     .await
 }

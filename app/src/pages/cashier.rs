@@ -6,6 +6,7 @@ use crate::api::payment::ScanResult;
 use crate::api::realtime::{Event, Frame};
 use crate::pages::live::{local_time, use_live_events};
 use crate::pages::problem_text;
+use crate::pages::recharge::RechargePanel;
 
 /// The counter: an always-focused scan box (a USB scanner types the code and presses
 /// Enter) and a big answer the cashier cannot miss, ready for the next scan at once.
@@ -83,6 +84,7 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                         Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
                     })
             }}
+            <RechargePanel first_key=user.next_key.clone() />
             <LiveFeed />
         </section>
     }
@@ -166,7 +168,7 @@ fn ScanBanner(answer: ScanAnswer) -> impl IntoView {
 
 /// The answer, big: green with a tick for done, red with a cross for refused.
 #[component]
-fn Banner(ok: bool, title: String, detail: String) -> impl IntoView {
+pub(crate) fn Banner(ok: bool, title: String, detail: String) -> impl IntoView {
     let (class, mark, testid) = if ok {
         ("bg-emerald-600 text-white", "✓", "scan-ok")
     } else {

@@ -6,6 +6,7 @@ mod layout;
 mod live;
 mod login;
 mod not_found;
+mod recharge;
 
 pub use cashier::CashierPage;
 pub use home::HomePage;

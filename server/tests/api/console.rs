@@ -26,6 +26,21 @@ impl TestApp {
         request.send().await.expect("sent")
     }
 
+    /// Posts a console form as the page's script does (JSON answer, status 200 expected).
+    async fn console_json(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Value {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("cookie", cookie)
+            .header("accept", "application/json")
+            .form(fields)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.expect("json")
+    }
+
     /// The demo cashier's sign-in form, with `password`.
     async fn sign_in(&self, password: &str) -> reqwest::Response {
         self.form(
@@ -97,19 +112,11 @@ async fn the_counter_scan_answers_every_scan_with_the_next_key_and_replays_a_ret
     let cookie = app.session_cookie().await;
     let card = app.active_card("wx-demo-001").await;
     let scan = |key: &'static str| {
-        let (app, cookie, card) = (&app, cookie.clone(), card.clone());
+        let fields = [("code", card.clone()), ("key", key.to_owned())];
+        let (app, cookie) = (&app, &cookie);
         async move {
-            let response = app
-                .client
-                .post(app.url("/console/scan"))
-                .header("cookie", cookie)
-                .header("accept", "application/json")
-                .form(&[("code", card.as_str()), ("key", key)])
-                .send()
-                .await
-                .expect("sent");
-            assert_eq!(response.status(), 200);
-            response.json::<Value>().await.expect("json")
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.console_json("/console/scan", cookie, &fields).await
         }
     };
     let first = scan("key-1").await;
@@ -140,4 +147,49 @@ async fn the_counter_scan_needs_a_signed_in_cashier() {
         .await
         .expect("sent");
     assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn the_counter_recharge_finds_the_diner_and_charges_once_per_key() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie().await;
+    let post = |path, fields| app.console_json(path, &cookie, fields);
+    let found = post("/console/diner", &[("uid", "wx-demo-002")]).await;
+    assert_eq!(found["nickname"], "小红");
+    assert!(
+        found["tiers"]
+            .as_array()
+            .is_some_and(|tiers| !tiers.is_empty())
+    );
+    let nobody = post("/console/diner", &[("uid", "nobody")]).await;
+    assert!(
+        nobody.is_null(),
+        "an unknown diner is no answer, not an error"
+    );
+
+    let recharge = || {
+        post(
+            "/console/recharge",
+            &[
+                ("uid", "wx-demo-002"),
+                ("tier", "T100"),
+                ("key", "recharge-1"),
+            ],
+        )
+    };
+    let first = recharge().await;
+    assert_eq!(first["receipt"]["balance"]["principal"], "100.00");
+    // A double press sends the same key: the same receipt, no second recharge.
+    let again = recharge().await;
+    assert_eq!(again["receipt"], first["receipt"]);
+    let unknown_tier = post(
+        "/console/recharge",
+        &[
+            ("uid", "wx-demo-002"),
+            ("tier", "T999"),
+            ("key", "recharge-2"),
+        ],
+    )
+    .await;
+    assert_eq!(unknown_tier["refusal"]["code"], "NOT_FOUND");
 }
