@@ -5,8 +5,8 @@ import { type APIRequestContext, expect, test } from "@playwright/test";
 const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
 const DINER = "wx-demo-001";
 
-/** A fresh payment code of the demo diner for `amount`, with enough balance to collect it. */
-async function paymentCode(request: APIRequestContext, amount: string): Promise<string> {
+/** The JSON API, as a diner's app or another till uses it. */
+function api(request: APIRequestContext) {
   const post = async (url: string, token: string | null, data: object) => {
     const headers: Record<string, string> = { "idempotency-key": randomUUID() };
     if (token) headers.authorization = `Bearer ${token}`;
@@ -14,13 +14,19 @@ async function paymentCode(request: APIRequestContext, amount: string): Promise<
     expect(response.status(), url).toBe(200);
     return response.json();
   };
-  const cashier = await post("/api/auth/staff/login", null, {
-    username: "xiaozhang",
-    password: "cashier-demo-1",
-  });
-  await post("/api/wallet/recharge", cashier.token, { uid: DINER, tier: "T100" });
-  const diner = await post("/api/auth/diner/login", null, { code: `dev:${DINER}` });
-  const order = await post("/api/payment/create", diner.token, {
+  const cashier = async () =>
+    (await post("/api/auth/staff/login", null, { username: "xiaozhang", password: "cashier-demo-1" }))
+      .token as string;
+  const diner = async (uid: string) =>
+    (await post("/api/auth/diner/login", null, { code: `dev:${uid}` })).token as string;
+  return { post, cashier, diner };
+}
+
+/** A fresh payment code of the demo diner for `amount`, with enough balance to collect it. */
+async function paymentCode(request: APIRequestContext, amount: string): Promise<string> {
+  const { post, cashier, diner } = api(request);
+  await post("/api/wallet/recharge", await cashier(), { uid: DINER, tier: "T100" });
+  const order = await post("/api/payment/create", await diner(DINER), {
     merchant_id: "demo",
     amount,
   });
@@ -112,6 +118,28 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   await page.getByTestId("recharge-uid").fill("nobody-here");
   await page.getByTestId("recharge-find").click();
   await expect(page.getByTestId("scan-refused").filter({ hasText: "没有此顾客" })).toBeVisible();
+
+  // Stored-value refund: the clawback is previewed before it is confirmed. A diner of this
+  // test alone, with one 充300送80: principal 300, bonus 80.
+  const refundee = `e2e-refund-${testInfo.project.name}-${Date.now()}`;
+  const { post, cashier, diner } = api(request);
+  await diner(refundee);
+  await post("/api/wallet/recharge", await cashier(), { uid: refundee, tier: "T300" });
+  await page.getByTestId("refund-uid").fill(refundee);
+  await page.getByTestId("refund-amount").fill("100");
+  await page.getByTestId("refund-preview").click();
+  // 100 of 300 principal takes back 80 × 100/300 = 26.67 of the bonus.
+  await expect(page.getByTestId("clawback-payout")).toHaveText("¥100.00");
+  await expect(page.getByTestId("clawback-clawback")).toHaveText("¥26.67");
+  await expect(page.getByTestId("clawback-bonus-taken")).toHaveText("¥26.67");
+  await expect(page.getByTestId("clawback-shortfall")).toHaveText("¥0.00");
+  await expect(page.getByTestId("clawback-after")).toContainText("¥253.33");
+  await shot("refund-preview");
+  await page.getByTestId("refund-confirm").click();
+  const refunded = page.getByTestId("scan-ok").filter({ hasText: "已退款" });
+  await expect(refunded).toContainText("¥100.00");
+  await expect(refunded).toContainText("¥253.33");
+  await shot("refunded");
 
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/login$/);

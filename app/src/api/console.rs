@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::catalog::Tier;
 use crate::api::payment::ScanResult;
-use crate::api::wallet::RechargeReceipt;
-use crate::domain::Balance;
+use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
+use crate::domain::{Balance, Clawback, Money};
 use crate::error::Problem;
 
 /// The member of staff signed in to this browser.
@@ -46,6 +46,23 @@ pub struct DinerAtCounter {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RechargeAnswer {
     pub receipt: Option<RechargeReceipt>,
+    pub refusal: Option<Problem>,
+    pub next_key: String,
+}
+
+/// A stored-value refund previewed at the counter (`Ok`), or why it cannot be done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundPreview {
+    pub uid: String,
+    pub amount: Money,
+    pub clawback: Option<Clawback>,
+    pub refusal: Option<Problem>,
+}
+
+/// What a stored-value refund at the counter did (or why not), and the key for the next.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundAnswer {
+    pub receipt: Option<StoredValueRefundReceipt>,
     pub refusal: Option<Problem>,
     pub next_key: String,
 }
@@ -205,4 +222,46 @@ fn as_form_answer<T>(answer: Result<T, Problem>) -> Result<(Option<T>, Option<Pr
         );
     }
     Ok(split)
+}
+
+/// What refunding `amount` of principal would do: cash paid out, bonus taken back, the part
+/// of the bonus already spent taken from the principal. Changes nothing.
+#[server(prefix = "/console", endpoint = "refund/preview")]
+pub async fn preview_refund(uid: String, amount: Money) -> Result<RefundPreview, Problem> {
+    use crate::auth::Permission;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(Permission::Refund)?;
+    let uid = uid.trim().to_owned();
+    let preview = crate::service::wallet::preview_stored_value_refund(
+        &call.state.db,
+        &staff.merchant_id,
+        &uid,
+        amount,
+    )
+    .await
+    .map_err(Problem::from);
+    let (clawback, refusal) = as_form_answer(preview)?;
+    Ok(RefundPreview {
+        uid,
+        amount,
+        clawback,
+        refusal,
+    })
+}
+
+/// The counter's stored-value refund: exactly `POST /api/wallet/refund`, with the form's key.
+#[server(prefix = "/console", endpoint = "refund")]
+pub async fn counter_refund(
+    uid: String,
+    amount: Money,
+    key: String,
+) -> Result<RefundAnswer, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let answer = crate::api::wallet::refund_by_staff(&call, Some(&key), uid.trim(), amount).await;
+    let (receipt, refusal) = as_form_answer(answer)?;
+    Ok(RefundAnswer {
+        receipt,
+        refusal,
+        next_key: fresh_key(),
+    })
 }

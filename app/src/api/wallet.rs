@@ -82,15 +82,28 @@ pub async fn stored_value_refund(
     uid: String,
     amount: Money,
 ) -> Result<StoredValueRefundReceipt, crate::error::Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let key = call.idempotency_header();
+    refund_by_staff(&call, key.as_deref(), &uid, amount).await
+}
+
+/// A stored-value refund by the calling member of staff, once per `key`: `wallet/refund`,
+/// and the console's refund form (whose key comes in a field).
+#[cfg(feature = "ssr")]
+pub(crate) async fn refund_by_staff(
+    call: &crate::api::edge::Call,
+    key: Option<&str>,
+    uid: &str,
+    amount: Money,
+) -> Result<StoredValueRefundReceipt, crate::error::Problem> {
     use crate::auth::Permission;
     use crate::service::wallet::Scope;
-    let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Refund)?;
-    let args = (&uid, amount);
-    call.idempotent("wallet/refund", &args, |once| {
+    let args = (uid, amount);
+    call.idempotent_with_key(key, "wallet/refund", &args, |once| {
         let scope = Scope {
             merchant: &staff.merchant_id,
-            uid: &uid,
+            uid,
             staff: Some(&staff.staff_id),
         };
         crate::service::wallet::stored_value_refund(&call.state.db, scope, amount, Some(once))

@@ -7,6 +7,7 @@ use crate::api::realtime::{Event, Frame};
 use crate::pages::live::{local_time, use_live_events};
 use crate::pages::problem_text;
 use crate::pages::recharge::RechargePanel;
+use crate::pages::refund::RefundPanel;
 
 /// The counter: an always-focused scan box (a USB scanner types the code and presses
 /// Enter) and a big answer the cashier cannot miss, ready for the next scan at once.
@@ -84,7 +85,10 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                         Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
                     })
             }}
-            <RechargePanel first_key=user.next_key.clone() />
+            <div class="grid gap-6 lg:grid-cols-2">
+                <RechargePanel first_key=user.next_key.clone() />
+                <RefundPanel first_key=user.next_key.clone() />
+            </div>
             <LiveFeed />
         </section>
     }

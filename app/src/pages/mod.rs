@@ -7,6 +7,7 @@ mod live;
 mod login;
 mod not_found;
 mod recharge;
+mod refund;
 
 pub use cashier::CashierPage;
 pub use home::HomePage;

@@ -120,7 +120,7 @@ fn RechargeBanner(answer: Result<RechargeAnswer, crate::error::Problem>) -> impl
 }
 
 /// `¥120.00（本金 ¥100.00 + 赠送 ¥20.00）`
-fn balance_text(balance: Balance) -> String {
+pub(crate) fn balance_text(balance: Balance) -> String {
     let total = balance.total().unwrap_or(balance.principal);
     format!(
         "¥{total}（本金 ¥{} + 赠送 ¥{}）",
