@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("") view=pages::HomePage />
                         <Route path=StaticSegment("login") view=pages::LoginPage />
                         <Route path=StaticSegment("cashier") view=pages::CashierPage />
+                        <Route path=StaticSegment("diner") view=pages::DinerPage />
                     </Routes>
                 </pages::Layout>
             </Router>

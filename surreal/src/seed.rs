@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use crate::assets::{ListingRow, StockRow};
 use crate::catalog::{self, BenefitRow, CardTypeRow, FragmentRow, RecipeItem, TierRow};
-use crate::{Db, DbResult, diner, merchant};
+use crate::{Db, DbResult, card, diner, merchant};
 
 /// The demo restaurant's record key.
 pub const DEMO_MERCHANT_ID: &str = "demo";
@@ -64,8 +64,17 @@ pub async fn demo_data(db: &Db) -> DbResult<()> {
         };
         catalog::save_card_type(db, m, &card_type, None, &stock).await?;
     }
+    // A few cards in the first diner's pocket, so the counter's scan can be tried at once.
+    let (first_diner, _) = DEMO_DINERS[0];
+    for _ in 0..DEMO_CARDS {
+        let expiry = chrono::Utc::now() + chrono::Duration::days(30);
+        card::issue(db, m, "FREE_APPETIZER", first_diner, expiry).await?;
+    }
     Ok(())
 }
+
+/// ACTIVE 凉菜入席令 cards the first demo diner starts with.
+pub const DEMO_CARDS: usize = 4;
 
 fn demo_card_types() -> [(CardTypeRow, i64); 2] {
     let item = |fragment: &str, count| RecipeItem {

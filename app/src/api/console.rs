@@ -70,7 +70,6 @@ pub struct RefundAnswer {
 /// Signs a member of staff in: the session cookie is set and the browser goes to the counter.
 #[server(prefix = "/console", endpoint = "sign_in")]
 pub async fn sign_in(username: String, password: String) -> Result<(), Problem> {
-    use crate::auth::session_cookie;
     let state = crate::state::app_state()?;
     let session = crate::service::auth::login_staff(
         &state.db,
@@ -80,11 +79,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), Problem> 
         chrono::Utc::now(),
     )
     .await?;
-    set_cookie(&session_cookie::set(
-        &session.token,
-        state.tokens.ttl(),
-        secure_cookies(&state),
-    ))?;
+    start_session(&state, &session)?;
     leptos_axum::redirect("/cashier");
     Ok(())
 }
@@ -138,14 +133,27 @@ pub async fn counter_scan(code: String, key: String) -> Result<ScanAnswer, Probl
 }
 
 #[cfg(feature = "ssr")]
-fn fresh_key() -> String {
+pub(crate) fn fresh_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
 /// Cookies are `Secure` (HTTPS only) everywhere but DEV on plain localhost.
 #[cfg(feature = "ssr")]
-fn secure_cookies(state: &crate::state::AppState) -> bool {
+pub(crate) fn secure_cookies(state: &crate::state::AppState) -> bool {
     state.leptos_options.env == leptos::config::Env::PROD
+}
+
+/// Puts `session`'s token in this browser's session cookie.
+#[cfg(feature = "ssr")]
+pub(crate) fn start_session(
+    state: &crate::state::AppState,
+    session: &crate::auth_types::Session,
+) -> Result<(), crate::error::AppError> {
+    set_cookie(&crate::auth::session_cookie::set(
+        &session.token,
+        state.tokens.ttl(),
+        secure_cookies(state),
+    ))
 }
 
 #[cfg(feature = "ssr")]
@@ -208,7 +216,9 @@ pub async fn counter_recharge(
 /// A form's refusal (4xx) is an answer to show beside the result, not a failure: the
 /// response is 200 whatever status the edge set for the API. Failures (5xx) stay failures.
 #[cfg(feature = "ssr")]
-fn as_form_answer<T>(answer: Result<T, Problem>) -> Result<(Option<T>, Option<Problem>), Problem> {
+pub(crate) fn as_form_answer<T>(
+    answer: Result<T, Problem>,
+) -> Result<(Option<T>, Option<Problem>), Problem> {
     let split = match answer {
         Ok(value) => (Some(value), None),
         Err(problem) if problem.status < 500 => (None, Some(problem)),

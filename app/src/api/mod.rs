@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod catalog;
 pub mod console;
+pub mod diner_demo;
 #[cfg(feature = "ssr")]
 pub mod edge;
 #[cfg(feature = "ssr")]

@@ -65,18 +65,31 @@ pub async fn create_payment(
     amount: Money,
     card: Option<String>,
 ) -> Result<PaymentOrder, crate::error::Problem> {
-    use crate::api::edge::{authenticated, known_merchant};
-    let call = authenticated()?;
+    let call = crate::api::edge::authenticated()?;
+    let key = call.idempotency_header();
+    create_payment_by_diner(&call, key.as_deref(), &merchant_id, amount, card.as_deref()).await
+}
+
+/// A payment code made by the calling diner, once per `key`: `payment/create`, and the
+/// diner demo page's form (whose key comes in a field).
+#[cfg(feature = "ssr")]
+pub(crate) async fn create_payment_by_diner(
+    call: &crate::api::edge::Call,
+    key: Option<&str>,
+    merchant_id: &str,
+    amount: Money,
+    card: Option<&str>,
+) -> Result<PaymentOrder, crate::error::Problem> {
     let uid = call.diner()?;
-    known_merchant(&call.state, &merchant_id).await?;
-    let args = (&merchant_id, amount, &card);
-    call.idempotent("payment/create", &args, |once| {
+    crate::api::edge::known_merchant(&call.state, merchant_id).await?;
+    let args = (merchant_id, amount, card);
+    call.idempotent_with_key(key, "payment/create", &args, |once| {
         crate::service::payment::create_payment(
             &call.state.db,
-            &merchant_id,
+            merchant_id,
             &uid,
             amount,
-            card.as_deref(),
+            card,
             Utc::now(),
             Some(once),
         )

@@ -45,6 +45,7 @@ fn Navigation() -> impl IntoView {
                             }
                             .into_any(),
                             None => view! {
+                                <a href="/diner" class=link>"顾客演示 · Diner demo"</a>
                                 <a href="/login" class=link data-testid="nav-sign-in">"员工登录 · Staff sign-in"</a>
                             }
                             .into_any(),

@@ -1,6 +1,7 @@
 //! The console's pages and the frame around them.
 
 mod cashier;
+mod diner;
 mod home;
 mod layout;
 mod live;
@@ -10,12 +11,29 @@ mod recharge;
 mod refund;
 
 pub use cashier::CashierPage;
+pub use diner::DinerPage;
 pub use home::HomePage;
 pub use layout::Layout;
 pub use login::LoginPage;
 pub use not_found::NotFound;
 
 use crate::error::{ErrorCode, Problem};
+
+/// The Idempotency-Key of a form's next action: `first` from the page, then the `next_key`
+/// of each answer (`next`), so a retry of an action reuses its key and a new one never does.
+pub(crate) fn rotating_key(
+    first: String,
+    next: impl Fn() -> Option<String> + Send + Sync + 'static,
+) -> leptos::prelude::RwSignal<String> {
+    use leptos::prelude::*;
+    let key = RwSignal::new(first);
+    Effect::new(move |_| {
+        if let Some(next) = next() {
+            key.set(next);
+        }
+    });
+    key
+}
 
 /// A refusal as the console says it, Chinese first.
 pub(crate) fn problem_text(problem: &Problem) -> String {

@@ -3,18 +3,19 @@ use leptos::prelude::*;
 use crate::api::console::{CounterRecharge, DinerAtCounter, FindDiner, RechargeAnswer};
 use crate::domain::Balance;
 use crate::pages::cashier::Banner;
-use crate::pages::problem_text;
+use crate::pages::{problem_text, rotating_key};
 
 /// Recharge at the counter: find the diner, pick a tier, confirm.
 #[component]
 pub fn RechargePanel(first_key: String) -> impl IntoView {
     let find = ServerAction::<FindDiner>::new();
     let recharge = ServerAction::<CounterRecharge>::new();
-    let key = RwSignal::new(first_key);
-    Effect::new(move |_| {
-        if let Some(Ok(answer)) = recharge.value().get() {
-            key.set(answer.next_key);
-        }
+    let key = rotating_key(first_key, move || {
+        recharge
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|answer| answer.next_key)
     });
     view! {
         <section class="space-y-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="recharge-heading">

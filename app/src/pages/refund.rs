@@ -4,8 +4,8 @@ use crate::api::console::{CounterRefund, PreviewRefund, RefundAnswer, RefundPrev
 use crate::domain::Clawback;
 use crate::error::Problem;
 use crate::pages::cashier::Banner;
-use crate::pages::problem_text;
 use crate::pages::recharge::balance_text;
+use crate::pages::{problem_text, rotating_key};
 
 /// Stored-value refund: the clawback is previewed (cash out, bonus taken back, the part of
 /// the bonus already spent taken from the principal) before the cashier confirms it.
@@ -13,11 +13,12 @@ use crate::pages::recharge::balance_text;
 pub fn RefundPanel(first_key: String) -> impl IntoView {
     let preview = ServerAction::<PreviewRefund>::new();
     let refund = ServerAction::<CounterRefund>::new();
-    let key = RwSignal::new(first_key);
-    Effect::new(move |_| {
-        if let Some(Ok(answer)) = refund.value().get() {
-            key.set(answer.next_key);
-        }
+    let key = rotating_key(first_key, move || {
+        refund
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|answer| answer.next_key)
     });
     view! {
         <section class="space-y-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="refund-heading">

@@ -1,0 +1,132 @@
+//! The diner demo page's server functions, so the whole flow can be tried in a browser: sign
+//! in as a demo diner (with the DEV login code, so only where DEV logins are on), see the
+//! wallet and cards at the demo restaurant with each card's QR code, make a payment code.
+//! The real diner app is the WeChat mini program; these call the same edge and services.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Balance, Money};
+use crate::error::Problem;
+
+/// A card as the diner sees it, with its QR code (SVG) for the cashier's scanner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DinerCard {
+    pub uuid: String,
+    pub name: String,
+    /// ACTIVE or USED.
+    pub status: String,
+    pub expiry: DateTime<Utc>,
+    pub qr_svg: String,
+}
+
+/// What a demo diner has at the demo restaurant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DinerView {
+    pub uid: String,
+    pub merchant_id: String,
+    pub balance: Balance,
+    pub cards: Vec<DinerCard>,
+    /// A fresh Idempotency-Key for the page's next payment code.
+    pub next_key: String,
+}
+
+/// A payment code to show the cashier, with its QR code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentQr {
+    pub code: String,
+    pub amount: Money,
+    pub expires_at: DateTime<Utc>,
+    pub qr_svg: String,
+    pub next_key: String,
+}
+
+/// Signs in as a demo diner (`dev:<uid>`: refused wherever diners log in through WeChat).
+#[server(prefix = "/console", endpoint = "diner/sign_in")]
+pub async fn diner_sign_in(uid: String) -> Result<(), Problem> {
+    let state = crate::state::app_state()?;
+    let code = format!("dev:{}", uid.trim());
+    let session = crate::service::auth::login_diner(&state, &code, Utc::now()).await?;
+    crate::api::console::start_session(&state, &session)?;
+    leptos_axum::redirect("/diner");
+    Ok(())
+}
+
+/// The signed-in diner's wallet and cards at the demo restaurant, or nobody.
+#[server(prefix = "/console", endpoint = "diner/pocket")]
+pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
+    use crate::error::AppError;
+    let Ok(call) = crate::api::edge::authenticated() else {
+        return Ok(None);
+    };
+    let Ok(uid) = call.diner() else {
+        return Ok(None);
+    };
+    let merchant = db::seed::DEMO_MERCHANT_ID;
+    let db = &call.state.db;
+    let balance = crate::service::wallet::balance(db, merchant, &uid).await?;
+    let catalog = crate::service::catalog::read(db, merchant, false, Utc::now()).await?;
+    let rows = db::card::for_diner(db, merchant, &uid)
+        .await
+        .map_err(AppError::from)?;
+    let cards = rows
+        .into_iter()
+        .map(|row| {
+            let name = catalog
+                .card_types
+                .iter()
+                .find(|kind| kind.card_type.code == row.card_type)
+                .map_or_else(|| row.card_type.clone(), |kind| kind.card_type.name.clone());
+            Ok(DinerCard {
+                qr_svg: qr_svg(&row.uuid)?,
+                uuid: row.uuid,
+                name,
+                status: row.status,
+                expiry: row.expiry,
+            })
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok(Some(DinerView {
+        uid,
+        merchant_id: merchant.to_owned(),
+        balance,
+        cards,
+        next_key: crate::api::console::fresh_key(),
+    }))
+}
+
+/// A payment code for `amount` at the demo restaurant: exactly `POST /api/payment/create`,
+/// with the form's key.
+#[server(prefix = "/console", endpoint = "diner/pay")]
+pub async fn diner_pay(amount: Money, key: String) -> Result<PaymentQr, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let order = crate::api::payment::create_payment_by_diner(
+        &call,
+        Some(&key),
+        db::seed::DEMO_MERCHANT_ID,
+        amount,
+        None,
+    )
+    .await?;
+    Ok(PaymentQr {
+        qr_svg: qr_svg(&order.code)?,
+        code: order.code,
+        amount: order.amount,
+        expires_at: order.expires_at,
+        next_key: crate::api::console::fresh_key(),
+    })
+}
+
+/// `text` as a QR code, an SVG the page can inline.
+#[cfg(feature = "ssr")]
+fn qr_svg(text: &str) -> Result<String, crate::error::AppError> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::new(text.as_bytes())
+        .map_err(|e| crate::error::AppError::Internal(format!("QR code: {e}")))?;
+    Ok(code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(160, 160)
+        .quiet_zone(true)
+        .build())
+}

@@ -1,0 +1,163 @@
+use leptos::prelude::*;
+
+use crate::api::diner_demo::{DinerCard, DinerPay, DinerSignIn, DinerView, diner_pocket};
+use crate::api::realtime::Event;
+use crate::pages::cashier::Banner;
+use crate::pages::live::use_live_events;
+use crate::pages::recharge::balance_text;
+use crate::pages::{problem_text, rotating_key};
+
+/// The diner demo page: what a diner's phone would show at the demo restaurant — the
+/// wallet, cards with their QR codes, a payment code — updating live when the cashier scans.
+#[component]
+pub fn DinerPage() -> impl IntoView {
+    // Read again once signed in (the sign-in redirects to this same page).
+    let sign_in = ServerAction::<DinerSignIn>::new();
+    let pocket = Resource::new(move || sign_in.version().get(), |_| diner_pocket());
+    view! {
+        <Transition fallback=|| view! { <p class="text-stone-500">"加载中… Loading…"</p> }>
+            {move || {
+                pocket
+                    .get()
+                    .map(|answer| match answer {
+                        Ok(Some(view)) => view! { <Pocket view /> }.into_any(),
+                        Ok(None) => view! { <DinerSignInForm sign_in /> }.into_any(),
+                        Err(problem) => view! { <p role="alert">{problem_text(&problem)}</p> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn DinerSignInForm(sign_in: ServerAction<DinerSignIn>) -> impl IntoView {
+    view! {
+        <section class="mx-auto mt-8 max-w-sm rounded-2xl bg-white p-6 shadow-sm ring-1 ring-stone-200">
+            <h1 class="text-2xl font-bold">"顾客演示" <span class="ml-2 text-base font-normal text-stone-500">"Diner demo"</span></h1>
+            <p class="mt-2 text-sm text-stone-500">"真实顾客用微信小程序；这里用演示顾客试用整个流程。 Real diners use the WeChat mini program; try the flow as a demo diner."</p>
+            <ActionForm action=sign_in attr:class="mt-4 space-y-3">
+                <select name="uid" data-testid="diner-uid" class="w-full rounded-lg border border-stone-300 px-3 py-2 text-lg">
+                    <option value="wx-demo-001">"小明 · wx-demo-001"</option>
+                    <option value="wx-demo-002">"小红 · wx-demo-002"</option>
+                </select>
+                <button type="submit" data-testid="diner-sign-in" class="w-full rounded-lg bg-red-700 px-4 py-3 text-lg font-semibold text-white hover:bg-red-800">
+                    "进入 · Enter"
+                </button>
+            </ActionForm>
+            {move || sign_in.value().get().and_then(Result::err).map(|problem| view! {
+                <p role="alert" class="mt-3 text-sm text-red-800">{problem_text(&problem)}</p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Pocket(view: DinerView) -> impl IntoView {
+    let cards = RwSignal::new(view.cards);
+    let balance = RwSignal::new(view.balance);
+    let merchant = view.merchant_id.clone();
+    use_live_events(move |frame| match frame.event {
+        Event::CardRedeemed { card, status, .. } => cards.update(|cards| {
+            if let Some(redeemed) = cards.iter_mut().find(|c| c.uuid == card) {
+                redeemed.status = status.as_str().to_owned();
+            }
+        }),
+        Event::WalletUpdated {
+            merchant_id,
+            balance: now,
+            ..
+        }
+        | Event::PaymentCollected {
+            merchant_id,
+            balance: now,
+            ..
+        } if merchant_id == merchant => {
+            balance.set(now);
+        }
+        _ => {}
+    });
+    view! {
+        <section class="space-y-6">
+            <div class="flex flex-wrap items-baseline justify-between gap-2">
+                <h1 class="text-3xl font-bold">"我的口袋" <span class="ml-2 text-lg font-normal text-stone-500">"My pocket"</span></h1>
+                <p class="text-sm text-stone-500">{format!("{} · 老成都川菜馆", view.uid)}</p>
+            </div>
+            <p class="rounded-2xl bg-white p-4 text-xl shadow-sm ring-1 ring-stone-200" data-testid="diner-balance">
+                "储值余额 · Balance " {move || balance_text(balance.get())}
+            </p>
+            <PayPanel first_key=view.next_key.clone() />
+            <h2 class="text-lg font-semibold">"我的入席令 · My cards"</h2>
+            <Show when=move || cards.with(Vec::is_empty)>
+                <p class="text-stone-500">"还没有入席令 · No cards yet"</p>
+            </Show>
+            <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+                <For each=move || cards.get() key=|card| (card.uuid.clone(), card.status.clone()) let:card>
+                    <CardTile card />
+                </For>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn CardTile(card: DinerCard) -> impl IntoView {
+    let active = card.status == "ACTIVE";
+    let (badge, badge_class) = if active {
+        ("可用 · ACTIVE", "bg-emerald-100 text-emerald-800")
+    } else {
+        ("已使用 · USED", "bg-stone-200 text-stone-600")
+    };
+    view! {
+        <article
+            data-testid="diner-card"
+            data-uuid=card.uuid.clone()
+            data-status=card.status.clone()
+            class=format!("rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200 {}", if active { "" } else { "opacity-60" })
+        >
+            <div class="flex items-center justify-between">
+                <h3 class="font-semibold">{card.name.clone()}</h3>
+                <span class=format!("rounded-full px-2 py-0.5 text-xs font-semibold {badge_class}") data-testid="card-status">{badge}</span>
+            </div>
+            <div class="mx-auto mt-3 w-40" inner_html=card.qr_svg.clone() aria-label="QR"></div>
+            <p class="mt-2 break-all text-center font-mono text-xs text-stone-500">{card.uuid.clone()}</p>
+            <p class="text-center text-xs text-stone-400">{format!("有效期至 · Valid until {}", card.expiry.format("%Y-%m-%d"))}</p>
+        </article>
+    }
+}
+
+/// A payment code for the cashier to scan.
+#[component]
+fn PayPanel(first_key: String) -> impl IntoView {
+    let pay = ServerAction::<DinerPay>::new();
+    let key = rotating_key(first_key, move || {
+        pay.value()
+            .get()
+            .and_then(Result::ok)
+            .map(|answer| answer.next_key)
+    });
+    view! {
+        <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
+            <ActionForm action=pay attr:class="flex flex-wrap gap-3">
+                <input type="hidden" name="key" value=move || key.get() />
+                <input name="amount" required inputmode="decimal" placeholder="付款金额 · Amount ¥" data-testid="pay-amount"
+                    class="w-40 rounded-lg border border-stone-300 px-3 py-2 text-lg focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200" />
+                <button type="submit" data-testid="pay-create" class="rounded-lg bg-red-700 px-5 py-2 font-semibold text-white hover:bg-red-800">
+                    "生成付款码 · Payment code"
+                </button>
+            </ActionForm>
+            {move || pay.value().get().map(|answer| match answer {
+                Ok(code) => view! {
+                    <div class="mt-4 flex flex-wrap items-center gap-4" data-testid="payment-code" data-code=code.code.clone()>
+                        <div class="w-40" inner_html=code.qr_svg.clone() aria-label="QR"></div>
+                        <div>
+                            <p class="font-mono text-2xl tracking-widest">{code.code.clone()}</p>
+                            <p class="text-stone-500">{format!("¥{} · 10 分钟内有效 · valid 10 min", code.amount)}</p>
+                        </div>
+                    </div>
+                }
+                .into_any(),
+                Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,87 @@
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { type Page, expect, test } from "@playwright/test";
+
+const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
+
+async function signInCashier(page: Page) {
+  await page.goto("/login");
+  await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel(/Username/).fill("xiaozhang");
+  await page.getByLabel(/Password/).fill("cashier-demo-1");
+  await page.getByTestId("sign-in").click();
+  await expect(page).toHaveURL(/\/cashier$/);
+}
+
+async function scan(page: Page, code: string) {
+  const box = page.getByTestId("scan-input");
+  await box.pressSequentially(code);
+  await box.press("Enter");
+}
+
+test("a diner's page sees its card turn USED and its balance change live when the cashier scans", async ({
+  browser,
+  request,
+}, testInfo) => {
+  const shot = (page: Page, state: string) =>
+    page.screenshot({ path: screenshot(`diner-${state}-${testInfo.project.name}`), fullPage: true });
+
+  // The diner, in a browser of their own.
+  const dinerContext = await browser.newContext({ viewport: { width: 420, height: 900 } });
+  const diner = await dinerContext.newPage();
+  await diner.goto("/diner");
+  await expect(diner.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await diner.getByTestId("diner-uid").selectOption("wx-demo-001");
+  await diner.getByTestId("diner-sign-in").click();
+  await expect(diner.getByTestId("diner-card").first()).toBeVisible();
+  // The two projects run at once on one server: each redeems a different card.
+  const index = testInfo.project.name === "desktop" ? 0 : 1;
+  const card = diner.locator('[data-testid="diner-card"][data-status="ACTIVE"]').nth(index);
+  const uuid = (await card.getAttribute("data-uuid")) ?? "";
+  expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
+  await expect(card.locator("svg")).toBeVisible();
+  await shot(diner, "cards");
+
+  // The cashier, in another browser.
+  const cashierContext = await browser.newContext();
+  const cashier = await cashierContext.newPage();
+  await signInCashier(cashier);
+  await scan(cashier, uuid);
+  await expect(cashier.getByTestId("scan-ok")).toContainText("核销成功");
+
+  // The diner's page heard it: no reload.
+  const redeemed = diner.locator(`[data-uuid="${uuid}"]`);
+  await expect(redeemed).toHaveAttribute("data-status", "USED");
+  await expect(redeemed.getByTestId("card-status")).toContainText("已使用");
+  await shot(diner, "card-used");
+
+  // A payment code, shown as a QR code, collected at the counter; the balance follows live.
+  const token = async (url: string, data: object) =>
+    (await (await request.post(url, { data })).json()).token as string;
+  const staff = await token("/api/auth/staff/login", {
+    username: "xiaozhang",
+    password: "cashier-demo-1",
+  });
+  const recharge = await request.post("/api/wallet/recharge", {
+    headers: { authorization: `Bearer ${staff}`, "idempotency-key": randomUUID() },
+    data: { uid: "wx-demo-001", tier: "T100" },
+  });
+  expect(recharge.status()).toBe(200);
+  const balance = diner.getByTestId("diner-balance");
+  await expect(balance).not.toContainText("¥0.00（");
+  const before = await balance.textContent();
+  await diner.getByTestId("pay-amount").fill("10");
+  await diner.getByTestId("pay-create").click();
+  const payment = diner.getByTestId("payment-code");
+  await expect(payment.locator("svg")).toBeVisible();
+  const code = (await payment.getAttribute("data-code")) ?? "";
+  expect(code).toMatch(/^\d{18}$/);
+  await shot(diner, "payment-code");
+  await scan(cashier, code);
+  await expect(cashier.getByTestId("scan-ok")).toContainText("收款成功");
+  await expect(balance).not.toHaveText(before ?? "");
+  await shot(diner, "paid");
+
+  await dinerContext.close();
+  await cashierContext.close();
+});
