@@ -22,15 +22,18 @@ function api(request: APIRequestContext) {
   return { post, cashier, diner };
 }
 
-/** A fresh payment code of the demo diner for `amount`, with enough balance to collect it. */
-async function paymentCode(request: APIRequestContext, amount: string): Promise<string> {
+/** A fresh payment order of the demo diner for `amount`, with enough balance to collect it. */
+async function paymentOrder(
+  request: APIRequestContext,
+  amount: string,
+): Promise<{ code: string; payment_id: string }> {
   const { post, cashier, diner } = api(request);
   await post("/api/wallet/recharge", await cashier(), { uid: DINER, tier: "T100" });
   const order = await post("/api/payment/create", await diner(DINER), {
     merchant_id: "demo",
     amount,
   });
-  return order.code;
+  return order;
 }
 
 test("a cashier signs in, scans a payment code, and sees it refused when scanned again", async ({
@@ -72,7 +75,8 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   await shot("ready");
 
   // A scanner types the code and presses Enter.
-  const code = await paymentCode(request, "25.00");
+  const order = await paymentOrder(request, "25.00");
+  const code = order.code;
   const box = page.getByTestId("scan-input");
   await expect(box).toBeFocused();
   await box.pressSequentially(code);
@@ -140,6 +144,14 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   await expect(refunded).toContainText("¥100.00");
   await expect(refunded).toContainText("¥253.33");
   await shot("refunded");
+
+  // A collected payment is refunded from its line in the feed.
+  await page
+    .locator(`[data-payment="${order.payment_id}"]`)
+    .getByTestId("refund-payment")
+    .click();
+  await expect(page.getByTestId("scan-ok").filter({ hasText: "已退款 · Refunded ¥25.00" })).toBeVisible();
+  await shot("payment-refunded");
 
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/login$/);

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api::catalog::Tier;
-use crate::api::payment::ScanResult;
+use crate::api::payment::{PaymentRefundReceipt, ScanResult};
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::domain::{Balance, Clawback, Money};
 use crate::error::Problem;
@@ -63,6 +63,14 @@ pub struct RefundPreview {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundAnswer {
     pub receipt: Option<StoredValueRefundReceipt>,
+    pub refusal: Option<Problem>,
+    pub next_key: String,
+}
+
+/// What a payment refund at the counter did (or why not), and the key for the next.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRefundAnswer {
+    pub receipt: Option<PaymentRefundReceipt>,
     pub refusal: Option<Problem>,
     pub next_key: String,
 }
@@ -270,6 +278,23 @@ pub async fn counter_refund(
     let answer = crate::api::wallet::refund_by_staff(&call, Some(&key), uid.trim(), amount).await;
     let (receipt, refusal) = as_form_answer(answer)?;
     Ok(RefundAnswer {
+        receipt,
+        refusal,
+        next_key: fresh_key(),
+    })
+}
+
+/// The counter's payment refund: exactly `POST /api/payment/refund`, with the form's key.
+#[server(prefix = "/console", endpoint = "payment/refund")]
+pub async fn counter_payment_refund(
+    payment_id: String,
+    key: String,
+) -> Result<PaymentRefundAnswer, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let answer =
+        crate::api::payment::refund_payment_by_staff(&call, Some(&key), payment_id.trim()).await;
+    let (receipt, refusal) = as_form_answer(answer)?;
+    Ok(PaymentRefundAnswer {
         receipt,
         refusal,
         next_key: fresh_key(),

@@ -133,11 +133,23 @@ pub(crate) async fn scan_at_counter(
 pub async fn refund_payment(
     payment_id: String,
 ) -> Result<PaymentRefundReceipt, crate::error::Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let key = call.idempotency_header();
+    refund_payment_by_staff(&call, key.as_deref(), &payment_id).await
+}
+
+/// A payment refund by the calling member of staff, once per `key`: `payment/refund`, and
+/// the console's refund button (whose key comes in a field).
+#[cfg(feature = "ssr")]
+pub(crate) async fn refund_payment_by_staff(
+    call: &crate::api::edge::Call,
+    key: Option<&str>,
+    payment_id: &str,
+) -> Result<PaymentRefundReceipt, crate::error::Problem> {
     use crate::auth::Permission;
     use crate::service::payment::Counter;
-    let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Refund)?;
-    call.idempotent("payment/refund", &payment_id, |once| {
+    call.idempotent_with_key(key, "payment/refund", &payment_id, |once| {
         let counter = Counter {
             merchant: &staff.merchant_id,
             staff: &staff.staff_id,
@@ -145,7 +157,7 @@ pub async fn refund_payment(
         crate::service::payment::refund_payment(
             &call.state.db,
             counter,
-            &payment_id,
+            payment_id,
             Utc::now(),
             Some(once),
         )

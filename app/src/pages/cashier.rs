@@ -1,13 +1,16 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::api::console::{ConsoleUser, CounterScan, ScanAnswer, console_session};
+use crate::api::console::{
+    ConsoleUser, CounterPaymentRefund, CounterScan, PaymentRefundAnswer, ScanAnswer,
+    console_session,
+};
 use crate::api::payment::ScanResult;
 use crate::api::realtime::{Event, Frame};
 use crate::pages::live::{local_time, use_live_events};
-use crate::pages::problem_text;
 use crate::pages::recharge::RechargePanel;
 use crate::pages::refund::RefundPanel;
+use crate::pages::{problem_text, rotating_key};
 
 /// The counter: an always-focused scan box (a USB scanner types the code and presses
 /// Enter) and a big answer the cashier cannot miss, ready for the next scan at once.
@@ -89,15 +92,24 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                 <RechargePanel first_key=user.next_key.clone() />
                 <RefundPanel first_key=user.next_key.clone() />
             </div>
-            <LiveFeed />
+            <LiveFeed first_key=user.next_key.clone() />
         </section>
     }
 }
 
-/// What happens at this shop, newest first, as it happens (over the real-time channel).
+/// What happens at this shop, newest first, as it happens (over the real-time channel); a
+/// collected payment can be refunded from its line.
 #[component]
-fn LiveFeed() -> impl IntoView {
+fn LiveFeed(first_key: String) -> impl IntoView {
     let feed = RwSignal::new(Vec::<Frame>::new());
+    let refund = ServerAction::<CounterPaymentRefund>::new();
+    let key = rotating_key(first_key, move || {
+        refund
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|answer| answer.next_key)
+    });
     use_live_events(move |frame| {
         feed.update(|lines| {
             lines.insert(0, frame);
@@ -114,9 +126,27 @@ fn LiveFeed() -> impl IntoView {
                     "开班后本店的收款、核销、充值会实时出现在这里 · Payments, redemptions and recharges appear here as they happen"
                 </p>
             </Show>
+            {move || refund.value().get().map(|answer| match answer {
+                Ok(PaymentRefundAnswer { receipt: Some(receipt), .. }) => view! {
+                    <Banner
+                        ok=true
+                        title=format!(
+                            "已退款 · Refunded ¥{}",
+                            receipt.returned.total().unwrap_or(receipt.returned.principal),
+                        )
+                        detail=if receipt.card_reactivated { "入席令已恢复可用 · Card active again".to_owned() } else { String::new() }
+                    />
+                }
+                .into_any(),
+                Ok(PaymentRefundAnswer { refusal: Some(problem), .. }) | Err(problem) => view! {
+                    <Banner ok=false title=problem_text(&problem) detail=problem.code.as_str().to_owned() />
+                }
+                .into_any(),
+                Ok(_) => ().into_any(),
+            })}
             <ul class="mt-2 divide-y divide-stone-100" data-testid="live-feed">
                 <For each=move || feed.get() key=|frame| frame.seq let:frame>
-                    <FeedLine frame />
+                    <FeedLine frame refund key />
                 </For>
             </ul>
         </section>
@@ -124,7 +154,16 @@ fn LiveFeed() -> impl IntoView {
 }
 
 #[component]
-fn FeedLine(frame: Frame) -> impl IntoView {
+fn FeedLine(
+    frame: Frame,
+    refund: ServerAction<CounterPaymentRefund>,
+    key: RwSignal<String>,
+) -> impl IntoView {
+    let refundable = match &frame.event {
+        Event::PaymentCollected { payment_id, .. } => Some(payment_id.clone()),
+        _ => None,
+    };
+    let payment_attr = refundable.clone();
     let (what, uid) = match &frame.event {
         Event::PaymentCollected { amount, uid, .. } => (format!("收款 · Collected ¥{amount}"), uid),
         Event::CardRedeemed { card_name, uid, .. } => (format!("核销 · Redeemed {card_name}"), uid),
@@ -138,10 +177,19 @@ fn FeedLine(frame: Frame) -> impl IntoView {
         Event::AssetChanged { uid, .. } => ("资产变动 · Assets changed".to_owned(), uid),
     };
     view! {
-        <li class="flex items-baseline gap-3 py-2" data-testid="live-line">
+        <li class="flex items-baseline gap-3 py-2" data-testid="live-line" data-payment=payment_attr>
             <span class="w-20 shrink-0 font-mono text-sm text-stone-500">{local_time(frame.at)}</span>
             <span class="font-medium">{what}</span>
             <span class="ml-auto text-sm text-stone-500">{uid.clone()}</span>
+            {refundable.map(|payment_id| view! {
+                <ActionForm action=refund>
+                    <input type="hidden" name="payment_id" value=payment_id />
+                    <input type="hidden" name="key" value=move || key.get() />
+                    <button type="submit" data-testid="refund-payment" class="rounded-lg px-3 py-1 text-sm font-semibold text-red-700 ring-1 ring-red-200 hover:bg-red-50">
+                        "退款 · Refund"
+                    </button>
+                </ActionForm>
+            })}
         </li>
     }
 }
