@@ -94,6 +94,11 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   await expect(feed).toContainText(DINER);
   await shot("collected");
 
+  // Today's list survives a reload: it is read from the shop's event log, then goes live.
+  await page.reload();
+  await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await expect(feed).toContainText("收款 · Collected ¥25.00");
+
   // The same code again: refused, clearly.
   await box.pressSequentially(code);
   await box.press("Enter");

@@ -117,6 +117,27 @@ pub async fn after(db: &Db, recipient: &str, seq: i64, limit: u32) -> DbResult<V
     Ok(checked(response)?.take(0)?)
 }
 
+/// A recipient's latest events (at most `limit`) numbered at or after `since`, oldest first.
+pub async fn since(
+    db: &Db,
+    recipient: &str,
+    since: DateTime<Utc>,
+    limit: u32,
+) -> DbResult<Vec<StoredEvent>> {
+    let response = db
+        .query(
+            "SELECT recipient, seq, type, payload, at FROM event
+             WHERE recipient = $recipient AND at >= $since ORDER BY seq DESC LIMIT $limit",
+        )
+        .bind(("recipient", recipient.to_owned()))
+        .bind(("since", since))
+        .bind(("limit", i64::from(limit)))
+        .await?;
+    let mut newest_first: Vec<StoredEvent> = checked(response)?.take(0)?;
+    newest_first.reverse();
+    Ok(newest_first)
+}
+
 /// What a recipient's log holds: the last number given out, and the first still kept
 /// (older ones were purged; `None` when none is kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -172,3 +172,40 @@ async fn sequence_until_numbered(db: Db, total: i64) {
         tokio::task::yield_now().await;
     }
 }
+
+#[tokio::test]
+async fn since_gives_the_latest_events_of_a_day_oldest_first() {
+    let db = seeded_db().await;
+    let start = chrono::Utc::now() - chrono::Duration::seconds(1);
+    for n in 1..=3 {
+        events::publish(&db, &[event("merchant:day", n)])
+            .await
+            .expect("publish");
+    }
+    events::number_pending(&db, 10).await.expect("numbered");
+    let seqs = |rows: Vec<events::StoredEvent>| rows.iter().map(|e| e.seq).collect::<Vec<_>>();
+    assert_eq!(
+        seqs(
+            events::since(&db, "merchant:day", start, 10)
+                .await
+                .expect("all")
+        ),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        seqs(
+            events::since(&db, "merchant:day", start, 2)
+                .await
+                .expect("latest")
+        ),
+        [2, 3],
+        "the latest ones, oldest first"
+    );
+    let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+    assert!(
+        events::since(&db, "merchant:day", tomorrow, 10)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+}

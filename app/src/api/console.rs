@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::catalog::Tier;
 use crate::api::payment::{PaymentRefundReceipt, ScanResult};
+use crate::api::realtime::Frame;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::domain::{Balance, Clawback, Money};
 use crate::error::Problem;
@@ -299,4 +300,26 @@ pub async fn counter_payment_refund(
         refusal,
         next_key: fresh_key(),
     })
+}
+
+/// Today's events at the signed-in staff's shop (its local day, the latest 100), oldest
+/// first: what the counter's feed starts with before it goes live after the last of them.
+#[server(prefix = "/console", endpoint = "feed")]
+pub async fn feed_today() -> Result<Vec<Frame>, Problem> {
+    use crate::api::realtime::Recipient;
+    use crate::auth::Permission;
+    use crate::error::AppError;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(Permission::ViewLedger)?;
+    let db = &call.state.db;
+    let start =
+        crate::service::merchant_day_start(db, &staff.merchant_id, chrono::Utc::now()).await?;
+    let shop = Recipient::Merchant(staff.merchant_id).key();
+    let stored = db::events::since(db, &shop, start, 100)
+        .await
+        .map_err(AppError::from)?;
+    Ok(stored
+        .iter()
+        .map(Frame::from_stored)
+        .collect::<Result<_, _>>()?)
 }

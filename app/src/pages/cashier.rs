@@ -3,11 +3,11 @@ use leptos_router::components::Redirect;
 
 use crate::api::console::{
     ConsoleUser, CounterPaymentRefund, CounterScan, PaymentRefundAnswer, ScanAnswer,
-    console_session,
+    console_session, feed_today,
 };
 use crate::api::payment::ScanResult;
 use crate::api::realtime::{Event, Frame};
-use crate::pages::live::{local_time, use_live_events};
+use crate::pages::live::{local_time, use_live_events_after};
 use crate::pages::recharge::RechargePanel;
 use crate::pages::refund::RefundPanel;
 use crate::pages::{problem_text, rotating_key};
@@ -97,11 +97,30 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
     }
 }
 
-/// What happens at this shop, newest first, as it happens (over the real-time channel); a
-/// collected payment can be refunded from its line.
+/// What happens at this shop today, newest first, and then as it happens (over the
+/// real-time channel); a collected payment can be refunded from its line.
 #[component]
 fn LiveFeed(first_key: String) -> impl IntoView {
-    let feed = RwSignal::new(Vec::<Frame>::new());
+    let today = Resource::new(|| (), |_| feed_today());
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let first_key = first_key.clone();
+                today
+                    .get()
+                    .map(|frames| match frames {
+                        Ok(frames) => view! { <Feed first_key today=frames /> }.into_any(),
+                        Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn Feed(first_key: String, today: Vec<Frame>) -> impl IntoView {
+    let after = today.last().map(|frame| frame.seq);
+    let feed = RwSignal::new(today.into_iter().rev().collect::<Vec<_>>());
     let refund = ServerAction::<CounterPaymentRefund>::new();
     let key = rotating_key(first_key, move || {
         refund
@@ -110,7 +129,7 @@ fn LiveFeed(first_key: String) -> impl IntoView {
             .and_then(Result::ok)
             .map(|answer| answer.next_key)
     });
-    use_live_events(move |frame| {
+    use_live_events_after(after, move |frame| {
         feed.update(|lines| {
             lines.insert(0, frame);
             lines.truncate(50);

@@ -7,13 +7,18 @@ use chrono::{DateTime, Utc};
 
 use crate::api::realtime::Frame;
 
-/// Calls `on_frame` with each event frame, in order, while the calling component lives.
-/// On the server this does nothing: sockets are the browser's.
+/// Calls `on_frame` with each event frame from now on, in order, while the calling
+/// component lives. On the server this does nothing: sockets are the browser's.
 pub fn use_live_events(on_frame: impl Fn(Frame) + 'static) {
+    use_live_events_after(None, on_frame);
+}
+
+/// [`use_live_events`], starting after event `after` (the last one the page already shows).
+pub fn use_live_events_after(after: Option<u64>, on_frame: impl Fn(Frame) + 'static) {
     #[cfg(feature = "hydrate")]
-    browser::subscribe(on_frame);
+    browser::subscribe(after, on_frame);
     #[cfg(not(feature = "hydrate"))]
-    let _ = on_frame;
+    let _ = (after, on_frame);
 }
 
 /// A time as the person at this device reads it: their clock's time of day.
@@ -53,10 +58,10 @@ mod browser {
         ended: Cell<bool>,
     }
 
-    pub fn subscribe(on_frame: impl Fn(Frame) + 'static) {
+    pub fn subscribe(after: Option<u64>, on_frame: impl Fn(Frame) + 'static) {
         let live = Rc::new(Live {
             on_frame: Box::new(on_frame),
-            last: Cell::new(None),
+            last: Cell::new(after),
             socket: RefCell::new(None),
             ended: Cell::new(false),
         });

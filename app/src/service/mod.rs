@@ -60,11 +60,32 @@ pub(crate) async fn merchant_today(
     merchant: &str,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
+    let zone = merchant_zone(db, merchant).await?;
+    Ok(now.with_timezone(&zone).format("%Y-%m-%d").to_string())
+}
+
+/// When the merchant's local day that contains `now` began.
+pub async fn merchant_day_start(
+    db: &Db,
+    merchant: &str,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, AppError> {
+    use chrono::TimeZone;
+    let zone = merchant_zone(db, merchant).await?;
+    let midnight = now
+        .with_timezone(&zone)
+        .date_naive()
+        .and_time(chrono::NaiveTime::MIN);
+    zone.from_local_datetime(&midnight)
+        .earliest()
+        .map(|start| start.with_timezone(&Utc))
+        .ok_or_else(|| AppError::Internal(format!("no midnight in {zone} on {midnight}")))
+}
+
+async fn merchant_zone(db: &Db, merchant: &str) -> Result<chrono_tz::Tz, AppError> {
     let zone = db::merchant::timezone(db, merchant)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("merchant {merchant}")))?;
-    let zone: chrono_tz::Tz = zone
-        .parse()
-        .map_err(|_| AppError::Internal(format!("merchant {merchant} has time zone {zone}")))?;
-    Ok(now.with_timezone(&zone).format("%Y-%m-%d").to_string())
+    zone.parse()
+        .map_err(|_| AppError::Internal(format!("merchant {merchant} has time zone {zone}")))
 }
