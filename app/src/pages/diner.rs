@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::api::diner_demo::{DinerCard, DinerPay, DinerSignIn, DinerView, diner_pocket};
 use crate::api::realtime::Event;
-use crate::pages::cashier::Banner;
+use crate::pages::banner::Banner;
 use crate::pages::live::use_live_events;
 use crate::pages::recharge::balance_text;
 use crate::pages::{problem_text, rotating_key};

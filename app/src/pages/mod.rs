@@ -1,7 +1,9 @@
 //! The console's pages and the frame around them.
 
+mod banner;
 mod cashier;
 mod diner;
+mod feed;
 mod home;
 mod layout;
 mod live;

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::api::console::{CounterRecharge, DinerAtCounter, FindDiner, RechargeAnswer};
 use crate::domain::Balance;
-use crate::pages::cashier::Banner;
+use crate::pages::banner::Banner;
 use crate::pages::{problem_text, rotating_key};
 
 /// Recharge at the counter: find the diner, pick a tier, confirm.

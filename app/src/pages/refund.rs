@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::api::console::{CounterRefund, PreviewRefund, RefundAnswer, RefundPreview};
 use crate::domain::Clawback;
 use crate::error::Problem;
-use crate::pages::cashier::Banner;
+use crate::pages::banner::Banner;
 use crate::pages::recharge::balance_text;
 use crate::pages::{problem_text, rotating_key};
 
