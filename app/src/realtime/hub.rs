@@ -277,8 +277,8 @@ impl Stream {
     }
 }
 
-/// The JSON text of an event's frame.
-fn render(event: &StoredEvent) -> Result<Utf8Bytes, AppError> {
+/// The JSON text of an event's frame (the hub's deliveries and the sockets' replays).
+pub(crate) fn render(event: &StoredEvent) -> Result<Utf8Bytes, AppError> {
     let frame = Frame::from_stored(event)?;
     serde_json::to_string(&frame)
         .map(Utf8Bytes::from)

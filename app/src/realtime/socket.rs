@@ -17,7 +17,7 @@ use serde::Deserialize;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::hub::Subscription;
-use crate::api::realtime::{Control, Frame, Recipient, close_code};
+use crate::api::realtime::{Control, Recipient, close_code};
 use crate::auth::{AuthError, Principal};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -153,10 +153,18 @@ impl Session {
                 .await
                 .map_err(|err| End::Failed(err.to_string()))?;
             for event in &events {
-                let frame = Frame::from_stored(event).map_err(|e| End::Failed(e.to_string()))?;
-                let text = serde_json::to_string(&frame).map_err(|e| End::Failed(e.to_string()))?;
-                self.send(Message::Text(text.into())).await?;
                 cursor = event.seq;
+                // An event this build cannot read (a bug, or an incompatible change of its
+                // fields) is logged and skipped, as the hub does: failing the socket would
+                // only make the client reconnect into the same event forever.
+                let text = match super::hub::render(event) {
+                    Ok(text) => text,
+                    Err(err) => {
+                        tracing::error!(error = %err, "cannot render an event; skipped");
+                        continue;
+                    }
+                };
+                self.send(Message::Text(text)).await?;
             }
             if events.len() < usize::try_from(REPLAY_BATCH).unwrap_or(0) {
                 return Ok(cursor);

@@ -337,3 +337,28 @@ async fn the_server_pings_and_closes_a_client_that_stops_answering() {
     };
     assert_eq!(close.map(|f| f.code), Some(CloseCode::from(4009)));
 }
+
+#[tokio::test]
+async fn an_event_the_server_cannot_read_is_skipped_not_a_reconnect_loop() {
+    let app = spawn_app().await;
+    let diner = app.diner_token(OWNER).await;
+    let mut socket = app.socket(&diner, None).await;
+    let start = ready(&mut socket).await;
+    socket.close(None).await.expect("closed");
+    let recipient = format!("diner:{OWNER}");
+    let broken = db::events::NewEvent {
+        recipients: vec![recipient.clone()],
+        kind: "NOT_AN_EVENT".into(),
+        payload: json!({ "type": "NOT_AN_EVENT" }),
+    };
+    db::events::publish(&app.db, &[broken])
+        .await
+        .expect("published");
+    app.recharge(&app.cashier().await, OWNER).await;
+
+    // Replayed: the broken one is skipped, the recharge arrives, the socket stays open.
+    let mut socket = app.socket(&diner, Some(start)).await;
+    let next = next_event(&mut socket).await;
+    assert_eq!(next["type"], "WALLET_UPDATED");
+    assert_eq!(next["seq"].as_u64(), Some(start + 2));
+}
