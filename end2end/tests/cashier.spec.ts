@@ -156,6 +156,9 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
     .getByTestId("refund-payment")
     .click();
   await expect(page.getByTestId("scan-ok").filter({ hasText: "已退款 · Refunded ¥25.00" })).toBeVisible();
+  await expect(
+    page.locator(`[data-payment="${order.payment_id}"]`).getByTestId("payment-refunded"),
+  ).toBeVisible();
   await shot("payment-refunded");
 
   await page.getByTestId("sign-out").click();

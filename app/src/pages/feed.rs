@@ -109,14 +109,37 @@ fn FeedLine(
             <span class="w-20 shrink-0 font-mono text-sm text-stone-500">{local_time(frame.at)}</span>
             <span class="font-medium">{what}</span>
             <span class="ml-auto text-sm text-stone-500">{uid.clone()}</span>
-            {refundable.map(|payment_id| view! {
-                <ActionForm action=refund>
-                    <input type="hidden" name="payment_id" value=payment_id />
-                    <input type="hidden" name="key" value=move || key.get() />
-                    <button type="submit" data-testid="refund-payment" class="rounded-lg px-3 py-1 text-sm font-semibold text-red-700 ring-1 ring-red-200 hover:bg-red-50">
-                        "退款 · Refund"
-                    </button>
-                </ActionForm>
+            {refundable.map(|payment_id| {
+                // Once refunded from this page, the line says so instead of offering it again.
+                let this_payment = payment_id.clone();
+                let refunded = move || {
+                    refund.value().with(|answer| {
+                        matches!(
+                            answer,
+                            Some(Ok(PaymentRefundAnswer { receipt: Some(receipt), .. }))
+                                if receipt.payment_id == this_payment
+                        )
+                    })
+                };
+                view! {
+                    <Show
+                        when=refunded
+                        fallback=move || {
+                            let payment_id = payment_id.clone();
+                            view! {
+                                <ActionForm action=refund>
+                                    <input type="hidden" name="payment_id" value=payment_id />
+                                    <input type="hidden" name="key" value=move || key.get() />
+                                    <button type="submit" data-testid="refund-payment" class="rounded-lg px-3 py-1 text-sm font-semibold text-red-700 ring-1 ring-red-200 hover:bg-red-50">
+                                        "退款 · Refund"
+                                    </button>
+                                </ActionForm>
+                            }
+                        }
+                    >
+                        <span class="rounded-lg px-3 py-1 text-sm text-stone-500" data-testid="payment-refunded">"已退款 · Refunded"</span>
+                    </Show>
+                }
             })}
         </li>
     }
