@@ -112,7 +112,8 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   await shot("unreadable");
 
   // Recharge: find the diner, pick a tier, confirm; the new balance shows, and the feed hears it.
-  await page.getByTestId("recharge-uid").fill("wx-demo-002");
+  // 小红 gives her phone number instead of showing her member code.
+  await page.getByTestId("recharge-uid").fill("13800000002");
   await page.getByTestId("recharge-find").click();
   await expect(page.getByTestId("recharge-diner")).toContainText("小红");
   await page.getByText("充300送80").click();

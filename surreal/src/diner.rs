@@ -37,6 +37,16 @@ pub async fn ensure(
     Ok(())
 }
 
+/// The diner with this phone number, if any.
+pub async fn by_phone(db: &Db, phone: &str) -> DbResult<Option<DinerRow>> {
+    let response = db
+        .query("SELECT uid, nickname, phone, silver FROM diner WHERE phone = $phone LIMIT 1")
+        .bind(("phone", phone.to_owned()))
+        .await?;
+    let mut found: Vec<DinerRow> = checked(response)?.take(0)?;
+    Ok(found.pop())
+}
+
 /// One diner.
 pub async fn get(db: &Db, uid: &str) -> DbResult<Option<DinerRow>> {
     let response = db

@@ -10,13 +10,16 @@ use crate::{Db, DbResult, card, diner, merchant};
 /// The demo restaurant's record key.
 pub const DEMO_MERCHANT_ID: &str = "demo";
 /// The demo diners' uids.
-pub const DEMO_DINERS: [(&str, &str); 2] = [("wx-demo-001", "小明"), ("wx-demo-002", "小红")];
+pub const DEMO_DINERS: [(&str, &str, &str); 2] = [
+    ("wx-demo-001", "小明", "13800000001"),
+    ("wx-demo-002", "小红", "13800000002"),
+];
 
 /// Seeds the demo restaurant, its catalogue and two diners.
 #[tracing::instrument(skip_all)]
 pub async fn demo_data(db: &Db) -> DbResult<()> {
-    for (uid, nickname) in DEMO_DINERS {
-        diner::ensure(db, uid, Some(nickname), None).await?;
+    for (uid, nickname, phone) in DEMO_DINERS {
+        diner::ensure(db, uid, Some(nickname), Some(phone)).await?;
     }
     let m = DEMO_MERCHANT_ID;
     if merchant::timezone(db, m).await?.is_some() {
@@ -65,7 +68,7 @@ pub async fn demo_data(db: &Db) -> DbResult<()> {
         catalog::save_card_type(db, m, &card_type, None, &stock).await?;
     }
     // A few cards in the first diner's pocket, so the counter's scan can be tried at once.
-    let (first_diner, _) = DEMO_DINERS[0];
+    let (first_diner, _, _) = DEMO_DINERS[0];
     for _ in 0..DEMO_CARDS {
         let expiry = chrono::Utc::now() + chrono::Duration::days(30);
         card::issue(db, m, "FREE_APPETIZER", first_diner, expiry).await?;

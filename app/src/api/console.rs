@@ -174,21 +174,25 @@ fn set_cookie(value: &str) -> Result<(), crate::error::AppError> {
     Ok(())
 }
 
-/// Finds a diner by uid for a recharge: their balance at this shop and its active tiers;
-/// nobody by that uid is an answer (`None`), not a failure.
+/// Finds a diner for a recharge — by the uid (typed, or scanned from their member code) or
+/// by phone number — with their balance at this shop and its active tiers. Nobody found is
+/// an answer (`None`), not a failure.
 #[server(prefix = "/console", endpoint = "diner")]
 pub async fn find_diner(uid: String) -> Result<Option<DinerAtCounter>, Problem> {
     use crate::auth::Permission;
     use crate::error::AppError;
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Recharge)?;
-    let uid = uid.trim().to_owned();
-    let Some(diner) = db::diner::get(&call.state.db, &uid)
-        .await
-        .map_err(AppError::from)?
-    else {
+    let wanted = uid.trim();
+    let found = if crate::domain::is_phone_number(wanted) {
+        db::diner::by_phone(&call.state.db, wanted).await
+    } else {
+        db::diner::get(&call.state.db, wanted).await
+    };
+    let Some(diner) = found.map_err(AppError::from)? else {
         return Ok(None);
     };
+    let uid = diner.uid.clone();
     let balance = crate::service::wallet::balance(&call.state.db, &staff.merchant_id, &uid).await?;
     let catalog = crate::service::catalog::read(
         &call.state.db,

@@ -27,6 +27,8 @@ pub struct DinerView {
     pub uid: String,
     pub merchant_id: String,
     pub balance: Balance,
+    /// The member code (the uid as a QR code) the cashier scans to recharge.
+    pub member_qr_svg: String,
     pub cards: Vec<DinerCard>,
     /// A fresh Idempotency-Key for the page's next payment code.
     pub next_key: String,
@@ -88,6 +90,7 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         })
         .collect::<Result<_, AppError>>()?;
     Ok(Some(DinerView {
+        member_qr_svg: qr_svg(&uid)?,
         uid,
         merchant_id: merchant.to_owned(),
         balance,

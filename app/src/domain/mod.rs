@@ -3,6 +3,7 @@
 
 pub mod card;
 pub mod catalog;
+pub mod diner;
 pub mod market;
 pub mod money;
 pub mod stock;
@@ -10,6 +11,7 @@ pub mod wallet;
 
 pub use card::{CardError, CardStatus};
 pub use catalog::CatalogError;
+pub use diner::is_phone_number;
 pub use market::MarketError;
 pub use money::{Money, MoneyError};
 pub use stock::{DailyStock, OutOfStock};

@@ -82,9 +82,15 @@ fn Pocket(view: DinerView) -> impl IntoView {
                 <h1 class="text-3xl font-bold">"我的口袋" <span class="ml-2 text-lg font-normal text-stone-500">"My pocket"</span></h1>
                 <p class="text-sm text-stone-500">{format!("{} · 老成都川菜馆", view.uid)}</p>
             </div>
-            <p class="rounded-2xl bg-white p-4 text-xl shadow-sm ring-1 ring-stone-200" data-testid="diner-balance">
-                "储值余额 · Balance " {move || balance_text(balance.get())}
-            </p>
+            <div class="flex flex-wrap items-center gap-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
+                <div class="w-28" inner_html=view.member_qr_svg.clone() aria-label="会员码 QR" data-testid="member-code"></div>
+                <div>
+                    <p class="text-sm text-stone-500">"会员码：充值时给收银员扫 · Member code: show it to recharge"</p>
+                    <p class="text-xl" data-testid="diner-balance">
+                        "储值余额 · Balance " {move || balance_text(balance.get())}
+                    </p>
+                </div>
+            </div>
             <PayPanel first_key=view.next_key.clone() />
             <h2 class="text-lg font-semibold">"我的入席令 · My cards"</h2>
             <Show when=move || cards.with(Vec::is_empty)>

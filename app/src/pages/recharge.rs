@@ -27,7 +27,7 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
                     name="uid"
                     required
                     autocomplete="off"
-                    placeholder="顾客 ID · Diner ID"
+                    placeholder="扫会员码 / 顾客 ID / 手机号 · Member code, ID or phone"
                     data-testid="recharge-uid"
                     class="min-w-0 flex-1 rounded-lg border border-stone-300 px-3 py-2 text-lg focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200"
                 />
