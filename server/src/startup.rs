@@ -45,6 +45,9 @@ pub enum StartupError {
     Serve(#[source] std::io::Error),
 }
 
+/// How long sockets get to send their goodbye (1001) once the server is stopping.
+const SOCKETS_CLOSE_WITHIN: Duration = Duration::from_secs(2);
+
 /// A started, not yet serving, application.
 pub struct Application {
     listener: TcpListener,
@@ -93,8 +96,12 @@ impl Application {
         };
         let serve =
             shutdown::serve_gracefully(self.listener, self.router, stop, self.shutdown_grace);
+        let hub = self.state.realtime.clone();
         tokio::select! {
-            result = serve => result,
+            result = serve => {
+                hub.closed(SOCKETS_CLOSE_WITHIN).await;
+                result
+            }
             () = workers::run(self.state.db.clone(), self.state.realtime.clone()) => Ok(()),
         }
     }

@@ -50,12 +50,31 @@ mod browser {
     /// How long to wait before opening the socket again.
     const RECONNECT_MS: i32 = 1500;
 
+    type Handlers = (
+        Closure<dyn FnMut(MessageEvent)>,
+        Closure<dyn FnMut(CloseEvent)>,
+    );
+
     struct Live {
         on_frame: Box<dyn Fn(Frame)>,
         /// The last `seq` handled: the resume point.
         last: Cell<Option<u64>>,
         socket: RefCell<Option<WebSocket>>,
+        /// The open socket's handlers, kept (not leaked) until it is replaced or the page goes.
+        handlers: RefCell<Option<Handlers>>,
         ended: Cell<bool>,
+    }
+
+    impl Live {
+        /// Closes the socket and drops its handlers (which breaks their cycle with `self`).
+        fn close(&self) {
+            if let Some(socket) = self.socket.borrow_mut().take() {
+                socket.set_onmessage(None);
+                socket.set_onclose(None);
+                let _ = socket.close();
+            }
+            self.handlers.borrow_mut().take();
+        }
     }
 
     pub fn subscribe(after: Option<u64>, on_frame: impl Fn(Frame) + 'static) {
@@ -63,15 +82,14 @@ mod browser {
             on_frame: Box::new(on_frame),
             last: Cell::new(after),
             socket: RefCell::new(None),
+            handlers: RefCell::new(None),
             ended: Cell::new(false),
         });
         // Cleanup must be Send; in the browser it runs on the one thread there is.
         let on_leave = send_wrapper::SendWrapper::new(Rc::clone(&live));
         on_cleanup(move || {
             on_leave.ended.set(true);
-            if let Some(socket) = on_leave.socket.borrow_mut().take() {
-                let _ = socket.close();
-            }
+            on_leave.close();
         });
         connect(live);
     }
@@ -85,6 +103,10 @@ mod browser {
                 retry(live);
                 return;
             };
+            // The page may have gone while the ticket was on its way.
+            if live.ended.get() {
+                return;
+            }
             let Some(url) = socket_url(&ticket.ticket, live.last.get()) else {
                 return;
             };
@@ -103,12 +125,23 @@ mod browser {
                             live.last.set(Some(frame.seq));
                             (live.on_frame)(frame);
                         }
-                    } else if let Ok(Control::Ready { seq } | Control::Reset { seq }) =
-                        serde_json::from_str::<Control>(&text)
-                    {
-                        // Where this socket stands, even before any event: the resume point.
-                        live.last
-                            .set(Some(live.last.get().map_or(seq, |last| last.max(seq))));
+                    } else {
+                        match serde_json::from_str::<Control>(&text) {
+                            // Where this socket stands, even before any event.
+                            Ok(Control::Ready { seq }) => live
+                                .last
+                                .set(Some(live.last.get().map_or(seq, |last| last.max(seq)))),
+                            // What the page shows can no longer be brought up to date event
+                            // by event: load it afresh (rare: a day away, or a new database).
+                            Ok(Control::Reset { .. }) => {
+                                // (Not `close()`: this handler is running; the reload ends all.)
+                                live.ended.set(true);
+                                if let Some(window) = web_sys::window() {
+                                    let _ = window.location().reload();
+                                }
+                            }
+                            Err(_) => {}
+                        }
                     }
                 })
             };
@@ -118,9 +151,9 @@ mod browser {
             };
             socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-            // The socket owns its handlers for as long as it lives.
-            on_message.forget();
-            on_close.forget();
+            // The previous socket (closed, or it would not be replaced) goes with its handlers.
+            live.close();
+            *live.handlers.borrow_mut() = Some((on_message, on_close));
             *live.socket.borrow_mut() = Some(socket);
         });
     }

@@ -24,6 +24,9 @@ use crate::error::AppError;
 /// The most events one catch-up read takes.
 const CATCH_UP_BATCH: u32 = 500;
 
+/// Reads of missed events tried before giving up.
+const CATCH_UP_ATTEMPTS: u32 = 3;
+
 /// How long to wait before opening the LIVE query again after losing it.
 const REOPEN_AFTER: Duration = Duration::from_secs(1);
 
@@ -151,6 +154,15 @@ impl Hub {
         self.inner.closing.send_replace(true);
     }
 
+    /// Waits (at most `limit`) for the sockets told to close to have said goodbye: the HTTP
+    /// server does not wait for upgraded connections.
+    pub async fn closed(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.subscribers() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Delivers the log's numbered events to this process's sockets until dropped: one LIVE
     /// query, opened again (and what was missed meanwhile read from the log) when lost.
     pub async fn run(&self, db: Db) {
@@ -207,8 +219,10 @@ impl Hub {
         None
     }
 
-    /// Reads `recipient`'s events after `after` from the log and delivers them in order.
+    /// Reads `recipient`'s events after `after` from the log and delivers them in order
+    /// (tried a few times: a stream left behind would wait for the recipient's next event).
     async fn catch_up(&self, db: &Db, recipient: &str, mut after: i64) {
+        let mut failures = 0_u32;
         loop {
             match db::events::after(db, recipient, after, CATCH_UP_BATCH).await {
                 Ok(events) => {
@@ -220,8 +234,13 @@ impl Hub {
                     }
                     after = last;
                 }
+                Err(err) if failures < CATCH_UP_ATTEMPTS => {
+                    failures += 1;
+                    tracing::warn!(error = %err, recipient, failures, "cannot read missed events; retrying");
+                    tokio::time::sleep(Duration::from_millis(100) * failures).await;
+                }
                 Err(err) => {
-                    tracing::warn!(error = %err, recipient, "cannot read missed events");
+                    tracing::error!(error = %err, recipient, "cannot read missed events; giving up");
                     return;
                 }
             }

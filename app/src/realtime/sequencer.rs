@@ -18,6 +18,9 @@ use crate::service::with_retries;
 /// Events one transaction numbers at most.
 const BATCH: u32 = 256;
 
+/// How long to wait before numbering again after a failure.
+const RETRY_AFTER: Duration = Duration::from_millis(500);
+
 /// How long to wait before opening the LIVE query again after losing it.
 const REOPEN_AFTER: Duration = Duration::from_secs(1);
 
@@ -40,7 +43,11 @@ pub async fn run(db: Db) {
 async fn number_as_published(db: &Db, published: impl Stream<Item = db::DbResult<Vec<String>>>) {
     futures::pin_mut!(published);
     loop {
-        number_all(db).await;
+        // Until everything waiting is numbered: a failure must not leave the last events of a
+        // quiet moment waiting for the next change.
+        while !number_all(db).await {
+            tokio::time::sleep(RETRY_AFTER).await;
+        }
         match published.next().await {
             Some(Ok(_)) => {}
             Some(Err(err)) => {
@@ -54,19 +61,17 @@ async fn number_as_published(db: &Db, published: impl Stream<Item = db::DbResult
     }
 }
 
-/// Numbers batches until fewer than a full one were waiting.
-async fn number_all(db: &Db) {
+/// Numbers batches until fewer than a full one were waiting; false if it had to stop.
+async fn number_all(db: &Db) -> bool {
     loop {
         let numbered =
             with_retries(|| async { Ok(db::events::number_pending(db, BATCH).await?) }).await;
         match numbered {
             Ok(count) if count >= usize::try_from(BATCH).unwrap_or(usize::MAX) => {}
-            Ok(_) => return,
-            // Conflicting all along means another process is numbering them; anything
-            // left is numbered at the next publication.
+            Ok(_) => return true,
             Err(err) => {
-                tracing::warn!(error = %err, "cannot number events");
-                return;
+                tracing::warn!(error = %err, "cannot number events; trying again");
+                return false;
             }
         }
     }

@@ -66,6 +66,7 @@ pub async fn upgrade(
         let mut session = Session {
             socket,
             db: state.db.clone(),
+            closing: state.realtime.closing(),
             recipient,
         };
         let reason = session.serve(&state, connect.after).await;
@@ -104,6 +105,8 @@ enum End {
 struct Session {
     socket: WebSocket,
     db: Db,
+    /// Becomes true when the server starts stopping.
+    closing: tokio::sync::watch::Receiver<bool>,
     recipient: String,
 }
 
@@ -149,10 +152,21 @@ impl Session {
     /// Sends the log's events after `cursor`, to its end; returns the last number sent.
     async fn replay(&mut self, mut cursor: i64) -> Result<i64, End> {
         loop {
+            if *self.closing.borrow() {
+                return Err(End::Stopping);
+            }
             let events = db::events::after(&self.db, &self.recipient, cursor, REPLAY_BATCH)
                 .await
                 .map_err(|err| End::Failed(err.to_string()))?;
             for event in &events {
+                if event.seq > cursor + 1 {
+                    // Purged between the check and this read: the client cannot be brought
+                    // up to date event by event, and must be told so.
+                    self.send_control(&Control::Reset {
+                        seq: number(event.seq - 1),
+                    })
+                    .await?;
+                }
                 cursor = event.seq;
                 // An event this build cannot read (a bug, or an incompatible change of its
                 // fields) is logged and skipped, as the hub does: failing the socket would
@@ -179,7 +193,7 @@ impl Session {
         state: &AppState,
         cursor: &mut i64,
     ) -> End {
-        let mut closing = state.realtime.closing();
+        let mut closing = self.closing.clone();
         let every = state.realtime.heartbeat();
         let mut heartbeat = tokio::time::interval_at(Instant::now() + every, every);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);

@@ -362,3 +362,33 @@ async fn an_event_the_server_cannot_read_is_skipped_not_a_reconnect_loop() {
     assert_eq!(next["type"], "WALLET_UPDATED");
     assert_eq!(next["seq"].as_u64(), Some(start + 2));
 }
+
+#[tokio::test]
+async fn a_gap_found_while_replaying_is_reported_as_reset() {
+    let app = spawn_app().await;
+    let cashier = app.cashier().await;
+    let diner = app.diner_token(OTHER).await;
+    let mut socket = app.socket(&diner, None).await;
+    let start = ready(&mut socket).await;
+    for _ in 0..3 {
+        app.recharge(&cashier, OTHER).await;
+        next_event(&mut socket).await;
+    }
+    socket.close(None).await.expect("closed");
+    // The middle one goes, as if the purge ran between the socket's check and its read.
+    app.db
+        .query("DELETE type::record('event', [$recipient, $seq])")
+        .bind(("recipient", format!("diner:{OTHER}")))
+        .bind(("seq", i64::try_from(start + 2).expect("small")))
+        .await
+        .expect("deleted");
+
+    let mut socket = app.socket(&diner, Some(start)).await;
+    let first = next_frame(&mut socket).await;
+    assert_eq!(first["seq"].as_u64(), Some(start + 1));
+    let reset = next_frame(&mut socket).await;
+    assert_eq!(reset["type"], "RESET", "{reset}");
+    assert_eq!(reset["seq"].as_u64(), Some(start + 2));
+    let after_gap = next_frame(&mut socket).await;
+    assert_eq!(after_gap["seq"].as_u64(), Some(start + 3));
+}
