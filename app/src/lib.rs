@@ -17,8 +17,8 @@ pub mod state;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::StaticSegment;
 use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, StaticSegment};
 
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -56,9 +56,11 @@ pub fn App() -> impl IntoView {
                 <pages::Layout>
                     <Routes fallback=pages::NotFound>
                         <Route path=StaticSegment("") view=pages::HomePage />
-                        <Route path=StaticSegment("login") view=pages::LoginPage />
-                        <Route path=StaticSegment("cashier") view=pages::CashierPage />
-                        <Route path=StaticSegment("diner") view=pages::DinerPage />
+                        // In order: the page arrives whole, so it works without JavaScript
+                        // (out-of-order streaming swaps content in with a script).
+                        <Route path=StaticSegment("login") view=pages::LoginPage ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("cashier") view=pages::CashierPage ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("diner") view=pages::DinerPage ssr=SsrMode::InOrder />
                     </Routes>
                 </pages::Layout>
             </Router>

@@ -1,26 +1,9 @@
 import path from "node:path";
-import { randomUUID } from "node:crypto";
 import { type APIRequestContext, expect, test } from "@playwright/test";
+import { api } from "./helpers";
 
 const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
 const DINER = "wx-demo-001";
-
-/** The JSON API, as a diner's app or another till uses it. */
-function api(request: APIRequestContext) {
-  const post = async (url: string, token: string | null, data: object) => {
-    const headers: Record<string, string> = { "idempotency-key": randomUUID() };
-    if (token) headers.authorization = `Bearer ${token}`;
-    const response = await request.post(url, { headers, data });
-    expect(response.status(), url).toBe(200);
-    return response.json();
-  };
-  const cashier = async () =>
-    (await post("/api/auth/staff/login", null, { username: "xiaozhang", password: "cashier-demo-1" }))
-      .token as string;
-  const diner = async (uid: string) =>
-    (await post("/api/auth/diner/login", null, { code: `dev:${uid}` })).token as string;
-  return { post, cashier, diner };
-}
 
 /** A fresh payment order of the demo diner for `amount`, with enough balance to collect it. */
 async function paymentOrder(

@@ -1,6 +1,6 @@
 import path from "node:path";
-import { randomUUID } from "node:crypto";
 import { type Page, expect, test } from "@playwright/test";
+import { api } from "./helpers";
 
 const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
 
@@ -56,17 +56,8 @@ test("a diner's page sees its card turn USED and its balance change live when th
   await shot(diner, "card-used");
 
   // A payment code, shown as a QR code, collected at the counter; the balance follows live.
-  const token = async (url: string, data: object) =>
-    (await (await request.post(url, { data })).json()).token as string;
-  const staff = await token("/api/auth/staff/login", {
-    username: "xiaozhang",
-    password: "cashier-demo-1",
-  });
-  const recharge = await request.post("/api/wallet/recharge", {
-    headers: { authorization: `Bearer ${staff}`, "idempotency-key": randomUUID() },
-    data: { uid: "wx-demo-001", tier: "T100" },
-  });
-  expect(recharge.status()).toBe(200);
+  const { post, cashier: staffToken } = api(request);
+  await post("/api/wallet/recharge", await staffToken(), { uid: "wx-demo-001", tier: "T100" });
   const balance = diner.getByTestId("diner-balance");
   await expect(balance).not.toContainText("¥0.00（");
   const before = await balance.textContent();

@@ -133,6 +133,11 @@ pub async fn counter_scan(code: String, key: String) -> Result<ScanAnswer, Probl
     let code = code.trim().to_owned();
     let answer = crate::api::payment::scan_at_counter(&call, Some(&key), &code).await;
     let (result, refusal) = as_form_answer(answer)?;
+    if call.from_plain_form() {
+        // Without JavaScript the browser shows a page, not this answer: the counter page
+        // shows the answer stored for the key (after the 200 of `as_form_answer`).
+        leptos_axum::redirect(&format!("/cashier?answered={key}"));
+    }
     Ok(ScanAnswer {
         code,
         result,
@@ -326,4 +331,24 @@ pub async fn feed_today() -> Result<Vec<Frame>, Problem> {
         .iter()
         .map(Frame::from_stored)
         .collect::<Result<_, _>>()?)
+}
+
+/// The answer given to this member of staff's scan with `key` (the counter page shows it
+/// after a scan made without JavaScript).
+#[server(prefix = "/console", endpoint = "scan/answer")]
+pub async fn earlier_scan(key: String) -> Result<Option<ScanAnswer>, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let Some(answer) = call.answer_of::<ScanResult>("payment/verify", &key).await? else {
+        return Ok(None);
+    };
+    let (result, refusal) = match answer {
+        Ok(result) => (Some(result), None),
+        Err(problem) => (None, Some(problem)),
+    };
+    Ok(Some(ScanAnswer {
+        code: String::new(),
+        result,
+        refusal,
+        next_key: fresh_key(),
+    }))
 }

@@ -101,6 +101,40 @@ impl Call {
             .await
     }
 
+    /// Where this caller's Idempotency-Keys for `endpoint` live.
+    pub fn scope(&self, endpoint: &str) -> String {
+        format!("{}|{endpoint}", self.principal.subject())
+    }
+
+    /// The stored answer to this caller's request with `key` at `endpoint`, if any: the
+    /// reply (`Ok`) or the refusal (`Err`), as it was given.
+    pub async fn answer_of<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        key: &str,
+    ) -> Result<Option<Result<T, Problem>>, AppError> {
+        let Some(prior) = db::idempotency::find(&self.state.db, &self.scope(endpoint), key).await?
+        else {
+            return Ok(None);
+        };
+        let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
+        Ok(Some(if prior.response_status < 400 {
+            Ok(serde_json::from_str(&prior.response_body).map_err(internal)?)
+        } else {
+            Err(serde_json::from_str(&prior.response_body).map_err(internal)?)
+        }))
+    }
+
+    /// Whether this is a plain form post from a page without JavaScript (it wants HTML
+    /// back), rather than a call from the page's script or an app.
+    pub fn from_plain_form(&self) -> bool {
+        self.parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    }
+
     /// The request's `Idempotency-Key` header, if any.
     pub fn idempotency_header(&self) -> Option<String> {
         self.parts
@@ -177,7 +211,7 @@ impl Call {
         let body = serde_json::to_vec(args)
             .map_err(|e| Problem::from(AppError::Internal(e.to_string())))?;
         Ok(Request {
-            scope: format!("{}|{endpoint}", self.principal.subject()),
+            scope: self.scope(endpoint),
             key: key.to_owned(),
             request_hash: hex::encode(Sha256::digest(&body)),
         })

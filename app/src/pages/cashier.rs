@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::api::console::{ConsoleUser, CounterScan, ScanAnswer, console_session};
+use crate::api::console::{ConsoleUser, CounterScan, ScanAnswer, console_session, earlier_scan};
 use crate::api::payment::ScanResult;
 use crate::pages::banner::Banner;
 use crate::pages::feed::LiveFeed;
@@ -85,12 +85,40 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                         Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
                     })
             }}
+            <EarlierScan hidden=Signal::derive(move || scan.value().with(Option::is_some)) />
             <div class="grid gap-6 lg:grid-cols-2">
                 <RechargePanel first_key=user.next_key.clone() />
                 <RefundPanel first_key=user.next_key.clone() />
             </div>
             <LiveFeed first_key=user.next_key.clone() />
         </section>
+    }
+}
+
+/// The answer to a scan made without JavaScript: the form post comes back to this page with
+/// `?answered=<key>`, and the answer stored for that key is shown.
+#[component]
+fn EarlierScan(hidden: Signal<bool>) -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let earlier = Resource::new(
+        move || query.with(|q| q.get("answered")),
+        |key| async move {
+            match key {
+                Some(key) => earlier_scan(key).await.ok().flatten(),
+                None => None,
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                earlier
+                    .get()
+                    .flatten()
+                    .filter(|_| !hidden.get())
+                    .map(|answer| view! { <ScanBanner answer /> })
+            }}
+        </Transition>
     }
 }
 

@@ -1,0 +1,19 @@
+import { randomUUID } from "node:crypto";
+import { type APIRequestContext, expect } from "@playwright/test";
+
+/** The JSON API, as a diner's app or another till uses it. */
+export function api(request: APIRequestContext) {
+  const post = async (url: string, token: string | null, data: object) => {
+    const headers: Record<string, string> = { "idempotency-key": randomUUID() };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const response = await request.post(url, { headers, data });
+    expect(response.status(), url).toBe(200);
+    return response.json();
+  };
+  const cashier = async () =>
+    (await post("/api/auth/staff/login", null, { username: "xiaozhang", password: "cashier-demo-1" }))
+      .token as string;
+  const diner = async (uid: string) =>
+    (await post("/api/auth/diner/login", null, { code: `dev:${uid}` })).token as string;
+  return { post, cashier, diner };
+}
