@@ -153,7 +153,7 @@ pub(crate) fn fresh_key() -> String {
 
 /// Cookies are `Secure` (HTTPS only) everywhere but DEV on plain localhost.
 #[cfg(feature = "ssr")]
-pub(crate) fn secure_cookies(state: &crate::state::AppState) -> bool {
+fn secure_cookies(state: &crate::state::AppState) -> bool {
     state.leptos_options.env == leptos::config::Env::PROD
 }
 
@@ -234,7 +234,7 @@ pub async fn counter_recharge(
 /// A form's refusal (4xx) is an answer to show beside the result, not a failure: the
 /// response is 200 whatever status the edge set for the API. Failures (5xx) stay failures.
 #[cfg(feature = "ssr")]
-pub(crate) fn as_form_answer<T>(
+fn as_form_answer<T>(
     answer: Result<T, Problem>,
 ) -> Result<(Option<T>, Option<Problem>), Problem> {
     let split = match answer {
