@@ -234,9 +234,7 @@ pub async fn counter_recharge(
 /// A form's refusal (4xx) is an answer to show beside the result, not a failure: the
 /// response is 200 whatever status the edge set for the API. Failures (5xx) stay failures.
 #[cfg(feature = "ssr")]
-fn as_form_answer<T>(
-    answer: Result<T, Problem>,
-) -> Result<(Option<T>, Option<Problem>), Problem> {
+fn as_form_answer<T>(answer: Result<T, Problem>) -> Result<(Option<T>, Option<Problem>), Problem> {
     let split = match answer {
         Ok(value) => (Some(value), None),
         Err(problem) if problem.status < 500 => (None, Some(problem)),
