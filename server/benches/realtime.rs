@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde_json::{Value, json};
-use support::socket::{Socket, connect, next_event, ready};
-use support::{Process, free_port, mealquest, wait_until_ready};
+use support::socket::{Socket, next_event, open_ready};
+use support::{Process, free_port, mealquest, post_json, token_of, wait_until_ready};
 
 const SAMPLES: usize = 300;
 /// Idle sockets open during each row.
@@ -61,17 +61,7 @@ impl Server {
     }
 
     async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Value {
-        let mut request = self
-            .client
-            .post(format!("http://{}{path}", self.base))
-            .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
-            .json(&body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("sent");
-        assert_eq!(response.status(), 200, "{path}");
-        response.json().await.expect("json")
+        post_json(&self.client, &self.base, path, token, body).await
     }
 
     async fn diner_token(&self, uid: &str) -> String {
@@ -86,9 +76,7 @@ impl Server {
     }
 
     async fn socket(&self, token: &str) -> Socket {
-        let mut socket = connect(&format!("ws://{}/ws", self.base), token).await;
-        ready(&mut socket).await;
-        socket
+        open_ready(&self.base, token).await
     }
 
     /// The server process's resident memory, in bytes.
@@ -151,14 +139,6 @@ async fn sample(server: &Server, cashier: &str, diner: &mut Socket) -> Sample {
         from_event: (arrived_wall - at).to_std().unwrap_or_default(),
         from_reply: arrived.saturating_duration_since(replied),
     }
-}
-
-fn token_of(session: &Value) -> String {
-    session
-        .get("token")
-        .and_then(Value::as_str)
-        .expect("token")
-        .to_owned()
 }
 
 fn megabytes(bytes: u64) -> f64 {

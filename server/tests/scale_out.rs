@@ -9,8 +9,10 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::socket::{Socket, connect, next_event, ready};
-use support::{Process, free_port, mealquest, surrealdb_server, wait_until_ready};
+use support::socket::{next_event, open_ready};
+use support::{
+    Process, free_port, mealquest, post_json, surrealdb_server, token_of, wait_until_ready,
+};
 
 const SIGNING_KEY: &str = "a-signing-key-both-processes-share-32+";
 
@@ -35,31 +37,11 @@ async fn app_process(db_url: &str, database: &str) -> (Process, String) {
 }
 
 async fn post(base: &str, path: &str, token: Option<&str>, body: Value) -> Value {
-    let mut request = reqwest::Client::new()
-        .post(format!("http://{base}{path}"))
-        .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
-        .json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("sent");
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.expect("json")
+    post_json(&reqwest::Client::new(), base, path, token, body).await
 }
 
 async fn token(base: &str, path: &str, body: Value) -> String {
-    let session = post(base, path, None, body).await;
-    session
-        .get("token")
-        .and_then(Value::as_str)
-        .expect("token")
-        .to_owned()
-}
-
-async fn socket(base: &str, token: &str) -> Socket {
-    let mut socket = connect(&format!("ws://{base}/ws"), token).await;
-    ready(&mut socket).await;
-    socket
+    token_of(&post(base, path, None, body).await)
 }
 
 #[tokio::test]
@@ -82,10 +64,10 @@ async fn writes_through_either_process_reach_sockets_on_both() {
         json!({ "code": "dev:wx-demo-001" }),
     )
     .await;
-    let mut diner_on_a = socket(&a, &diner).await;
-    let mut diner_on_b = socket(&b, &diner).await;
-    let mut shop_on_a = socket(&a, &cashier).await;
-    let mut shop_on_b = socket(&b, &cashier).await;
+    let mut diner_on_a = open_ready(&a, &diner).await;
+    let mut diner_on_b = open_ready(&b, &diner).await;
+    let mut shop_on_a = open_ready(&a, &cashier).await;
+    let mut shop_on_b = open_ready(&b, &cashier).await;
 
     // A recharge through A, then through B: both processes' sockets hear both.
     for base in [&a, &b] {

@@ -2,9 +2,9 @@
 //!
 //! A change's transaction only appends its events to `event_pending` ([`PUBLISH`], bound by
 //! an `Outcome`): no record is shared between writers, so two cashiers' scans never conflict
-//! over the news of them. The sequencer then numbers them with [`number_pending`]. A reconnecting
-//! client resumes with [`after`]; [`live_numbered`] and [`live_pending`] are the wake-up
-//! signals of the sequencer and the socket hub (one LIVE query each per process).
+//! over the news of them. The sequencer then numbers them with [`number_pending`]. A
+//! reconnecting client resumes with [`after`]; [`live_numbered`] and [`live_pending`] are the
+//! wake-up signals of the socket hub and the sequencer (one LIVE query each per process).
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
@@ -37,6 +37,9 @@ pub struct StoredEvent {
     pub at: DateTime<Utc>,
 }
 
+/// The fields a [`StoredEvent`] is read from.
+const EVENT_FIELDS: &str = "recipient, seq, type, payload, at";
+
 /// An event waiting for its numbers (only who it is for matters to a listener).
 #[derive(Debug, Clone, PartialEq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -65,10 +68,12 @@ pub async fn publish(db: &Db, events: &[NewEvent]) -> DbResult<()> {
 }
 
 /// Numbers the `limit` oldest pending events, whoever they are for: each gets the next
-/// number in each of its recipients' logs. Returns how many events were numbered. One transaction numbers many recipients, so
-/// the cost of numbering is shared by all the events of a busy moment. Two calls at once
-/// (two processes) write the same counters or delete the same rows, so one conflicts
-/// (`is_retryable`) and must run again: numbers never repeat or skip.
+/// number in each of its recipients' logs. Returns how many events were numbered.
+///
+/// One transaction numbers many recipients, so the cost of numbering is shared by all the
+/// events of a busy moment. Two calls at once (two processes) write the same counters or
+/// delete the same rows, so one conflicts (`is_retryable`) and must run again: numbers
+/// never repeat or skip.
 pub async fn number_pending(db: &Db, limit: u32) -> DbResult<usize> {
     let response = db
         .query(
@@ -106,10 +111,10 @@ pub async fn number_pending(db: &Db, limit: u32) -> DbResult<usize> {
 /// A recipient's events numbered above `seq`, oldest first, at most `limit`.
 pub async fn after(db: &Db, recipient: &str, seq: i64, limit: u32) -> DbResult<Vec<StoredEvent>> {
     let response = db
-        .query(
-            "SELECT recipient, seq, type, payload, at FROM event
-             WHERE recipient = $recipient AND seq > $seq ORDER BY seq LIMIT $limit",
-        )
+        .query(format!(
+            "SELECT {EVENT_FIELDS} FROM event
+             WHERE recipient = $recipient AND seq > $seq ORDER BY seq LIMIT $limit"
+        ))
         .bind(("recipient", recipient.to_owned()))
         .bind(("seq", seq))
         .bind(("limit", i64::from(limit)))
@@ -125,10 +130,10 @@ pub async fn since(
     limit: u32,
 ) -> DbResult<Vec<StoredEvent>> {
     let response = db
-        .query(
-            "SELECT recipient, seq, type, payload, at FROM event
-             WHERE recipient = $recipient AND at >= $since ORDER BY seq DESC LIMIT $limit",
-        )
+        .query(format!(
+            "SELECT {EVENT_FIELDS} FROM event
+             WHERE recipient = $recipient AND at >= $since ORDER BY seq DESC LIMIT $limit"
+        ))
         .bind(("recipient", recipient.to_owned()))
         .bind(("since", since))
         .bind(("limit", i64::from(limit)))
@@ -182,7 +187,7 @@ pub async fn purge_older_than(db: &Db, cutoff: DateTime<Utc>) -> DbResult<usize>
 /// listener must order them by `seq` per recipient). Ends when the connection is lost.
 pub async fn live_numbered(db: &Db) -> DbResult<impl Stream<Item = DbResult<StoredEvent>>> {
     let mut response = db
-        .query("LIVE SELECT recipient, seq, type, payload, at FROM event")
+        .query(format!("LIVE SELECT {EVENT_FIELDS} FROM event"))
         .await?;
     let stream = response.stream::<Notification<StoredEvent>>(0)?;
     Ok(created(stream))

@@ -55,16 +55,6 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sequenced_events",
         sql: include_str!("../migrations/0006_sequenced_events.surql"),
     },
-    Migration {
-        version: 7,
-        name: "pending_events_unindexed",
-        sql: include_str!("../migrations/0007_pending_events_unindexed.surql"),
-    },
-    Migration {
-        version: 8,
-        name: "one_pending_event_per_change",
-        sql: include_str!("../migrations/0008_one_pending_event_per_change.surql"),
-    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

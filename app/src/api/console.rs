@@ -117,7 +117,7 @@ pub async fn console_session() -> Result<Option<ConsoleUser>, Problem> {
         } => Some(ConsoleUser {
             staff_id,
             merchant_id,
-            role: format!("{role:?}").to_uppercase(),
+            role: role.as_str().to_owned(),
             next_key: fresh_key(),
         }),
         Principal::Diner { .. } => None,
@@ -309,7 +309,10 @@ pub async fn counter_payment_refund(
     })
 }
 
-/// Today's events at the signed-in staff's shop (its local day, the latest 100), oldest
+/// How many lines the counter's feed shows (today's latest, then as they come).
+pub const FEED_LINES: u32 = 100;
+
+/// Today's events at the signed-in staff's shop (its local day, the latest `FEED_LINES`), oldest
 /// first: what the counter's feed starts with before it goes live after the last of them.
 #[server(prefix = "/console", endpoint = "feed")]
 pub async fn feed_today() -> Result<Vec<Frame>, Problem> {
@@ -322,7 +325,7 @@ pub async fn feed_today() -> Result<Vec<Frame>, Problem> {
     let start =
         crate::service::merchant_day_start(db, &staff.merchant_id, chrono::Utc::now()).await?;
     let shop = Recipient::Merchant(staff.merchant_id).key();
-    let stored = db::events::since(db, &shop, start, 100)
+    let stored = db::events::since(db, &shop, start, FEED_LINES)
         .await
         .map_err(AppError::from)?;
     Ok(stored

@@ -113,16 +113,10 @@ impl Call {
         endpoint: &str,
         key: &str,
     ) -> Result<Option<Result<T, Problem>>, AppError> {
-        let Some(prior) = db::idempotency::find(&self.state.db, &self.scope(endpoint), key).await?
-        else {
-            return Ok(None);
-        };
-        let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
-        Ok(Some(if prior.response_status < 400 {
-            Ok(serde_json::from_str(&prior.response_body).map_err(internal)?)
-        } else {
-            Err(serde_json::from_str(&prior.response_body).map_err(internal)?)
-        }))
+        db::idempotency::find(&self.state.db, &self.scope(endpoint), key)
+            .await?
+            .map(|prior| stored_reply(&prior))
+            .transpose()
     }
 
     /// Whether this is a plain form post from a page without JavaScript (it wants HTML
@@ -263,13 +257,17 @@ fn answer_again<T: DeserializeOwned>(request: &Request, prior: Prior) -> Result<
             "This Idempotency-Key was used for a different request.",
         )));
     }
-    let internal = |e: serde_json::Error| Problem::from(AppError::Internal(e.to_string()));
-    if prior.response_status < 400 {
-        serde_json::from_str(&prior.response_body).map_err(internal)
+    stored_reply(&prior)?.map_err(reply)
+}
+
+/// A stored answer as it was given: the reply (`Ok`) or the refusal (`Err`).
+fn stored_reply<T: DeserializeOwned>(prior: &Prior) -> Result<Result<T, Problem>, AppError> {
+    let internal = |e: serde_json::Error| AppError::Internal(e.to_string());
+    Ok(if prior.response_status < 400 {
+        Ok(serde_json::from_str(&prior.response_body).map_err(internal)?)
     } else {
-        let problem: Problem = serde_json::from_str(&prior.response_body).map_err(internal)?;
-        Err(reply(problem))
-    }
+        Err(serde_json::from_str(&prior.response_body).map_err(internal)?)
+    })
 }
 
 /// A problem answered as is (status and media type set on the response).

@@ -10,6 +10,15 @@ pub enum Role {
 }
 
 impl Role {
+    /// The stored and shown name, e.g. `CASHIER` (what [`Role::parse`] reads).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "OWNER",
+            Self::Manager => "MANAGER",
+            Self::Cashier => "CASHIER",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "OWNER" => Some(Self::Owner),
@@ -84,6 +93,13 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_role_reads_back_from_its_name() {
+        for role in [Role::Owner, Role::Manager, Role::Cashier] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+    }
 
     #[test]
     fn cashiers_scan_but_do_not_manage_the_catalogue() {

@@ -5,9 +5,9 @@ use crate::api::console::{ConsoleUser, CounterScan, ScanAnswer, console_session,
 use crate::api::payment::ScanResult;
 use crate::pages::banner::Banner;
 use crate::pages::feed::LiveFeed;
-use crate::pages::problem_text;
 use crate::pages::recharge::RechargePanel;
 use crate::pages::refund::RefundPanel;
+use crate::pages::{problem_text, rotating_key};
 
 /// The counter: an always-focused scan box (a USB scanner types the code and presses
 /// Enter) and a big answer the cashier cannot miss, ready for the next scan at once.
@@ -34,15 +34,16 @@ pub fn CashierPage() -> impl IntoView {
 #[component]
 fn Counter(user: ConsoleUser) -> impl IntoView {
     let scan = ServerAction::<CounterScan>::new();
-    // Every answer brings the key for the next scan: a retry of one scan reuses its key, a
-    // new scan never does.
-    let key = RwSignal::new(user.next_key.clone());
+    let key = rotating_key(user.next_key.clone(), move || {
+        scan.value()
+            .get()
+            .and_then(Result::ok)
+            .map(|answer| answer.next_key)
+    });
     let code_box = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
-        if let Some(Ok(answer)) = scan.value().get() {
-            key.set(answer.next_key);
-        }
-        // Ready for the next scan: empty box, focused.
+        // After each answer: ready for the next scan, the box empty and focused.
+        scan.version().track();
         if let Some(input) = code_box.get() {
             input.set_value("");
             let _ = input.focus();

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::console::{CounterPaymentRefund, PaymentRefundAnswer, feed_today};
+use crate::api::console::{CounterPaymentRefund, FEED_LINES, PaymentRefundAnswer, feed_today};
 use crate::api::realtime::{Event, Frame};
 use crate::pages::banner::Banner;
 use crate::pages::live::{local_time, use_live_events_after};
@@ -41,7 +41,7 @@ fn Feed(first_key: String, today: Vec<Frame>) -> impl IntoView {
     use_live_events_after(after, move |frame| {
         feed.update(|lines| {
             lines.insert(0, frame);
-            lines.truncate(50);
+            lines.truncate(usize::try_from(FEED_LINES).unwrap_or(usize::MAX));
         });
     });
     view! {

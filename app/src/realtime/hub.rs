@@ -109,12 +109,10 @@ impl Hub {
         self.inner.settings.heartbeat
     }
 
-    /// Subscribes to `recipient`'s events numbered from now on. The first subscriber of a
-    /// recipient starts its stream at the log's last number.
-    pub async fn subscribe(&self, db: &Db, recipient: &str) -> Result<Subscription, AppError> {
-        // Read before taking the lock (it is never held across an await); used only if
-        // this subscriber starts the stream.
-        let last = db::events::span(db, recipient).await?.last;
+    /// Subscribes to `recipient`'s events numbered from now on. `last` is the log's last
+    /// number as the caller just read it: the first subscriber of a recipient starts its
+    /// stream there (anything numbered since is read from the log at the next event).
+    pub fn subscribe(&self, recipient: &str, last: i64) -> Subscription {
         let (queue, frames) = mpsc::channel(self.inner.settings.queue_frames);
         let dropped = Arc::new(Notify::new());
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
@@ -130,13 +128,13 @@ impl Hub {
                 queue,
                 dropped: Arc::clone(&dropped),
             });
-        Ok(Subscription {
+        Subscription {
             hub: self.clone(),
             recipient: recipient.to_owned(),
             id,
             frames,
             dropped,
-        })
+        }
     }
 
     /// How many sockets are subscribed (all recipients).

@@ -112,12 +112,14 @@ struct Session {
 
 impl Session {
     async fn serve(&mut self, state: &AppState, after: Option<i64>) -> End {
-        // Subscribe first, then replay: whatever is numbered meanwhile is in one or the other.
-        let mut subscription = match state.realtime.subscribe(&self.db, &self.recipient).await {
-            Ok(subscription) => subscription,
+        let span = match db::events::span(&self.db, &self.recipient).await {
+            Ok(span) => span,
             Err(err) => return End::Failed(err.to_string()),
         };
-        let mut cursor = match self.start(after).await {
+        // Subscribe first, then replay to the end of the log: whatever is numbered meanwhile
+        // is in one or the other.
+        let mut subscription = state.realtime.subscribe(&self.recipient, span.last);
+        let mut cursor = match self.start(after, span).await {
             Ok(cursor) => cursor,
             Err(end) => return end,
         };
@@ -126,10 +128,7 @@ impl Session {
 
     /// Replays what the client missed, then says READY; says RESET first when the log no
     /// longer holds it all. Returns the last number sent.
-    async fn start(&mut self, after: Option<i64>) -> Result<i64, End> {
-        let span = db::events::span(&self.db, &self.recipient)
-            .await
-            .map_err(|err| End::Failed(err.to_string()))?;
+    async fn start(&mut self, after: Option<i64>, span: Span) -> Result<i64, End> {
         let resume_from = match after {
             None => span.last,
             Some(seen) if can_resume(seen, span) => seen,

@@ -47,7 +47,7 @@ pub async fn seed_demo_staff(db: &Db) -> Result<(), AppError> {
             username: username.to_owned(),
             display_name: display_name.to_owned(),
             password_hash: password_hash.to_owned(),
-            role: format!("{role:?}").to_uppercase(),
+            role: role.as_str().to_owned(),
             active: true,
         };
         db::staff::ensure(db, &row).await?;
@@ -109,10 +109,7 @@ fn session(
     let (merchant_id, role) = match principal {
         Principal::Staff {
             merchant_id, role, ..
-        } => (
-            Some(merchant_id.clone()),
-            Some(format!("{role:?}").to_uppercase()),
-        ),
+        } => (Some(merchant_id.clone()), Some(role.as_str().to_owned())),
         Principal::Diner { .. } => (None, None),
     };
     Ok(Session {

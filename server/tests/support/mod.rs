@@ -90,3 +90,33 @@ fn surreal_binary() -> PathBuf {
     );
     binary
 }
+
+/// POSTs JSON to `http://{base}{path}` with a fresh Idempotency-Key (and a bearer token);
+/// the reply must be 200.
+pub async fn post_json(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let mut request = client
+        .post(format!("http://{base}{path}"))
+        .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+        .json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("sent");
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.expect("json")
+}
+
+/// The token of a login's session.
+pub fn token_of(session: &serde_json::Value) -> String {
+    session
+        .get("token")
+        .and_then(serde_json::Value::as_str)
+        .expect("token")
+        .to_owned()
+}

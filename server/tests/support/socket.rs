@@ -27,6 +27,13 @@ pub async fn connect(url: &str, token: &str) -> Socket {
     socket
 }
 
+/// Opens `ws://{base}/ws` with a bearer token and waits for its READY.
+pub async fn open_ready(base: &str, token: &str) -> Socket {
+    let mut socket = connect(&format!("ws://{base}/ws"), token).await;
+    ready(&mut socket).await;
+    socket
+}
+
 /// The next text frame as JSON (pings are answered by the client library).
 pub async fn next_frame(socket: &mut Socket) -> Value {
     loop {
