@@ -7,8 +7,8 @@ const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `
 async function signInCashier(page: Page) {
   await page.goto("/login");
   await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
-  await page.getByLabel(/Username/).fill("xiaozhang");
-  await page.getByLabel(/Password/).fill("cashier-demo-1");
+  await page.getByLabel("用户名").fill("xiaozhang");
+  await page.getByLabel("密码").fill("cashier-demo-1");
   await page.getByTestId("sign-in").click();
   await expect(page).toHaveURL(/\/cashier$/);
 }

@@ -18,15 +18,15 @@ test("without JavaScript a cashier signs in, collects a payment code and sees a 
   const order = await post("/api/payment/create", dinerToken, { merchant_id: "demo", amount: "12.50" });
 
   await page.goto("/login");
-  await page.getByLabel(/Username/).fill("xiaozhang");
-  await page.getByLabel(/Password/).fill("cashier-demo-1");
+  await page.getByLabel("用户名").fill("xiaozhang");
+  await page.getByLabel("密码").fill("cashier-demo-1");
   await page.getByTestId("sign-in").click();
   await expect(page).toHaveURL(/\/cashier$/);
 
   await page.getByTestId("scan-input").fill(order.code);
   await page.getByTestId("scan-input").press("Enter");
   await expect(page).toHaveURL(/answered=/);
-  await expect(page.getByTestId("scan-ok")).toContainText("收款成功 · Collected ¥12.50");
+  await expect(page.getByTestId("scan-ok")).toContainText("收款成功 ¥12.50");
   await page.screenshot({
     path: path.join(__dirname, "..", "screenshots", `no-js-collected-${testInfo.project.name}.png`),
     fullPage: true,

@@ -153,7 +153,7 @@ pub(crate) fn fresh_key() -> String {
 
 /// Cookies are `Secure` (HTTPS only) everywhere but DEV on plain localhost.
 #[cfg(feature = "ssr")]
-fn secure_cookies(state: &crate::state::AppState) -> bool {
+pub(crate) fn secure_cookies(state: &crate::state::AppState) -> bool {
     state.leptos_options.env == leptos::config::Env::PROD
 }
 
@@ -171,7 +171,7 @@ pub(crate) fn start_session(
 }
 
 #[cfg(feature = "ssr")]
-fn set_cookie(value: &str) -> Result<(), crate::error::AppError> {
+pub(crate) fn set_cookie(value: &str) -> Result<(), crate::error::AppError> {
     let header = http::HeaderValue::from_str(value)
         .map_err(|e| crate::error::AppError::Internal(format!("cookie header: {e}")))?;
     expect_context::<leptos_axum::ResponseOptions>()

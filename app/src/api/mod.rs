@@ -11,6 +11,7 @@ pub mod diner_demo;
 pub mod edge;
 #[cfg(feature = "ssr")]
 pub mod in_flight;
+pub mod language;
 pub mod ledger;
 #[cfg(feature = "ssr")]
 pub mod openapi;

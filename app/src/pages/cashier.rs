@@ -3,19 +3,21 @@ use leptos_router::components::Redirect;
 
 use crate::api::console::{ConsoleUser, CounterScan, ScanAnswer, console_session, earlier_scan};
 use crate::api::payment::ScanResult;
+use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::feed::LiveFeed;
 use crate::pages::recharge::RechargePanel;
 use crate::pages::refund::RefundPanel;
-use crate::pages::{problem_text, rotating_key};
+use crate::pages::{page_locale, problem_text, rotating_key};
 
 /// The counter: an always-focused scan box (a USB scanner types the code and presses
 /// Enter) and a big answer the cashier cannot miss, ready for the next scan at once.
 #[component]
 pub fn CashierPage() -> impl IntoView {
     let session = Resource::new(|| (), |_| console_session());
+    let i18n = use_i18n();
     view! {
-        <Transition fallback=|| view! { <p class="text-stone-500">"加载中… Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="text-stone-500">{t!(i18n, loading)}</p> }>
             {move || {
                 session
                     .get()
@@ -23,7 +25,7 @@ pub fn CashierPage() -> impl IntoView {
                         Ok(Some(user)) => view! { <Counter user /> }.into_any(),
                         Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                         Err(problem) => {
-                            view! { <p role="alert">{problem_text(&problem)}</p> }.into_any()
+                            view! { <p role="alert">{problem_text(page_locale(), &problem)}</p> }.into_any()
                         }
                     })
             }}
@@ -34,6 +36,8 @@ pub fn CashierPage() -> impl IntoView {
 #[component]
 fn Counter(user: ConsoleUser) -> impl IntoView {
     let scan = ServerAction::<CounterScan>::new();
+    let i18n = use_i18n();
+    let locale = page_locale();
     let key = rotating_key(user.next_key.clone(), move || {
         scan.value()
             .get()
@@ -52,7 +56,7 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
     view! {
         <section class="space-y-6">
             <div class="flex flex-wrap items-baseline justify-between gap-2">
-                <h1 class="text-3xl font-bold">"收银台" <span class="ml-2 text-lg font-normal text-stone-500">"Counter"</span></h1>
+                <h1 class="text-3xl font-bold">{t!(i18n, cashier.title)}</h1>
                 <p class="text-sm text-stone-500" data-testid="signed-in-as">
                     {format!("{} · {} · {}", user.staff_id, user.role, user.merchant_id)}
                 </p>
@@ -66,7 +70,7 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                     autofocus
                     autocomplete="off"
                     inputmode="text"
-                    placeholder="扫码或输入券码 / 付款码 · Scan or type a code"
+                    placeholder=td_string!(locale, cashier.scan_placeholder)
                     data-testid="scan-input"
                     class="min-w-0 flex-1 rounded-xl border-2 border-stone-300 px-4 py-4 font-mono text-2xl focus:border-red-600 focus:outline-none focus:ring-4 focus:ring-red-200"
                 />
@@ -75,7 +79,7 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                     data-testid="scan-submit"
                     class="rounded-xl bg-red-700 px-8 py-4 text-xl font-bold text-white shadow-sm transition hover:bg-red-800 focus:outline-none focus-visible:ring-4 focus-visible:ring-red-300"
                 >
-                    "核销 · Verify"
+                    {t!(i18n, cashier.verify)}
                 </button>
             </ActionForm>
             {move || {
@@ -83,7 +87,7 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                     .get()
                     .map(|answer| match answer {
                         Ok(answer) => view! { <ScanBanner answer /> }.into_any(),
-                        Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
+                        Err(problem) => view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> }.into_any(),
                     })
             }}
             <EarlierScan hidden=Signal::derive(move || scan.value().with(Option::is_some)) />
@@ -125,24 +129,25 @@ fn EarlierScan(hidden: Signal<bool>) -> impl IntoView {
 
 #[component]
 fn ScanBanner(answer: ScanAnswer) -> impl IntoView {
+    let locale = page_locale();
     match (answer.result, answer.refusal) {
         (Some(ScanResult::CardRedeemed { card_name, benefit, .. }), _) => view! {
-            <Banner ok=true title=format!("核销成功 · Redeemed: {card_name}") detail=benefit />
+            <Banner ok=true title=td_string!(locale, cashier.redeemed, card = card_name).to_string() detail=benefit />
         }
         .into_any(),
         (Some(ScanResult::PaymentCollected { amount, deduction, .. }), _) => view! {
             <Banner
                 ok=true
-                title=format!("收款成功 · Collected ¥{amount}")
-                detail=format!("券抵扣 · Card deduction ¥{deduction}")
+                title=td_string!(locale, cashier.collected, amount).to_string()
+                detail=td_string!(locale, cashier.deduction, amount = deduction).to_string()
             />
         }
         .into_any(),
         (None, Some(problem)) => view! {
-            <Banner ok=false title=problem_text(&problem) detail=format!("{} · {}", answer.code, problem.code.as_str()) />
+            <Banner ok=false title=problem_text(locale, &problem) detail=format!("{} · {}", answer.code, problem.code.as_str()) />
         }
         .into_any(),
-        (None, None) => view! { <Banner ok=false title="无结果 · No answer".to_owned() detail=String::new() /> }
+        (None, None) => view! { <Banner ok=false title=td_string!(locale, cashier.no_answer).to_owned() detail=String::new() /> }
             .into_any(),
     }
 }

@@ -2,10 +2,11 @@ use leptos::prelude::*;
 
 use crate::api::diner_demo::{DinerCard, DinerPay, DinerSignIn, DinerView, diner_pocket};
 use crate::api::realtime::Event;
+use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::live::use_live_events;
 use crate::pages::recharge::balance_text;
-use crate::pages::{problem_text, rotating_key};
+use crate::pages::{page_locale, problem_text, rotating_key};
 
 /// The diner demo page: what a diner's phone would show at the demo restaurant — the
 /// wallet, cards with their QR codes, a payment code — updating live when the cashier scans.
@@ -14,15 +15,16 @@ pub fn DinerPage() -> impl IntoView {
     // Read again once signed in (the sign-in redirects to this same page).
     let sign_in = ServerAction::<DinerSignIn>::new();
     let pocket = Resource::new(move || sign_in.version().get(), |_| diner_pocket());
+    let i18n = use_i18n();
     view! {
-        <Transition fallback=|| view! { <p class="text-stone-500">"加载中… Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="text-stone-500">{t!(i18n, loading)}</p> }>
             {move || {
                 pocket
                     .get()
                     .map(|answer| match answer {
                         Ok(Some(view)) => view! { <Pocket view /> }.into_any(),
                         Ok(None) => view! { <DinerSignInForm sign_in /> }.into_any(),
-                        Err(problem) => view! { <p role="alert">{problem_text(&problem)}</p> }.into_any(),
+                        Err(problem) => view! { <p role="alert">{problem_text(page_locale(), &problem)}</p> }.into_any(),
                     })
             }}
         </Transition>
@@ -31,21 +33,22 @@ pub fn DinerPage() -> impl IntoView {
 
 #[component]
 fn DinerSignInForm(sign_in: ServerAction<DinerSignIn>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section class="mx-auto mt-8 max-w-sm rounded-2xl bg-white p-6 shadow-sm ring-1 ring-stone-200">
-            <h1 class="text-2xl font-bold">"顾客演示" <span class="ml-2 text-base font-normal text-stone-500">"Diner demo"</span></h1>
-            <p class="mt-2 text-sm text-stone-500">"真实顾客用微信小程序；这里用演示顾客试用整个流程。 Real diners use the WeChat mini program; try the flow as a demo diner."</p>
+            <h1 class="text-2xl font-bold">{t!(i18n, diner.title)}</h1>
+            <p class="mt-2 text-sm text-stone-500">{t!(i18n, diner.intro)}</p>
             <ActionForm action=sign_in attr:class="mt-4 space-y-3">
                 <select name="uid" data-testid="diner-uid" class="w-full rounded-lg border border-stone-300 px-3 py-2 text-lg">
                     <option value="wx-demo-001">"小明 · wx-demo-001"</option>
                     <option value="wx-demo-002">"小红 · wx-demo-002"</option>
                 </select>
                 <button type="submit" data-testid="diner-sign-in" class="w-full rounded-lg bg-red-700 px-4 py-3 text-lg font-semibold text-white hover:bg-red-800">
-                    "进入 · Enter"
+                    {t!(i18n, diner.enter)}
                 </button>
             </ActionForm>
             {move || sign_in.value().get().and_then(Result::err).map(|problem| view! {
-                <p role="alert" class="mt-3 text-sm text-red-800">{problem_text(&problem)}</p>
+                <p role="alert" class="mt-3 text-sm text-red-800">{problem_text(page_locale(), &problem)}</p>
             })}
         </section>
     }
@@ -56,6 +59,8 @@ fn Pocket(view: DinerView) -> impl IntoView {
     let cards = RwSignal::new(view.cards);
     let balance = RwSignal::new(view.balance);
     let merchant = view.merchant_id.clone();
+    let i18n = use_i18n();
+    let locale = page_locale();
     use_live_events(move |frame| match frame.event {
         Event::CardRedeemed { card, status, .. } => cards.update(|cards| {
             if let Some(redeemed) = cards.iter_mut().find(|c| c.uuid == card) {
@@ -79,22 +84,22 @@ fn Pocket(view: DinerView) -> impl IntoView {
     view! {
         <section class="space-y-6">
             <div class="flex flex-wrap items-baseline justify-between gap-2">
-                <h1 class="text-3xl font-bold">"我的口袋" <span class="ml-2 text-lg font-normal text-stone-500">"My pocket"</span></h1>
+                <h1 class="text-3xl font-bold">{t!(i18n, diner.pocket)}</h1>
                 <p class="text-sm text-stone-500">{format!("{} · 老成都川菜馆", view.uid)}</p>
             </div>
             <div class="flex flex-wrap items-center gap-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
-                <div class="w-28" inner_html=view.member_qr_svg.clone() aria-label="会员码 QR" data-testid="member-code"></div>
+                <div class="w-28" inner_html=view.member_qr_svg.clone() aria-label=td_string!(locale, diner.member_code) data-testid="member-code"></div>
                 <div>
-                    <p class="text-sm text-stone-500">"会员码：充值时给收银员扫 · Member code: show it to recharge"</p>
+                    <p class="text-sm text-stone-500">{t!(i18n, diner.member_code_hint)}</p>
                     <p class="text-xl" data-testid="diner-balance">
-                        "储值余额 · Balance " {move || balance_text(balance.get())}
+                        {t!(i18n, diner.balance)} " " {move || balance_text(locale, balance.get())}
                     </p>
                 </div>
             </div>
             <PayPanel first_key=view.next_key.clone() />
-            <h2 class="text-lg font-semibold">"我的入席令 · My cards"</h2>
+            <h2 class="text-lg font-semibold">{t!(i18n, diner.my_cards)}</h2>
             <Show when=move || cards.with(Vec::is_empty)>
-                <p class="text-stone-500">"还没有入席令 · No cards yet"</p>
+                <p class="text-stone-500">{t!(i18n, diner.no_cards)}</p>
             </Show>
             <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
                 <For each=move || cards.get() key=|card| (card.uuid.clone(), card.status.clone()) let:card>
@@ -107,11 +112,18 @@ fn Pocket(view: DinerView) -> impl IntoView {
 
 #[component]
 fn CardTile(card: DinerCard) -> impl IntoView {
+    let locale = page_locale();
     let active = card.status == "ACTIVE";
     let (badge, badge_class) = if active {
-        ("可用 · ACTIVE", "bg-emerald-100 text-emerald-800")
+        (
+            td_string!(locale, diner.active),
+            "bg-emerald-100 text-emerald-800",
+        )
     } else {
-        ("已使用 · USED", "bg-stone-200 text-stone-600")
+        (
+            td_string!(locale, diner.used),
+            "bg-stone-200 text-stone-600",
+        )
     };
     view! {
         <article
@@ -126,7 +138,7 @@ fn CardTile(card: DinerCard) -> impl IntoView {
             </div>
             <div class="mx-auto mt-3 w-40" inner_html=card.qr_svg.clone() aria-label="QR"></div>
             <p class="mt-2 break-all text-center font-mono text-xs text-stone-500">{card.uuid.clone()}</p>
-            <p class="text-center text-xs text-stone-400">{format!("有效期至 · Valid until {}", card.expiry.format("%Y-%m-%d"))}</p>
+            <p class="text-center text-xs text-stone-400">{td_string!(locale, diner.valid_until, date = card.expiry.format("%Y-%m-%d")).to_string()}</p>
         </article>
     }
 }
@@ -135,6 +147,8 @@ fn CardTile(card: DinerCard) -> impl IntoView {
 #[component]
 fn PayPanel(first_key: String) -> impl IntoView {
     let pay = ServerAction::<DinerPay>::new();
+    let i18n = use_i18n();
+    let locale = page_locale();
     let key = rotating_key(first_key, move || {
         pay.value()
             .get()
@@ -145,10 +159,10 @@ fn PayPanel(first_key: String) -> impl IntoView {
         <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
             <ActionForm action=pay attr:class="flex flex-wrap gap-3">
                 <input type="hidden" name="key" value=move || key.get() />
-                <input name="amount" required inputmode="decimal" placeholder="付款金额 · Amount ¥" data-testid="pay-amount"
+                <input name="amount" required inputmode="decimal" placeholder=td_string!(locale, diner.pay_amount) data-testid="pay-amount"
                     class="w-40 rounded-lg border border-stone-300 px-3 py-2 text-lg focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200" />
                 <button type="submit" data-testid="pay-create" class="rounded-lg bg-red-700 px-5 py-2 font-semibold text-white hover:bg-red-800">
-                    "生成付款码 · Payment code"
+                    {t!(i18n, diner.pay_create)}
                 </button>
             </ActionForm>
             {move || pay.value().get().map(|answer| match answer {
@@ -157,12 +171,12 @@ fn PayPanel(first_key: String) -> impl IntoView {
                         <div class="w-40" inner_html=code.qr_svg.clone() aria-label="QR"></div>
                         <div>
                             <p class="font-mono text-2xl tracking-widest">{code.code.clone()}</p>
-                            <p class="text-stone-500">{format!("¥{} · 10 分钟内有效 · valid 10 min", code.amount)}</p>
+                            <p class="text-stone-500">{td_string!(locale, diner.pay_valid, amount = code.amount).to_string()}</p>
                         </div>
                     </div>
                 }
                 .into_any(),
-                Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
+                Err(problem) => view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> }.into_any(),
             })}
         </div>
     }

@@ -2,9 +2,10 @@ use leptos::prelude::*;
 
 use crate::api::console::{CounterPaymentRefund, FEED_LINES, PaymentRefundAnswer, feed_today};
 use crate::api::realtime::{Event, Frame};
+use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::live::{local_time, use_live_events_after};
-use crate::pages::{problem_text, rotating_key};
+use crate::pages::{page_locale, problem_text, rotating_key};
 
 /// What happens at this shop today, newest first, and then as it happens (over the
 /// real-time channel); a collected payment can be refunded from its line.
@@ -19,7 +20,7 @@ pub fn LiveFeed(first_key: String) -> impl IntoView {
                     .get()
                     .map(|frames| match frames {
                         Ok(frames) => view! { <Feed first_key today=frames /> }.into_any(),
-                        Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
+                        Err(problem) => view! { <Banner ok=false title=problem_text(page_locale(), &problem) detail=String::new() /> }.into_any(),
                     })
             }}
         </Transition>
@@ -31,6 +32,8 @@ fn Feed(first_key: String, today: Vec<Frame>) -> impl IntoView {
     let after = today.last().map(|frame| frame.seq);
     let feed = RwSignal::new(today.into_iter().rev().collect::<Vec<_>>());
     let refund = ServerAction::<CounterPaymentRefund>::new();
+    let i18n = use_i18n();
+    let locale = page_locale();
     let key = rotating_key(first_key, move || {
         refund
             .value()
@@ -47,27 +50,29 @@ fn Feed(first_key: String, today: Vec<Frame>) -> impl IntoView {
     view! {
         <section class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="feed-heading">
             <h2 id="feed-heading" class="text-lg font-semibold">
-                "实时动态" <span class="ml-2 text-sm font-normal text-stone-500">"Live at this shop"</span>
+                {t!(i18n, feed.title)}
             </h2>
             <Show when=move || feed.with(Vec::is_empty)>
                 <p class="mt-2 text-sm text-stone-500" data-testid="live-empty">
-                    "开班后本店的收款、核销、充值会实时出现在这里 · Payments, redemptions and recharges appear here as they happen"
+                    {t!(i18n, feed.empty)}
                 </p>
             </Show>
             {move || refund.value().get().map(|answer| match answer {
                 Ok(PaymentRefundAnswer { receipt: Some(receipt), .. }) => view! {
                     <Banner
                         ok=true
-                        title=format!(
-                            "已退款 · Refunded ¥{}",
-                            receipt.returned.total().unwrap_or(receipt.returned.principal),
+                        title=td_string!(
+                            locale,
+                            feed.refunded_amount,
+                            amount = receipt.returned.total().unwrap_or(receipt.returned.principal),
                         )
-                        detail=if receipt.card_reactivated { "入席令已恢复可用 · Card active again".to_owned() } else { String::new() }
+                        .to_string()
+                        detail=if receipt.card_reactivated { td_string!(locale, feed.card_active_again).to_owned() } else { String::new() }
                     />
                 }
                 .into_any(),
                 Ok(PaymentRefundAnswer { refusal: Some(problem), .. }) | Err(problem) => view! {
-                    <Banner ok=false title=problem_text(&problem) detail=problem.code.as_str().to_owned() />
+                    <Banner ok=false title=problem_text(locale, &problem) detail=problem.code.as_str().to_owned() />
                 }
                 .into_any(),
                 Ok(_) => ().into_any(),
@@ -92,17 +97,26 @@ fn FeedLine(
         _ => None,
     };
     let payment_attr = refundable.clone();
+    let i18n = use_i18n();
+    let locale = page_locale();
     let (what, uid) = match &frame.event {
-        Event::PaymentCollected { amount, uid, .. } => (format!("收款 · Collected ¥{amount}"), uid),
-        Event::CardRedeemed { card_name, uid, .. } => (format!("核销 · Redeemed {card_name}"), uid),
-        Event::WalletUpdated { balance, uid, .. } => (
-            format!(
-                "储值变动 · Wallet now ¥{}",
-                balance.total().unwrap_or_default()
-            ),
+        Event::PaymentCollected { amount, uid, .. } => {
+            (td_string!(locale, feed.collected, amount).to_string(), uid)
+        }
+        Event::CardRedeemed { card_name, uid, .. } => (
+            td_string!(locale, feed.redeemed, card = card_name).to_string(),
             uid,
         ),
-        Event::AssetChanged { uid, .. } => ("资产变动 · Assets changed".to_owned(), uid),
+        Event::WalletUpdated { balance, uid, .. } => (
+            td_string!(
+                locale,
+                feed.wallet,
+                total = balance.total().unwrap_or_default()
+            )
+            .to_string(),
+            uid,
+        ),
+        Event::AssetChanged { uid, .. } => (td_string!(locale, feed.assets).to_owned(), uid),
     };
     view! {
         <li class="flex items-baseline gap-3 py-2" data-testid="live-line" data-payment=payment_attr>
@@ -131,13 +145,13 @@ fn FeedLine(
                                     <input type="hidden" name="payment_id" value=payment_id />
                                     <input type="hidden" name="key" value=move || key.get() />
                                     <button type="submit" data-testid="refund-payment" class="rounded-lg px-3 py-1 text-sm font-semibold text-red-700 ring-1 ring-red-200 hover:bg-red-50">
-                                        "退款 · Refund"
+                                        {t!(i18n, feed.refund)}
                                     </button>
                                 </ActionForm>
                             }
                         }
                     >
-                        <span class="rounded-lg px-3 py-1 text-sm text-stone-500" data-testid="payment-refunded">"已退款 · Refunded"</span>
+                        <span class="rounded-lg px-3 py-1 text-sm text-stone-500" data-testid="payment-refunded">{t!(i18n, feed.refunded)}</span>
                     </Show>
                 }
             })}

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::api::system::{SystemStatus, check_system};
 use crate::error::Problem;
+use crate::i18n::*;
 
 /// The console's home: what this installation is and whether its database answers.
 #[component]
@@ -9,6 +10,7 @@ pub fn HomePage() -> impl IntoView {
     // Bumping `checks` refetches the status through the server function.
     let checks = RwSignal::new(0_u32);
     let status = Resource::new(move || checks.get(), |_| check_system());
+    let i18n = use_i18n();
     let check_again = move |ev: leptos::ev::SubmitEvent| {
         // With JavaScript: refetch in place. Without: the form reloads the page (fresh SSR).
         ev.prevent_default();
@@ -17,13 +19,8 @@ pub fn HomePage() -> impl IntoView {
 
     view! {
         <section class="mb-8">
-            <h1 class="text-3xl font-bold tracking-tight">"欢迎使用餐餐有戏"</h1>
-            <p class="mt-2 max-w-2xl text-stone-600">
-                "储值、碎片合成入席令、营销剧情推送和 AI 策略师，一个后台管好。"
-                <span class="block text-sm text-stone-500">
-                    "Stored value, collectible vouchers, marketing stories and an AI strategist — one console."
-                </span>
-            </p>
+            <h1 class="text-3xl font-bold tracking-tight">{t!(i18n, home.welcome)}</h1>
+            <p class="mt-2 max-w-2xl text-stone-600">{t!(i18n, home.tagline)}</p>
         </section>
 
         <section
@@ -33,11 +30,10 @@ pub fn HomePage() -> impl IntoView {
             <div class="flex flex-wrap items-center justify-between gap-4">
                 <div>
                     <h2 id="status-heading" class="text-lg font-semibold">
-                        "系统状态"
-                        <span class="ml-2 text-sm font-normal text-stone-500">"System status"</span>
+                        {t!(i18n, home.status)}
                     </h2>
                     <p class="text-sm text-stone-500">
-                        "浏览器 → 服务器函数 → 数据库，往返一次。 Browser → server function → database."
+                        {t!(i18n, home.status_hint)}
                     </p>
                 </div>
                 <form method="get" action="/" on:submit=check_again>
@@ -46,11 +42,11 @@ pub fn HomePage() -> impl IntoView {
                         data-testid="check-again"
                         class="rounded-lg bg-red-700 px-4 py-2 font-semibold text-white shadow-sm transition hover:bg-red-800 focus:outline-none focus-visible:ring-4 focus-visible:ring-red-300 active:scale-95"
                     >
-                        "重新检测 · Check again"
+                        {t!(i18n, home.check_again)}
                     </button>
                 </form>
             </div>
-            <Transition fallback=|| view! { <p class="mt-6 text-stone-500">"检测中… Checking…"</p> }>
+            <Transition fallback=move || view! { <p class="mt-6 text-stone-500">{t!(i18n, home.checking)}</p> }>
                 {move || {
                     status
                         .get()
@@ -61,7 +57,7 @@ pub fn HomePage() -> impl IntoView {
                 }}
             </Transition>
             <p class="mt-4 text-xs text-stone-400" data-testid="check-count">
-                {move || format!("本页已检测 {} 次 · checked {} time(s) on this page", checks.get() + 1, checks.get() + 1)}
+                {t!(i18n, home.check_count, count = move || checks.get() + 1)}
             </p>
         </section>
     }
@@ -69,11 +65,19 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn StatusDetails(status: SystemStatus) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let healthy = status.is_healthy();
     let (badge_class, badge_text) = if healthy {
-        ("bg-emerald-100 text-emerald-800", "正常 · Healthy")
+        (
+            "bg-emerald-100 text-emerald-800",
+            td_string!(locale, home.healthy),
+        )
     } else {
-        ("bg-amber-100 text-amber-800", "待迁移 · Schema behind")
+        (
+            "bg-amber-100 text-amber-800",
+            td_string!(locale, home.schema_behind),
+        )
     };
     let merchants = if status.merchants.is_empty() {
         "—".to_owned()
@@ -94,17 +98,17 @@ fn StatusDetails(status: SystemStatus) -> impl IntoView {
                 {badge_text}
             </span>
             <dl class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-                <Fact label="数据库引擎 · Engine" value=status.engine.clone() testid="engine" />
+                <Fact label=td_string!(locale, home.engine) value=status.engine.clone() testid="engine" />
                 <Fact
-                    label="结构版本 · Schema"
+                    label=td_string!(locale, home.schema)
                     value=format!("v{} / v{}", status.schema_version, status.expected_schema_version)
                     testid="schema"
                 />
-                <Fact label="查询耗时 · DB time" value=status.database_time_label() testid="db-time" />
-                <Fact label="商户 · Restaurants" value=merchants testid="merchants" />
+                <Fact label=td_string!(locale, home.db_time) value=status.database_time_label() testid="db-time" />
+                <Fact label=td_string!(locale, home.restaurants) value=merchants testid="merchants" />
             </dl>
             <p class="mt-4 text-sm text-stone-500">
-                "服务器应答时间 · Answered at "
+                {t!(i18n, home.answered_at)} " "
                 <time data-testid="checked-at" datetime=status.checked_at.to_rfc3339()>
                     {checked_at}
                 </time>

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 
 use crate::api::console::{SignOut, console_session};
+use crate::i18n::*;
+use crate::pages::language::LanguageSwitch;
 
 /// The frame of every console page: brand bar with who is signed in and where they may go,
 /// content below.
@@ -28,6 +30,7 @@ fn Navigation() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let session = Resource::new(move || location.pathname.get(), |_| console_session());
     let sign_out = ServerAction::<SignOut>::new();
+    let i18n = use_i18n();
     let link = "rounded-full bg-white/15 px-3 py-1 text-sm font-medium hover:bg-white/25";
     view! {
         <nav class="flex items-center gap-2" aria-label="console">
@@ -37,21 +40,22 @@ fn Navigation() -> impl IntoView {
                         .get()
                         .map(|answer| match answer.ok().flatten() {
                             Some(user) => view! {
-                                <a href="/cashier" class=link data-testid="nav-cashier">"收银台 · Counter"</a>
+                                <a href="/cashier" class=link data-testid="nav-cashier">{t!(i18n, nav.counter)}</a>
                                 <span class="text-sm text-orange-100" data-testid="nav-user">{user.staff_id.clone()}</span>
                                 <ActionForm action=sign_out>
-                                    <button type="submit" class=link data-testid="sign-out">"退出 · Sign out"</button>
+                                    <button type="submit" class=link data-testid="sign-out">{t!(i18n, nav.sign_out)}</button>
                                 </ActionForm>
                             }
                             .into_any(),
                             None => view! {
-                                <a href="/diner" class=link>"顾客演示 · Diner demo"</a>
-                                <a href="/login" class=link data-testid="nav-sign-in">"员工登录 · Staff sign-in"</a>
+                                <a href="/diner" class=link>{t!(i18n, nav.diner_demo)}</a>
+                                <a href="/login" class=link data-testid="nav-sign-in">{t!(i18n, nav.sign_in)}</a>
                             }
                             .into_any(),
                         })
                 }}
             </Transition>
+            <LanguageSwitch class=link />
         </nav>
     }
 }

@@ -2,31 +2,32 @@ use leptos::prelude::*;
 
 use crate::api::console::SignIn;
 use crate::error::ErrorCode;
-use crate::pages::problem_text;
+use crate::i18n::*;
+use crate::pages::{page_locale, problem_text};
 
 /// Staff sign-in: username and password; the session is an HttpOnly cookie. Works without
 /// JavaScript (a plain form post, then a redirect to the counter).
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
+    let i18n = use_i18n();
+    let locale = page_locale();
     let refused = move || {
         sign_in
             .value()
             .get()
             .and_then(Result::err)
             .map(|problem| match problem.code {
-                ErrorCode::Unauthorized => {
-                    "用户名或密码不对 · Wrong username or password".to_owned()
-                }
-                _ => problem_text(&problem),
+                ErrorCode::Unauthorized => td_string!(locale, login.wrong).to_owned(),
+                _ => problem_text(locale, &problem),
             })
     };
     view! {
         <section class="mx-auto mt-8 max-w-sm rounded-2xl bg-white p-6 shadow-sm ring-1 ring-stone-200">
-            <h1 class="text-2xl font-bold">"员工登录" <span class="ml-2 text-base font-normal text-stone-500">"Staff sign-in"</span></h1>
+            <h1 class="text-2xl font-bold">{t!(i18n, login.title)}</h1>
             <ActionForm action=sign_in attr:class="mt-6 space-y-4" attr:data-testid="sign-in-form">
                 <label class="block">
-                    <span class="text-sm font-medium text-stone-700">"用户名 · Username"</span>
+                    <span class="text-sm font-medium text-stone-700">{t!(i18n, login.username)}</span>
                     <input
                         name="username"
                         autocomplete="username"
@@ -35,7 +36,7 @@ pub fn LoginPage() -> impl IntoView {
                     />
                 </label>
                 <label class="block">
-                    <span class="text-sm font-medium text-stone-700">"密码 · Password"</span>
+                    <span class="text-sm font-medium text-stone-700">{t!(i18n, login.password)}</span>
                     <input
                         name="password"
                         type="password"
@@ -60,7 +61,7 @@ pub fn LoginPage() -> impl IntoView {
                     class="w-full rounded-lg bg-red-700 px-4 py-3 text-lg font-semibold text-white shadow-sm transition hover:bg-red-800 focus:outline-none focus-visible:ring-4 focus-visible:ring-red-300 disabled:opacity-60"
                     disabled=move || sign_in.pending().get()
                 >
-                    "登录 · Sign in"
+                    {t!(i18n, login.submit)}
                 </button>
             </ActionForm>
         </section>

@@ -5,6 +5,7 @@ mod cashier;
 mod diner;
 mod feed;
 mod home;
+mod language;
 mod layout;
 mod live;
 mod login;
@@ -20,6 +21,7 @@ pub use login::LoginPage;
 pub use not_found::NotFound;
 
 use crate::error::{ErrorCode, Problem};
+use crate::i18n::{Locale, td_string, use_i18n};
 
 /// The Idempotency-Key of a form's next action: `first` from the page, then the `next_key`
 /// of each answer (`next`), so a retry of an action reuses its key and a new one never does.
@@ -37,24 +39,28 @@ pub(crate) fn rotating_key(
     key
 }
 
-/// A refusal as the console says it, Chinese first.
-pub(crate) fn problem_text(problem: &Problem) -> String {
+/// The page's language, read once: switching languages loads the page again.
+pub(crate) fn page_locale() -> Locale {
+    use_i18n().get_locale_untracked()
+}
+
+/// A refusal as the console says it: a plain reason for the refusals a counter meets, the
+/// problem's own title and detail for the rest.
+pub(crate) fn problem_text(locale: Locale, problem: &Problem) -> String {
     let text = match problem.code {
-        ErrorCode::CardAlreadyUsed => "此券已使用 · Already used",
-        ErrorCode::CardExpired => "此券已过期 · Expired",
-        ErrorCode::NotFound => "本店没有此码 · Not found at this shop",
-        ErrorCode::PaymentExpired => "付款码已过期 · Payment code expired",
-        ErrorCode::PaymentNotPending => "此付款码已处理 · Already collected",
-        ErrorCode::InsufficientBalance => "余额不足 · Insufficient balance",
+        ErrorCode::CardAlreadyUsed => td_string!(locale, problem.card_already_used),
+        ErrorCode::CardExpired => td_string!(locale, problem.card_expired),
+        ErrorCode::NotFound => td_string!(locale, problem.not_found),
+        ErrorCode::PaymentExpired => td_string!(locale, problem.payment_expired),
+        ErrorCode::PaymentNotPending => td_string!(locale, problem.payment_not_pending),
+        ErrorCode::InsufficientBalance => td_string!(locale, problem.insufficient_balance),
         ErrorCode::ValidationFailed | ErrorCode::BadRequest => {
-            "无法识别此码 · Not a card or payment code"
+            td_string!(locale, problem.unreadable)
         }
-        ErrorCode::Unauthorized => {
-            "用户名或密码不对，或需重新登录 · Wrong credentials or signed out"
-        }
-        ErrorCode::Forbidden => "无此权限 · Not allowed",
-        ErrorCode::IdempotencyInFlight => "处理中，请稍候 · Still processing",
-        ErrorCode::Busy => "系统繁忙，请重试 · Busy, try again",
+        ErrorCode::Unauthorized => td_string!(locale, problem.unauthorized),
+        ErrorCode::Forbidden => td_string!(locale, problem.forbidden),
+        ErrorCode::IdempotencyInFlight => td_string!(locale, problem.in_flight),
+        ErrorCode::Busy => td_string!(locale, problem.busy),
         _ => return format!("{} · {}", problem.title, problem.detail),
     };
     text.to_owned()

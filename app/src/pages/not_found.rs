@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::i18n::*;
+
 /// Shown for any path the console does not know (served with status 404).
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -7,12 +9,13 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
         <section class="rounded-2xl bg-white p-8 text-center shadow-sm ring-1 ring-stone-200">
-            <h1 class="text-2xl font-bold">"页面不存在"</h1>
-            <p class="mt-2 text-stone-500">"Page not found."</p>
+            <h1 class="text-2xl font-bold">{t!(i18n, not_found.title)}</h1>
+            <p class="mt-2 text-stone-500">{t!(i18n, not_found.hint)}</p>
             <a href="/" class="mt-6 inline-block font-semibold text-red-700 hover:underline">
-                "返回首页 · Back to the console"
+                {t!(i18n, not_found.back)}
             </a>
         </section>
     }

@@ -2,14 +2,17 @@ use leptos::prelude::*;
 
 use crate::api::console::{CounterRecharge, DinerAtCounter, FindDiner, RechargeAnswer};
 use crate::domain::Balance;
+use crate::i18n::*;
 use crate::pages::banner::Banner;
-use crate::pages::{problem_text, rotating_key};
+use crate::pages::{page_locale, problem_text, rotating_key};
 
 /// Recharge at the counter: find the diner, pick a tier, confirm.
 #[component]
 pub fn RechargePanel(first_key: String) -> impl IntoView {
     let find = ServerAction::<FindDiner>::new();
     let recharge = ServerAction::<CounterRecharge>::new();
+    let i18n = use_i18n();
+    let locale = page_locale();
     let key = rotating_key(first_key, move || {
         recharge
             .value()
@@ -20,19 +23,19 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
     view! {
         <section class="space-y-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="recharge-heading">
             <h2 id="recharge-heading" class="text-lg font-semibold">
-                "充值" <span class="ml-2 text-sm font-normal text-stone-500">"Recharge"</span>
+                {t!(i18n, recharge.title)}
             </h2>
             <ActionForm action=find attr:class="flex gap-3">
                 <input
                     name="uid"
                     required
                     autocomplete="off"
-                    placeholder="扫会员码 / 顾客 ID / 手机号 · Member code, ID or phone"
+                    placeholder=td_string!(locale, recharge.find_placeholder)
                     data-testid="recharge-uid"
                     class="min-w-0 flex-1 rounded-lg border border-stone-300 px-3 py-2 text-lg focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200"
                 />
                 <button type="submit" data-testid="recharge-find" class="rounded-lg bg-stone-800 px-5 py-2 font-semibold text-white hover:bg-stone-900">
-                    "查找 · Find"
+                    {t!(i18n, recharge.find)}
                 </button>
             </ActionForm>
             {move || {
@@ -41,10 +44,10 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
                     .map(|found| match found {
                         Ok(Some(diner)) => view! { <TierChoice diner recharge key /> }.into_any(),
                         Ok(None) => view! {
-                            <Banner ok=false title="没有此顾客 · No such diner".to_owned() detail=String::new() />
+                            <Banner ok=false title=td_string!(locale, recharge.no_such_diner).to_owned() detail=String::new() />
                         }
                         .into_any(),
-                        Err(problem) => view! { <Banner ok=false title=problem_text(&problem) detail=String::new() /> }.into_any(),
+                        Err(problem) => view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> }.into_any(),
                     })
             }}
             {move || recharge.value().get().map(|answer| view! { <RechargeBanner answer /> })}
@@ -58,19 +61,21 @@ fn TierChoice(
     recharge: ServerAction<CounterRecharge>,
     key: RwSignal<String>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = page_locale();
     let who = diner.nickname.clone().unwrap_or_else(|| diner.uid.clone());
     view! {
         <div class="space-y-3" data-testid="recharge-diner">
             <p class="text-lg">
                 <span class="font-semibold">{who}</span>
                 <span class="ml-2 text-sm text-stone-500">{diner.uid.clone()}</span>
-                <span class="ml-4">"当前余额 · Balance " {balance_text(diner.balance)}</span>
+                <span class="ml-4">{t!(i18n, recharge.current_balance)} " " {balance_text(locale, diner.balance)}</span>
             </p>
             <ActionForm action=recharge attr:class="space-y-3">
                 <input type="hidden" name="uid" value=diner.uid.clone() />
                 <input type="hidden" name="key" value=move || key.get() />
                 <fieldset class="grid gap-2 sm:grid-cols-2">
-                    <legend class="sr-only">"充值档位 · Tier"</legend>
+                    <legend class="sr-only">{t!(i18n, recharge.tier)}</legend>
                     {diner
                         .tiers
                         .into_iter()
@@ -80,14 +85,14 @@ fn TierChoice(
                                 <label class="flex cursor-pointer items-center gap-3 rounded-xl border-2 border-stone-200 p-3 has-[:checked]:border-red-600 has-[:checked]:bg-red-50">
                                     <input type="radio" name="tier" value=tier.code.clone() required class="h-5 w-5 accent-red-700" />
                                     <span class="font-semibold">{tier.label.clone()}</span>
-                                    <span class="ml-auto text-sm text-stone-500">{format!("付 ¥{} 得 ¥{gets}", tier.pay)}</span>
+                                    <span class="ml-auto text-sm text-stone-500">{td_string!(locale, recharge.pay_gets, pay = tier.pay, gets).to_string()}</span>
                                 </label>
                             }
                         })
                         .collect_view()}
                 </fieldset>
                 <button type="submit" data-testid="recharge-confirm" class="w-full rounded-xl bg-red-700 px-6 py-3 text-lg font-bold text-white hover:bg-red-800 disabled:opacity-60" disabled=move || recharge.pending().get()>
-                    "确认充值 · Confirm recharge"
+                    {t!(i18n, recharge.confirm)}
                 </button>
             </ActionForm>
         </div>
@@ -96,6 +101,7 @@ fn TierChoice(
 
 #[component]
 fn RechargeBanner(answer: Result<RechargeAnswer, crate::error::Problem>) -> impl IntoView {
+    let locale = page_locale();
     match answer {
         Ok(RechargeAnswer {
             receipt: Some(receipt),
@@ -103,8 +109,8 @@ fn RechargeBanner(answer: Result<RechargeAnswer, crate::error::Problem>) -> impl
         }) => view! {
             <Banner
                 ok=true
-                title=format!("充值成功 · Recharged: {}", receipt.tier)
-                detail=format!("余额 · Balance {}", balance_text(receipt.balance))
+                title=td_string!(locale, recharge.done, tier = receipt.tier).to_string()
+                detail=td_string!(locale, recharge.balance_after, balance = balance_text(locale, receipt.balance)).to_string()
             />
         }
         .into_any(),
@@ -113,7 +119,7 @@ fn RechargeBanner(answer: Result<RechargeAnswer, crate::error::Problem>) -> impl
             ..
         })
         | Err(problem) => view! {
-            <Banner ok=false title=problem_text(&problem) detail=problem.code.as_str().to_owned() />
+            <Banner ok=false title=problem_text(locale, &problem) detail=problem.code.as_str().to_owned() />
         }
         .into_any(),
         Ok(_) => ().into_any(),
@@ -121,10 +127,14 @@ fn RechargeBanner(answer: Result<RechargeAnswer, crate::error::Problem>) -> impl
 }
 
 /// `¥120.00（本金 ¥100.00 + 赠送 ¥20.00）`
-pub(crate) fn balance_text(balance: Balance) -> String {
+pub(crate) fn balance_text(locale: Locale, balance: Balance) -> String {
     let total = balance.total().unwrap_or(balance.principal);
-    format!(
-        "¥{total}（本金 ¥{} + 赠送 ¥{}）",
-        balance.principal, balance.bonus
+    td_string!(
+        locale,
+        balance,
+        total,
+        principal = balance.principal,
+        bonus = balance.bonus
     )
+    .to_string()
 }

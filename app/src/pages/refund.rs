@@ -3,9 +3,10 @@ use leptos::prelude::*;
 use crate::api::console::{CounterRefund, PreviewRefund, RefundAnswer, RefundPreview};
 use crate::domain::Clawback;
 use crate::error::Problem;
+use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::recharge::balance_text;
-use crate::pages::{problem_text, rotating_key};
+use crate::pages::{page_locale, problem_text, rotating_key};
 
 /// Stored-value refund: the clawback is previewed (cash out, bonus taken back, the part of
 /// the bonus already spent taken from the principal) before the cashier confirms it.
@@ -13,6 +14,8 @@ use crate::pages::{problem_text, rotating_key};
 pub fn RefundPanel(first_key: String) -> impl IntoView {
     let preview = ServerAction::<PreviewRefund>::new();
     let refund = ServerAction::<CounterRefund>::new();
+    let i18n = use_i18n();
+    let locale = page_locale();
     let key = rotating_key(first_key, move || {
         refund
             .value()
@@ -23,15 +26,15 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
     view! {
         <section class="space-y-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="refund-heading">
             <h2 id="refund-heading" class="text-lg font-semibold">
-                "储值退款" <span class="ml-2 text-sm font-normal text-stone-500">"Stored-value refund"</span>
+                {t!(i18n, refund.title)}
             </h2>
             <ActionForm action=preview attr:class="flex flex-wrap gap-3">
-                <input name="uid" required autocomplete="off" placeholder="顾客 ID · Diner ID" data-testid="refund-uid"
+                <input name="uid" required autocomplete="off" placeholder=td_string!(locale, refund.uid_placeholder) data-testid="refund-uid"
                     class="min-w-0 flex-1 rounded-lg border border-stone-300 px-3 py-2 text-lg focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200" />
-                <input name="amount" required inputmode="decimal" placeholder="退还本金 · Principal ¥" data-testid="refund-amount"
+                <input name="amount" required inputmode="decimal" placeholder=td_string!(locale, refund.amount_placeholder) data-testid="refund-amount"
                     class="w-40 rounded-lg border border-stone-300 px-3 py-2 text-lg focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200" />
                 <button type="submit" data-testid="refund-preview" class="rounded-lg bg-stone-800 px-5 py-2 font-semibold text-white hover:bg-stone-900">
-                    "预览 · Preview"
+                    {t!(i18n, refund.preview)}
                 </button>
             </ActionForm>
             {move || {
@@ -45,13 +48,13 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                                 <input type="hidden" name="key" value=move || key.get() />
                                 <button type="submit" data-testid="refund-confirm" disabled=move || refund.pending().get()
                                     class="w-full rounded-xl bg-red-700 px-6 py-3 text-lg font-bold text-white hover:bg-red-800 disabled:opacity-60">
-                                    {format!("确认退款，付现金 ¥{} · Confirm, pay out ¥{}", clawback.payout, clawback.payout)}
+                                    {td_string!(locale, refund.confirm, payout = clawback.payout).to_string()}
                                 </button>
                             </ActionForm>
                         </div>
                     }
                     .into_any(),
-                    Ok(RefundPreview { refusal: Some(problem), .. }) | Err(problem) => refused(&problem),
+                    Ok(RefundPreview { refusal: Some(problem), .. }) | Err(problem) => refused(locale, &problem),
                     Ok(_) => ().into_any(),
                 })
             }}
@@ -59,52 +62,50 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                 Ok(RefundAnswer { receipt: Some(receipt), .. }) => view! {
                     <Banner
                         ok=true
-                        title=format!("已退款 · Refunded: 付现金 ¥{}", receipt.clawback.payout)
-                        detail=format!("余额 · Balance {}", balance_text(receipt.clawback.after))
+                        title=td_string!(locale, refund.done, payout = receipt.clawback.payout).to_string()
+                        detail=td_string!(locale, recharge.balance_after, balance = balance_text(locale, receipt.clawback.after)).to_string()
                     />
                 }
                 .into_any(),
-                Ok(RefundAnswer { refusal: Some(problem), .. }) | Err(problem) => refused(&problem),
+                Ok(RefundAnswer { refusal: Some(problem), .. }) | Err(problem) => refused(locale, &problem),
                 Ok(_) => ().into_any(),
             })}
         </section>
     }
 }
 
-fn refused(problem: &Problem) -> AnyView {
-    view! { <Banner ok=false title=problem_text(problem) detail=problem.code.as_str().to_owned() /> }
+fn refused(locale: Locale, problem: &Problem) -> AnyView {
+    view! { <Banner ok=false title=problem_text(locale, problem) detail=problem.code.as_str().to_owned() /> }
         .into_any()
 }
 
 /// The preview's numbers, each named as the rules name it (docs/money-rules.md).
 #[component]
 fn ClawbackTable(clawback: Clawback) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = page_locale();
     let rows = [
         (
-            "退还本金 · Principal refunded",
-            clawback.refund.to_string(),
+            td_string!(locale, refund.principal_refunded),
+            clawback.refund,
             "refund",
         ),
         (
-            "应扣回赠送 · Bonus to take back",
-            clawback.clawback.to_string(),
+            td_string!(locale, refund.bonus_to_take_back),
+            clawback.clawback,
             "clawback",
         ),
         (
-            "从赠送余额扣 · Taken from the bonus",
-            clawback.bonus_taken.to_string(),
+            td_string!(locale, refund.taken_from_bonus),
+            clawback.bonus_taken,
             "bonus-taken",
         ),
         (
-            "赠送已用，从本金扣 · Already spent, taken from principal",
-            clawback.shortfall.to_string(),
+            td_string!(locale, refund.shortfall),
+            clawback.shortfall,
             "shortfall",
         ),
-        (
-            "实付现金 · Cash paid out",
-            clawback.payout.to_string(),
-            "payout",
-        ),
+        (td_string!(locale, refund.payout), clawback.payout, "payout"),
     ];
     view! {
         <dl class="grid gap-2 sm:grid-cols-2">
@@ -118,8 +119,8 @@ fn ClawbackTable(clawback: Clawback) -> impl IntoView {
                 })
                 .collect_view()}
             <div class="flex justify-between rounded-lg bg-amber-50 px-3 py-2 ring-1 ring-amber-200 sm:col-span-2">
-                <dt class="text-sm text-amber-900">"退款后余额 · Balance after"</dt>
-                <dd class="font-semibold" data-testid="clawback-after">{balance_text(clawback.after)}</dd>
+                <dt class="text-sm text-amber-900">{t!(i18n, refund.balance_after)}</dt>
+                <dd class="font-semibold" data-testid="clawback-after">{balance_text(locale, clawback.after)}</dd>
             </div>
         </dl>
     }

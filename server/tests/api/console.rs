@@ -60,9 +60,13 @@ impl TestApp {
 }
 
 fn set_cookie(response: &reqwest::Response) -> Option<String> {
+    header(response, "set-cookie")
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
-        .get("set-cookie")
+        .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
 }
@@ -72,13 +76,7 @@ async fn signing_in_sets_an_http_only_strict_cookie_that_authenticates_and_signi
     let app = spawn_app().await;
     let response = app.sign_in(CASHIER.1).await;
     assert!(response.status().is_redirection(), "{}", response.status());
-    assert_eq!(
-        response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok()),
-        Some("/cashier")
-    );
+    assert_eq!(header(&response, "location").as_deref(), Some("/cashier"));
     let header = set_cookie(&response).expect("cookie");
     for attribute in ["mq_session=", "HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(header.contains(attribute), "{header} has {attribute}");
@@ -192,4 +190,57 @@ async fn the_counter_recharge_finds_the_diner_and_charges_once_per_key() {
     )
     .await;
     assert_eq!(unknown_tier["refusal"]["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn the_language_switch_sets_its_cookie_goes_back_and_the_pages_follow_it() {
+    let app = spawn_app().await;
+    // Chinese first, whatever the browser prefers.
+    let chinese = app
+        .client
+        .get(app.url("/login"))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .expect("sent");
+    let html = chinese.text().await.expect("body");
+    assert!(html.contains("员工登录"), "Chinese by default");
+
+    let switched = app
+        .form(
+            "/console/language",
+            None,
+            &[("to", "en"), ("back", "/login?x=1")],
+        )
+        .await;
+    assert!(switched.status().is_redirection(), "{}", switched.status());
+    assert_eq!(header(&switched, "location").as_deref(), Some("/login?x=1"));
+    let set = set_cookie(&switched).expect("a language cookie");
+    let cookie = set.split(';').next().expect("name=value").to_owned();
+    assert_eq!(cookie, "mq_lang=en");
+
+    let english = app
+        .client
+        .get(app.url("/login"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("sent");
+    let html = english.text().await.expect("body");
+    assert!(html.contains("Staff sign-in"), "English once chosen");
+    assert!(!html.contains("员工登录"));
+
+    // Never back to another site; an unknown language is refused and sets nothing.
+    let elsewhere = app
+        .form(
+            "/console/language",
+            None,
+            &[("to", "zh"), ("back", "//evil.example/")],
+        )
+        .await;
+    assert_eq!(header(&elsewhere, "location").as_deref(), Some("/"));
+    let unknown = app
+        .form("/console/language", None, &[("to", "fr"), ("back", "/")])
+        .await;
+    assert!(set_cookie(&unknown).is_none());
 }
