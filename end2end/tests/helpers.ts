@@ -10,10 +10,15 @@ export function api(request: APIRequestContext) {
     expect(response.status(), url).toBe(200);
     return response.json();
   };
+  const get = async (url: string, token: string) => {
+    const response = await request.get(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status(), url).toBe(200);
+    return response.json();
+  };
   const cashier = async () =>
     (await post("/api/auth/staff/login", null, { username: "xiaozhang", password: "cashier-demo-1" }))
       .token as string;
   const diner = async (uid: string) =>
     (await post("/api/auth/diner/login", null, { code: `dev:${uid}` })).token as string;
-  return { post, cashier, diner };
+  return { post, get, cashier, diner };
 }

@@ -35,4 +35,45 @@ test("without JavaScript a cashier signs in, collects a payment code and sees a 
   await page.getByTestId("scan-input").fill(order.code);
   await page.getByTestId("scan-input").press("Enter");
   await expect(page.getByTestId("scan-refused")).toContainText("已处理");
+
+  // The collected payment is refunded from its line in the feed.
+  await page.locator(`[data-payment="${order.payment_id}"]`).getByTestId("refund-payment").click();
+  await expect(page).toHaveURL(/payment_refunded=/);
+  await expect(page.getByTestId("scan-ok").filter({ hasText: "已退款 ¥12.50" })).toBeVisible();
+
+  // Recharge: find the diner, pick a tier, confirm; each step comes back to the counter.
+  await page.getByTestId("recharge-uid").fill(uid);
+  await page.getByTestId("recharge-find").click();
+  await expect(page).toHaveURL(/diner=/);
+  await expect(page.getByTestId("recharge-diner")).toContainText(uid);
+  await page.getByText("充300送80").click();
+  await page.getByTestId("recharge-confirm").click();
+  await expect(page).toHaveURL(/recharged=/);
+  const recharged = page.getByTestId("scan-ok").filter({ hasText: "充值成功" });
+  await expect(recharged).toContainText("充300送80");
+  await page.screenshot({
+    path: path.join(__dirname, "..", "screenshots", `no-js-recharged-${testInfo.project.name}.png`),
+    fullPage: true,
+  });
+  // A reload shows the same answer and charges nothing again.
+  const { get } = api(request);
+  const walletOf = `/api/wallets/of?uid=${uid}`;
+  const afterRecharge = await get(walletOf, await cashier());
+  await page.reload();
+  await expect(recharged).toContainText("充300送80");
+  expect(await get(walletOf, await cashier())).toEqual(afterRecharge);
+
+  // Stored-value refund: the preview, then the confirmed numbers.
+  await page.getByTestId("refund-uid").fill(uid);
+  await page.getByTestId("refund-amount").fill("100");
+  await page.getByTestId("refund-preview").click();
+  await expect(page).toHaveURL(/refund_uid=/);
+  await expect(page.getByTestId("clawback-payout")).toHaveText("¥100.00");
+  await page.getByTestId("refund-confirm").click();
+  await expect(page).toHaveURL(/refunded=/);
+  await expect(page.getByTestId("scan-ok").filter({ hasText: "已退款：付现金 ¥100.00" })).toBeVisible();
+  await page.screenshot({
+    path: path.join(__dirname, "..", "screenshots", `no-js-refunded-${testInfo.project.name}.png`),
+    fullPage: true,
+  });
 });

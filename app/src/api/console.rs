@@ -22,6 +22,8 @@ pub struct ConsoleUser {
     pub role: String,
     /// A fresh Idempotency-Key for the page's next action.
     pub next_key: String,
+    /// The shop's offset from UTC now, in seconds: times are shown on the shop's clock.
+    pub shop_utc_offset: i32,
 }
 
 /// What one scan at the counter did, and the key for the next scan (a new one after every
@@ -115,6 +117,12 @@ pub async fn console_session() -> Result<Option<ConsoleUser>, Problem> {
             merchant_id,
             role,
         } => Some(ConsoleUser {
+            shop_utc_offset: crate::service::merchant_utc_offset(
+                &call.state.db,
+                &merchant_id,
+                chrono::Utc::now(),
+            )
+            .await?,
             staff_id,
             merchant_id,
             role: role.as_str().to_owned(),
@@ -132,11 +140,9 @@ pub async fn counter_scan(code: String, key: String) -> Result<ScanAnswer, Probl
     let call = crate::api::edge::authenticated()?;
     let code = code.trim().to_owned();
     let answer = crate::api::payment::scan_at_counter(&call, Some(&key), &code).await;
-    let (result, refusal) = as_form_answer(answer)?;
+    let (result, refusal) = as_form_answer(&call, answer)?;
     if call.from_plain_form() {
-        // Without JavaScript the browser shows a page, not this answer: the counter page
-        // shows the answer stored for the key (after the 200 of `as_form_answer`).
-        leptos_axum::redirect(&format!("/cashier?answered={key}"));
+        back_to_counter(&[("answered", &key)])?;
     }
     Ok(ScanAnswer {
         code,
@@ -194,6 +200,10 @@ pub async fn find_diner(uid: String) -> Result<Option<DinerAtCounter>, Problem> 
     } else {
         db::diner::get(&call.state.db, wanted).await
     };
+    if call.from_plain_form() {
+        // Without JavaScript: the counter page looks the diner up again from its address.
+        back_to_counter(&[("diner", wanted)])?;
+    }
     let Some(diner) = found.map_err(AppError::from)? else {
         return Ok(None);
     };
@@ -223,7 +233,10 @@ pub async fn counter_recharge(
 ) -> Result<RechargeAnswer, Problem> {
     let call = crate::api::edge::authenticated()?;
     let answer = crate::api::wallet::recharge_by_staff(&call, Some(&key), uid.trim(), &tier).await;
-    let (receipt, refusal) = as_form_answer(answer)?;
+    let (receipt, refusal) = as_form_answer(&call, answer)?;
+    if call.from_plain_form() {
+        back_to_counter(&[("recharged", &key)])?;
+    }
     Ok(RechargeAnswer {
         receipt,
         refusal,
@@ -231,15 +244,32 @@ pub async fn counter_recharge(
     })
 }
 
+/// Without JavaScript a form post shows a page, not its answer: back to the counter, whose
+/// address says what to show (a stored answer's key, or what to look up again).
+#[cfg(feature = "ssr")]
+fn back_to_counter(query: &[(&str, &str)]) -> Result<(), crate::error::AppError> {
+    let query = serde_urlencoded::to_string(query)
+        .map_err(|e| crate::error::AppError::Internal(format!("counter address: {e}")))?;
+    leptos_axum::redirect(&format!("/cashier?{query}"));
+    Ok(())
+}
+
 /// A form's refusal (4xx) is an answer to show beside the result, not a failure: the
 /// response is 200 whatever status the edge set for the API. Failures (5xx) stay failures.
+/// A page rendered on the server (a GET) calls these too: its own response is left alone.
 #[cfg(feature = "ssr")]
-fn as_form_answer<T>(answer: Result<T, Problem>) -> Result<(Option<T>, Option<Problem>), Problem> {
+fn as_form_answer<T>(
+    call: &crate::api::edge::Call,
+    answer: Result<T, Problem>,
+) -> Result<(Option<T>, Option<Problem>), Problem> {
     let split = match answer {
         Ok(value) => (Some(value), None),
         Err(problem) if problem.status < 500 => (None, Some(problem)),
         Err(problem) => return Err(problem),
     };
+    if !call.posted() {
+        return Ok(split);
+    }
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::OK);
         response.insert_header(
@@ -266,7 +296,11 @@ pub async fn preview_refund(uid: String, amount: Money) -> Result<RefundPreview,
     )
     .await
     .map_err(Problem::from);
-    let (clawback, refusal) = as_form_answer(preview)?;
+    let (clawback, refusal) = as_form_answer(&call, preview)?;
+    if call.from_plain_form() {
+        let amount = amount.to_string();
+        back_to_counter(&[("refund_uid", uid.as_str()), ("refund_amount", &amount)])?;
+    }
     Ok(RefundPreview {
         uid,
         amount,
@@ -284,7 +318,10 @@ pub async fn counter_refund(
 ) -> Result<RefundAnswer, Problem> {
     let call = crate::api::edge::authenticated()?;
     let answer = crate::api::wallet::refund_by_staff(&call, Some(&key), uid.trim(), amount).await;
-    let (receipt, refusal) = as_form_answer(answer)?;
+    let (receipt, refusal) = as_form_answer(&call, answer)?;
+    if call.from_plain_form() {
+        back_to_counter(&[("refunded", &key)])?;
+    }
     Ok(RefundAnswer {
         receipt,
         refusal,
@@ -301,7 +338,10 @@ pub async fn counter_payment_refund(
     let call = crate::api::edge::authenticated()?;
     let answer =
         crate::api::payment::refund_payment_by_staff(&call, Some(&key), payment_id.trim()).await;
-    let (receipt, refusal) = as_form_answer(answer)?;
+    let (receipt, refusal) = as_form_answer(&call, answer)?;
+    if call.from_plain_form() {
+        back_to_counter(&[("payment_refunded", &key)])?;
+    }
     Ok(PaymentRefundAnswer {
         receipt,
         refusal,
@@ -334,22 +374,72 @@ pub async fn feed_today() -> Result<Vec<Frame>, Problem> {
         .collect::<Result<_, _>>()?)
 }
 
-/// The answer given to this member of staff's scan with `key` (the counter page shows it
-/// after a scan made without JavaScript).
+// The answers given to this member of staff's form posts with `key`: the counter page shows
+// them after a post made without JavaScript (`?answered=`, `?recharged=`, `?refunded=`,
+// `?payment_refunded=`). Nothing is done again; the stored answer is read.
+
+/// The answer to the scan with `key`.
 #[server(prefix = "/console", endpoint = "scan/answer")]
 pub async fn earlier_scan(key: String) -> Result<Option<ScanAnswer>, Problem> {
+    Ok(stored_answer("payment/verify", &key)
+        .await?
+        .map(|(result, refusal)| ScanAnswer {
+            code: String::new(),
+            result,
+            refusal,
+            next_key: fresh_key(),
+        }))
+}
+
+/// The answer to the recharge with `key`.
+#[server(prefix = "/console", endpoint = "recharge/answer")]
+pub async fn earlier_recharge(key: String) -> Result<Option<RechargeAnswer>, Problem> {
+    Ok(stored_answer("wallet/recharge", &key)
+        .await?
+        .map(|(receipt, refusal)| RechargeAnswer {
+            receipt,
+            refusal,
+            next_key: fresh_key(),
+        }))
+}
+
+/// The answer to the stored-value refund with `key`.
+#[server(prefix = "/console", endpoint = "refund/answer")]
+pub async fn earlier_refund(key: String) -> Result<Option<RefundAnswer>, Problem> {
+    Ok(stored_answer("wallet/refund", &key)
+        .await?
+        .map(|(receipt, refusal)| RefundAnswer {
+            receipt,
+            refusal,
+            next_key: fresh_key(),
+        }))
+}
+
+/// The answer to the payment refund with `key`.
+#[server(prefix = "/console", endpoint = "payment/refund/answer")]
+pub async fn earlier_payment_refund(key: String) -> Result<Option<PaymentRefundAnswer>, Problem> {
+    Ok(stored_answer("payment/refund", &key)
+        .await?
+        .map(|(receipt, refusal)| PaymentRefundAnswer {
+            receipt,
+            refusal,
+            next_key: fresh_key(),
+        }))
+}
+
+/// The answer stored for this caller's call of the API's `endpoint` with `key`, split as the
+/// forms show it: what was done, or why not.
+#[cfg(feature = "ssr")]
+async fn stored_answer<T: serde::de::DeserializeOwned>(
+    endpoint: &str,
+    key: &str,
+) -> Result<Option<(Option<T>, Option<Problem>)>, Problem> {
     let call = crate::api::edge::authenticated()?;
-    let Some(answer) = call.answer_of::<ScanResult>("payment/verify", &key).await? else {
-        return Ok(None);
-    };
-    let (result, refusal) = match answer {
-        Ok(result) => (Some(result), None),
-        Err(problem) => (None, Some(problem)),
-    };
-    Ok(Some(ScanAnswer {
-        code: String::new(),
-        result,
-        refusal,
-        next_key: fresh_key(),
-    }))
+    Ok(call
+        .answer_of::<T>(endpoint, key)
+        .await?
+        .map(|answer| match answer {
+            Ok(done) => (Some(done), None),
+            Err(problem) => (None, Some(problem)),
+        }))
 }

@@ -32,6 +32,8 @@ pub struct DinerView {
     pub cards: Vec<DinerCard>,
     /// A fresh Idempotency-Key for the page's next payment code.
     pub next_key: String,
+    /// The shop's offset from UTC now, in seconds: dates are shown on the shop's calendar.
+    pub shop_utc_offset: i32,
 }
 
 /// A payment code to show the cashier, with its QR code.
@@ -96,6 +98,8 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         balance,
         cards,
         next_key: crate::api::console::fresh_key(),
+        shop_utc_offset: crate::service::merchant_utc_offset(db, merchant, chrono::Utc::now())
+            .await?,
     }))
 }
 

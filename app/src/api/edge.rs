@@ -119,14 +119,23 @@ impl Call {
             .transpose()
     }
 
+    /// Whether the request is a POST: a server function called at its own address, not one
+    /// called while a page (a GET) is rendered on the server.
+    pub fn posted(&self) -> bool {
+        self.parts.method == http::Method::POST
+    }
+
     /// Whether this is a plain form post from a page without JavaScript (it wants HTML
-    /// back), rather than a call from the page's script or an app.
+    /// back), rather than a call from the page's script or an app. A page being rendered
+    /// on the server calls server functions too, with the page's GET: that is no form post.
     pub fn from_plain_form(&self) -> bool {
-        self.parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"))
+        self.posted()
+            && self
+                .parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
     }
 
     /// The request's `Idempotency-Key` header, if any.

@@ -8,7 +8,7 @@ use crate::pages::banner::Banner;
 use crate::pages::feed::LiveFeed;
 use crate::pages::recharge::RechargePanel;
 use crate::pages::refund::RefundPanel;
-use crate::pages::{page_locale, problem_text, rotating_key};
+use crate::pages::{from_address, page_locale, problem_text, rotating_key};
 
 /// The counter: an always-focused scan box (a USB scanner types the code and presses
 /// Enter) and a big answer the cashier cannot miss, ready for the next scan at once.
@@ -95,7 +95,7 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                 <RechargePanel first_key=user.next_key.clone() />
                 <RefundPanel first_key=user.next_key.clone() />
             </div>
-            <LiveFeed first_key=user.next_key.clone() />
+            <LiveFeed first_key=user.next_key.clone() utc_offset=user.shop_utc_offset />
         </section>
     }
 }
@@ -104,21 +104,14 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
 /// `?answered=<key>`, and the answer stored for that key is shown.
 #[component]
 fn EarlierScan(hidden: Signal<bool>) -> impl IntoView {
-    let query = leptos_router::hooks::use_query_map();
-    let earlier = Resource::new(
-        move || query.with(|q| q.get("answered")),
-        |key| async move {
-            match key {
-                Some(key) => earlier_scan(key).await.ok().flatten(),
-                None => None,
-            }
-        },
-    );
+    let earlier = from_address(|q| q.get("answered"), earlier_scan);
     view! {
         <Transition fallback=|| ()>
             {move || {
                 earlier
                     .get()
+                    .flatten()
+                    .and_then(Result::ok)
                     .flatten()
                     .filter(|_| !hidden.get())
                     .map(|answer| view! { <ScanBanner answer /> })

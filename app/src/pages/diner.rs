@@ -4,7 +4,7 @@ use crate::api::diner_demo::{DinerCard, DinerPay, DinerSignIn, DinerView, diner_
 use crate::api::realtime::Event;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
-use crate::pages::live::use_live_events;
+use crate::pages::live::{shop_time, use_live_events};
 use crate::pages::recharge::balance_text;
 use crate::pages::{page_locale, problem_text, rotating_key};
 
@@ -103,7 +103,7 @@ fn Pocket(view: DinerView) -> impl IntoView {
             </Show>
             <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
                 <For each=move || cards.get() key=|card| (card.uuid.clone(), card.status.clone()) let:card>
-                    <CardTile card />
+                    <CardTile card utc_offset=view.shop_utc_offset />
                 </For>
             </div>
         </section>
@@ -111,7 +111,7 @@ fn Pocket(view: DinerView) -> impl IntoView {
 }
 
 #[component]
-fn CardTile(card: DinerCard) -> impl IntoView {
+fn CardTile(card: DinerCard, utc_offset: i32) -> impl IntoView {
     let locale = page_locale();
     let active = card.status == "ACTIVE";
     let (badge, badge_class) = if active {
@@ -138,7 +138,7 @@ fn CardTile(card: DinerCard) -> impl IntoView {
             </div>
             <div class="mx-auto mt-3 w-40" inner_html=card.qr_svg.clone() aria-label="QR"></div>
             <p class="mt-2 break-all text-center font-mono text-xs text-stone-500">{card.uuid.clone()}</p>
-            <p class="text-center text-xs text-stone-400">{td_string!(locale, diner.valid_until, date = card.expiry.format("%Y-%m-%d")).to_string()}</p>
+            <p class="text-center text-xs text-stone-400">{td_string!(locale, diner.valid_until, date = shop_time(card.expiry, utc_offset).format("%Y-%m-%d")).to_string()}</p>
         </article>
     }
 }

@@ -1,25 +1,32 @@
 use leptos::prelude::*;
 
-use crate::api::console::{CounterPaymentRefund, FEED_LINES, PaymentRefundAnswer, feed_today};
+use crate::api::console::{
+    CounterPaymentRefund, FEED_LINES, PaymentRefundAnswer, earlier_payment_refund, feed_today,
+};
 use crate::api::realtime::{Event, Frame};
+use crate::error::Problem;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
-use crate::pages::live::{local_time, use_live_events_after};
-use crate::pages::{page_locale, problem_text, rotating_key};
+use crate::pages::live::{shop_time, use_live_events_after};
+use crate::pages::{from_address, page_locale, problem_text, rotating_key};
 
 /// What happens at this shop today, newest first, and then as it happens (over the
 /// real-time channel); a collected payment can be refunded from its line.
 #[component]
-pub fn LiveFeed(first_key: String) -> impl IntoView {
+pub fn LiveFeed(first_key: String, utc_offset: i32) -> impl IntoView {
     let today = Resource::new(|| (), |_| feed_today());
+    // Without JavaScript a refund comes back to the page with `?payment_refunded=<key>`.
+    let earlier = from_address(|q| q.get("payment_refunded"), earlier_payment_refund);
     view! {
         <Transition fallback=|| ()>
             {move || {
                 let first_key = first_key.clone();
+                // Read in the first pass too, so the server waits for it before rendering.
+                let _ = earlier.get();
                 today
                     .get()
                     .map(|frames| match frames {
-                        Ok(frames) => view! { <Feed first_key today=frames /> }.into_any(),
+                        Ok(frames) => view! { <Feed first_key utc_offset today=frames earlier /> }.into_any(),
                         Err(problem) => view! { <Banner ok=false title=problem_text(page_locale(), &problem) detail=String::new() /> }.into_any(),
                     })
             }}
@@ -28,10 +35,21 @@ pub fn LiveFeed(first_key: String) -> impl IntoView {
 }
 
 #[component]
-fn Feed(first_key: String, today: Vec<Frame>) -> impl IntoView {
+fn Feed(
+    first_key: String,
+    utc_offset: i32,
+    today: Vec<Frame>,
+    earlier: Resource<Option<Result<Option<PaymentRefundAnswer>, Problem>>>,
+) -> impl IntoView {
     let after = today.last().map(|frame| frame.seq);
     let feed = RwSignal::new(today.into_iter().rev().collect::<Vec<_>>());
     let refund = ServerAction::<CounterPaymentRefund>::new();
+    let answer = Signal::derive(move || {
+        refund
+            .value()
+            .get()
+            .or_else(|| earlier.get().flatten().and_then(Result::transpose))
+    });
     let i18n = use_i18n();
     let locale = page_locale();
     let key = rotating_key(first_key, move || {
@@ -57,7 +75,7 @@ fn Feed(first_key: String, today: Vec<Frame>) -> impl IntoView {
                     {t!(i18n, feed.empty)}
                 </p>
             </Show>
-            {move || refund.value().get().map(|answer| match answer {
+            {move || answer.get().map(|answer| match answer {
                 Ok(PaymentRefundAnswer { receipt: Some(receipt), .. }) => view! {
                     <Banner
                         ok=true
@@ -79,7 +97,7 @@ fn Feed(first_key: String, today: Vec<Frame>) -> impl IntoView {
             })}
             <ul class="mt-2 divide-y divide-stone-100" data-testid="live-feed">
                 <For each=move || feed.get() key=|frame| frame.seq let:frame>
-                    <FeedLine frame refund key />
+                    <FeedLine frame utc_offset refund answer key />
                 </For>
             </ul>
         </section>
@@ -89,7 +107,9 @@ fn Feed(first_key: String, today: Vec<Frame>) -> impl IntoView {
 #[component]
 fn FeedLine(
     frame: Frame,
+    utc_offset: i32,
     refund: ServerAction<CounterPaymentRefund>,
+    answer: Signal<Option<Result<PaymentRefundAnswer, Problem>>>,
     key: RwSignal<String>,
 ) -> impl IntoView {
     let refundable = match &frame.event {
@@ -120,14 +140,14 @@ fn FeedLine(
     };
     view! {
         <li class="flex items-baseline gap-3 py-2" data-testid="live-line" data-payment=payment_attr>
-            <span class="w-20 shrink-0 font-mono text-sm text-stone-500">{local_time(frame.at)}</span>
+            <span class="w-20 shrink-0 font-mono text-sm text-stone-500">{shop_time(frame.at, utc_offset).format("%H:%M:%S").to_string()}</span>
             <span class="font-medium">{what}</span>
             <span class="ml-auto text-sm text-stone-500">{uid.clone()}</span>
             {refundable.map(|payment_id| {
                 // Once refunded from this page, the line says so instead of offering it again.
                 let this_payment = payment_id.clone();
                 let refunded = move || {
-                    refund.value().with(|answer| {
+                    answer.with(|answer| {
                         matches!(
                             answer,
                             Some(Ok(PaymentRefundAnswer { receipt: Some(receipt), .. }))

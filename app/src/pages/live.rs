@@ -3,7 +3,7 @@
 //! is opened with a ticket (the session cookie pays for it), and after any close it is opened
 //! again with the last `seq` seen, so nothing is missed or repeated.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::api::realtime::Frame;
 
@@ -21,16 +21,33 @@ pub fn use_live_events_after(after: Option<u64>, on_frame: impl Fn(Frame) + 'sta
     let _ = (after, on_frame);
 }
 
-/// A time as the person at this device reads it: their clock's time of day.
-pub fn local_time(at: DateTime<Utc>) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from(at.to_rfc3339()));
-        String::from(date.to_locale_time_string("zh-CN"))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        at.format("%H:%M:%S UTC").to_string()
+/// `at` on the shop's clock (`utc_offset` seconds east of UTC). The server renders it and
+/// the browser hydrates it the same way, whatever the device's own time zone.
+pub fn shop_time(at: DateTime<Utc>, utc_offset: i32) -> DateTime<FixedOffset> {
+    use chrono::Offset;
+    // An offset out of range (±24 h) cannot come from a time zone; UTC then.
+    let offset = FixedOffset::east_opt(utc_offset).unwrap_or_else(|| Utc.fix());
+    at.with_timezone(&offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shop_time_is_the_shops_clock() {
+        let at = DateTime::parse_from_rfc3339("2026-11-25T17:30:00Z")
+            .expect("a time")
+            .with_timezone(&Utc);
+        assert_eq!(
+            shop_time(at, 8 * 3600).format("%H:%M %F").to_string(),
+            "01:30 2026-11-26"
+        );
+        assert_eq!(shop_time(at, 0).format("%H:%M").to_string(), "17:30");
+        assert_eq!(
+            shop_time(at, 99 * 3600).format("%H:%M").to_string(),
+            "17:30"
+        );
     }
 }
 

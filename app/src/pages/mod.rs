@@ -39,6 +39,34 @@ pub(crate) fn rotating_key(
     key
 }
 
+/// What the page's address asks it to show: a form posted without JavaScript comes back to
+/// the page with, say, `?recharged=<key>`, and the page shows that answer. `wanted` picks the
+/// arguments out of the address (none: nothing to show); `fetch` gets the answer for them.
+pub(crate) fn from_address<A, R, Fut>(
+    wanted: impl Fn(&leptos_router::params::ParamsMap) -> Option<A> + Send + Sync + 'static,
+    fetch: impl Fn(A) -> Fut + Clone + Send + Sync + 'static,
+) -> leptos::prelude::Resource<Option<R>>
+where
+    A: Clone + PartialEq + Send + Sync + 'static,
+    R: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    Fut: std::future::Future<Output = R> + Send + 'static,
+{
+    use leptos::prelude::*;
+    let query = leptos_router::hooks::use_query_map();
+    Resource::new(
+        move || query.with(|q| wanted(q)),
+        move |args| {
+            let fetch = fetch.clone();
+            async move {
+                match args {
+                    Some(args) => Some(fetch(args).await),
+                    None => None,
+                }
+            }
+        },
+    )
+}
+
 /// The page's language, read once: switching languages loads the page again.
 pub(crate) fn page_locale() -> Locale {
     use_i18n().get_locale_untracked()

@@ -1,16 +1,21 @@
 use leptos::prelude::*;
 
-use crate::api::console::{CounterRecharge, DinerAtCounter, FindDiner, RechargeAnswer};
+use crate::api::console::{
+    CounterRecharge, DinerAtCounter, FindDiner, RechargeAnswer, earlier_recharge, find_diner,
+};
 use crate::domain::Balance;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
-use crate::pages::{page_locale, problem_text, rotating_key};
+use crate::pages::{from_address, page_locale, problem_text, rotating_key};
 
 /// Recharge at the counter: find the diner, pick a tier, confirm.
 #[component]
 pub fn RechargePanel(first_key: String) -> impl IntoView {
     let find = ServerAction::<FindDiner>::new();
     let recharge = ServerAction::<CounterRecharge>::new();
+    // Without JavaScript the forms come back to the page, whose address says what to show.
+    let earlier_found = from_address(|q| q.get("diner"), find_diner);
+    let earlier_recharged = from_address(|q| q.get("recharged"), earlier_recharge);
     let i18n = use_i18n();
     let locale = page_locale();
     let key = rotating_key(first_key, move || {
@@ -38,9 +43,11 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
                     {t!(i18n, recharge.find)}
                 </button>
             </ActionForm>
+            <Transition fallback=|| ()>
             {move || {
                 find.value()
                     .get()
+                    .or_else(|| earlier_found.get().flatten())
                     .map(|found| match found {
                         Ok(Some(diner)) => view! { <TierChoice diner recharge key /> }.into_any(),
                         Ok(None) => view! {
@@ -50,7 +57,14 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
                         Err(problem) => view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> }.into_any(),
                     })
             }}
-            {move || recharge.value().get().map(|answer| view! { <RechargeBanner answer /> })}
+            {move || {
+                recharge
+                    .value()
+                    .get()
+                    .or_else(|| earlier_recharged.get().flatten().and_then(Result::transpose))
+                    .map(|answer| view! { <RechargeBanner answer /> })
+            }}
+            </Transition>
         </section>
     }
 }

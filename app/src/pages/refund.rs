@@ -1,12 +1,14 @@
 use leptos::prelude::*;
 
-use crate::api::console::{CounterRefund, PreviewRefund, RefundAnswer, RefundPreview};
-use crate::domain::Clawback;
+use crate::api::console::{
+    CounterRefund, PreviewRefund, RefundAnswer, RefundPreview, earlier_refund, preview_refund,
+};
+use crate::domain::{Clawback, Money};
 use crate::error::Problem;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::recharge::balance_text;
-use crate::pages::{page_locale, problem_text, rotating_key};
+use crate::pages::{from_address, page_locale, problem_text, rotating_key};
 
 /// Stored-value refund: the clawback is previewed (cash out, bonus taken back, the part of
 /// the bonus already spent taken from the principal) before the cashier confirms it.
@@ -14,6 +16,17 @@ use crate::pages::{page_locale, problem_text, rotating_key};
 pub fn RefundPanel(first_key: String) -> impl IntoView {
     let preview = ServerAction::<PreviewRefund>::new();
     let refund = ServerAction::<CounterRefund>::new();
+    // Without JavaScript the forms come back to the page, whose address says what to show.
+    let earlier_preview = from_address(
+        |q| {
+            Some((
+                q.get("refund_uid")?,
+                q.get("refund_amount")?.parse::<Money>().ok()?,
+            ))
+        },
+        |(uid, amount)| preview_refund(uid, amount),
+    );
+    let earlier_refunded = from_address(|q| q.get("refunded"), earlier_refund);
     let i18n = use_i18n();
     let locale = page_locale();
     let key = rotating_key(first_key, move || {
@@ -37,8 +50,9 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                     {t!(i18n, refund.preview)}
                 </button>
             </ActionForm>
+            <Transition fallback=|| ()>
             {move || {
-                preview.value().get().map(|answer| match answer {
+                preview.value().get().or_else(|| earlier_preview.get().flatten()).map(|answer| match answer {
                     Ok(RefundPreview { uid, amount, clawback: Some(clawback), .. }) => view! {
                         <div class="space-y-3" data-testid="refund-preview-result">
                             <ClawbackTable clawback />
@@ -58,7 +72,7 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                     Ok(_) => ().into_any(),
                 })
             }}
-            {move || refund.value().get().map(|answer| match answer {
+            {move || refund.value().get().or_else(|| earlier_refunded.get().flatten().and_then(Result::transpose)).map(|answer| match answer {
                 Ok(RefundAnswer { receipt: Some(receipt), .. }) => view! {
                     <Banner
                         ok=true
@@ -70,6 +84,7 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                 Ok(RefundAnswer { refusal: Some(problem), .. }) | Err(problem) => refused(locale, &problem),
                 Ok(_) => ().into_any(),
             })}
+            </Transition>
         </section>
     }
 }

@@ -82,6 +82,18 @@ pub async fn merchant_day_start(
         .ok_or_else(|| AppError::Internal(format!("no midnight in {zone} on {midnight}")))
 }
 
+/// The merchant's offset from UTC at `now`, in seconds (pages show the shop's clock, the
+/// same on the server and in the browser).
+pub async fn merchant_utc_offset(
+    db: &Db,
+    merchant: &str,
+    now: DateTime<Utc>,
+) -> Result<i32, AppError> {
+    use chrono::Offset;
+    let zone = merchant_zone(db, merchant).await?;
+    Ok(now.with_timezone(&zone).offset().fix().local_minus_utc())
+}
+
 async fn merchant_zone(db: &Db, merchant: &str) -> Result<chrono_tz::Tz, AppError> {
     let zone = db::merchant::timezone(db, merchant)
         .await?

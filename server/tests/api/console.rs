@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, content_type, spawn_app};
 
 const CASHIER: (&str, &str) = ("xiaozhang", "cashier-demo-1");
 
@@ -39,6 +39,21 @@ impl TestApp {
             .expect("sent");
         assert_eq!(response.status(), 200, "{path}");
         response.json().await.expect("json")
+    }
+
+    /// The counter page at `query`, as a browser gets it: a 200 HTML page.
+    async fn counter_page(&self, cookie: &str, query: &str) -> String {
+        let page = self
+            .client
+            .get(self.url(&format!("/cashier{query}")))
+            .header("cookie", cookie)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(page.status(), 200, "{query}");
+        assert!(content_type(&page).is_some_and(|v| v.starts_with("text/html")));
+        page.text().await.expect("body")
     }
 
     /// The demo cashier's sign-in form, with `password`.
@@ -190,6 +205,64 @@ async fn the_counter_recharge_finds_the_diner_and_charges_once_per_key() {
     )
     .await;
     assert_eq!(unknown_tier["refusal"]["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn without_javascript_a_recharge_comes_back_to_the_counter_which_reads_its_answer() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie().await;
+    let fields = [("uid", "wx-demo-002"), ("tier", "T100"), ("key", "plain-1")];
+    let posted = app.form("/console/recharge", Some(&cookie), &fields).await;
+    assert!(posted.status().is_redirection(), "{}", posted.status());
+    assert_eq!(
+        header(&posted, "location").as_deref(),
+        Some("/cashier?recharged=plain-1")
+    );
+    // The page reads the stored answer; reading it again recharges nothing.
+    let read = || app.console_json("/console/recharge/answer", &cookie, &[("key", "plain-1")]);
+    let answer = read().await;
+    assert_eq!(answer["receipt"]["balance"]["principal"], "100.00");
+    assert_eq!(read().await["receipt"], answer["receipt"]);
+    let unknown = app
+        .console_json(
+            "/console/recharge/answer",
+            &cookie,
+            &[("key", "never-used")],
+        )
+        .await;
+    assert!(unknown.is_null());
+
+    // Looking a diner up comes back with what to look up; a phone number is kept as typed.
+    let found = app
+        .form("/console/diner", Some(&cookie), &[("uid", " 13800000002 ")])
+        .await;
+    assert_eq!(
+        header(&found, "location").as_deref(),
+        Some("/cashier?diner=13800000002")
+    );
+    // The counter page looks the diner up while it renders (no redirect there).
+    let html = app.counter_page(&cookie, "?diner=13800000002").await;
+    assert!(
+        html.contains(r#"data-testid="recharge-diner""#),
+        "the diner is shown"
+    );
+    let previewed = app
+        .form(
+            "/console/refund/preview",
+            Some(&cookie),
+            &[("uid", "wx-demo-002"), ("amount", "50")],
+        )
+        .await;
+    assert_eq!(
+        header(&previewed, "location").as_deref(),
+        Some("/cashier?refund_uid=wx-demo-002&refund_amount=50.00")
+    );
+    // The page it comes back to is a page: what the preview does to its own answer (status,
+    // JSON) is not done to the page rendering it.
+    let html = app
+        .counter_page(&cookie, "?refund_uid=wx-demo-002&refund_amount=50.00")
+        .await;
+    assert!(html.contains(r#"data-testid="refund-preview-result""#));
 }
 
 #[tokio::test]
