@@ -8,6 +8,8 @@ mod auth_types;
 pub mod domain;
 pub mod error;
 mod pages;
+#[cfg(any(feature = "hydrate", test))]
+mod qr_image;
 #[cfg(feature = "ssr")]
 pub mod realtime;
 #[cfg(feature = "ssr")]

@@ -1,17 +1,8 @@
 import path from "node:path";
 import { type Page, expect, test } from "@playwright/test";
-import { api } from "./helpers";
+import { api, signInCashier } from "./helpers";
 
 const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
-
-async function signInCashier(page: Page) {
-  await page.goto("/login");
-  await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
-  await page.getByLabel("用户名").fill("xiaozhang");
-  await page.getByLabel("密码").fill("cashier-demo-1");
-  await page.getByTestId("sign-in").click();
-  await expect(page).toHaveURL(/\/cashier$/);
-}
 
 async function scan(page: Page, code: string) {
   const box = page.getByTestId("scan-input");

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type APIRequestContext, expect } from "@playwright/test";
+import { type APIRequestContext, type Page, expect } from "@playwright/test";
 
 /** The JSON API, as a diner's app or another till uses it. */
 export function api(request: APIRequestContext) {
@@ -21,4 +21,14 @@ export function api(request: APIRequestContext) {
   const diner = async (uid: string) =>
     (await post("/api/auth/diner/login", null, { code: `dev:${uid}` })).token as string;
   return { post, get, cashier, diner };
+}
+
+/** Signs the demo cashier in through the sign-in page; ends on the counter. */
+export async function signInCashier(page: Page) {
+  await page.goto("/login");
+  await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("用户名").fill("xiaozhang");
+  await page.getByLabel("密码").fill("cashier-demo-1");
+  await page.getByTestId("sign-in").click();
+  await expect(page).toHaveURL(/\/cashier$/);
 }

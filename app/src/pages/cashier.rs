@@ -5,6 +5,7 @@ use crate::api::console::{ConsoleUser, CounterScan, ScanAnswer, console_session,
 use crate::api::payment::ScanResult;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
+use crate::pages::camera::CameraScan;
 use crate::pages::feed::LiveFeed;
 use crate::pages::recharge::RechargePanel;
 use crate::pages::refund::RefundPanel;
@@ -82,6 +83,9 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                     {t!(i18n, cashier.verify)}
                 </button>
             </ActionForm>
+            <CameraScan on_code=Callback::new(move |code: String| {
+                scan.dispatch(CounterScan { code, key: key.get_untracked() });
+            }) />
             {move || {
                 scan.value()
                     .get()

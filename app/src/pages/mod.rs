@@ -1,6 +1,7 @@
 //! The console's pages and the frame around them.
 
 mod banner;
+mod camera;
 mod cashier;
 mod diner;
 mod feed;
