@@ -32,7 +32,7 @@ function qrVideo(text: string): Buffer {
   return Buffer.concat([header, Buffer.from("FRAME\n"), luma, chroma]);
 }
 
-test("a cashier scans a diner's payment code with the camera", async ({ playwright, request }, testInfo) => {
+test("a cashier scans a payment code and a member code with the camera", async ({ playwright, request }, testInfo) => {
   // A payment code of a diner of this test alone, with the balance to pay it.
   const uid = `e2e-camera-${testInfo.project.name}-${Date.now()}`;
   const { post, cashier, diner } = api(request);
@@ -76,6 +76,11 @@ test("a cashier scans a diner's payment code with the camera", async ({ playwrig
     // The same code again is refused, as from the scan box.
     await page.getByTestId("camera-toggle").click();
     await expect(page.getByTestId("scan-refused")).toContainText("已处理");
+
+    // A recharge: the diner shows their member code (their id as a QR code).
+    writeFileSync(video, qrVideo(uid));
+    await page.getByTestId("member-camera-toggle").click();
+    await expect(page.getByTestId("recharge-diner")).toContainText(uid);
   } finally {
     await browser.close();
   }

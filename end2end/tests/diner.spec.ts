@@ -46,6 +46,10 @@ test("a diner's page sees its card turn USED and its balance change live when th
   await expect(redeemed.getByTestId("card-status")).toContainText("已使用");
   await shot(diner, "card-used");
 
+  // The same card again at the counter: refused, clearly.
+  await scan(cashier, uuid);
+  await expect(cashier.getByTestId("scan-refused")).toContainText("此券已使用");
+
   // A payment code, shown as a QR code, collected at the counter; the balance follows live.
   const { post, cashier: staffToken } = api(request);
   await post("/api/wallet/recharge", await staffToken(), { uid: "wx-demo-001", tier: "T100" });

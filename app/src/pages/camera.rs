@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use crate::i18n::*;
 
 /// A button that opens the camera; a code it reads goes to `on_code`. Shown once the page
-/// runs its script (the camera needs it).
+/// runs its script (the camera needs it). `testid` names its parts for tests.
 #[component]
-pub fn CameraScan(on_code: Callback<String>) -> impl IntoView {
+pub fn CameraScan(on_code: Callback<String>, testid: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let scripted = RwSignal::new(false);
     Effect::new(move |_| scripted.set(true));
@@ -25,7 +25,7 @@ pub fn CameraScan(on_code: Callback<String>) -> impl IntoView {
             <div class="flex flex-col items-start gap-3">
                 <button
                     type="button"
-                    data-testid="camera-toggle"
+                    data-testid=format!("{testid}-toggle")
                     class="rounded-xl px-4 py-2 text-base font-semibold text-red-800 ring-2 ring-red-200 hover:bg-red-50"
                     on:click=move |_| {
                         failed.set(false);
@@ -46,13 +46,13 @@ pub fn CameraScan(on_code: Callback<String>) -> impl IntoView {
                         autoplay
                         playsinline
                         muted
-                        data-testid="camera-view"
+                        data-testid=format!("{testid}-view")
                         class="aspect-video w-full max-w-md rounded-xl bg-stone-900 object-cover"
                     ></video>
                     <p class="text-sm text-stone-500">{t!(i18n, cashier.camera_hint)}</p>
                 </Show>
                 <Show when=move || failed.get()>
-                    <p role="alert" data-testid="camera-failed" class="text-sm text-red-800">
+                    <p role="alert" data-testid=format!("{testid}-failed") class="text-sm text-red-800">
                         {t!(i18n, cashier.camera_unavailable)}
                     </p>
                 </Show>

@@ -83,9 +83,12 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                     {t!(i18n, cashier.verify)}
                 </button>
             </ActionForm>
-            <CameraScan on_code=Callback::new(move |code: String| {
-                scan.dispatch(CounterScan { code, key: key.get_untracked() });
-            }) />
+            <CameraScan
+                testid="camera"
+                on_code=Callback::new(move |code: String| {
+                    scan.dispatch(CounterScan { code, key: key.get_untracked() });
+                })
+            />
             {move || {
                 scan.value()
                     .get()

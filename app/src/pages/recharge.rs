@@ -6,6 +6,7 @@ use crate::api::console::{
 use crate::domain::Balance;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
+use crate::pages::camera::CameraScan;
 use crate::pages::{from_address, page_locale, problem_text, rotating_key};
 
 /// Recharge at the counter: find the diner, pick a tier, confirm.
@@ -43,6 +44,10 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
                     {t!(i18n, recharge.find)}
                 </button>
             </ActionForm>
+            // The diner's member code (their uid as a QR code), read with the camera.
+            <CameraScan testid="member-camera" on_code=Callback::new(move |uid: String| {
+                find.dispatch(FindDiner { uid });
+            }) />
             <Transition fallback=|| ()>
             {move || {
                 find.value()
