@@ -99,6 +99,10 @@ e2e: build node-tools system-packages ## Playwright in Debian's Chromium against
 bench-startup: build ## time from exec to /readyz answering 200 (see docs/benchmarks.md)
 	./scripts/measure-startup.sh "$(TARGET_DIR)/debug/mealquest"
 
+.PHONY: bench-scan
+bench-scan: build node-tools system-packages ## a scan's Enter → answer on screen, in Chromium (see docs/benchmarks.md)
+	./end2end/run.sh "$(TARGET_DIR)/debug/mealquest" $(E2E_PORT) node end2end/bench/scan-latency.mjs
+
 .PHONY: bench
 bench: ## money-core and real-time benchmarks, release build (see docs/benchmarks.md)
 	cargo bench -p server --bench money

@@ -33,10 +33,13 @@ test("the console is Chinese first and switches to English and back, kept across
   await expect(page.getByTestId("scan-refused")).toContainText("Not a card or payment code");
   await page.screenshot({ path: screenshot(`language-en-${testInfo.project.name}`), fullPage: true });
 
-  // And back to Chinese, on the same page.
+  // And back to Chinese, on the same page with the same address.
+  await page.goto("/cashier?diner=wx-demo-002");
+  await expect(page.getByTestId("recharge-diner")).toContainText("小红");
   await page.getByTestId("language-switch").click();
-  await expect(page).toHaveURL(/\/cashier$/);
+  await expect(page).toHaveURL(/\/cashier\?diner=wx-demo-002$/);
   await expect(page.getByRole("heading", { name: "收银台" })).toBeVisible();
+  await expect(page.getByTestId("recharge-diner")).toContainText("当前余额");
   await expect(page.locator("html")).toHaveAttribute("lang", "zh");
 });
 

@@ -121,12 +121,22 @@ mod browser {
             let session = Rc::clone(&session);
             spawn_local(async move {
                 match start(&element).await {
+                    // Closed again while the camera was starting: let it go at once.
+                    Ok(stream) if !open.get_untracked() => Session {
+                        stream: Some(stream),
+                        timer: None,
+                    }
+                    .close(),
                     Ok(stream) => {
                         let timer = watch(element, open, on_code);
-                        *session.borrow_mut() = Some(Session {
+                        let opened = Session {
                             stream: Some(stream),
                             timer,
-                        });
+                        };
+                        // Two quick presses can start two: only the last one stays.
+                        if let Some(earlier) = session.borrow_mut().replace(opened) {
+                            earlier.close();
+                        }
                     }
                     Err(error) => {
                         leptos::logging::warn!("camera: {error:?}");

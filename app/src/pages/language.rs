@@ -12,7 +12,7 @@ pub fn LanguageSwitch(class: &'static str) -> impl IntoView {
         Locale::en => Locale::zh,
     };
     let location = leptos_router::hooks::use_location();
-    let back = move || format!("{}{}", location.pathname.get(), location.search.get());
+    let back = move || with_query(&location.pathname.get(), &location.search.get());
     view! {
         <form method="post" action="/console/language">
             <input type="hidden" name="to" value=other.as_str() />
@@ -27,5 +27,25 @@ pub fn LanguageSwitch(class: &'static str) -> impl IntoView {
                 {t!(i18n, language_switch)}
             </button>
         </form>
+    }
+}
+
+/// `path?query` (the router's `search` may come with or without its `?`).
+fn with_query(path: &str, search: &str) -> String {
+    match search.trim_start_matches('?') {
+        "" => path.to_owned(),
+        query => format!("{path}?{query}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_query;
+
+    #[test]
+    fn the_page_to_go_back_to_keeps_its_query() {
+        assert_eq!(with_query("/cashier", "diner=wx-1"), "/cashier?diner=wx-1");
+        assert_eq!(with_query("/cashier", "?diner=wx-1"), "/cashier?diner=wx-1");
+        assert_eq!(with_query("/login", ""), "/login");
     }
 }

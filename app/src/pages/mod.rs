@@ -94,3 +94,37 @@ pub(crate) fn problem_text(locale: Locale, problem: &Problem) -> String {
     };
     text.to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_counters_refusals_are_said_plainly_in_each_language() {
+        let problem = |code| Problem::new(code, "internal detail");
+        for code in [
+            ErrorCode::CardAlreadyUsed,
+            ErrorCode::CardExpired,
+            ErrorCode::PaymentNotPending,
+            ErrorCode::ValidationFailed,
+        ] {
+            let (zh, en) = (
+                problem_text(Locale::zh, &problem(code)),
+                problem_text(Locale::en, &problem(code)),
+            );
+            assert_ne!(zh, en, "{code:?}");
+            assert!(!zh.contains("internal detail"), "{zh}");
+        }
+        assert_eq!(
+            problem_text(Locale::zh, &problem(ErrorCode::CardAlreadyUsed)),
+            "此券已使用"
+        );
+        assert_eq!(
+            problem_text(Locale::en, &problem(ErrorCode::CardAlreadyUsed)),
+            "Already used"
+        );
+        // Others keep the problem's own title and detail.
+        let other = problem_text(Locale::en, &problem(ErrorCode::Conflict));
+        assert!(other.ends_with("internal detail"), "{other}");
+    }
+}
