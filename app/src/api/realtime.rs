@@ -15,7 +15,7 @@ use crate::error::Problem;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Event {
-    /// A diner's stored value at a merchant changed (recharge, payment, refund).
+    /// A diner's stored value at a merchant changed (recharge, stored-value refund).
     WalletUpdated {
         merchant_id: String,
         uid: String,
@@ -33,6 +33,17 @@ pub enum Event {
     },
     /// A payment code was collected (with the card it used, now USED, and the new balance).
     PaymentCollected {
+        merchant_id: String,
+        uid: String,
+        txn_id: String,
+        payment_id: String,
+        amount: Money,
+        card: Option<String>,
+        balance: Balance,
+    },
+    /// A collected payment was refunded: `amount` back to the wallet, the card it used active
+    /// again (`card`) if it had not expired, and the new balance.
+    PaymentRefunded {
         merchant_id: String,
         uid: String,
         txn_id: String,
@@ -91,6 +102,9 @@ impl Event {
             | Self::PaymentCollected {
                 merchant_id, uid, ..
             }
+            | Self::PaymentRefunded {
+                merchant_id, uid, ..
+            }
             | Self::AssetChanged {
                 merchant_id, uid, ..
             } => (merchant_id, uid),
@@ -117,6 +131,7 @@ impl Event {
             Self::WalletUpdated { .. } => "WALLET_UPDATED",
             Self::CardRedeemed { .. } => "CARD_REDEEMED",
             Self::PaymentCollected { .. } => "PAYMENT_COLLECTED",
+            Self::PaymentRefunded { .. } => "PAYMENT_REFUNDED",
             Self::AssetChanged { .. } => "ASSET_CHANGED",
         }
     }
@@ -265,6 +280,15 @@ mod tests {
                 payment_id: "p".into(),
                 amount: money,
                 card: None,
+                balance,
+            },
+            Event::PaymentRefunded {
+                merchant_id: "m".into(),
+                uid: "u".into(),
+                txn_id: "t".into(),
+                payment_id: "p".into(),
+                amount: money,
+                card: Some("c".into()),
                 balance,
             },
             Event::AssetChanged {

@@ -67,6 +67,20 @@ fn Pocket(view: DinerView) -> impl IntoView {
                 redeemed.status = status.as_str().to_owned();
             }
         }),
+        Event::PaymentRefunded {
+            merchant_id,
+            card,
+            balance: now,
+            ..
+        } if merchant_id == merchant => {
+            balance.set(now);
+            // The card the payment used is active again.
+            cards.update(|cards| {
+                if let Some(back) = cards.iter_mut().find(|c| Some(&c.uuid) == card.as_ref()) {
+                    back.status = crate::domain::CardStatus::Active.as_str().to_owned();
+                }
+            });
+        }
         Event::WalletUpdated {
             merchant_id,
             balance: now,

@@ -50,6 +50,26 @@ fn Feed(
             .get()
             .or_else(|| earlier.get().flatten().and_then(Result::transpose))
     });
+    // Payments refunded at any till (their PAYMENT_REFUNDED lines), or just now from here.
+    let refunded = Memo::new(move |_| {
+        let mut ids: Vec<String> = feed.with(|lines| {
+            lines
+                .iter()
+                .filter_map(|frame| match &frame.event {
+                    Event::PaymentRefunded { payment_id, .. } => Some(payment_id.clone()),
+                    _ => None,
+                })
+                .collect()
+        });
+        if let Some(Ok(PaymentRefundAnswer {
+            receipt: Some(receipt),
+            ..
+        })) = answer.get()
+        {
+            ids.push(receipt.payment_id);
+        }
+        ids
+    });
     let i18n = use_i18n();
     let locale = page_locale();
     let key = rotating_key(first_key, move || {
@@ -97,7 +117,7 @@ fn Feed(
             })}
             <ul class="mt-2 divide-y divide-stone-100" data-testid="live-feed">
                 <For each=move || feed.get() key=|frame| frame.seq let:frame>
-                    <FeedLine frame utc_offset refund answer key />
+                    <FeedLine frame utc_offset refund refunded key />
                 </For>
             </ul>
         </section>
@@ -109,7 +129,7 @@ fn FeedLine(
     frame: Frame,
     utc_offset: i32,
     refund: ServerAction<CounterPaymentRefund>,
-    answer: Signal<Option<Result<PaymentRefundAnswer, Problem>>>,
+    refunded: Memo<Vec<String>>,
     key: RwSignal<String>,
 ) -> impl IntoView {
     let refundable = match &frame.event {
@@ -136,6 +156,10 @@ fn FeedLine(
             .to_string(),
             uid,
         ),
+        Event::PaymentRefunded { amount, uid, .. } => (
+            td_string!(locale, feed.payment_refunded, amount).to_string(),
+            uid,
+        ),
         Event::AssetChanged { uid, .. } => (td_string!(locale, feed.assets).to_owned(), uid),
     };
     view! {
@@ -144,17 +168,9 @@ fn FeedLine(
             <span class="font-medium">{what}</span>
             <span class="ml-auto text-sm text-stone-500">{uid.clone()}</span>
             {refundable.map(|payment_id| {
-                // Once refunded from this page, the line says so instead of offering it again.
+                // Once refunded, the line says so instead of offering it again.
                 let this_payment = payment_id.clone();
-                let refunded = move || {
-                    answer.with(|answer| {
-                        matches!(
-                            answer,
-                            Some(Ok(PaymentRefundAnswer { receipt: Some(receipt), .. }))
-                                if receipt.payment_id == this_payment
-                        )
-                    })
-                };
+                let refunded = move || refunded.with(|ids| ids.contains(&this_payment));
                 view! {
                     <Show
                         when=refunded

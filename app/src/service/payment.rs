@@ -273,10 +273,13 @@ pub async fn refund_payment(
             card_reactivated: reactivate.is_some(),
             wallet: after,
         };
-        let news = Event::WalletUpdated {
+        let news = Event::PaymentRefunded {
             merchant_id: counter.merchant.to_owned(),
             uid: order.uid.clone(),
             txn_id: entry.txn_id.clone(),
+            payment_id: order.id.clone(),
+            amount: returned,
+            card: reactivate.map(str::to_owned),
             balance: after,
         };
         let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;

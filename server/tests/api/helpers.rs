@@ -154,6 +154,17 @@ impl TestApp {
         request.send().await.expect("request is sent")
     }
 
+    /// A payment order of the diner (`diner`: their token) at the demo shop, without a card:
+    /// its `code`, `payment_id`, ….
+    pub async fn payment_order(&self, diner: &str, amount: &str) -> serde_json::Value {
+        let body = serde_json::json!({ "merchant_id": "demo", "amount": amount, "card": null });
+        let response = self
+            .post("/api/payment/create", Some(diner), Some(&key()), &body)
+            .await;
+        assert_eq!(response.status(), 200, "payment order");
+        response.json().await.expect("order")
+    }
+
     /// GETs with a bearer token.
     pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
         self.client

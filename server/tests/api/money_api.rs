@@ -43,17 +43,7 @@ async fn recharge_pay_verify_refund_over_http() {
         json!({ "principal": "100.00", "bonus": "20.00", "granted_bonus": "20.00" })
     );
 
-    let order: Value = app
-        .post(
-            "/api/payment/create",
-            Some(&diner),
-            Some(&key()),
-            &json!({ "merchant_id": "demo", "amount": "24.00", "card": null }),
-        )
-        .await
-        .json()
-        .await
-        .expect("order");
+    let order = app.payment_order(&diner, "24.00").await;
     let code = order["code"].as_str().expect("code").to_owned();
 
     let scanned = app

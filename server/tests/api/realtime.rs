@@ -91,6 +91,46 @@ async fn verifying_a_card_tells_its_owner_and_the_shop_and_no_other_diner() {
 }
 
 #[tokio::test]
+async fn a_refunded_payment_tells_the_diner_and_every_till_which_payment_and_the_balance() {
+    let app = spawn_app().await;
+    let cashier = app.cashier().await;
+    let diner = app.diner_token(OWNER).await;
+    app.recharge(&cashier, OWNER).await;
+    let order = app.payment_order(&diner, "24.00").await;
+    let collected = app
+        .post(
+            "/api/payment/verify",
+            Some(&cashier),
+            Some(&key()),
+            &json!({ "code": order["code"] }),
+        )
+        .await;
+    assert_eq!(collected.status(), 200);
+
+    let mut owner = app.socket(&diner, None).await;
+    let mut till = app.socket(&cashier, None).await;
+    ready(&mut owner).await;
+    ready(&mut till).await;
+    let refunded = app
+        .post(
+            "/api/payment/refund",
+            Some(&cashier),
+            Some(&key()),
+            &json!({ "payment_id": order["payment_id"] }),
+        )
+        .await;
+    assert_eq!(refunded.status(), 200);
+
+    for heard in [next_event(&mut owner).await, next_event(&mut till).await] {
+        assert_eq!(heard["type"], "PAYMENT_REFUNDED");
+        assert_eq!(heard["payment_id"], order["payment_id"]);
+        assert_eq!(heard["amount"], "24.00");
+        assert!(heard["card"].is_null(), "no card was used");
+        assert_eq!(heard["balance"]["principal"], "100.00");
+    }
+}
+
+#[tokio::test]
 async fn a_client_reconnecting_with_its_last_number_gets_exactly_what_it_missed() {
     let app = spawn_app().await;
     let cashier = app.cashier().await;
