@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
         // Sets `<html lang>`, which the browser reads back when it hydrates.
         <i18n::I18nContextProvider
             cookie_name=api::language::COOKIE
+            cookie_options=read_only_cookie()
             ssr_lang_header_getter=chinese_first()
         >
         <Stylesheet id="leptos" href="/pkg/mealquest.css" />
@@ -77,6 +78,12 @@ pub fn App() -> impl IntoView {
         </div>
         </i18n::I18nContextProvider>
     }
+}
+
+/// The language cookie is read here and written only by the switch (`api::language`), with
+/// its lifetime; left writable, the provider would re-set it on every page as a session cookie.
+fn read_only_cookie() -> leptos_i18n::context::CookieOptions<i18n::Locale> {
+    leptos_i18n::context::CookieOptions::default().readonly(true)
 }
 
 /// Chinese unless the cookie says otherwise: the browser's Accept-Language is not asked

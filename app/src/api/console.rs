@@ -140,10 +140,10 @@ pub async fn counter_scan(code: String, key: String) -> Result<ScanAnswer, Probl
     let call = crate::api::edge::authenticated()?;
     let code = code.trim().to_owned();
     let answer = crate::api::payment::scan_at_counter(&call, Some(&key), &code).await;
-    let (result, refusal) = as_form_answer(&call, answer)?;
     if call.from_plain_form() {
         back_to_counter(&[("answered", &key)])?;
     }
+    let (result, refusal) = as_form_answer(&call, answer)?;
     Ok(ScanAnswer {
         code,
         result,
@@ -233,10 +233,10 @@ pub async fn counter_recharge(
 ) -> Result<RechargeAnswer, Problem> {
     let call = crate::api::edge::authenticated()?;
     let answer = crate::api::wallet::recharge_by_staff(&call, Some(&key), uid.trim(), &tier).await;
-    let (receipt, refusal) = as_form_answer(&call, answer)?;
     if call.from_plain_form() {
         back_to_counter(&[("recharged", &key)])?;
     }
+    let (receipt, refusal) = as_form_answer(&call, answer)?;
     Ok(RechargeAnswer {
         receipt,
         refusal,
@@ -245,7 +245,9 @@ pub async fn counter_recharge(
 }
 
 /// Without JavaScript a form post shows a page, not its answer: back to the counter, whose
-/// address says what to show (a stored answer's key, or what to look up again).
+/// address says what to show (a stored answer's key, or what to look up again). Called
+/// before the answer is looked at, so a failure goes back there too (the page then says
+/// nothing was recorded), never to an older answer.
 #[cfg(feature = "ssr")]
 fn back_to_counter(query: &[(&str, &str)]) -> Result<(), crate::error::AppError> {
     let query = serde_urlencoded::to_string(query)
@@ -267,7 +269,8 @@ fn as_form_answer<T>(
         Err(problem) if problem.status < 500 => (None, Some(problem)),
         Err(problem) => return Err(problem),
     };
-    if !call.posted() {
+    // A page rendering (GET) keeps its own response; a plain form post is a redirect.
+    if !call.posted() || call.from_plain_form() {
         return Ok(split);
     }
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
@@ -296,11 +299,11 @@ pub async fn preview_refund(uid: String, amount: Money) -> Result<RefundPreview,
     )
     .await
     .map_err(Problem::from);
-    let (clawback, refusal) = as_form_answer(&call, preview)?;
     if call.from_plain_form() {
         let amount = amount.to_string();
         back_to_counter(&[("refund_uid", uid.as_str()), ("refund_amount", &amount)])?;
     }
+    let (clawback, refusal) = as_form_answer(&call, preview)?;
     Ok(RefundPreview {
         uid,
         amount,
@@ -318,10 +321,10 @@ pub async fn counter_refund(
 ) -> Result<RefundAnswer, Problem> {
     let call = crate::api::edge::authenticated()?;
     let answer = crate::api::wallet::refund_by_staff(&call, Some(&key), uid.trim(), amount).await;
-    let (receipt, refusal) = as_form_answer(&call, answer)?;
     if call.from_plain_form() {
         back_to_counter(&[("refunded", &key)])?;
     }
+    let (receipt, refusal) = as_form_answer(&call, answer)?;
     Ok(RefundAnswer {
         receipt,
         refusal,
@@ -338,10 +341,10 @@ pub async fn counter_payment_refund(
     let call = crate::api::edge::authenticated()?;
     let answer =
         crate::api::payment::refund_payment_by_staff(&call, Some(&key), payment_id.trim()).await;
-    let (receipt, refusal) = as_form_answer(&call, answer)?;
     if call.from_plain_form() {
         back_to_counter(&[("payment_refunded", &key)])?;
     }
+    let (receipt, refusal) = as_form_answer(&call, answer)?;
     Ok(PaymentRefundAnswer {
         receipt,
         refusal,

@@ -81,7 +81,7 @@ mod browser {
 
     /// One open camera: its stream and the timer reading its frames.
     struct Session {
-        stream: Option<MediaStream>,
+        stream: MediaStream,
         timer: Option<IntervalHandle>,
     }
 
@@ -90,18 +90,23 @@ mod browser {
             if let Some(timer) = self.timer {
                 timer.clear();
             }
-            if let Some(stream) = self.stream {
-                for track in stream.get_tracks() {
-                    if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
-                        track.stop();
-                    }
-                }
+            stop(&self.stream);
+        }
+    }
+
+    /// Turns the camera off (its light too).
+    fn stop(stream: &MediaStream) {
+        for track in stream.get_tracks() {
+            if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+                track.stop();
             }
         }
     }
 
-    /// Opens the camera when `open` turns on (and its video element exists), closes it when
-    /// `open` turns off or the component goes.
+    /// Opens the camera when `open` turns on (and its video element is on the page), closes
+    /// it when `open` turns off or the component goes. Each start is numbered: a start that
+    /// finishes after a newer one began, or after the camera was closed or the page left,
+    /// lets its camera go at once and touches nothing else.
     pub fn run_camera(
         open: RwSignal<bool>,
         failed: RwSignal<bool>,
@@ -109,40 +114,44 @@ mod browser {
         on_code: Callback<String>,
     ) {
         let session: Rc<RefCell<Option<Session>>> = Rc::new(RefCell::new(None));
-        let closing = send_wrapper::SendWrapper::new(Rc::clone(&session));
-        on_cleanup(move || close(&closing));
+        let latest = Rc::new(Cell::new(0_u64));
+        let (closing, gone) = (
+            send_wrapper::SendWrapper::new(Rc::clone(&session)),
+            send_wrapper::SendWrapper::new(Rc::clone(&latest)),
+        );
+        on_cleanup(move || {
+            // No start in flight may count once the component is gone.
+            gone.set(gone.get().wrapping_add(1));
+            close(&closing);
+        });
         Effect::new(move |_| {
             let wanted = open.get();
             let element = video.get();
+            let this_start = latest.get().wrapping_add(1);
+            latest.set(this_start);
             close(&session);
             let (true, Some(element)) = (wanted, element) else {
                 return;
             };
-            let session = Rc::clone(&session);
+            if !element.is_connected() {
+                return;
+            }
+            let (session, latest) = (Rc::clone(&session), Rc::clone(&latest));
             spawn_local(async move {
-                match start(&element).await {
-                    // Closed again while the camera was starting: let it go at once.
-                    Ok(stream) if !open.get_untracked() => Session {
-                        stream: Some(stream),
-                        timer: None,
-                    }
-                    .close(),
-                    Ok(stream) => {
+                let started = start(&element).await;
+                let current = latest.get() == this_start && open.try_get_untracked() == Some(true);
+                match started {
+                    Ok(stream) if current => {
                         let timer = watch(element, open, on_code);
-                        let opened = Session {
-                            stream: Some(stream),
-                            timer,
-                        };
-                        // Two quick presses can start two: only the last one stays.
-                        if let Some(earlier) = session.borrow_mut().replace(opened) {
-                            earlier.close();
-                        }
+                        *session.borrow_mut() = Some(Session { stream, timer });
                     }
-                    Err(error) => {
+                    Ok(stream) => stop(&stream),
+                    Err(error) if current => {
                         leptos::logging::warn!("camera: {error:?}");
-                        open.set(false);
-                        failed.set(true);
+                        let _ = open.try_set(false);
+                        let _ = failed.try_set(true);
                     }
+                    Err(_) => {}
                 }
             });
         });
@@ -154,7 +163,8 @@ mod browser {
         }
     }
 
-    /// The back camera (a phone's or tablet's), playing in `video`.
+    /// The back camera (a phone's or tablet's), playing in `video`. On failure nothing is
+    /// left running.
     async fn start(video: &HtmlVideoElement) -> Result<MediaStream, JsValue> {
         let devices = window().navigator().media_devices()?;
         let constraints = web_sys::MediaStreamConstraints::new();
@@ -167,8 +177,17 @@ mod browser {
                 .await?
                 .dyn_into()?;
         video.set_src_object(Some(&stream));
-        JsFuture::from(video.play()?).await?;
-        Ok(stream)
+        let playing = match video.play() {
+            Ok(promise) => JsFuture::from(promise).await.map(drop),
+            Err(error) => Err(error),
+        };
+        match playing {
+            Ok(()) => Ok(stream),
+            Err(error) => {
+                stop(&stream);
+                Err(error)
+            }
+        }
     }
 
     /// Reads a frame every `EVERY` until a code is found: the camera closes (`open` off) and
@@ -198,11 +217,12 @@ mod browser {
                     None => read_frame(&video, &canvas),
                 };
                 busy.set(false);
-                // Only the first code read while the camera is open counts.
+                // Only the first code read while the camera is open counts (and none once
+                // the page has gone: its signals are then disposed).
                 if let Some(code) = code.filter(|code| !code.trim().is_empty())
-                    && open.get_untracked()
+                    && open.try_get_untracked() == Some(true)
                 {
-                    open.set(false);
+                    let _ = open.try_set(false);
                     on_code.run(code);
                 }
             });

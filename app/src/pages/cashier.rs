@@ -9,7 +9,7 @@ use crate::pages::camera::CameraScan;
 use crate::pages::feed::LiveFeed;
 use crate::pages::recharge::RechargePanel;
 use crate::pages::refund::RefundPanel;
-use crate::pages::{from_address, page_locale, problem_text, rotating_key};
+use crate::pages::{from_address, page_locale, problem_text, rotating_key, shown_answer};
 
 /// The counter: an always-focused scan box (a USB scanner types the code and presses
 /// Enter) and a big answer the cashier cannot miss, ready for the next scan at once.
@@ -37,6 +37,8 @@ pub fn CashierPage() -> impl IntoView {
 #[component]
 fn Counter(user: ConsoleUser) -> impl IntoView {
     let scan = ServerAction::<CounterScan>::new();
+    // Without JavaScript a scan comes back to the page with `?answered=<key>`.
+    let earlier = from_address(|q| q.get("answered"), earlier_scan);
     let i18n = use_i18n();
     let locale = page_locale();
     let key = rotating_key(user.next_key.clone(), move || {
@@ -89,41 +91,21 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                     scan.dispatch(CounterScan { code, key: key.get_untracked() });
                 })
             />
-            {move || {
-                scan.value()
-                    .get()
-                    .map(|answer| match answer {
-                        Ok(answer) => view! { <ScanBanner answer /> }.into_any(),
-                        Err(problem) => view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> }.into_any(),
-                    })
-            }}
-            <EarlierScan hidden=Signal::derive(move || scan.value().with(Option::is_some)) />
+            <Transition fallback=|| ()>
+                {move || {
+                    shown_answer(scan.value().get(), earlier.get())
+                        .map(|answer| match answer {
+                            Ok(answer) => view! { <ScanBanner answer /> }.into_any(),
+                            Err(problem) => view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> }.into_any(),
+                        })
+                }}
+            </Transition>
             <div class="grid gap-6 lg:grid-cols-2">
                 <RechargePanel first_key=user.next_key.clone() />
                 <RefundPanel first_key=user.next_key.clone() />
             </div>
             <LiveFeed first_key=user.next_key.clone() utc_offset=user.shop_utc_offset />
         </section>
-    }
-}
-
-/// The answer to a scan made without JavaScript: the form post comes back to this page with
-/// `?answered=<key>`, and the answer stored for that key is shown.
-#[component]
-fn EarlierScan(hidden: Signal<bool>) -> impl IntoView {
-    let earlier = from_address(|q| q.get("answered"), earlier_scan);
-    view! {
-        <Transition fallback=|| ()>
-            {move || {
-                earlier
-                    .get()
-                    .flatten()
-                    .and_then(Result::ok)
-                    .flatten()
-                    .filter(|_| !hidden.get())
-                    .map(|answer| view! { <ScanBanner answer /> })
-            }}
-        </Transition>
     }
 }
 

@@ -8,7 +8,7 @@ use crate::error::Problem;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::live::{shop_time, use_live_events_after};
-use crate::pages::{from_address, page_locale, problem_text, rotating_key};
+use crate::pages::{from_address, page_locale, problem_text, rotating_key, shown_answer};
 
 /// What happens at this shop today, newest first, and then as it happens (over the
 /// real-time channel); a collected payment can be refunded from its line.
@@ -44,12 +44,7 @@ fn Feed(
     let after = today.last().map(|frame| frame.seq);
     let feed = RwSignal::new(today.into_iter().rev().collect::<Vec<_>>());
     let refund = ServerAction::<CounterPaymentRefund>::new();
-    let answer = Signal::derive(move || {
-        refund
-            .value()
-            .get()
-            .or_else(|| earlier.get().flatten().and_then(Result::transpose))
-    });
+    let answer = Signal::derive(move || shown_answer(refund.value().get(), earlier.get()));
     // Payments refunded at any till (their PAYMENT_REFUNDED lines), or just now from here.
     let refunded = Memo::new(move |_| {
         let mut ids: Vec<String> = feed.with(|lines| {

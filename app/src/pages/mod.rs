@@ -68,6 +68,24 @@ where
     )
 }
 
+/// What an action's form shows: the answer it just got (`now`), else the stored answer the
+/// address names (`earlier`). A key with no stored answer means the action failed before it
+/// was recorded: said as "busy, try again", which is safe (the key never did anything).
+pub(crate) fn shown_answer<T>(
+    now: Option<Result<T, Problem>>,
+    earlier: Option<Option<Result<Option<T>, Problem>>>,
+) -> Option<Result<T, Problem>> {
+    now.or_else(|| {
+        earlier.flatten().map(|stored| {
+            stored.and_then(|answer| {
+                answer.ok_or_else(|| {
+                    Problem::new(ErrorCode::Busy, "no answer was recorded for this action")
+                })
+            })
+        })
+    })
+}
+
 /// The page's language, read once: switching languages loads the page again.
 pub(crate) fn page_locale() -> Locale {
     use_i18n().get_locale_untracked()
@@ -98,6 +116,20 @@ pub(crate) fn problem_text(locale: Locale, problem: &Problem) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_shows_its_new_answer_else_the_one_its_address_names() {
+        let now: Option<Result<u8, Problem>> = Some(Ok(1));
+        assert_eq!(shown_answer(now.clone(), Some(Some(Ok(Some(2))))), now);
+        assert_eq!(shown_answer(None, Some(Some(Ok(Some(2))))), Some(Ok(2)));
+        assert_eq!(shown_answer::<u8>(None, None), None, "nothing named");
+        assert_eq!(shown_answer::<u8>(None, Some(None)), None, "still loading");
+        let missing = shown_answer::<u8>(None, Some(Some(Ok(None))));
+        assert!(
+            matches!(missing, Some(Err(ref problem)) if problem.code == ErrorCode::Busy),
+            "a key with no stored answer says try again: {missing:?}"
+        );
+    }
 
     #[test]
     fn the_counters_refusals_are_said_plainly_in_each_language() {

@@ -7,7 +7,7 @@ use crate::domain::Balance;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::camera::CameraScan;
-use crate::pages::{from_address, page_locale, problem_text, rotating_key};
+use crate::pages::{from_address, page_locale, problem_text, rotating_key, shown_answer};
 
 /// Recharge at the counter: find the diner, pick a tier, confirm.
 #[component]
@@ -63,10 +63,7 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
                     })
             }}
             {move || {
-                recharge
-                    .value()
-                    .get()
-                    .or_else(|| earlier_recharged.get().flatten().and_then(Result::transpose))
+                shown_answer(recharge.value().get(), earlier_recharged.get())
                     .map(|answer| view! { <RechargeBanner answer /> })
             }}
             </Transition>

@@ -8,7 +8,7 @@ use crate::error::Problem;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::recharge::balance_text;
-use crate::pages::{from_address, page_locale, problem_text, rotating_key};
+use crate::pages::{from_address, page_locale, problem_text, rotating_key, shown_answer};
 
 /// Stored-value refund: the clawback is previewed (cash out, bonus taken back, the part of
 /// the bonus already spent taken from the principal) before the cashier confirms it.
@@ -72,7 +72,7 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                     Ok(_) => ().into_any(),
                 })
             }}
-            {move || refund.value().get().or_else(|| earlier_refunded.get().flatten().and_then(Result::transpose)).map(|answer| match answer {
+            {move || shown_answer(refund.value().get(), earlier_refunded.get()).map(|answer| match answer {
                 Ok(RefundAnswer { receipt: Some(receipt), .. }) => view! {
                     <Banner
                         ok=true

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, content_type, spawn_app};
+use crate::helpers::{TestApp, assert_problem, content_type, spawn_app};
 
 const CASHIER: (&str, &str) = ("xiaozhang", "cashier-demo-1");
 
@@ -218,19 +218,25 @@ async fn without_javascript_a_recharge_comes_back_to_the_counter_which_reads_its
         header(&posted, "location").as_deref(),
         Some("/cashier?recharged=plain-1")
     );
-    // The page reads the stored answer; reading it again recharges nothing.
-    let read = || app.console_json("/console/recharge/answer", &cookie, &[("key", "plain-1")]);
-    let answer = read().await;
-    assert_eq!(answer["receipt"]["balance"]["principal"], "100.00");
-    assert_eq!(read().await["receipt"], answer["receipt"]);
-    let unknown = app
-        .console_json(
-            "/console/recharge/answer",
-            &cookie,
-            &[("key", "never-used")],
-        )
+    // The page shows the stored answer; showing it again recharges nothing.
+    let answer = app
+        .console_json("/console/recharge/answer", &cookie, &[("key", "plain-1")])
         .await;
-    assert!(unknown.is_null());
+    assert_eq!(answer["receipt"]["balance"]["principal"], "100.00");
+    let till = app.staff_token(CASHIER.0, CASHIER.1).await;
+    let wallet = || async {
+        let response = app.get_as("/api/wallets/of?uid=wx-demo-002", &till).await;
+        response.json::<Value>().await.expect("wallet")
+    };
+    let before = wallet().await;
+    for _ in 0..2 {
+        let html = app.counter_page(&cookie, "?recharged=plain-1").await;
+        assert!(html.contains("充100送20"), "the recharge's answer is shown");
+    }
+    assert_eq!(wallet().await, before);
+    // A key with no answer (the post failed before one was recorded) says to try again.
+    let html = app.counter_page(&cookie, "?recharged=never-used").await;
+    assert!(html.contains("系统繁忙，请重试"), "no answer, try again");
 
     // Looking a diner up comes back with what to look up; a phone number is kept as typed.
     let found = app
@@ -299,6 +305,8 @@ async fn the_language_switch_sets_its_cookie_goes_back_and_the_pages_follow_it()
         .send()
         .await
         .expect("sent");
+    // Pages read the choice and leave the cookie (its year-long lifetime) as it is.
+    assert_eq!(set_cookie(&english), None);
     let html = english.text().await.expect("body");
     assert!(html.contains("Staff sign-in"), "English once chosen");
     assert!(!html.contains("员工登录"));
@@ -313,7 +321,13 @@ async fn the_language_switch_sets_its_cookie_goes_back_and_the_pages_follow_it()
         .await;
     assert_eq!(header(&elsewhere, "location").as_deref(), Some("/"));
     let unknown = app
-        .form("/console/language", None, &[("to", "fr"), ("back", "/")])
-        .await;
+        .client
+        .post(app.url("/console/language"))
+        .header("accept", "application/json")
+        .form(&[("to", "fr"), ("back", "/")])
+        .send()
+        .await
+        .expect("sent");
     assert!(set_cookie(&unknown).is_none());
+    assert_problem(unknown, 422, "VALIDATION_FAILED").await;
 }
