@@ -104,6 +104,9 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   const recharged = page.getByTestId("scan-ok").filter({ hasText: "充值成功" });
   await expect(recharged).toContainText("充300送80");
   await expect(recharged).toContainText("本金");
+  // The diner's line above follows: it shows the balance after the recharge too.
+  const after = (await recharged.textContent())?.match(/¥[\d.]+/)?.[0] ?? "none";
+  await expect(page.getByTestId("recharge-balance")).toContainText(after);
   await expect(page.getByTestId("live-feed")).toContainText("wx-demo-002");
   await shot("recharged");
 

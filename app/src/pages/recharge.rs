@@ -80,12 +80,25 @@ fn TierChoice(
     let i18n = use_i18n();
     let locale = page_locale();
     let who = diner.nickname.clone().unwrap_or_else(|| diner.uid.clone());
+    // The balance as found, then as each recharge made from this choice leaves it.
+    let balance = RwSignal::new(diner.balance);
+    let found_at = recharge.version().get_untracked();
+    Effect::new(move |_| {
+        if recharge.version().get() > found_at
+            && let Some(Ok(RechargeAnswer {
+                receipt: Some(receipt),
+                ..
+            })) = recharge.value().get()
+        {
+            balance.set(receipt.balance);
+        }
+    });
     view! {
         <div class="space-y-3" data-testid="recharge-diner">
             <p class="text-lg">
                 <span class="font-semibold">{who}</span>
                 <span class="ml-2 text-sm text-stone-500">{diner.uid.clone()}</span>
-                <span class="ml-4">{t!(i18n, recharge.current_balance)} " " {balance_text(locale, diner.balance)}</span>
+                <span class="ml-4" data-testid="recharge-balance">{t!(i18n, recharge.current_balance)} " " {move || balance_text(locale, balance.get())}</span>
             </p>
             <ActionForm action=recharge attr:class="space-y-3">
                 <input type="hidden" name="uid" value=diner.uid.clone() />
