@@ -95,6 +95,12 @@ async fn a_refunded_payment_tells_the_diner_and_every_till_which_payment_and_the
     let app = spawn_app().await;
     let cashier = app.cashier().await;
     let diner = app.diner_token(OWNER).await;
+    // Listening from before the first change: events are numbered after their commit, so a
+    // socket opened later could still hear the earlier ones as new.
+    let mut owner = app.socket(&diner, None).await;
+    let mut till = app.socket(&cashier, None).await;
+    ready(&mut owner).await;
+    ready(&mut till).await;
     app.recharge(&cashier, OWNER).await;
     let order = app.payment_order(&diner, "24.00").await;
     let collected = app
@@ -106,11 +112,6 @@ async fn a_refunded_payment_tells_the_diner_and_every_till_which_payment_and_the
         )
         .await;
     assert_eq!(collected.status(), 200);
-
-    let mut owner = app.socket(&diner, None).await;
-    let mut till = app.socket(&cashier, None).await;
-    ready(&mut owner).await;
-    ready(&mut till).await;
     let refunded = app
         .post(
             "/api/payment/refund",
@@ -121,7 +122,11 @@ async fn a_refunded_payment_tells_the_diner_and_every_till_which_payment_and_the
         .await;
     assert_eq!(refunded.status(), 200);
 
-    for heard in [next_event(&mut owner).await, next_event(&mut till).await] {
+    for socket in [&mut owner, &mut till] {
+        for earlier in ["WALLET_UPDATED", "PAYMENT_COLLECTED"] {
+            assert_eq!(next_event(socket).await["type"], earlier);
+        }
+        let heard = next_event(socket).await;
         assert_eq!(heard["type"], "PAYMENT_REFUNDED");
         assert_eq!(heard["payment_id"], order["payment_id"]);
         assert_eq!(heard["amount"], "24.00");
