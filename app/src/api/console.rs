@@ -22,8 +22,14 @@ pub struct ConsoleUser {
     pub role: String,
     /// A fresh Idempotency-Key for the page's next action.
     pub next_key: String,
-    /// The shop's offset from UTC now, in seconds: times are shown on the shop's clock.
-    pub shop_utc_offset: i32,
+}
+
+/// Today's events at the shop, oldest first, and the shop's offset from UTC (seconds) to
+/// show their times on its clock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodayAtShop {
+    pub frames: Vec<Frame>,
+    pub utc_offset: i32,
 }
 
 /// What one scan at the counter did, and the key for the next scan (a new one after every
@@ -117,12 +123,6 @@ pub async fn console_session() -> Result<Option<ConsoleUser>, Problem> {
             merchant_id,
             role,
         } => Some(ConsoleUser {
-            shop_utc_offset: crate::service::merchant_utc_offset(
-                &call.state.db,
-                &merchant_id,
-                chrono::Utc::now(),
-            )
-            .await?,
             staff_id,
             merchant_id,
             role: role.as_str().to_owned(),
@@ -358,23 +358,25 @@ pub const FEED_LINES: u32 = 100;
 /// Today's events at the signed-in staff's shop (its local day, the latest `FEED_LINES`), oldest
 /// first: what the counter's feed starts with before it goes live after the last of them.
 #[server(prefix = "/console", endpoint = "feed")]
-pub async fn feed_today() -> Result<Vec<Frame>, Problem> {
+pub async fn feed_today() -> Result<TodayAtShop, Problem> {
     use crate::api::realtime::Recipient;
     use crate::auth::Permission;
     use crate::error::AppError;
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::ViewLedger)?;
     let db = &call.state.db;
-    let start =
-        crate::service::merchant_day_start(db, &staff.merchant_id, chrono::Utc::now()).await?;
+    let clock = crate::service::merchant_clock(db, &staff.merchant_id, chrono::Utc::now()).await?;
     let shop = Recipient::Merchant(staff.merchant_id).key();
-    let stored = db::events::since(db, &shop, start, FEED_LINES)
+    let stored = db::events::since(db, &shop, clock.day_start, FEED_LINES)
         .await
         .map_err(AppError::from)?;
-    Ok(stored
-        .iter()
-        .map(Frame::from_stored)
-        .collect::<Result<_, _>>()?)
+    Ok(TodayAtShop {
+        frames: stored
+            .iter()
+            .map(Frame::from_stored)
+            .collect::<Result<_, _>>()?,
+        utc_offset: clock.utc_offset,
+    })
 }
 
 // The answers given to this member of staff's form posts with `key`: the counter page shows

@@ -98,8 +98,9 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         balance,
         cards,
         next_key: crate::api::console::fresh_key(),
-        shop_utc_offset: crate::service::merchant_utc_offset(db, merchant, chrono::Utc::now())
-            .await?,
+        shop_utc_offset: crate::service::merchant_clock(db, merchant, Utc::now())
+            .await?
+            .utc_offset,
     }))
 }
 

@@ -41,12 +41,7 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
     let earlier = from_address(|q| q.get("answered"), earlier_scan);
     let i18n = use_i18n();
     let locale = page_locale();
-    let key = rotating_key(user.next_key.clone(), move || {
-        scan.value()
-            .get()
-            .and_then(Result::ok)
-            .map(|answer| answer.next_key)
-    });
+    let key = rotating_key(user.next_key.clone(), scan);
     let code_box = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         // After each answer: ready for the next scan, the box empty and focused.
@@ -104,7 +99,7 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                 <RechargePanel first_key=user.next_key.clone() />
                 <RefundPanel first_key=user.next_key.clone() />
             </div>
-            <LiveFeed first_key=user.next_key.clone() utc_offset=user.shop_utc_offset />
+            <LiveFeed first_key=user.next_key.clone() />
         </section>
     }
 }

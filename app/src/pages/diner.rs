@@ -163,12 +163,7 @@ fn PayPanel(first_key: String) -> impl IntoView {
     let pay = ServerAction::<DinerPay>::new();
     let i18n = use_i18n();
     let locale = page_locale();
-    let key = rotating_key(first_key, move || {
-        pay.value()
-            .get()
-            .and_then(Result::ok)
-            .map(|answer| answer.next_key)
-    });
+    let key = rotating_key(first_key, pay);
     view! {
         <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
             <ActionForm action=pay attr:class="flex flex-wrap gap-3">

@@ -13,7 +13,7 @@ use crate::pages::{from_address, page_locale, problem_text, rotating_key, shown_
 /// What happens at this shop today, newest first, and then as it happens (over the
 /// real-time channel); a collected payment can be refunded from its line.
 #[component]
-pub fn LiveFeed(first_key: String, utc_offset: i32) -> impl IntoView {
+pub fn LiveFeed(first_key: String) -> impl IntoView {
     let today = Resource::new(|| (), |_| feed_today());
     // Without JavaScript a refund comes back to the page with `?payment_refunded=<key>`.
     let earlier = from_address(|q| q.get("payment_refunded"), earlier_payment_refund);
@@ -25,8 +25,8 @@ pub fn LiveFeed(first_key: String, utc_offset: i32) -> impl IntoView {
                 let _ = earlier.get();
                 today
                     .get()
-                    .map(|frames| match frames {
-                        Ok(frames) => view! { <Feed first_key utc_offset today=frames earlier /> }.into_any(),
+                    .map(|today| match today {
+                        Ok(today) => view! { <Feed first_key utc_offset=today.utc_offset today=today.frames earlier /> }.into_any(),
                         Err(problem) => view! { <Banner ok=false title=problem_text(page_locale(), &problem) detail=String::new() /> }.into_any(),
                     })
             }}
@@ -67,13 +67,7 @@ fn Feed(
     });
     let i18n = use_i18n();
     let locale = page_locale();
-    let key = rotating_key(first_key, move || {
-        refund
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|answer| answer.next_key)
-    });
+    let key = rotating_key(first_key, refund);
     use_live_events_after(after, move |frame| {
         feed.update(|lines| {
             lines.insert(0, frame);

@@ -25,20 +25,52 @@ use crate::error::{ErrorCode, Problem};
 use crate::i18n::{Locale, td_string, use_i18n};
 
 /// The Idempotency-Key of a form's next action: `first` from the page, then the `next_key`
-/// of each answer (`next`), so a retry of an action reuses its key and a new one never does.
-pub(crate) fn rotating_key(
+/// of each answer of `action`, so a retry of an action reuses its key and a new one never does.
+pub(crate) fn rotating_key<S>(
     first: String,
-    next: impl Fn() -> Option<String> + Send + Sync + 'static,
-) -> leptos::prelude::RwSignal<String> {
+    action: leptos::prelude::ServerAction<S>,
+) -> leptos::prelude::RwSignal<String>
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: HandsOutKey + Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
     use leptos::prelude::*;
     let key = RwSignal::new(first);
     Effect::new(move |_| {
-        if let Some(next) = next() {
+        let next = action.value().with(|answer| match answer {
+            Some(Ok(answer)) => Some(answer.next_key().to_owned()),
+            _ => None,
+        });
+        if let Some(next) = next {
             key.set(next);
         }
     });
     key
 }
+
+/// A form's answer that hands out the key for the form's next action.
+pub(crate) trait HandsOutKey {
+    fn next_key(&self) -> &str;
+}
+
+macro_rules! hands_out_key {
+    ($($answer:ty),*) => {
+        $(impl HandsOutKey for $answer {
+            fn next_key(&self) -> &str {
+                &self.next_key
+            }
+        })*
+    };
+}
+
+hands_out_key!(
+    crate::api::console::ScanAnswer,
+    crate::api::console::RechargeAnswer,
+    crate::api::console::RefundAnswer,
+    crate::api::console::PaymentRefundAnswer,
+    crate::api::diner_demo::PaymentQr
+);
 
 /// What the page's address asks it to show: a form posted without JavaScript comes back to
 /// the page with, say, `?recharged=<key>`, and the page shows that answer. `wanted` picks the

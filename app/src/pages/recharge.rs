@@ -19,13 +19,7 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
     let earlier_recharged = from_address(|q| q.get("recharged"), earlier_recharge);
     let i18n = use_i18n();
     let locale = page_locale();
-    let key = rotating_key(first_key, move || {
-        recharge
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|answer| answer.next_key)
-    });
+    let key = rotating_key(first_key, recharge);
     view! {
         <section class="space-y-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="recharge-heading">
             <h2 id="recharge-heading" class="text-lg font-semibold">

@@ -29,13 +29,7 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
     let earlier_refunded = from_address(|q| q.get("refunded"), earlier_refund);
     let i18n = use_i18n();
     let locale = page_locale();
-    let key = rotating_key(first_key, move || {
-        refund
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|answer| answer.next_key)
-    });
+    let key = rotating_key(first_key, refund);
     view! {
         <section class="space-y-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="refund-heading">
             <h2 id="refund-heading" class="text-lg font-semibold">

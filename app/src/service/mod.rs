@@ -64,34 +64,33 @@ pub(crate) async fn merchant_today(
     Ok(now.with_timezone(&zone).format("%Y-%m-%d").to_string())
 }
 
-/// When the merchant's local day that contains `now` began.
-pub async fn merchant_day_start(
-    db: &Db,
-    merchant: &str,
-    now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, AppError> {
-    use chrono::TimeZone;
-    let zone = merchant_zone(db, merchant).await?;
-    let midnight = now
-        .with_timezone(&zone)
-        .date_naive()
-        .and_time(chrono::NaiveTime::MIN);
-    zone.from_local_datetime(&midnight)
-        .earliest()
-        .map(|start| start.with_timezone(&Utc))
-        .ok_or_else(|| AppError::Internal(format!("no midnight in {zone} on {midnight}")))
+/// The merchant's clock at `now`: when its local day began, and its offset from UTC.
+pub struct ShopClock {
+    pub day_start: DateTime<Utc>,
+    /// Seconds east of UTC: pages show the shop's clock, the same on the server and in the
+    /// browser.
+    pub utc_offset: i32,
 }
 
-/// The merchant's offset from UTC at `now`, in seconds (pages show the shop's clock, the
-/// same on the server and in the browser).
-pub async fn merchant_utc_offset(
+/// The merchant's [`ShopClock`] at `now` (one read of its time zone).
+pub async fn merchant_clock(
     db: &Db,
     merchant: &str,
     now: DateTime<Utc>,
-) -> Result<i32, AppError> {
-    use chrono::Offset;
+) -> Result<ShopClock, AppError> {
+    use chrono::{Offset, TimeZone};
     let zone = merchant_zone(db, merchant).await?;
-    Ok(now.with_timezone(&zone).offset().fix().local_minus_utc())
+    let local = now.with_timezone(&zone);
+    let midnight = local.date_naive().and_time(chrono::NaiveTime::MIN);
+    let day_start = zone
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|start| start.with_timezone(&Utc))
+        .ok_or_else(|| AppError::Internal(format!("no midnight in {zone} on {midnight}")))?;
+    Ok(ShopClock {
+        day_start,
+        utc_offset: local.offset().fix().local_minus_utc(),
+    })
 }
 
 async fn merchant_zone(db: &Db, merchant: &str) -> Result<chrono_tz::Tz, AppError> {
