@@ -92,6 +92,8 @@ pub async fn gate(State(state): State<AppState>, mut request: Request, next: Nex
             .into_response();
     }
     let caller = match &credential {
+        // Files and the socket (which checks its own ticket) need no session read.
+        Some(_) if is_file(&path) || path == "/ws" => None,
         Some(credential) => Some(
             crate::service::auth::authenticate(&state, credential.token(), chrono::Utc::now())
                 .await,
@@ -116,6 +118,17 @@ pub async fn gate(State(state): State<AppState>, mut request: Request, next: Nex
 /// The caller the gate found for this request, if any.
 pub fn caller_of(extensions: &http::Extensions) -> Option<&Caller> {
     extensions.get::<Caller>()
+}
+
+/// A static file (the wasm bundle, styles, images): its last segment has an extension.
+/// The cookie rides along with every one of them; none needs the caller.
+fn is_file(path: &str) -> bool {
+    !path.starts_with("/api/")
+        && !path.starts_with("/console/")
+        && path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
 }
 
 fn changes_state(method: &Method) -> bool {
@@ -196,6 +209,22 @@ mod tests {
             "/api/some/new/endpoint",
         ] {
             assert!(needs_caller(closed), "{closed}");
+        }
+    }
+
+    #[test]
+    fn files_are_told_from_pages_and_the_api() {
+        for file in ["/pkg/mealquest.wasm", "/pkg/mealquest.css", "/favicon.ico"] {
+            assert!(is_file(file), "{file}");
+        }
+        for other in [
+            "/cashier",
+            "/",
+            "/api/openapi.json",
+            "/console/sign_in",
+            "/diner",
+        ] {
+            assert!(!is_file(other), "{other}");
         }
     }
 
