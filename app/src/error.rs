@@ -37,6 +37,8 @@ pub enum ErrorCode {
     PaymentExpired,
     /// 409: the payment is not in a state that allows this (already collected, not collected).
     PaymentNotPending,
+    /// 409: the diner already holds the most open payment codes allowed; use or let one expire.
+    TooManyOpenPayments,
     /// 409: today's stock of the card type is used up.
     OutOfStock,
     /// 409: the diner lacks fragments the recipe or the sale needs.
@@ -51,6 +53,9 @@ pub enum ErrorCode {
     IdempotencyInFlight,
     /// 503: the database did not answer.
     DatabaseUnavailable,
+    /// 503: the request took longer than the server allows; it may or may not have taken
+    /// effect, so retry with the same Idempotency-Key.
+    Timeout,
     /// 503: an outside service we depend on (e.g. WeChat login) failed or timed out.
     UpstreamUnavailable,
     /// 503: the client could not reach the server.
@@ -73,6 +78,7 @@ impl ErrorCode {
             | Self::CardExpired
             | Self::PaymentExpired
             | Self::PaymentNotPending
+            | Self::TooManyOpenPayments
             | Self::OutOfStock
             | Self::InsufficientFragments
             | Self::InsufficientSilver
@@ -80,7 +86,10 @@ impl ErrorCode {
             Self::IdempotencyKeyRequired => 400,
             Self::IdempotencyKeyReused => 422,
             Self::Busy => 503,
-            Self::DatabaseUnavailable | Self::UpstreamUnavailable | Self::NetworkError => 503,
+            Self::DatabaseUnavailable
+            | Self::Timeout
+            | Self::UpstreamUnavailable
+            | Self::NetworkError => 503,
             Self::Internal => 500,
         }
     }
@@ -101,6 +110,7 @@ impl ErrorCode {
             Self::CardExpired => "Card expired",
             Self::PaymentExpired => "Payment code expired",
             Self::PaymentNotPending => "Payment not in the required state",
+            Self::TooManyOpenPayments => "Too many open payment codes",
             Self::OutOfStock => "Out of stock",
             Self::InsufficientFragments => "Not enough fragments",
             Self::InsufficientSilver => "Not enough silver",
@@ -108,6 +118,7 @@ impl ErrorCode {
             Self::IdempotencyKeyReused => "Idempotency-Key reused with another request",
             Self::IdempotencyInFlight => "Request with this Idempotency-Key in progress",
             Self::DatabaseUnavailable => "The database is unavailable",
+            Self::Timeout => "The request took too long",
             Self::UpstreamUnavailable => "An outside service is unavailable",
             Self::NetworkError => "The server could not be reached",
             Self::Internal => "Internal error",
@@ -130,6 +141,7 @@ impl ErrorCode {
             Self::CardExpired => "CARD_EXPIRED",
             Self::PaymentExpired => "PAYMENT_EXPIRED",
             Self::PaymentNotPending => "PAYMENT_NOT_PENDING",
+            Self::TooManyOpenPayments => "TOO_MANY_OPEN_PAYMENTS",
             Self::OutOfStock => "OUT_OF_STOCK",
             Self::InsufficientFragments => "INSUFFICIENT_FRAGMENTS",
             Self::InsufficientSilver => "INSUFFICIENT_SILVER",
@@ -137,6 +149,7 @@ impl ErrorCode {
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::IdempotencyInFlight => "IDEMPOTENCY_IN_FLIGHT",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            Self::Timeout => "TIMEOUT",
             Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
             Self::Internal => "INTERNAL",
@@ -218,6 +231,9 @@ pub enum AppError {
     /// 409 `PAYMENT_NOT_PENDING`: e.g. collecting twice, refunding what was not collected.
     #[error("payment is {0}")]
     PaymentState(String),
+    /// 409 `TOO_MANY_OPEN_PAYMENTS`: the diner already holds `limit` open payment codes.
+    #[error("already {limit} open payment codes")]
+    TooManyOpenPayments { limit: u32 },
     /// 409 `OUT_OF_STOCK`.
     #[error(transparent)]
     OutOfStock(#[from] crate::domain::OutOfStock),
@@ -297,6 +313,13 @@ impl AppError {
             Self::PaymentExpired => Problem::new(
                 ErrorCode::PaymentExpired,
                 "This payment code has expired; ask the diner to show a new one.",
+            ),
+            Self::TooManyOpenPayments { limit } => Problem::new(
+                ErrorCode::TooManyOpenPayments,
+                format!(
+                    "You already have {limit} payment codes waiting to be scanned; use one or \
+                     wait until one expires."
+                ),
             ),
             Self::PaymentState(state) => Problem::new(
                 ErrorCode::PaymentNotPending,
@@ -406,6 +429,7 @@ mod tests {
             ErrorCode::CardExpired,
             ErrorCode::PaymentExpired,
             ErrorCode::PaymentNotPending,
+            ErrorCode::TooManyOpenPayments,
             ErrorCode::OutOfStock,
             ErrorCode::InsufficientFragments,
             ErrorCode::InsufficientSilver,
@@ -413,6 +437,7 @@ mod tests {
             ErrorCode::IdempotencyKeyReused,
             ErrorCode::IdempotencyInFlight,
             ErrorCode::DatabaseUnavailable,
+            ErrorCode::Timeout,
             ErrorCode::NetworkError,
             ErrorCode::Internal,
         ] {

@@ -21,6 +21,8 @@ pub struct AppState {
     pub in_flight: crate::api::in_flight::InFlight,
     /// This process's real-time sockets and the fan-out to them.
     pub realtime: crate::realtime::Hub,
+    /// How long payment codes live and how many one diner may hold open.
+    pub payments: crate::service::payment::PaymentRules,
 }
 
 /// The shared state inside a server function (provided by `leptos_routes_with_context`).

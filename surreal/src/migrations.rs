@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sequenced_events",
         sql: include_str!("../migrations/0006_sequenced_events.surql"),
     },
+    Migration {
+        version: 9,
+        name: "payment_expiry",
+        sql: include_str!("../migrations/0009_payment_expiry.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -3,10 +3,12 @@
 
 mod catalog_api;
 mod console;
+mod failures;
 mod helpers;
 mod home_page;
 mod money_api;
 mod openapi;
+mod payment_codes;
 mod probes;
 mod realtime;
 mod shutdown;

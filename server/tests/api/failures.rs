@@ -1,0 +1,82 @@
+//! How failures are answered: a request that runs too long is 503 `TIMEOUT`, as a problem
+//! document.
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use tower::ServiceExt;
+
+use crate::helpers::{key, spawn_app_with};
+use crate::support::socket::{PATIENCE, connect, ready};
+
+#[tokio::test]
+async fn a_request_over_the_time_limit_is_a_503_timeout_problem() {
+    let slow = Router::new()
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "late"
+            }),
+        )
+        .route("/fast", get(|| async { "ok" }));
+    let limited = server::timeout::limited(slow, Duration::from_millis(200));
+    let started = Instant::now();
+    let response = limited
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/slow")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("answered");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "cut at the limit"
+    );
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+    let bytes = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .expect("body");
+    let problem: app::error::Problem = serde_json::from_slice(&bytes).expect("a problem");
+    assert_eq!(problem.code, app::error::ErrorCode::Timeout);
+    let fast = limited
+        .oneshot(
+            axum::http::Request::get("/fast")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("answered");
+    assert_eq!(fast.status(), 200);
+}
+
+#[tokio::test]
+async fn a_websocket_session_outlives_the_request_time_limit() {
+    let app = spawn_app_with(&[("MEALQUEST_SERVER__REQUEST_TIMEOUT_SECS", "1")]).await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let diner = app.diner_token("wx-demo-002").await;
+    let mut socket = connect(&format!("ws://{}/ws", app.address), &diner).await;
+    ready(&mut socket).await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // Still open past the limit: news of a recharge made now arrives.
+    let cashier = app.staff_token("xiaozhang", "cashier-demo-1").await;
+    let body = serde_json::json!({ "uid": "wx-demo-002", "tier": "T100" });
+    let response = app
+        .post("/api/wallet/recharge", Some(&cashier), Some(&key()), &body)
+        .await;
+    assert_eq!(response.status(), 200);
+    let frame = tokio::time::timeout(PATIENCE, crate::support::socket::next_event(&mut socket))
+        .await
+        .expect("an event in time");
+    assert_eq!(frame["type"], "WALLET_UPDATED", "{frame}");
+}
