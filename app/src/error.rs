@@ -213,7 +213,9 @@ impl leptos::server_fn::error::FromServerFnError for Problem {
 #[cfg(feature = "ssr")]
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// 503 `DATABASE_UNAVAILABLE`: the database failed; the cause is logged.
+    /// 503 `DATABASE_UNAVAILABLE` when the database could not be reached or timed out;
+    /// any other database failure (a schema ASSERT tripped by a bug, a value of the wrong
+    /// type) is ours: 500 `INTERNAL`. The cause is logged either way.
     #[error("database error: {0}")]
     Database(#[from] db::DbError),
     /// 500 `INTERNAL`: the server is wired wrongly (e.g. state missing); the cause is logged.
@@ -277,11 +279,11 @@ impl AppError {
     /// The public face of this error: code and a detail that reveals no internals.
     pub fn to_problem(&self) -> Problem {
         match self {
-            Self::Database(_) => Problem::new(
+            Self::Database(err) if err.is_unavailable() => Problem::new(
                 ErrorCode::DatabaseUnavailable,
                 "The database did not answer. Please try again shortly.",
             ),
-            Self::Internal(_) => Problem::new(
+            Self::Database(_) | Self::Internal(_) => Problem::new(
                 ErrorCode::Internal,
                 "Something went wrong on our side; it has been logged.",
             ),

@@ -1,5 +1,5 @@
-//! Payment orders against real SurrealDB: the open-order cap holds under concurrency, and
-//! expired codes are closed in batches.
+//! Payment orders against real SurrealDB: the open-order cap holds under concurrency, expired
+//! codes are closed in batches, and a schema ASSERT is a fault, not an outage.
 
 mod common;
 
@@ -78,4 +78,42 @@ async fn expired_orders_are_closed_in_bounded_batches_and_open_ones_stay() {
         .take(0)
         .expect("statuses");
     assert_eq!(statuses, ["EXPIRED", "EXPIRED", "EXPIRED", "PENDING"]);
+}
+
+#[tokio::test]
+async fn a_write_refused_by_a_schema_assert_is_a_fault_not_an_outage() {
+    let db = seeded_db().await;
+    // A negative amount only reaches the database through a bug: the schema refuses it.
+    let bad = order("d1", "-5", Duration::minutes(10));
+    let err = payment::create(&db, &bad, 10, Utc::now(), &Outcome::none())
+        .await
+        .expect_err("refused by the schema");
+    assert!(!err.is_unavailable(), "{err}");
+    assert!(!err.is_retryable(), "{err}");
+    assert_eq!(err.rejection(), None);
+    assert!(payment::get(&db, &bad.id).await.expect("read").is_none());
+}
+
+#[test]
+fn only_a_lost_connection_or_a_timeout_is_an_outage() {
+    use db::surrealdb::types::{ConnectionError, QueryError};
+    let unavailable = [
+        db::surrealdb::Error::connection("lost".into(), ConnectionError::ConnectionFailed),
+        db::surrealdb::Error::query(
+            "slow".into(),
+            QueryError::TimedOut {
+                duration: std::time::Duration::from_secs(5),
+            },
+        ),
+    ];
+    for err in unavailable {
+        assert!(db::DbError::from(err).is_unavailable());
+    }
+    let faults = [
+        db::surrealdb::Error::internal("assert".into()),
+        db::surrealdb::Error::query("conflict".into(), QueryError::TransactionConflict),
+    ];
+    for err in faults {
+        assert!(!db::DbError::from(err).is_unavailable());
+    }
 }

@@ -1,5 +1,5 @@
-//! How failures are answered: a request that runs too long is 503 `TIMEOUT`, as a problem
-//! document.
+//! How failures are answered: our own faults are 500 `INTERNAL` (not an outage), a request
+//! that runs too long is 503 `TIMEOUT`, both as problem documents with no internals.
 
 use std::time::{Duration, Instant};
 
@@ -7,8 +7,38 @@ use axum::Router;
 use axum::routing::get;
 use tower::ServiceExt;
 
-use crate::helpers::{key, spawn_app_with};
+use crate::helpers::{assert_problem, key, spawn_app, spawn_app_with};
 use crate::support::socket::{PATIENCE, connect, ready};
+
+#[tokio::test]
+async fn a_write_that_trips_a_schema_assert_is_a_500_internal_not_an_outage() {
+    let app = spawn_app().await;
+    // A bug lets a bad value reach the database: here the schema is stricter than the code.
+    app.db
+        .query("DEFINE FIELD OVERWRITE amount ON payment TYPE decimal READONLY ASSERT $value > 1000dec")
+        .await
+        .expect("stricter schema")
+        .check()
+        .expect("defined");
+    let diner = app.diner_token("wx-demo-001").await;
+    let body = serde_json::json!({ "merchant_id": "demo", "amount": "12.00", "card": null });
+    let response = app
+        .post("/api/payment/create", Some(&diner), Some(&key()), &body)
+        .await;
+    let body = assert_problem(response, 500, "INTERNAL").await;
+    let text = body.to_string();
+    for internal in ["ASSERT", "amount", "payment", "1000"] {
+        assert!(!text.contains(internal), "internals leaked: {text}");
+    }
+    let orders: Option<i64> = app
+        .db
+        .query("RETURN count(SELECT * FROM payment)")
+        .await
+        .expect("count")
+        .take(0)
+        .expect("number");
+    assert_eq!(orders, Some(0), "nothing written");
+}
 
 #[tokio::test]
 async fn a_request_over_the_time_limit_is_a_503_timeout_problem() {
