@@ -23,6 +23,9 @@ pub enum ErrorCode {
     Conflict,
     /// 422: the request was read but a value is not acceptable.
     ValidationFailed,
+    /// 422: the member code shown at the counter is not valid (or has expired): the diner
+    /// shows a fresh one.
+    MemberCodeInvalid,
     /// 409: the wallet holds less than the amount.
     InsufficientBalance,
     /// 409: a stored-value refund asks for more principal than the wallet holds.
@@ -73,7 +76,7 @@ impl ErrorCode {
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::Conflict | Self::InsufficientBalance | Self::RefundExceedsPrincipal => 409,
-            Self::ValidationFailed => 422,
+            Self::ValidationFailed | Self::MemberCodeInvalid => 422,
             Self::CardAlreadyUsed
             | Self::CardExpired
             | Self::PaymentExpired
@@ -103,6 +106,7 @@ impl ErrorCode {
             Self::NotFound => "Not found",
             Self::Conflict => "Conflict with the current state",
             Self::ValidationFailed => "A value is not acceptable",
+            Self::MemberCodeInvalid => "Member code invalid or expired",
             Self::InsufficientBalance => "Insufficient balance",
             Self::RefundExceedsPrincipal => "Refund exceeds the principal",
             Self::Busy => "Busy, please retry",
@@ -134,6 +138,7 @@ impl ErrorCode {
             Self::NotFound => "NOT_FOUND",
             Self::Conflict => "CONFLICT",
             Self::ValidationFailed => "VALIDATION_FAILED",
+            Self::MemberCodeInvalid => "MEMBER_CODE_INVALID",
             Self::InsufficientBalance => "INSUFFICIENT_BALANCE",
             Self::RefundExceedsPrincipal => "REFUND_EXCEEDS_PRINCIPAL",
             Self::Busy => "BUSY",
@@ -257,6 +262,9 @@ pub enum AppError {
     /// 422 `VALIDATION_FAILED`: a value is not acceptable; the message says which and why.
     #[error("invalid: {0}")]
     Invalid(String),
+    /// 422 `MEMBER_CODE_INVALID`: a member code that does not verify or has expired.
+    #[error("member code invalid or expired")]
+    MemberCode,
     /// 401 `UNAUTHORIZED`: wrong username or password (never says which).
     #[error("bad credentials")]
     BadCredentials,
@@ -326,6 +334,10 @@ impl AppError {
             Self::PaymentState(state) => Problem::new(
                 ErrorCode::PaymentNotPending,
                 format!("This payment is {state}."),
+            ),
+            Self::MemberCode => Problem::new(
+                ErrorCode::MemberCodeInvalid,
+                "This member code is not valid or has expired; ask the diner to show it again.",
             ),
             Self::BadCredentials => {
                 Problem::new(ErrorCode::Unauthorized, "Wrong username or password.")
@@ -424,6 +436,7 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::Conflict,
             ErrorCode::ValidationFailed,
+            ErrorCode::MemberCodeInvalid,
             ErrorCode::InsufficientBalance,
             ErrorCode::RefundExceedsPrincipal,
             ErrorCode::Busy,

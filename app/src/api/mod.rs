@@ -13,6 +13,7 @@ pub mod edge;
 pub mod in_flight;
 pub mod language;
 pub mod ledger;
+pub mod member;
 #[cfg(feature = "ssr")]
 pub mod openapi;
 pub mod payment;

@@ -14,4 +14,4 @@ pub mod session_cookie;
 pub use identity::{IdentityProvider, WeChatMiniProgram};
 pub use password::{hash_password, verify_password};
 pub use principal::{Permission, Principal, Role};
-pub use tokens::{AuthError, SigningKey, TICKET_TTL, TokenKeys, TokenSettings};
+pub use tokens::{AuthError, MEMBER_CODE_TTL, SigningKey, TICKET_TTL, TokenKeys, TokenSettings};
