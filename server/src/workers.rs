@@ -60,8 +60,8 @@ pub async fn purge_expired_answers(db: Db, every: Duration, batch: u32) {
 }
 
 /// Marks PENDING payment orders whose code has expired EXPIRED, every `every` (the first
-/// right away). Collecting already refuses an expired code; this closes the order for the
-/// diner's app and the open-order count.
+/// right away). Collecting and the open-order count already go by the expiry time; this
+/// closes the order for whoever reads its status (the diner's app, reports).
 pub async fn expire_payment_codes(db: Db, every: Duration, batch: u32) {
     every_so_often(every, || async {
         let now = chrono::Utc::now();
