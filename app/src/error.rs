@@ -23,6 +23,9 @@ pub enum ErrorCode {
     Conflict,
     /// 422: the request was read but a value is not acceptable.
     ValidationFailed,
+    /// 422: the member code shown at the counter is not valid (or has expired): the diner
+    /// shows a fresh one.
+    MemberCodeInvalid,
     /// 409: the wallet holds less than the amount.
     InsufficientBalance,
     /// 409: a stored-value refund asks for more principal than the wallet holds.
@@ -37,6 +40,8 @@ pub enum ErrorCode {
     PaymentExpired,
     /// 409: the payment is not in a state that allows this (already collected, not collected).
     PaymentNotPending,
+    /// 409: the diner already holds the most open payment codes allowed; use or let one expire.
+    TooManyOpenPayments,
     /// 409: today's stock of the card type is used up.
     OutOfStock,
     /// 409: the diner lacks fragments the recipe or the sale needs.
@@ -53,6 +58,9 @@ pub enum ErrorCode {
     RateLimited,
     /// 503: the database did not answer.
     DatabaseUnavailable,
+    /// 503: the request took longer than the server allows; it may or may not have taken
+    /// effect, so retry with the same Idempotency-Key.
+    Timeout,
     /// 503: an outside service we depend on (e.g. WeChat login) failed or timed out.
     UpstreamUnavailable,
     /// 503: the client could not reach the server.
@@ -70,11 +78,12 @@ impl ErrorCode {
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::Conflict | Self::InsufficientBalance | Self::RefundExceedsPrincipal => 409,
-            Self::ValidationFailed => 422,
+            Self::ValidationFailed | Self::MemberCodeInvalid => 422,
             Self::CardAlreadyUsed
             | Self::CardExpired
             | Self::PaymentExpired
             | Self::PaymentNotPending
+            | Self::TooManyOpenPayments
             | Self::OutOfStock
             | Self::InsufficientFragments
             | Self::InsufficientSilver
@@ -83,7 +92,10 @@ impl ErrorCode {
             Self::IdempotencyKeyReused => 422,
             Self::RateLimited => 429,
             Self::Busy => 503,
-            Self::DatabaseUnavailable | Self::UpstreamUnavailable | Self::NetworkError => 503,
+            Self::DatabaseUnavailable
+            | Self::Timeout
+            | Self::UpstreamUnavailable
+            | Self::NetworkError => 503,
             Self::Internal => 500,
         }
     }
@@ -97,6 +109,7 @@ impl ErrorCode {
             Self::NotFound => "Not found",
             Self::Conflict => "Conflict with the current state",
             Self::ValidationFailed => "A value is not acceptable",
+            Self::MemberCodeInvalid => "Member code invalid or expired",
             Self::InsufficientBalance => "Insufficient balance",
             Self::RefundExceedsPrincipal => "Refund exceeds the principal",
             Self::Busy => "Busy, please retry",
@@ -104,6 +117,7 @@ impl ErrorCode {
             Self::CardExpired => "Card expired",
             Self::PaymentExpired => "Payment code expired",
             Self::PaymentNotPending => "Payment not in the required state",
+            Self::TooManyOpenPayments => "Too many open payment codes",
             Self::OutOfStock => "Out of stock",
             Self::InsufficientFragments => "Not enough fragments",
             Self::InsufficientSilver => "Not enough silver",
@@ -112,6 +126,7 @@ impl ErrorCode {
             Self::IdempotencyInFlight => "Request with this Idempotency-Key in progress",
             Self::RateLimited => "Too many attempts",
             Self::DatabaseUnavailable => "The database is unavailable",
+            Self::Timeout => "The request took too long",
             Self::UpstreamUnavailable => "An outside service is unavailable",
             Self::NetworkError => "The server could not be reached",
             Self::Internal => "Internal error",
@@ -127,6 +142,7 @@ impl ErrorCode {
             Self::NotFound => "NOT_FOUND",
             Self::Conflict => "CONFLICT",
             Self::ValidationFailed => "VALIDATION_FAILED",
+            Self::MemberCodeInvalid => "MEMBER_CODE_INVALID",
             Self::InsufficientBalance => "INSUFFICIENT_BALANCE",
             Self::RefundExceedsPrincipal => "REFUND_EXCEEDS_PRINCIPAL",
             Self::Busy => "BUSY",
@@ -134,6 +150,7 @@ impl ErrorCode {
             Self::CardExpired => "CARD_EXPIRED",
             Self::PaymentExpired => "PAYMENT_EXPIRED",
             Self::PaymentNotPending => "PAYMENT_NOT_PENDING",
+            Self::TooManyOpenPayments => "TOO_MANY_OPEN_PAYMENTS",
             Self::OutOfStock => "OUT_OF_STOCK",
             Self::InsufficientFragments => "INSUFFICIENT_FRAGMENTS",
             Self::InsufficientSilver => "INSUFFICIENT_SILVER",
@@ -142,6 +159,7 @@ impl ErrorCode {
             Self::IdempotencyInFlight => "IDEMPOTENCY_IN_FLIGHT",
             Self::RateLimited => "RATE_LIMITED",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            Self::Timeout => "TIMEOUT",
             Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
             Self::Internal => "INTERNAL",
@@ -205,7 +223,9 @@ impl leptos::server_fn::error::FromServerFnError for Problem {
 #[cfg(feature = "ssr")]
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// 503 `DATABASE_UNAVAILABLE`: the database failed; the cause is logged.
+    /// 503 `DATABASE_UNAVAILABLE` when the database could not be reached or timed out;
+    /// any other database failure (a schema ASSERT tripped by a bug, a value of the wrong
+    /// type) is ours: 500 `INTERNAL`. The cause is logged either way.
     #[error("database error: {0}")]
     Database(#[from] db::DbError),
     /// 500 `INTERNAL`: the server is wired wrongly (e.g. state missing); the cause is logged.
@@ -223,6 +243,9 @@ pub enum AppError {
     /// 409 `PAYMENT_NOT_PENDING`: e.g. collecting twice, refunding what was not collected.
     #[error("payment is {0}")]
     PaymentState(String),
+    /// 409 `TOO_MANY_OPEN_PAYMENTS`: the diner already holds `limit` open payment codes.
+    #[error("already {limit} open payment codes")]
+    TooManyOpenPayments { limit: u32 },
     /// 409 `OUT_OF_STOCK`.
     #[error(transparent)]
     OutOfStock(#[from] crate::domain::OutOfStock),
@@ -244,6 +267,9 @@ pub enum AppError {
     /// 422 `VALIDATION_FAILED`: a value is not acceptable; the message says which and why.
     #[error("invalid: {0}")]
     Invalid(String),
+    /// 422 `MEMBER_CODE_INVALID`: a member code that does not verify or has expired.
+    #[error("member code invalid or expired")]
+    MemberCode,
     /// 401 `UNAUTHORIZED`: wrong username or password (never says which).
     #[error("bad credentials")]
     BadCredentials,
@@ -272,11 +298,11 @@ impl AppError {
     /// The public face of this error: code and a detail that reveals no internals.
     pub fn to_problem(&self) -> Problem {
         match self {
-            Self::Database(_) => Problem::new(
+            Self::Database(err) if err.is_unavailable() => Problem::new(
                 ErrorCode::DatabaseUnavailable,
                 "The database did not answer. Please try again shortly.",
             ),
-            Self::Internal(_) => Problem::new(
+            Self::Database(_) | Self::Internal(_) => Problem::new(
                 ErrorCode::Internal,
                 "Something went wrong on our side; it has been logged.",
             ),
@@ -309,9 +335,20 @@ impl AppError {
                 ErrorCode::PaymentExpired,
                 "This payment code has expired; ask the diner to show a new one.",
             ),
+            Self::TooManyOpenPayments { limit } => Problem::new(
+                ErrorCode::TooManyOpenPayments,
+                format!(
+                    "You already have {limit} payment codes waiting to be scanned; use one or \
+                     wait until one expires."
+                ),
+            ),
             Self::PaymentState(state) => Problem::new(
                 ErrorCode::PaymentNotPending,
                 format!("This payment is {state}."),
+            ),
+            Self::MemberCode => Problem::new(
+                ErrorCode::MemberCodeInvalid,
+                "This member code is not valid or has expired; ask the diner to show it again.",
             ),
             Self::BadCredentials => {
                 Problem::new(ErrorCode::Unauthorized, "Wrong username or password.")
@@ -439,6 +476,7 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::Conflict,
             ErrorCode::ValidationFailed,
+            ErrorCode::MemberCodeInvalid,
             ErrorCode::InsufficientBalance,
             ErrorCode::RefundExceedsPrincipal,
             ErrorCode::Busy,
@@ -446,6 +484,7 @@ mod tests {
             ErrorCode::CardExpired,
             ErrorCode::PaymentExpired,
             ErrorCode::PaymentNotPending,
+            ErrorCode::TooManyOpenPayments,
             ErrorCode::OutOfStock,
             ErrorCode::InsufficientFragments,
             ErrorCode::InsufficientSilver,
@@ -454,6 +493,7 @@ mod tests {
             ErrorCode::IdempotencyInFlight,
             ErrorCode::RateLimited,
             ErrorCode::DatabaseUnavailable,
+            ErrorCode::Timeout,
             ErrorCode::NetworkError,
             ErrorCode::Internal,
         ] {

@@ -25,6 +25,8 @@ pub struct AppState {
     pub logins: crate::auth::throttle::LoginGuard,
     /// How the gate in front of every route reads addresses and origins.
     pub gate: crate::api::gate::GateSettings,
+    /// How long payment codes live and how many one diner may hold open.
+    pub payments: crate::service::payment::PaymentRules,
 }
 
 /// The shared state inside a server function (provided by `leptos_routes_with_context`).

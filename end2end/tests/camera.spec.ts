@@ -77,8 +77,10 @@ test("a cashier scans a payment code and a member code with the camera", async (
     await page.getByTestId("camera-toggle").click();
     await expect(page.getByTestId("scan-refused")).toContainText("已处理");
 
-    // A recharge: the diner shows their member code (their id as a QR code).
-    writeFileSync(video, qrVideo(uid));
+    // A recharge: the diner shows their member code (a QR code of a short-lived signed code
+    // their app gets), not their id.
+    const member = await post("/api/diner/member_code", await diner(uid), {});
+    writeFileSync(video, qrVideo(member.code));
     await page.getByTestId("member-camera-toggle").click();
     await expect(page.getByTestId("recharge-diner")).toContainText(uid);
   } finally {

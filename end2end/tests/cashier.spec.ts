@@ -95,8 +95,11 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   await shot("unreadable");
 
   // Recharge: find the diner, pick a tier, confirm; the new balance shows, and the feed hears it.
-  // 小红 gives her phone number instead of showing her member code.
-  await page.getByTestId("recharge-uid").fill("13800000002");
+  // 小红 is new at this shop, so her phone number does not find her yet (nobody's number
+  // finds another shop's diner): she shows her member code, which the scanner types in.
+  const { post, cashier, diner } = api(request);
+  const member = await post("/api/diner/member_code", await diner("wx-demo-002"), {});
+  await page.getByTestId("recharge-uid").fill(member.code);
   await page.getByTestId("recharge-find").click();
   await expect(page.getByTestId("recharge-diner")).toContainText("小红");
   await page.getByText("充300送80").click();
@@ -110,6 +113,11 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   await expect(page.getByTestId("live-feed")).toContainText("wx-demo-002");
   await shot("recharged");
 
+  // A customer here now, next time she gives her phone number instead.
+  await page.getByTestId("recharge-uid").fill("13800000002");
+  await page.getByTestId("recharge-find").click();
+  await expect(page.getByTestId("recharge-diner")).toContainText("小红");
+
   // An unknown diner is said so.
   await page.getByTestId("recharge-uid").fill("nobody-here");
   await page.getByTestId("recharge-find").click();
@@ -118,7 +126,6 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   // Stored-value refund: the clawback is previewed before it is confirmed. A diner of this
   // test alone, with one 充300送80: principal 300, bonus 80.
   const refundee = `e2e-refund-${testInfo.project.name}-${Date.now()}`;
-  const { post, cashier, diner } = api(request);
   await diner(refundee);
   await post("/api/wallet/recharge", await cashier(), { uid: refundee, tier: "T300" });
   await page.getByTestId("refund-uid").fill(refundee);

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { expect, test } from "@playwright/test";
+import { signInCashier } from "./helpers";
 
 const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
 
@@ -15,7 +16,8 @@ test("the console home hydrates and re-checks the database through a server func
   // Server-rendered first: the status is on the page before any script ran.
   await expect(page.getByRole("heading", { name: /欢迎使用餐餐有戏/ })).toBeVisible();
   await expect(page.getByTestId("status-badge")).toHaveText("正常");
-  await expect(page.getByTestId("merchants")).toContainText("老成都川菜馆");
+  // Anyone sees the probes; which restaurants are here is for their staff only.
+  await expect(page.getByTestId("shop")).toHaveText("—");
 
   // Then hydrated: the wasm bundle took over the page.
   await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
@@ -46,6 +48,12 @@ test("the console home hydrates and re-checks the database through a server func
     fullPage: true,
   });
   expect(consoleErrors).toEqual([]);
+});
+
+test("signed-in staff see their own restaurant on the home page", async ({ page }) => {
+  await signInCashier(page);
+  await page.goto("/");
+  await expect(page.getByTestId("shop")).toHaveText("老成都川菜馆");
 });
 
 test("an unknown page shows the console's 404", async ({ page }) => {

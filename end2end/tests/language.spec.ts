@@ -1,11 +1,17 @@
 import path from "node:path";
 import { expect, test } from "@playwright/test";
+import { api } from "./helpers";
 
 const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
 
 test("the console is Chinese first and switches to English and back, kept across pages", async ({
   page,
+  request,
 }, testInfo) => {
+  // 小红 is a customer of the shop (a recharge at another till), so the counter finds her by id.
+  const { post, cashier } = api(request);
+  await post("/api/wallet/recharge", await cashier(), { uid: "wx-demo-002", tier: "T100" });
+
   await page.goto("/login");
   await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
   await expect(page.locator("html")).toHaveAttribute("lang", "zh");

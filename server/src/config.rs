@@ -52,6 +52,29 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub auth: AuthSettings,
     pub realtime: RealtimeSettings,
+    pub payments: PaymentSettings,
+}
+
+/// Payment codes (`POST /api/payment/create`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// Seconds a payment code can be collected after it was made.
+    pub code_ttl_secs: u32,
+    /// Open (PENDING, unexpired) payment codes one diner may hold at once.
+    pub max_open_per_diner: u32,
+    /// Seconds between rounds of the worker that marks expired codes EXPIRED.
+    pub expire_every_secs: u64,
+}
+
+impl PaymentSettings {
+    /// The rules the payment service applies.
+    pub fn rules(&self) -> app::service::payment::PaymentRules {
+        app::service::payment::PaymentRules {
+            code_ttl: chrono::Duration::seconds(i64::from(self.code_ttl_secs)),
+            max_open_per_diner: self.max_open_per_diner,
+        }
+    }
 }
 
 /// The real-time sockets (`GET /ws`).
@@ -136,6 +159,9 @@ pub struct ServerSettings {
     /// Behind a proxy we run: client addresses from `X-Forwarded-For`, the page's host from
     /// `X-Forwarded-Host`. Off when clients reach the server directly.
     pub trust_forwarded_for: bool,
+    /// Seconds a request may take before it is answered 503 `TIMEOUT` (and its work, with
+    /// any lock it holds, dropped). Not applied to WebSocket sessions.
+    pub request_timeout_secs: u64,
 }
 
 impl ServerSettings {
@@ -310,6 +336,18 @@ impl AppConfig {
                     .into(),
             ));
         }
+        let payments = &self.settings.payments;
+        if payments.code_ttl_secs == 0
+            || payments.max_open_per_diner == 0
+            || payments.expire_every_secs == 0
+            || self.settings.server.request_timeout_secs == 0
+        {
+            return Err(ConfigError::Invalid(
+                "payments.code_ttl_secs, payments.max_open_per_diner, payments.expire_every_secs \
+                 and server.request_timeout_secs must be positive"
+                    .into(),
+            ));
+        }
         if self.settings.auth.token_ttl_minutes <= 0 {
             return Err(ConfigError::Invalid(
                 "auth.token_ttl_minutes must be positive".into(),
@@ -438,6 +476,35 @@ mod tests {
         assert_eq!(config.settings.log.format, LogFormat::Pretty);
         assert_eq!(config.settings.database.url, "surrealkv://data/db");
         assert_eq!(config.settings.server.port, 3000);
+        let rules = config.settings.payments.rules();
+        assert_eq!(rules, app::service::payment::PaymentRules::default());
+        assert_eq!(config.settings.server.request_timeout_secs, 15);
+    }
+
+    #[test]
+    fn payment_codes_and_the_request_timeout_are_configurable_and_never_zero() {
+        let config = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[
+                ("MEALQUEST_PAYMENTS__CODE_TTL_SECS", "120"),
+                ("MEALQUEST_PAYMENTS__MAX_OPEN_PER_DINER", "2"),
+                ("MEALQUEST_SERVER__REQUEST_TIMEOUT_SECS", "3"),
+            ]),
+        )
+        .expect("loads");
+        let rules = config.settings.payments.rules();
+        assert_eq!(rules.code_ttl, chrono::Duration::minutes(2));
+        assert_eq!(rules.max_open_per_diner, 2);
+        assert_eq!(config.settings.server.request_timeout_secs, 3);
+        for zero in [
+            "MEALQUEST_PAYMENTS__CODE_TTL_SECS",
+            "MEALQUEST_PAYMENTS__MAX_OPEN_PER_DINER",
+            "MEALQUEST_PAYMENTS__EXPIRE_EVERY_SECS",
+            "MEALQUEST_SERVER__REQUEST_TIMEOUT_SECS",
+        ] {
+            let err = AppConfig::load_from(&config_dir(), &vars(&[(zero, "0")]));
+            assert!(matches!(err, Err(ConfigError::Invalid(_))), "{zero}");
+        }
     }
 
     const KEY: &str = "a-signing-key-of-at-least-32-bytes!!";

@@ -5,6 +5,7 @@ pub mod health;
 pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
+pub mod timeout;
 pub mod workers;
 
 /// mimalloc for the whole process (binary, tests and benchmarks link this crate): under

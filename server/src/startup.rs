@@ -54,6 +54,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     shutdown_grace: Duration,
+    expire_payments_every: Duration,
 }
 
 impl Application {
@@ -64,12 +65,18 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        let router = router(state.clone(), config.settings.server.max_body_bytes);
+        let server = &config.settings.server;
+        let router = router(
+            state.clone(),
+            server.max_body_bytes,
+            Duration::from_secs(server.request_timeout_secs),
+        );
         Ok(Self {
             listener,
             router,
             state,
-            shutdown_grace: Duration::from_secs(config.settings.server.shutdown_grace_secs),
+            shutdown_grace: Duration::from_secs(server.shutdown_grace_secs),
+            expire_payments_every: Duration::from_secs(config.settings.payments.expire_every_secs),
         })
     }
 
@@ -102,7 +109,7 @@ impl Application {
                 hub.closed(SOCKETS_CLOSE_WITHIN).await;
                 result
             }
-            () = workers::run(self.state.clone()) => Ok(()),
+            () = workers::run(self.state.clone(), self.expire_payments_every) => Ok(()),
         }
     }
 }
@@ -142,6 +149,7 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         gate: app::api::gate::GateSettings {
             trust_forwarded_for: config.settings.server.trust_forwarded_for,
         },
+        payments: config.settings.payments.rules(),
     })
 }
 
@@ -209,21 +217,24 @@ fn leptos_options(config: &AppConfig) -> Result<LeptosOptions, StartupError> {
     Ok(options)
 }
 
-/// Every route of the process: probes, server functions and pages, static assets.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+/// Every route of the process: probes, server functions and pages, static assets — each
+/// request limited to `request_timeout` — and the WebSocket, whose sessions are not.
+pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
+    let requests = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/ws", get(app::realtime::socket::upgrade))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Who is calling, before any body is read (the socket checks its own ticket).
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             app::api::gate::gate,
-        ))
+        ));
+    crate::timeout::limited(requests, request_timeout)
+        .route("/ws", get(app::realtime::socket::upgrade))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())

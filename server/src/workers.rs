@@ -1,10 +1,11 @@
 //! Background work of the process, running beside the server and stopped with it.
 
+use std::future::Future;
 use std::time::Duration;
 
 use app::realtime::sequencer;
 use app::state::AppState;
-use db::Db;
+use db::{Db, DbResult};
 
 /// How often expired idempotency answers and old events are deleted.
 pub const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -12,86 +13,123 @@ pub const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 /// How long numbered events are kept for clients to resume from (at least 24 h).
 pub const KEEP_EVENTS: Duration = Duration::from_secs(25 * 60 * 60);
 
+/// Rows one purge or expiry transaction touches at most: a backlog (after a long stop) goes
+/// in many short transactions instead of one that holds every row in memory.
+pub const BATCH: u32 = 500;
+
 /// Sessions are kept this long after they expired (a late request then still reads "ended").
 pub const KEEP_EXPIRED_SESSIONS: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// Rows one purge statement deletes at most (memory and lock time stay bounded).
-pub const PURGE_BATCH: u32 = 1000;
-
 /// Runs every worker until the returned future is dropped (it never finishes by itself):
-/// the real-time sequencer and fan-out, and the hourly purges.
-pub async fn run(state: AppState) {
+/// the real-time sequencer and fan-out, the hourly purges, and the expiry of payment codes
+/// every `expire_every`.
+pub async fn run(state: AppState, expire_every: Duration) {
     let db = state.db.clone();
     tokio::join!(
         sequencer::run(db.clone()),
         state.realtime.run(db.clone()),
-        purge_expired_answers(db.clone(), PURGE_EVERY),
-        purge_old_events(db.clone(), PURGE_EVERY, KEEP_EVENTS),
-        purge_expired_sessions(state.clone(), PURGE_EVERY),
+        purge_expired_answers(db.clone(), PURGE_EVERY, BATCH),
+        purge_old_events(db.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
+        expire_payment_codes(db, expire_every, BATCH),
+        purge_expired_sessions(state.clone(), PURGE_EVERY, BATCH),
     );
 }
 
-/// Deletes sessions long expired, in batches, and lets the login guard forget idle keys.
-pub async fn purge_expired_sessions(state: AppState, every: Duration) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
+/// Deletes sessions a day past their expiry, and lets the login guard forget idle keys,
+/// every `every` (the first right away).
+pub async fn purge_expired_sessions(state: AppState, every: Duration, batch: u32) {
+    let Ok(keep) = chrono::Duration::from_std(KEEP_EXPIRED_SESSIONS) else {
+        return;
+    };
+    every_so_often(every, || async {
         state.logins.forget_idle();
-        let Ok(keep) = chrono::Duration::from_std(KEEP_EXPIRED_SESSIONS) else {
-            return;
-        };
-        let before = chrono::Utc::now() - keep;
-        let mut purged = 0;
-        loop {
-            match db::session::purge_expired(&state.db, before, PURGE_BATCH).await {
-                Ok(gone) => {
-                    purged += gone;
-                    if gone < usize::try_from(PURGE_BATCH).unwrap_or(usize::MAX) {
-                        break;
-                    }
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "could not purge expired sessions");
-                    break;
-                }
-            }
+        let cutoff = chrono::Utc::now() - keep;
+        match in_batches(batch, || {
+            db::session::purge_expired(&state.db, cutoff, batch)
+        })
+        .await
+        {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired sessions deleted"),
+            Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),
         }
-        if purged > 0 {
-            tracing::info!(purged, "expired sessions deleted");
-        }
-    }
+    })
+    .await;
 }
 
 /// Deletes numbered events older than `keep`, every `every` (the first right away).
-pub async fn purge_old_events(db: Db, every: Duration, keep: Duration) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        let Ok(keep) = chrono::Duration::from_std(keep) else {
-            tracing::error!("the event retention does not fit a date; events are kept");
-            return;
-        };
-        match db::events::purge_older_than(&db, chrono::Utc::now() - keep).await {
+pub async fn purge_old_events(db: Db, every: Duration, keep: Duration, batch: u32) {
+    let Ok(keep) = chrono::Duration::from_std(keep) else {
+        tracing::error!("the event retention does not fit a date; events are kept");
+        return;
+    };
+    every_so_often(every, || async {
+        let cutoff = chrono::Utc::now() - keep;
+        match in_batches(batch, || db::events::purge_older_than(&db, cutoff, batch)).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "old events deleted"),
             Err(err) => tracing::warn!(error = %err, "could not purge old events"),
         }
-    }
+    })
+    .await;
 }
 
 /// Deletes idempotency answers past their 24 h, every `every` (the first right away).
-pub async fn purge_expired_answers(db: Db, every: Duration) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        match db::idempotency::purge_expired(&db).await {
+pub async fn purge_expired_answers(db: Db, every: Duration, batch: u32) {
+    every_so_often(every, || async {
+        match in_batches(batch, || db::idempotency::purge_expired(&db, batch)).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired idempotency answers deleted"),
             // The next round tries again; answers only wait a little longer to go.
             Err(err) => tracing::warn!(error = %err, "could not purge idempotency answers"),
+        }
+    })
+    .await;
+}
+
+/// Marks PENDING payment orders whose code has expired EXPIRED, every `every` (the first
+/// right away). Collecting and the open-order count already go by the expiry time; this
+/// closes the order for whoever reads its status (the diner's app, reports).
+pub async fn expire_payment_codes(db: Db, every: Duration, batch: u32) {
+    every_so_often(every, || async {
+        let now = chrono::Utc::now();
+        match in_batches(batch, || db::payment::expire_pending(&db, now, batch)).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "expired payment codes closed"),
+            Err(err) => tracing::warn!(error = %err, "could not expire payment codes"),
+        }
+    })
+    .await;
+}
+
+/// Runs `round` every `every`, the first right away, for ever.
+async fn every_so_often<F, Fut>(every: Duration, mut round: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        round().await;
+    }
+}
+
+/// Calls `step` (which handles at most `batch` rows) until it handles fewer; returns the
+/// total. A failure stops the round (the next round goes on from there).
+async fn in_batches<F, Fut>(batch: u32, mut step: F) -> DbResult<usize>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = DbResult<usize>>,
+{
+    let full = usize::try_from(batch).unwrap_or(usize::MAX);
+    let mut total = 0_usize;
+    loop {
+        let done = step().await?;
+        total = total.saturating_add(done);
+        if done == 0 || done < full {
+            return Ok(total);
         }
     }
 }

@@ -37,11 +37,41 @@ pub async fn ensure(
     Ok(())
 }
 
-/// The diner with this phone number, if any.
-pub async fn by_phone(db: &Db, phone: &str) -> DbResult<Option<DinerRow>> {
+/// "This diner is a customer of `$merchant`": they hold a wallet there, or the ledger has
+/// an entry of theirs there. What a shop's staff may look a diner up by is limited to these.
+const CUSTOMER_OF_MERCHANT: &str = "(record::exists(type::record('wallet', [$merchant, uid]))
+     OR (SELECT VALUE id FROM ledger
+         WHERE user_uid = $parent.uid AND merchant_id = $merchant LIMIT 1) != [])";
+
+/// The customers of `merchant` with this phone number, at most `limit`, by uid. A number
+/// may be shared (a family, a reused number): every match is returned, never one at random.
+pub async fn customers_by_phone(
+    db: &Db,
+    merchant: &str,
+    phone: &str,
+    limit: u32,
+) -> DbResult<Vec<DinerRow>> {
     let response = db
-        .query("SELECT uid, nickname, phone, silver FROM diner WHERE phone = $phone LIMIT 1")
+        .query(format!(
+            "SELECT uid, nickname, phone, silver FROM diner
+             WHERE phone = $phone AND {CUSTOMER_OF_MERCHANT} ORDER BY uid LIMIT $limit"
+        ))
         .bind(("phone", phone.to_owned()))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("limit", i64::from(limit)))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// The diner with this uid, if they are a customer of `merchant`.
+pub async fn customer(db: &Db, merchant: &str, uid: &str) -> DbResult<Option<DinerRow>> {
+    let response = db
+        .query(format!(
+            "SELECT uid, nickname, phone, silver FROM type::record('diner', $uid)
+             WHERE {CUSTOMER_OF_MERCHANT}"
+        ))
+        .bind(("uid", uid.to_owned()))
+        .bind(("merchant", merchant.to_owned()))
         .await?;
     let mut found: Vec<DinerRow> = checked(response)?.take(0)?;
     Ok(found.pop())

@@ -57,6 +57,23 @@ impl DbError {
             _ => false,
         }
     }
+
+    /// The database could not be reached or did not answer in time (connection lost, engine
+    /// shutting down, query timed out or cancelled): an outage, worth a retry later. Anything
+    /// else — a schema ASSERT tripped, a value of the wrong type, a guard nobody handles — is
+    /// a fault in our code or data, and must not be reported as an outage.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Surreal(err) => {
+                err.is_connection()
+                    || matches!(
+                        err.query_details(),
+                        Some(QueryError::TimedOut { .. } | QueryError::Cancelled)
+                    )
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Like `IndexedResults::check`, but reports the statement that actually failed: inside

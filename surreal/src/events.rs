@@ -170,14 +170,23 @@ pub async fn span(db: &Db, recipient: &str) -> DbResult<Span> {
     })
 }
 
-/// Deletes numbered events older than `cutoff`; returns how many (the purge worker). A
-/// recipient's counter stays, so numbering goes on where it was.
-pub async fn purge_older_than(db: &Db, cutoff: DateTime<Utc>) -> DbResult<usize> {
+/// Deletes at most `batch` numbered events older than `cutoff`; returns how many (fewer
+/// than `batch`: none are left). A recipient's counter stays, so numbering goes on where it
+/// was. The purge worker calls it until then, so no call holds many rows.
+pub async fn purge_older_than(db: &Db, cutoff: DateTime<Utc>, batch: u32) -> DbResult<usize> {
     let response = db
-        .query("RETURN array::len(DELETE event WHERE at < $cutoff RETURN BEFORE)")
+        .query(
+            "BEGIN TRANSACTION;
+             LET $gone = SELECT VALUE id FROM event WHERE at < $cutoff LIMIT $batch;
+             DELETE $gone RETURN NONE;
+             RETURN array::len($gone);
+             COMMIT TRANSACTION;",
+        )
         .bind(("cutoff", cutoff))
+        .bind(("batch", i64::from(batch)))
         .await?;
-    let purged: Option<i64> = checked(response)?.take(0)?;
+    // Statement 3 is the RETURN (BEGIN is statement 0).
+    let purged: Option<i64> = checked(response)?.take(3)?;
     Ok(purged
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or_default())

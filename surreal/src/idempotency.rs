@@ -108,11 +108,23 @@ pub async fn store(db: &Db, answer: &Answer) -> DbResult<()> {
     }
 }
 
-/// Deletes answers past their 24 h; returns how many (the purge worker calls this).
-pub async fn purge_expired(db: &Db) -> DbResult<usize> {
+/// Deletes at most `batch` answers past their 24 h; returns how many (fewer than `batch`:
+/// none are left). The purge worker calls it until then, so no call holds many rows.
+pub async fn purge_expired(db: &Db, batch: u32) -> DbResult<usize> {
     let response = db
-        .query("DELETE idempotency WHERE expires_at < time::now() RETURN BEFORE")
+        .query(
+            "BEGIN TRANSACTION;
+             LET $gone = SELECT VALUE id FROM idempotency
+                 WHERE expires_at < time::now() LIMIT $batch;
+             DELETE $gone RETURN NONE;
+             RETURN array::len($gone);
+             COMMIT TRANSACTION;",
+        )
+        .bind(("batch", i64::from(batch)))
         .await?;
-    let gone: Vec<surrealdb::types::Value> = checked(response)?.take(0)?;
-    Ok(gone.len())
+    // Statement 3 is the RETURN (BEGIN is statement 0).
+    let purged: Option<i64> = checked(response)?.take(3)?;
+    Ok(purged
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or_default())
 }

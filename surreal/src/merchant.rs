@@ -49,3 +49,13 @@ pub async fn timezone(db: &Db, id: &str) -> DbResult<Option<String>> {
         .await?;
     Ok(checked(response)?.take(0)?)
 }
+
+/// A merchant's name, if the merchant exists.
+#[tracing::instrument(skip(db))]
+pub async fn name(db: &Db, id: &str) -> DbResult<Option<String>> {
+    let response = db
+        .query("SELECT VALUE name FROM type::record('merchant', $id)")
+        .bind(("id", id.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}

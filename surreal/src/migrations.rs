@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sessions",
         sql: include_str!("../migrations/0007_sessions.surql"),
     },
+    Migration {
+        version: 8,
+        name: "payment_expiry",
+        sql: include_str!("../migrations/0008_payment_expiry.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

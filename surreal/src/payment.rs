@@ -50,11 +50,28 @@ pub struct NewPayment {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Creates a PENDING order (no money moves yet), with the request's answer.
-pub async fn create(db: &Db, payment: &NewPayment, outcome: &Outcome) -> DbResult<()> {
+/// The guard code a new order THROWs when its diner already holds the most open orders.
+pub const TOO_MANY_OPEN: &str = "TOO_MANY_OPEN";
+
+/// Creates a PENDING order (no money moves yet), with the request's answer — unless the
+/// diner already holds `max_open` open (PENDING, unexpired at `now`) orders: then it
+/// THROWs [`TOO_MANY_OPEN`] and writes nothing. Every new order of a diner writes their
+/// `payment_opening` record first, so two created at once conflict (`is_retryable`) and the
+/// retry counts the other: the cap holds across processes.
+pub async fn create(
+    db: &Db,
+    payment: &NewPayment,
+    max_open: u32,
+    now: DateTime<Utc>,
+    outcome: &Outcome,
+) -> DbResult<()> {
     let query = db
         .query(format!(
             "BEGIN TRANSACTION;
+             UPSERT type::record('payment_opening', $p.uid) SET at = $now RETURN NONE;
+             LET $open = array::len(SELECT VALUE id FROM payment
+                 WHERE uid = $p.uid AND status = 'PENDING' AND expires_at > $now);
+             IF $open >= $max_open {{ THROW '{TOO_MANY_OPEN}' }};
              CREATE type::record('payment', $p.id) CONTENT {{
                  merchant: type::record('merchant', $p.merchant), uid: $p.uid, amount: $p.amount,
                  card: IF $p.card THEN type::record('card', $p.card) END, code: $p.code,
@@ -62,9 +79,33 @@ pub async fn create(db: &Db, payment: &NewPayment, outcome: &Outcome) -> DbResul
              {PUBLISH}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
-        .bind(("p", payment.clone()));
+        .bind(("p", payment.clone()))
+        .bind(("max_open", i64::from(max_open)))
+        .bind(("now", now));
     checked(outcome.bind(query).await?)?;
     Ok(())
+}
+
+/// Marks at most `batch` PENDING orders whose code expired by `now` EXPIRED; returns how
+/// many (fewer than `batch`: none are left). Each batch is one short transaction.
+pub async fn expire_pending(db: &Db, now: DateTime<Utc>, batch: u32) -> DbResult<usize> {
+    let response = db
+        .query(
+            "BEGIN TRANSACTION;
+             LET $due = SELECT VALUE id FROM payment
+                 WHERE status = 'PENDING' AND expires_at <= $now LIMIT $batch;
+             UPDATE $due SET status = 'EXPIRED' WHERE status = 'PENDING' RETURN NONE;
+             RETURN array::len($due);
+             COMMIT TRANSACTION;",
+        )
+        .bind(("now", now))
+        .bind(("batch", i64::from(batch)))
+        .await?;
+    // Statement 3 is the RETURN (BEGIN is statement 0).
+    let expired: Option<i64> = checked(response)?.take(3)?;
+    Ok(expired
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or_default())
 }
 
 /// One order by id.

@@ -61,9 +61,10 @@ async fn purged_events_are_gone_but_numbering_goes_on() {
         .await
         .expect("publish");
     events::number_pending(&db, 10).await.expect("numbered");
-    let purged = events::purge_older_than(&db, chrono::Utc::now() + chrono::Duration::seconds(1))
-        .await
-        .expect("purge");
+    let purged =
+        events::purge_older_than(&db, chrono::Utc::now() + chrono::Duration::seconds(1), 10)
+            .await
+            .expect("purge");
     assert_eq!(purged, 1);
     let span = events::span(&db, "diner:p").await.expect("span");
     assert_eq!(
@@ -208,4 +209,26 @@ async fn since_gives_the_latest_events_of_a_day_oldest_first() {
             .expect("none")
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn old_events_are_purged_in_bounded_batches() {
+    let db = seeded_db().await;
+    let batch: Vec<NewEvent> = (1..=5).map(|n| event("diner:batch", n)).collect();
+    events::publish(&db, &batch).await.expect("publish");
+    events::number_pending(&db, 10).await.expect("numbered");
+    let cutoff = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        rounds.push(
+            events::purge_older_than(&db, cutoff, 2)
+                .await
+                .expect("purge"),
+        );
+    }
+    assert_eq!(rounds, [2, 2, 1], "a short batch: none left");
+    let left = events::after(&db, "diner:batch", 0, 10)
+        .await
+        .expect("after");
+    assert!(left.is_empty(), "{left:?}");
 }

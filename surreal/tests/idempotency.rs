@@ -167,7 +167,7 @@ async fn purging_deletes_only_expired_answers() {
     db.query("UPDATE idempotency SET expires_at = time::now() - 1s WHERE string::starts_with(record::id(id)[1], 'old')")
         .await
         .expect("age two");
-    assert_eq!(idempotency::purge_expired(&db).await.expect("purge"), 2);
+    assert_eq!(idempotency::purge_expired(&db, 10).await.expect("purge"), 2);
     let left: Option<i64> = db
         .query("RETURN count(SELECT * FROM idempotency)")
         .await
@@ -183,4 +183,32 @@ fn answered(answer: &Answer) -> Outcome {
         answer: Some(answer.clone()),
         events: Vec::new(),
     }
+}
+
+#[tokio::test]
+async fn purging_deletes_in_bounded_batches() {
+    let db = seeded_db().await;
+    for key in ["old-1", "old-2", "old-3", "old-4", "old-5", "new"] {
+        idempotency::store(&db, &request(key).answer(200, "{}".into()))
+            .await
+            .expect("store");
+    }
+    db.query("UPDATE idempotency SET expires_at = time::now() - 1s WHERE string::starts_with(record::id(id)[1], 'old')")
+        .await
+        .expect("age five");
+    // A full batch says "maybe more"; a short one says "done".
+    let rounds: Vec<usize> = [
+        idempotency::purge_expired(&db, 2).await.expect("first"),
+        idempotency::purge_expired(&db, 2).await.expect("second"),
+        idempotency::purge_expired(&db, 2).await.expect("third"),
+    ]
+    .into();
+    assert_eq!(rounds, [2, 2, 1]);
+    assert!(
+        idempotency::find(&db, &request("new").scope, "new")
+            .await
+            .expect("find")
+            .is_some(),
+        "a live answer stays"
+    );
 }

@@ -51,6 +51,14 @@ pub struct DinerAtCounter {
     pub tiers: Vec<Tier>,
 }
 
+/// The diners a lookup at the counter found (several: the cashier chooses; none: nobody of
+/// this shop), or why it could not look (an expired member code).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundDiners {
+    pub diners: Vec<DinerAtCounter>,
+    pub refusal: Option<Problem>,
+}
+
 /// What a recharge at the counter did (or why not), and the key for the next one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RechargeAnswer {
@@ -185,30 +193,45 @@ pub(crate) fn set_cookie(value: &str) -> Result<(), crate::error::AppError> {
     Ok(())
 }
 
-/// Finds a diner for a recharge — by the uid (typed, or scanned from their member code) or
-/// by phone number — with their balance at this shop and its active tiers. Nobody found is
-/// an answer (`None`), not a failure.
+/// Finds the diners `uid` names for a recharge — a member code scanned from the diner's
+/// phone (anyone), or a phone number or uid of this shop's own customers
+/// (`service::diners::find_at_counter`) — each with their balance here, and the shop's
+/// active tiers. Several matches are all listed for the cashier to choose from; none is an
+/// answer (empty), not a failure, and so is a refused member code.
 #[server(prefix = "/console", endpoint = "diner")]
-pub async fn find_diner(uid: String) -> Result<Option<DinerAtCounter>, Problem> {
+pub async fn find_diner(uid: String) -> Result<FoundDiners, Problem> {
     use crate::auth::Permission;
-    use crate::error::AppError;
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Recharge)?;
     let wanted = uid.trim();
-    let found = if crate::domain::is_phone_number(wanted) {
-        db::diner::by_phone(&call.state.db, wanted).await
-    } else {
-        db::diner::get(&call.state.db, wanted).await
-    };
+    let found = crate::service::diners::find_at_counter(
+        &call.state.db,
+        &call.state.tokens,
+        &staff.merchant_id,
+        wanted,
+    )
+    .await;
     if call.from_plain_form() {
         // Without JavaScript: the counter page looks the diner up again from its address.
         back_to_counter(&[("diner", wanted)])?;
     }
-    let Some(diner) = found.map_err(AppError::from)? else {
-        return Ok(None);
+    let found = match found {
+        Ok(found) => found,
+        // A refusal is shown beside the form; it leaves the response (or the page) alone.
+        Err(err) if err.to_problem().status < 500 => {
+            return Ok(FoundDiners {
+                diners: Vec::new(),
+                refusal: Some(err.to_problem()),
+            });
+        }
+        Err(err) => return Err(err.into()),
     };
-    let uid = diner.uid.clone();
-    let balance = crate::service::wallet::balance(&call.state.db, &staff.merchant_id, &uid).await?;
+    if found.is_empty() {
+        return Ok(FoundDiners {
+            diners: Vec::new(),
+            refusal: None,
+        });
+    }
     let catalog = crate::service::catalog::read(
         &call.state.db,
         &staff.merchant_id,
@@ -216,12 +239,21 @@ pub async fn find_diner(uid: String) -> Result<Option<DinerAtCounter>, Problem> 
         chrono::Utc::now(),
     )
     .await?;
-    Ok(Some(DinerAtCounter {
-        uid,
-        nickname: diner.nickname,
-        balance,
-        tiers: catalog.tiers,
-    }))
+    let mut diners = Vec::with_capacity(found.len());
+    for diner in found {
+        let balance =
+            crate::service::wallet::balance(&call.state.db, &staff.merchant_id, &diner.uid).await?;
+        diners.push(DinerAtCounter {
+            uid: diner.uid,
+            nickname: diner.nickname,
+            balance,
+            tiers: catalog.tiers.clone(),
+        });
+    }
+    Ok(FoundDiners {
+        diners,
+        refusal: None,
+    })
 }
 
 /// The counter's recharge: exactly `POST /api/wallet/recharge`, with the form's key.

@@ -27,13 +27,21 @@ pub struct DinerView {
     pub uid: String,
     pub merchant_id: String,
     pub balance: Balance,
-    /// The member code (the uid as a QR code) the cashier scans to recharge.
-    pub member_qr_svg: String,
+    /// The member code the cashier scans to recharge, and its QR code.
+    pub member: MemberQr,
     pub cards: Vec<DinerCard>,
     /// A fresh Idempotency-Key for the page's next payment code.
     pub next_key: String,
     /// The shop's offset from UTC now, in seconds: dates are shown on the shop's calendar.
     pub shop_utc_offset: i32,
+}
+
+/// The diner's member code (valid for a few minutes: proof that the diner is at the counter)
+/// and its QR code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberQr {
+    pub code: String,
+    pub qr_svg: String,
 }
 
 /// A payment code to show the cashier, with its QR code.
@@ -98,7 +106,7 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         })
         .collect::<Result<_, AppError>>()?;
     Ok(Some(DinerView {
-        member_qr_svg: qr_svg(&uid)?,
+        member: member_qr(&call.state, &uid, &call.session)?,
         uid,
         merchant_id: merchant.to_owned(),
         balance,
@@ -108,6 +116,27 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
             .await?
             .utc_offset,
     }))
+}
+
+/// A fresh member code of the signed-in diner (the page asks before the last one expires).
+#[server(prefix = "/console", endpoint = "diner/member_code")]
+pub async fn fresh_member_code() -> Result<MemberQr, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let uid = call.diner()?;
+    Ok(member_qr(&call.state, &uid, &call.session)?)
+}
+
+#[cfg(feature = "ssr")]
+fn member_qr(
+    state: &crate::state::AppState,
+    uid: &str,
+    session: &str,
+) -> Result<MemberQr, crate::error::AppError> {
+    let member = crate::api::member::issue_member_code(state, uid, session, Utc::now())?;
+    Ok(MemberQr {
+        qr_svg: qr_svg(&member.code)?,
+        code: member.code,
+    })
 }
 
 /// A payment code for `amount` at the demo restaurant: exactly `POST /api/payment/create`,

@@ -15,6 +15,7 @@ pub mod gate;
 pub mod in_flight;
 pub mod language;
 pub mod ledger;
+pub mod member;
 #[cfg(feature = "ssr")]
 pub mod openapi;
 pub mod payment;

@@ -14,6 +14,7 @@ use crate::api::catalog::{
     CardType, CardTypeOnOffer, Catalog, Fragment, Listing, Rarity, RecipeLine, Tier,
 };
 use crate::api::ledger::LedgerLine;
+use crate::api::member::MemberCode;
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 use crate::api::realtime::{Control, Event, Frame, SocketTicket};
 use crate::api::system::SystemStatus;
@@ -267,6 +268,11 @@ fn save_listing() {}
         (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
 fn system_status() {}
 
+#[utoipa::path(post, path = "/api/diner/member_code", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = MemberCode), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn my_member_code() {}
+
 #[utoipa::path(post, path = "/api/realtime/ticket", tag = "realtime", security(("bearer" = [])),
     responses((status = 200, body = SocketTicket), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
@@ -315,7 +321,7 @@ impl Modify for BearerAuth {
     paths(staff_login, diner_login, sign_out, create_payment, verify_payment, refund_payment, recharge,
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
-        save_listing, system_status, realtime_ticket, socket),
+        save_listing, system_status, realtime_ticket, my_member_code, socket),
     components(schemas(Money, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard, Rarity,
         RecipeLine, Frame, Event, Control)),
     modifiers(&BearerAuth)

@@ -92,6 +92,7 @@ pub(crate) async fn create_payment_by_diner(
             card,
             Utc::now(),
             Some(once),
+            call.state.payments,
         )
     })
     .await

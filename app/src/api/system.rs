@@ -17,8 +17,9 @@ pub struct SystemStatus {
     pub schema_version: u32,
     /// The schema version this build expects.
     pub expected_schema_version: u32,
-    /// The restaurants in this database, by name.
-    pub merchants: Vec<String>,
+    /// The caller's own restaurant, for signed-in staff; nobody else learns which
+    /// restaurants this installation serves.
+    pub shop: Option<String>,
     /// Server-side time spent on the database queries, in microseconds.
     pub database_micros: u64,
     /// When the server answered.
@@ -39,24 +40,33 @@ impl SystemStatus {
     }
 }
 
-/// Asks the database for its schema version and the merchants it holds.
+/// Asks the database for its schema version, and for staff, their shop's name. Anyone may
+/// ask (it is the console's probe); without a valid token the answer is the probes only.
 #[server(prefix = "/api", endpoint = "system/status", input = GetUrl)]
 pub async fn check_system() -> Result<SystemStatus, Problem> {
+    use crate::auth::Principal;
     use crate::error::AppError;
     use crate::state::app_state;
 
     let state = app_state()?;
+    let staff_of = match crate::api::edge::authenticated().map(|call| call.principal) {
+        Ok(Principal::Staff { merchant_id, .. }) => Some(merchant_id),
+        _ => None,
+    };
     let started = std::time::Instant::now();
     let health = db::health::check(&state.db).await.map_err(AppError::from)?;
-    let merchants = db::merchant::list(&state.db)
-        .await
-        .map_err(AppError::from)?;
+    let shop = match staff_of {
+        Some(merchant) => db::merchant::name(&state.db, &merchant)
+            .await
+            .map_err(AppError::from)?,
+        None => None,
+    };
     let database_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     Ok(SystemStatus {
         engine: state.engine.label().to_owned(),
         schema_version: health.schema_version,
         expected_schema_version: health.expected_version,
-        merchants: merchants.into_iter().map(|m| m.name).collect(),
+        shop,
         database_micros,
         checked_at: Utc::now(),
     })
@@ -71,7 +81,7 @@ mod tests {
             engine: "memory".into(),
             schema_version: 1,
             expected_schema_version: 1,
-            merchants: vec![],
+            shop: None,
             database_micros,
             checked_at: Utc::now(),
         }

@@ -17,5 +17,6 @@ pub use identity::{IdentityProvider, WeChatMiniProgram};
 pub use password::{hash_password, verify_password};
 pub use principal::{Permission, Principal, Role};
 pub use tokens::{
-    AuthError, CLOCK_SKEW, SigningKey, TICKET_TTL, TokenKeys, TokenSettings, Verified,
+    AuthError, CLOCK_SKEW, MEMBER_CODE_TTL, SigningKey, TICKET_TTL, TokenKeys, TokenSettings,
+    Verified,
 };

@@ -15,6 +15,10 @@ pub const TICKET_TTL: Duration = Duration::seconds(60);
 /// little, never by an hour.
 pub const CLOCK_SKEW: Duration = Duration::seconds(60);
 
+/// How long a diner's member code is valid: shown on their phone and scanned at the counter
+/// within minutes, so a code copied or photographed is soon worthless.
+pub const MEMBER_CODE_TTL: Duration = Duration::minutes(5);
+
 /// Why a token was refused. All are answered 401 with the same public message.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -147,6 +151,42 @@ impl TokenKeys {
 
     fn ticket_audience(&self) -> String {
         format!("{}#realtime", self.settings.audience)
+    }
+
+    /// A diner's member code: proof, for [`MEMBER_CODE_TTL`], that the diner is at the counter
+    /// (only their signed-in phone can show one; it names that phone's session). It opens
+    /// nothing (its own audience): a cashier's scan of it finds the diner, and that is all.
+    pub fn issue_member_code(
+        &self,
+        uid: &str,
+        session: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, AuthError> {
+        let diner = Principal::Diner {
+            uid: uid.to_owned(),
+        };
+        self.sign(
+            &diner,
+            session,
+            &self.member_code_audience(),
+            now,
+            MEMBER_CODE_TTL,
+        )
+    }
+
+    /// The uid of a valid member code at `now` (a token or a ticket is not one).
+    pub fn verify_member_code(&self, code: &str, now: DateTime<Utc>) -> Result<String, AuthError> {
+        match self
+            .check(code, &self.member_code_audience(), now)?
+            .principal
+        {
+            Principal::Diner { uid } => Ok(uid),
+            Principal::Staff { .. } => Err(AuthError::Invalid("not a diner's code".into())),
+        }
+    }
+
+    fn member_code_audience(&self) -> String {
+        format!("{}#member", self.settings.audience)
     }
 
     fn sign(
@@ -334,6 +374,34 @@ mod tests {
             .issue_ticket(&cashier(), "s1", now - TICKET_TTL - Duration::seconds(1))
             .expect("old ticket");
         assert_eq!(keys.verify_ticket(&stale, now), Err(AuthError::Expired));
+    }
+
+    #[test]
+    fn a_member_code_names_its_diner_for_a_few_minutes_and_opens_nothing() {
+        let keys = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
+        let now = Utc::now();
+        let code = keys.issue_member_code("wx-1", "s1", now).expect("code");
+        assert_eq!(keys.verify_member_code(&code, now), Ok("wx-1".to_owned()));
+        // Not a token, not a ticket; and neither of those is a member code.
+        assert!(matches!(
+            keys.verify(&code, now),
+            Err(AuthError::Invalid(_))
+        ));
+        assert!(matches!(
+            keys.verify_ticket(&code, now),
+            Err(AuthError::Invalid(_))
+        ));
+        let token = keys
+            .issue(&Principal::Diner { uid: "wx-1".into() }, "s1", now)
+            .expect("token");
+        assert!(matches!(
+            keys.verify_member_code(&token, now),
+            Err(AuthError::Invalid(_))
+        ));
+        let old = keys
+            .issue_member_code("wx-1", "s1", now - MEMBER_CODE_TTL - Duration::seconds(1))
+            .expect("old code");
+        assert_eq!(keys.verify_member_code(&old, now), Err(AuthError::Expired));
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod wallet;
 
 pub use card::{CardError, CardStatus};
 pub use catalog::CatalogError;
-pub use diner::is_phone_number;
+pub use diner::{is_member_code, is_phone_number};
 pub use market::MarketError;
 pub use money::{Money, MoneyError};
 pub use stock::{DailyStock, OutOfStock};

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 
-use crate::api::diner_demo::{DinerCard, DinerPay, DinerSignIn, DinerView, diner_pocket};
+use crate::api::diner_demo::{
+    DinerCard, DinerPay, DinerSignIn, DinerView, FreshMemberCode, diner_pocket,
+};
 use crate::api::realtime::Event;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
@@ -61,6 +63,29 @@ fn Pocket(view: DinerView) -> impl IntoView {
     let merchant = view.merchant_id.clone();
     let i18n = use_i18n();
     let locale = page_locale();
+    // A member code lasts five minutes: with JavaScript the page fetches a fresh one every
+    // four (without, reloading the page shows a fresh one).
+    let refresh = ServerAction::<FreshMemberCode>::new();
+    Effect::new(move |_| {
+        let every = std::time::Duration::from_secs(4 * 60);
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                refresh.dispatch(FreshMemberCode {});
+            },
+            every,
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let first_member = view.member.clone();
+    let member = move || {
+        refresh
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| first_member.clone())
+    };
+    let member_code = member.clone();
     use_live_events(move |frame| match frame.event {
         Event::CardRedeemed { card, status, .. } => cards.update(|cards| {
             if let Some(redeemed) = cards.iter_mut().find(|c| c.uuid == card) {
@@ -102,7 +127,7 @@ fn Pocket(view: DinerView) -> impl IntoView {
                 <p class="text-sm text-stone-500">{format!("{} · 老成都川菜馆", view.uid)}</p>
             </div>
             <div class="flex flex-wrap items-center gap-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
-                <div class="w-28" inner_html=view.member_qr_svg.clone() aria-label=td_string!(locale, diner.member_code) data-testid="member-code"></div>
+                <div class="w-28" inner_html=move || member().qr_svg aria-label=td_string!(locale, diner.member_code) data-testid="member-code" data-code=move || member_code().code></div>
                 <div>
                     <p class="text-sm text-stone-500">{t!(i18n, diner.member_code_hint)}</p>
                     <p class="text-xl" data-testid="diner-balance">

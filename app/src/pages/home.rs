@@ -79,11 +79,7 @@ fn StatusDetails(status: SystemStatus) -> impl IntoView {
             td_string!(locale, home.schema_behind),
         )
     };
-    let merchants = if status.merchants.is_empty() {
-        "—".to_owned()
-    } else {
-        status.merchants.join("、")
-    };
+    let shop = status.shop.clone().unwrap_or_else(|| "—".to_owned());
     let checked_at = status
         .checked_at
         .format("%Y-%m-%d %H:%M:%S%.3f UTC")
@@ -105,7 +101,7 @@ fn StatusDetails(status: SystemStatus) -> impl IntoView {
                     testid="schema"
                 />
                 <Fact label=td_string!(locale, home.db_time) value=status.database_time_label() testid="db-time" />
-                <Fact label=td_string!(locale, home.restaurants) value=merchants testid="merchants" />
+                <Fact label=td_string!(locale, home.shop) value=shop testid="shop" />
             </dl>
             <p class="mt-4 text-sm text-stone-500">
                 {t!(i18n, home.answered_at)} " "

@@ -133,6 +133,7 @@ pub(crate) fn problem_text(locale: Locale, problem: &Problem) -> String {
         ErrorCode::PaymentExpired => td_string!(locale, problem.payment_expired),
         ErrorCode::PaymentNotPending => td_string!(locale, problem.payment_not_pending),
         ErrorCode::InsufficientBalance => td_string!(locale, problem.insufficient_balance),
+        ErrorCode::MemberCodeInvalid => td_string!(locale, problem.member_code_invalid),
         ErrorCode::ValidationFailed | ErrorCode::BadRequest => {
             td_string!(locale, problem.unreadable)
         }

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use crate::api::console::{
-    CounterRecharge, DinerAtCounter, FindDiner, RechargeAnswer, earlier_recharge, find_diner,
+    CounterRecharge, DinerAtCounter, FindDiner, FoundDiners, RechargeAnswer, earlier_recharge,
+    find_diner,
 };
 use crate::domain::Balance;
 use crate::i18n::*;
@@ -38,7 +39,7 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
                     {t!(i18n, recharge.find)}
                 </button>
             </ActionForm>
-            // The diner's member code (their uid as a QR code), read with the camera.
+            // The diner's member code (a QR code their phone shows), read with the camera.
             <CameraScan testid="member-camera" on_code=Callback::new(move |uid: String| {
                 find.dispatch(FindDiner { uid });
             }) />
@@ -48,12 +49,11 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
                     .get()
                     .or_else(|| earlier_found.get().flatten())
                     .map(|found| match found {
-                        Ok(Some(diner)) => view! { <TierChoice diner recharge key /> }.into_any(),
-                        Ok(None) => view! {
-                            <Banner ok=false title=td_string!(locale, recharge.no_such_diner).to_owned() detail=String::new() />
+                        Ok(FoundDiners { refusal: Some(problem), .. }) | Err(problem) => view! {
+                            <Banner ok=false title=problem_text(locale, &problem) detail=String::new() />
                         }
                         .into_any(),
-                        Err(problem) => view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> }.into_any(),
+                        Ok(FoundDiners { diners, .. }) => view! { <Found diners recharge key /> }.into_any(),
                     })
             }}
             {move || {
@@ -62,6 +62,69 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
             }}
             </Transition>
         </section>
+    }
+}
+
+/// One diner: their tiers. Several (a shared phone number): a list to choose from, never
+/// one picked for the cashier. Choosing is a plain GET of the counter with that diner
+/// (`?diner=<uid>`), which the page's script turns into a choice in place.
+#[component]
+fn Found(
+    diners: Vec<DinerAtCounter>,
+    recharge: ServerAction<CounterRecharge>,
+    key: RwSignal<String>,
+) -> impl IntoView {
+    let locale = page_locale();
+    let i18n = use_i18n();
+    let chosen = RwSignal::new(None::<DinerAtCounter>);
+    match <[DinerAtCounter; 1]>::try_from(diners) {
+        Ok([diner]) => view! { <TierChoice diner recharge key /> }.into_any(),
+        Err(diners) if diners.is_empty() => view! {
+            <Banner ok=false title=td_string!(locale, recharge.no_such_diner).to_owned() detail=String::new() />
+        }
+        .into_any(),
+        Err(diners) => view! {
+            {move || chosen.get().map(|diner| view! { <TierChoice diner recharge key /> })}
+            <Show when=move || chosen.with(Option::is_none)>
+                <div class="space-y-2" data-testid="recharge-matches">
+                    <p class="font-semibold">{td_string!(locale, recharge.several_found, count = diners.len()).to_string()}</p>
+                    <ul class="divide-y divide-stone-200 rounded-xl ring-1 ring-stone-200">
+                        {diners
+                            .clone()
+                            .into_iter()
+                            .map(|diner| {
+                                let choice = diner.clone();
+                                view! {
+                                    <li class="flex items-center gap-3 p-3" data-testid="recharge-match">
+                                        <span class="font-semibold">{diner.nickname.clone().unwrap_or_default()}</span>
+                                        <span class="text-sm text-stone-500">{diner.uid.clone()}</span>
+                                        <span class="ml-auto text-sm">{balance_text(locale, diner.balance)}</span>
+                                        <form
+                                            method="get"
+                                            action="/cashier"
+                                            on:submit=move |ev| {
+                                                ev.prevent_default();
+                                                chosen.set(Some(choice.clone()));
+                                            }
+                                        >
+                                            <input type="hidden" name="diner" value=diner.uid.clone() />
+                                            <button
+                                                type="submit"
+                                                data-testid="recharge-choose"
+                                                class="rounded-lg bg-stone-800 px-4 py-1.5 font-semibold text-white hover:bg-stone-900"
+                                            >
+                                                {t!(i18n, recharge.choose)}
+                                            </button>
+                                        </form>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </div>
+            </Show>
+        }
+        .into_any(),
     }
 }
 

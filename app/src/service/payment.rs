@@ -17,8 +17,24 @@ use crate::domain::card::{self, CardStatus};
 use crate::domain::wallet::{self, PaymentSplit};
 use crate::error::AppError;
 
-/// How long a payment code can be collected after it was created.
-pub const PAYMENT_CODE_TTL: Duration = Duration::minutes(10);
+/// How payment codes are handed out (configuration: `payments.*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PaymentRules {
+    /// How long a code can be collected after it was created.
+    pub code_ttl: Duration,
+    /// How many open (PENDING, unexpired) orders one diner may hold at once: each is a
+    /// bearer secret for their wallet, and each is a row until it expires.
+    pub max_open_per_diner: u32,
+}
+
+impl Default for PaymentRules {
+    fn default() -> Self {
+        Self {
+            code_ttl: Duration::minutes(10),
+            max_open_per_diner: 5,
+        }
+    }
+}
 
 /// A member of staff at their merchant.
 #[derive(Clone, Copy, Debug)]
@@ -28,7 +44,9 @@ pub struct Counter<'a> {
 }
 
 /// A diner asks to pay `amount` at `merchant`, optionally with one of their ACTIVE cards.
-/// Nothing moves until a cashier scans the code.
+/// Nothing moves until a cashier scans the code. Refused (`TooManyOpenPayments`) while the
+/// diner already holds `rules.max_open_per_diner` open orders.
+#[allow(clippy::too_many_arguments)]
 #[tracing::instrument(skip(db))]
 pub async fn create_payment(
     db: &Db,
@@ -38,6 +56,7 @@ pub async fn create_payment(
     card: Option<&str>,
     now: DateTime<Utc>,
     once: Option<Request>,
+    rules: PaymentRules,
 ) -> Result<PaymentOrder, AppError> {
     if amount.is_zero() {
         return Err(AppError::Invalid(
@@ -51,25 +70,37 @@ pub async fn create_payment(
         }
         card::check_redeemable(status(&found)?, found.expiry, now)?;
     }
-    let order = NewPayment {
-        id: uuid::Uuid::now_v7().simple().to_string(),
-        merchant: merchant.to_owned(),
-        uid: uid.to_owned(),
-        amount: amount.amount(),
-        card: card.map(str::to_owned),
-        code: payment_code(),
-        expires_at: now + PAYMENT_CODE_TTL,
-    };
-    let reply = PaymentOrder {
-        payment_id: order.id.clone(),
-        code: order.code.clone(),
-        amount,
-        card: order.card.clone(),
-        expires_at: order.expires_at,
-    };
-    let outcome = outcome(once.as_ref(), &reply, None)?;
-    db::payment::create(db, &order, &outcome).await?;
-    Ok(reply)
+    // The diner's orders queue here (the count and the new order are one transaction).
+    let _queue = locks::hold(&format!("payment_opening:{uid}")).await;
+    with_retries(|| async {
+        let order = NewPayment {
+            id: uuid::Uuid::now_v7().simple().to_string(),
+            merchant: merchant.to_owned(),
+            uid: uid.to_owned(),
+            amount: amount.amount(),
+            card: card.map(str::to_owned),
+            code: payment_code()?,
+            expires_at: now + rules.code_ttl,
+        };
+        let reply = PaymentOrder {
+            payment_id: order.id.clone(),
+            code: order.code.clone(),
+            amount,
+            card: order.card.clone(),
+            expires_at: order.expires_at,
+        };
+        let outcome = outcome(once.as_ref(), &reply, None)?;
+        db::payment::create(db, &order, rules.max_open_per_diner, now, &outcome)
+            .await
+            .map_err(|err| match err.rejection() {
+                Some(db::payment::TOO_MANY_OPEN) => AppError::TooManyOpenPayments {
+                    limit: rules.max_open_per_diner,
+                },
+                _ => AppError::Database(err),
+            })?;
+        Ok(reply)
+    })
+    .await
 }
 
 /// What the cashier's scanner read: a card (its uuid) or a payment code (18 digits).
@@ -145,11 +176,12 @@ async fn collect_payment(
     let _queue = locks::hold(&wallet_key(counter.merchant, &payer)).await;
     with_retries(|| async {
         let order = find_by_code(db, counter, code).await?;
+        // Closed by the expiry worker, or not yet: either way too old to collect.
+        if order.status == "EXPIRED" || (order.status == "PENDING" && now >= order.expires_at) {
+            return Err(AppError::PaymentExpired);
+        }
         if order.status != "PENDING" {
             return Err(AppError::PaymentState(order.status.to_lowercase()));
-        }
-        if now >= order.expires_at {
-            return Err(AppError::PaymentExpired);
         }
         let bill = money(order.amount)?;
         let deduction = match &order.card {
@@ -356,12 +388,26 @@ fn card_change(uuid: &str, status: CardStatus) -> AssetsChange {
     }
 }
 
-/// 18 digits starting with 66: easy to tell from a card's uuid, hard to guess.
-fn payment_code() -> String {
-    let digits: String = (0..16)
-        .map(|_| char::from(b'0' + fastrand::u8(0..10)))
-        .collect();
-    format!("66{digits}")
+/// 18 digits starting with 66: easy to tell from a card's uuid, impossible to guess. A code
+/// is a bearer secret (whoever shows it is paid from the diner's wallet), so its 16 digits
+/// come from the operating system's CSPRNG, not a seedable PRNG; bytes of 250 and above are
+/// drawn again, so each digit is exactly uniform (250 = 25 × 10: no modulo bias).
+fn payment_code() -> Result<String, AppError> {
+    const DIGITS: usize = 16;
+    let mut code = String::with_capacity(DIGITS + 2);
+    code.push_str("66");
+    let mut bytes = [0_u8; DIGITS * 2];
+    while code.len() < DIGITS + 2 {
+        getrandom::fill(&mut bytes)
+            .map_err(|e| AppError::Internal(format!("the OS random source failed: {e}")))?;
+        for byte in bytes.iter().filter(|byte| **byte < 250) {
+            if code.len() == DIGITS + 2 {
+                break;
+            }
+            code.push(char::from(b'0' + byte % 10));
+        }
+    }
+    Ok(code)
 }
 
 fn is_payment_code(code: &str) -> bool {
@@ -375,10 +421,41 @@ mod tests {
     #[test]
     fn payment_codes_are_18_digits_and_recognised() {
         for _ in 0..100 {
-            let code = payment_code();
+            let code = payment_code().expect("a code");
             assert!(is_payment_code(&code), "{code}");
         }
         assert!(!is_payment_code("123"));
         assert!(!is_payment_code("77xxxxxxxxxxxxxxxx"));
+    }
+
+    #[test]
+    fn payment_codes_do_not_follow_a_seedable_generator() {
+        // Whoever learns (or sets) a PRNG's seed could replay every code it draws.
+        fastrand::seed(7);
+        let first = payment_code().expect("a code");
+        fastrand::seed(7);
+        let second = payment_code().expect("a code");
+        assert_ne!(first, second);
+    }
+
+    #[test]
+    fn every_digit_of_a_payment_code_is_equally_likely() {
+        let mut counts = [0_u32; 10];
+        for _ in 0..40_000 {
+            let code = payment_code().expect("a code");
+            for digit in code.bytes().skip(2) {
+                if let Some(count) = counts.get_mut(usize::from(digit - b'0')) {
+                    *count += 1;
+                }
+            }
+        }
+        // 640,000 digits, 64,000 expected each. Uniform digits pass 33.7 (9 degrees of
+        // freedom) in all but one run of ten thousand; `byte % 10` (digits 0–5 likelier by
+        // 1/25) scores about 230.
+        let chi_square: f64 = counts
+            .iter()
+            .map(|&n| (f64::from(n) - 64_000.0).powi(2) / 64_000.0)
+            .sum();
+        assert!(chi_square < 33.7, "{counts:?}: χ² = {chi_square}");
     }
 }

@@ -170,18 +170,23 @@ async fn the_counter_recharge_finds_the_diner_and_charges_once_per_key() {
     let app = spawn_app().await;
     let cookie = app.session_cookie().await;
     let post = |path, fields| app.console_json(path, &cookie, fields);
-    let found = post("/console/diner", &[("uid", "wx-demo-002")]).await;
-    assert_eq!(found["nickname"], "小红");
+    // 小红 is new here: she shows her member code.
+    let code = app.member_code("wx-demo-002").await;
+    let by_code = [("uid", code.as_str())];
+    let found = post("/console/diner", &by_code).await;
+    assert_eq!(found["diners"][0]["nickname"], "小红");
     assert!(
-        found["tiers"]
+        found["diners"][0]["tiers"]
             .as_array()
             .is_some_and(|tiers| !tiers.is_empty())
     );
     let nobody = post("/console/diner", &[("uid", "nobody")]).await;
-    assert!(
-        nobody.is_null(),
+    assert_eq!(
+        nobody["diners"],
+        serde_json::json!([]),
         "an unknown diner is no answer, not an error"
     );
+    assert!(nobody["refusal"].is_null());
 
     let recharge = || {
         post(
@@ -198,6 +203,9 @@ async fn the_counter_recharge_finds_the_diner_and_charges_once_per_key() {
     // A double press sends the same key: the same receipt, no second recharge.
     let again = recharge().await;
     assert_eq!(again["receipt"], first["receipt"]);
+    // Now a customer here, she is found by her uid too.
+    let again = post("/console/diner", &[("uid", "wx-demo-002")]).await;
+    assert_eq!(again["diners"][0]["balance"]["principal"], "100.00");
     let unknown_tier = post(
         "/console/recharge",
         &[
@@ -334,4 +342,138 @@ async fn the_language_switch_sets_its_cookie_goes_back_and_the_pages_follow_it()
         .expect("sent");
     assert!(set_cookie(&unknown).is_none());
     assert_problem(unknown, 422, "VALIDATION_FAILED").await;
+}
+
+impl TestApp {
+    /// A fresh member code of the diner `uid`, as their app gets it.
+    async fn member_code(&self, uid: &str) -> String {
+        let token = self.diner_token(uid).await;
+        let response = self
+            .post(
+                "/api/diner/member_code",
+                Some(&token),
+                None,
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "member code");
+        let code: Value = response.json().await.expect("json");
+        code.get("code")
+            .and_then(Value::as_str)
+            .expect("code")
+            .to_owned()
+    }
+
+    /// Makes `uid` a customer of `merchant`: a wallet there, with its ledger entry.
+    async fn customer_of(&self, merchant: &str, uid: &str) {
+        let empty = db::wallet::WalletRow::default();
+        let after = db::wallet::WalletRow {
+            principal: "10".parse().expect("decimal"),
+            ..empty
+        };
+        let entry = db::ledger::NewLedgerEntry::new(
+            db::ledger::LedgerType::Recharge,
+            after.principal,
+            merchant,
+            uid,
+            db::ledger::AssetsChange {
+                principal: Some(after.principal),
+                ..Default::default()
+            },
+        );
+        db::wallet::apply(
+            &self.db,
+            merchant,
+            uid,
+            &empty,
+            &after,
+            &entry,
+            &db::Outcome::none(),
+        )
+        .await
+        .expect("a customer there");
+    }
+}
+
+#[tokio::test]
+async fn staff_find_only_their_own_customers_by_phone_or_uid_and_anyone_present_by_member_code() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie().await;
+    let find = |wanted: String| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            app.console_json("/console/diner", cookie, &[("uid", &wanted)])
+                .await
+        }
+    };
+    db::merchant::upsert(&app.db, "other", "隔壁火锅店", "Asia/Shanghai")
+        .await
+        .expect("another shop");
+    db::diner::ensure(&app.db, "wx-elsewhere", Some("阿强"), Some("13911112222"))
+        .await
+        .expect("a diner");
+    app.customer_of("other", "wx-elsewhere").await;
+
+    // Another shop's customer: neither their phone nor their uid finds them here (no
+    // nickname, no OpenID comes back).
+    for wanted in ["13911112222", "wx-elsewhere"] {
+        let answer = find(wanted.to_owned()).await;
+        assert_eq!(
+            answer["diners"],
+            serde_json::json!([]),
+            "{wanted}: {answer}"
+        );
+        assert!(!answer.to_string().contains("阿强"));
+    }
+    // At the counter with their phone, they show a member code: found.
+    let code = app.member_code("wx-elsewhere").await;
+    let present = find(code).await;
+    assert_eq!(present["diners"][0]["uid"], "wx-elsewhere", "{present}");
+    assert_eq!(present["diners"][0]["nickname"], "阿强");
+    // A typed uid is no member code, and a forged or stale one is refused as such.
+    let forged =
+        find("eyJhbGciOiJIUzI1NiJ9.eyJ1aWQiOiJ3eC1lbHNld2hlcmUifQ.c2lnbmF0dXJl".into()).await;
+    assert_eq!(forged["refusal"]["code"], "MEMBER_CODE_INVALID", "{forged}");
+    assert_eq!(forged["diners"], serde_json::json!([]));
+
+    // Once a customer here, the phone finds them.
+    app.customer_of("demo", "wx-elsewhere").await;
+    let by_phone = find("13911112222".into()).await;
+    assert_eq!(by_phone["diners"][0]["uid"], "wx-elsewhere", "{by_phone}");
+}
+
+#[tokio::test]
+async fn diners_sharing_a_phone_number_are_all_listed_to_choose_from() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie().await;
+    for (uid, nickname) in [("wx-twin-a", "大双"), ("wx-twin-b", "小双")] {
+        db::diner::ensure(&app.db, uid, Some(nickname), Some("13933334444"))
+            .await
+            .expect("a diner");
+        app.customer_of("demo", uid).await;
+    }
+    let found = app
+        .console_json("/console/diner", &cookie, &[("uid", "13933334444")])
+        .await;
+    let uids: Vec<&str> = found["diners"]
+        .as_array()
+        .expect("diners")
+        .iter()
+        .filter_map(|diner| diner["uid"].as_str())
+        .collect();
+    assert_eq!(uids, ["wx-twin-a", "wx-twin-b"], "both, none picked");
+
+    // Without JavaScript the counter lists both, each with a button choosing it.
+    let html = app.counter_page(&cookie, "?diner=13933334444").await;
+    assert!(html.contains(r#"data-testid="recharge-matches""#), "a list");
+    assert_eq!(html.matches(r#"data-testid="recharge-choose""#).count(), 2);
+    assert!(html.contains("大双") && html.contains("小双"));
+    assert!(
+        !html.contains(r#"data-testid="recharge-diner""#),
+        "none chosen"
+    );
+    // Choosing one is the counter with that diner.
+    let html = app.counter_page(&cookie, "?diner=wx-twin-b").await;
+    assert!(html.contains(r#"data-testid="recharge-diner""#));
+    assert!(html.contains("小双") && !html.contains("大双"));
 }

@@ -17,11 +17,15 @@ async fn the_home_page_is_server_rendered_with_the_database_status() {
         "hydration script missing"
     );
     // The status is resolved on the server, so a browser without JavaScript sees it too.
-    assert!(html.contains("老成都川菜馆"), "demo merchant not rendered");
     assert!(
         html.contains(r#"data-testid="engine""#),
         "status panel not rendered"
     );
+    // Which restaurants are here is for their staff only.
+    assert!(!html.contains("老成都川菜馆"), "a shop shown to anyone");
+    let cashier = app.staff_token("xiaozhang", "cashier-demo-1").await;
+    let html = app.get_as("/", &cashier).await.text().await.expect("body");
+    assert!(html.contains("老成都川菜馆"), "their own shop not rendered");
 }
 
 #[tokio::test]

@@ -4,10 +4,12 @@
 mod access;
 mod catalog_api;
 mod console;
+mod failures;
 mod helpers;
 mod home_page;
 mod money_api;
 mod openapi;
+mod payment_codes;
 mod probes;
 mod realtime;
 mod shutdown;

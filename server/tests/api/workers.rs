@@ -7,25 +7,25 @@ use db::idempotency::Request;
 use crate::helpers::spawn_app;
 
 #[tokio::test]
-async fn the_purge_worker_deletes_expired_answers_and_keeps_live_ones() {
+async fn the_purge_worker_deletes_expired_answers_in_batches_and_keeps_live_ones() {
     let app = spawn_app().await;
     let request = |key: &str| Request {
         scope: "diner:x|wallet/recharge".into(),
         key: key.into(),
         request_hash: "h".into(),
     };
-    for key in ["old", "live"] {
+    for key in ["old-1", "old-2", "old-3", "old-4", "old-5", "live"] {
         db::idempotency::store(&app.db, &request(key).answer(200, "{}".into()))
             .await
             .expect("store");
     }
     app.db
-        .query(
-            "UPDATE idempotency SET expires_at = time::now() - 1s WHERE record::id(id)[1] = 'old'",
-        )
+        .query("UPDATE idempotency SET expires_at = time::now() - 1s WHERE string::starts_with(record::id(id)[1], 'old')")
         .await
-        .expect("age one");
-    let worker = server::workers::purge_expired_answers(app.db.clone(), Duration::from_millis(20));
+        .expect("age five");
+    // Batches of two: one round takes three of them to clear the five.
+    let worker =
+        server::workers::purge_expired_answers(app.db.clone(), Duration::from_secs(3600), 2);
     let _ = tokio::time::timeout(Duration::from_millis(300), worker).await;
     let left: Vec<String> = app
         .db
@@ -35,4 +35,43 @@ async fn the_purge_worker_deletes_expired_answers_and_keeps_live_ones() {
         .take(0)
         .expect("keys");
     assert_eq!(left, ["live"]);
+}
+
+#[tokio::test]
+async fn the_expiry_worker_closes_codes_past_their_time_and_leaves_the_rest() {
+    let app = spawn_app().await;
+    // One order made eleven minutes ago (its code lived ten), one made now.
+    let create = |at: chrono::DateTime<chrono::Utc>| {
+        app::service::payment::create_payment(
+            &app.db,
+            "demo",
+            "wx-demo-001",
+            "5.00".parse().expect("money"),
+            None,
+            at,
+            None,
+            app::service::payment::PaymentRules::default(),
+        )
+    };
+    let now = chrono::Utc::now();
+    let old = create(now - chrono::Duration::minutes(11))
+        .await
+        .expect("old");
+    let fresh = create(now).await.expect("fresh");
+    let worker =
+        server::workers::expire_payment_codes(app.db.clone(), Duration::from_secs(3600), 1);
+    let _ = tokio::time::timeout(Duration::from_millis(300), worker).await;
+    let status = |order: &app::api::payment::PaymentOrder| {
+        let id = order.payment_id.clone();
+        let db = app.db.clone();
+        async move {
+            db::payment::get(&db, &id)
+                .await
+                .expect("read")
+                .expect("order")
+                .status
+        }
+    };
+    assert_eq!(status(&old).await, "EXPIRED");
+    assert_eq!(status(&fresh).await, "PENDING");
 }

@@ -3,12 +3,17 @@ use std::sync::Arc;
 use app::api::payment::ScanResult;
 use app::domain::PaymentSplit;
 use app::error::{AppError, ErrorCode};
-use app::service::payment::{self, Counter};
+use app::service::payment::{self, Counter, PaymentRules};
 use app::service::wallet;
 use chrono::{Duration, Utc};
 
 use crate::helpers::{
     MERCHANT, assert_wallet_matches_ledger, balance, cashier, m, seeded_db, seeded_disk_db,
+};
+
+const RULES: PaymentRules = PaymentRules {
+    code_ttl: Duration::minutes(10),
+    max_open_per_diner: 5,
 };
 
 const TILL: Counter<'static> = Counter {
@@ -46,7 +51,7 @@ async fn recharge_pay_verify_refund() {
         balance("100", "20", "20")
     );
 
-    let order = payment::create_payment(&db, MERCHANT, "d1", m("24"), None, now, None)
+    let order = payment::create_payment(&db, MERCHANT, "d1", m("24"), None, now, None, RULES)
         .await
         .expect("create");
     assert_eq!(order.code.len(), 18);
@@ -106,9 +111,10 @@ async fn a_card_on_the_bill_is_applied_first_and_given_back_on_refund() {
         .await
         .expect("recharge");
     let card = card_for(&db, "d1", 30).await;
-    let order = payment::create_payment(&db, MERCHANT, "d1", m("60"), Some(&card), now, None)
-        .await
-        .expect("create");
+    let order =
+        payment::create_payment(&db, MERCHANT, "d1", m("60"), Some(&card), now, None, RULES)
+            .await
+            .expect("create");
     let scanned = payment::scan(&db, TILL, &order.code, now, None)
         .await
         .expect("collect");
@@ -163,12 +169,21 @@ async fn expired_cards_and_codes_are_refused() {
     wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
-    let order = payment::create_payment(&db, MERCHANT, "d1", m("10"), None, now, None)
+    let order = payment::create_payment(&db, MERCHANT, "d1", m("10"), None, now, None, RULES)
         .await
         .expect("create");
     let too_late = now + Duration::minutes(11);
     assert_eq!(
         code_of(&payment::scan(&db, TILL, &order.code, too_late, None).await),
+        Some(ErrorCode::PaymentExpired)
+    );
+    // Closed by the expiry worker, the code is still refused as expired (not "not pending").
+    let closed = db::payment::expire_pending(&db, too_late, 10)
+        .await
+        .expect("expire");
+    assert_eq!(closed, 1);
+    assert_eq!(
+        code_of(&payment::scan(&db, TILL, &order.code, now, None).await),
         Some(ErrorCode::PaymentExpired)
     );
     assert_eq!(
@@ -198,7 +213,7 @@ async fn paying_more_than_the_balance_is_refused_and_the_code_stays_pending() {
     wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
-    let order = payment::create_payment(&db, MERCHANT, "d1", m("120.01"), None, now, None)
+    let order = payment::create_payment(&db, MERCHANT, "d1", m("120.01"), None, now, None, RULES)
         .await
         .expect("create");
     let result = payment::scan(&db, TILL, &order.code, now, None).await;
@@ -287,8 +302,13 @@ async fn payments_from_one_wallet_never_overdraw_it(db: db::Db) {
         .await
         .expect("recharge");
     let mut codes = Vec::new();
+    // 200 codes open at once, far beyond what a diner may normally hold.
+    let rules = PaymentRules {
+        max_open_per_diner: 200,
+        ..RULES
+    };
     for _ in 0..200 {
-        let order = payment::create_payment(&db, MERCHANT, "d1", m("1"), None, now, None)
+        let order = payment::create_payment(&db, MERCHANT, "d1", m("1"), None, now, None, rules)
             .await
             .expect("create");
         codes.push(order.code);
@@ -317,4 +337,32 @@ async fn payments_from_one_wallet_never_overdraw_it(db: db::Db) {
         "{collected} collected, {refused} refused, {busy} busy"
     );
     eprintln!("{collected} collected, {refused} refused, {busy} busy; wallet {after:?}");
+}
+
+#[tokio::test]
+async fn a_diner_holds_at_most_the_allowed_open_codes_even_when_asking_at_once() {
+    let db = seeded_db().await;
+    let now = Utc::now();
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                payment::create_payment(&db, MERCHANT, "d1", m("1"), None, now, None, RULES).await
+            })
+        })
+        .collect();
+    let (mut made, mut refused) = (0_u32, 0_u32);
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => made += 1,
+            Err(AppError::TooManyOpenPayments { limit: 5 }) => refused += 1,
+            other => panic!("unexpected: {other:?}"),
+        }
+    }
+    assert_eq!((made, refused), (5, 7));
+    // An expired code no longer counts as open.
+    let later = now + Duration::minutes(11);
+    payment::create_payment(&db, MERCHANT, "d1", m("1"), None, later, None, RULES)
+        .await
+        .expect("room again once the others expired");
 }
