@@ -1,6 +1,8 @@
 use app::domain::{Balance, Money};
 use app::service::wallet::Scope;
 use db::Db;
+use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
+use rust_decimal::Decimal;
 
 pub const MERCHANT: &str = "demo";
 
@@ -61,4 +63,21 @@ pub async fn assert_wallet_matches_ledger(db: &Db, uid: &str) -> Balance {
     assert_eq!(wallet.principal.amount(), principal, "principal ≠ Σ ledger");
     assert_eq!(wallet.bonus.amount(), bonus, "bonus ≠ Σ ledger");
     wallet
+}
+
+/// Grants silver (as the rule engine would: a REWARD entry).
+pub async fn give_silver(db: &Db, uid: &str, amount: i64) {
+    let entry = NewLedgerEntry::new(
+        LedgerType::Reward,
+        Decimal::ZERO,
+        MERCHANT,
+        uid,
+        AssetsChange {
+            silver: Some(amount),
+            ..AssetsChange::default()
+        },
+    );
+    db::assets::reward_silver(db, uid, amount, &entry)
+        .await
+        .expect("silver granted");
 }
