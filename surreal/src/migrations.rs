@@ -55,6 +55,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sequenced_events",
         sql: include_str!("../migrations/0006_sequenced_events.surql"),
     },
+    // Version 7 (wallet_made_good) comes from a parallel change: it goes here when merged.
+    Migration {
+        version: 8,
+        name: "card_value",
+        sql: include_str!("../migrations/0008_card_value.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

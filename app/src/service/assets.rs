@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use db::Db;
 use db::assets::{Synthesis, Trade};
+use db::card::CardValue;
 use db::idempotency::Request;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;
@@ -88,10 +89,11 @@ pub async fn trade(
     .await
 }
 
-/// Consumes the recipe's fragments and one unit of today's stock; creates an ACTIVE card.
-/// `clock` is read at each attempt (the API passes `Utc::now`; tests stamp requests): the
-/// day is the shop's day when the stock is taken, not when the request arrived, and a day
-/// the stock has already passed counts against the stored one (`DailyStock::take_one`).
+/// Consumes the recipe's fragments and one unit of today's stock; creates an ACTIVE card
+/// worth what its type offers now. `clock` is read at each attempt (the API passes
+/// `Utc::now`; tests stamp requests): the day is the shop's day when the stock is taken,
+/// not when the request arrived, and a day the stock has already passed counts against
+/// the stored one (`DailyStock::take_one`).
 #[tracing::instrument(skip(db, clock))]
 pub async fn synthesize(
     db: &Db,
@@ -105,6 +107,7 @@ pub async fn synthesize(
         .await?
         .filter(|kind| kind.active)
         .ok_or_else(|| AppError::NotFound(format!("card type {card_type}")))?;
+    let value = CardValue::from(&kind);
     let zone = merchant_zone(db, merchant).await?;
     let _queue = locks::hold(&format!("card_stock:{merchant}:{card_type}")).await;
     with_retries(|| async {
@@ -140,7 +143,7 @@ pub async fn synthesize(
         let receipt = SynthesisReceipt {
             txn_id: entry.txn_id.clone(),
             card_uuid: card_uuid.clone(),
-            card_type: kind.name.clone(),
+            card_type: value.name.clone(),
             expiry,
             stock_day: next.reset_day,
             stock_left_today: next.current_stock,
@@ -158,6 +161,7 @@ pub async fn synthesize(
                 stock_next: &catalog::stock_row(&next),
                 card_uuid: &card_uuid,
                 expiry,
+                value: &value,
                 entry: &entry,
                 outcome: &outcome,
             },
