@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod auth;
 pub mod catalog;
+pub mod demo;
 pub mod ledger;
 mod locks;
 pub mod payment;

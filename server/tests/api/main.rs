@@ -3,6 +3,7 @@
 
 mod catalog_api;
 mod console;
+mod demo_data;
 mod helpers;
 mod home_page;
 mod money_api;
