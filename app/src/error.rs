@@ -49,6 +49,8 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// 409: the first request with this Idempotency-Key is still running.
     IdempotencyInFlight,
+    /// 429: too many attempts (failed logins); retry after the `Retry-After` header's seconds.
+    RateLimited,
     /// 503: the database did not answer.
     DatabaseUnavailable,
     /// 503: an outside service we depend on (e.g. WeChat login) failed or timed out.
@@ -79,6 +81,7 @@ impl ErrorCode {
             | Self::IdempotencyInFlight => 409,
             Self::IdempotencyKeyRequired => 400,
             Self::IdempotencyKeyReused => 422,
+            Self::RateLimited => 429,
             Self::Busy => 503,
             Self::DatabaseUnavailable | Self::UpstreamUnavailable | Self::NetworkError => 503,
             Self::Internal => 500,
@@ -107,6 +110,7 @@ impl ErrorCode {
             Self::IdempotencyKeyRequired => "Idempotency-Key required",
             Self::IdempotencyKeyReused => "Idempotency-Key reused with another request",
             Self::IdempotencyInFlight => "Request with this Idempotency-Key in progress",
+            Self::RateLimited => "Too many attempts",
             Self::DatabaseUnavailable => "The database is unavailable",
             Self::UpstreamUnavailable => "An outside service is unavailable",
             Self::NetworkError => "The server could not be reached",
@@ -136,6 +140,7 @@ impl ErrorCode {
             Self::IdempotencyKeyRequired => "IDEMPOTENCY_KEY_REQUIRED",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::IdempotencyInFlight => "IDEMPOTENCY_IN_FLIGHT",
+            Self::RateLimited => "RATE_LIMITED",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
@@ -254,6 +259,12 @@ pub enum AppError {
     /// 503 `BUSY`: retries after write conflicts ran out.
     #[error("gave up after {attempts} conflicting attempts")]
     Busy { attempts: u32 },
+    /// 503 `BUSY` with `Retry-After`: every slot for this kind of work is taken.
+    #[error("overloaded")]
+    Overloaded,
+    /// 429 `RATE_LIMITED` with `Retry-After`: too many failed attempts.
+    #[error("rate limited for {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
 }
 
 #[cfg(feature = "ssr")]
@@ -323,6 +334,23 @@ impl AppError {
                 ErrorCode::Busy,
                 "Too many changes to the same record at once; nothing was changed. Please retry.",
             ),
+            Self::Overloaded => Problem::new(
+                ErrorCode::Busy,
+                "The server is busy; please try again in a moment.",
+            ),
+            Self::RateLimited { retry_after_secs } => Problem::new(
+                ErrorCode::RateLimited,
+                format!("Too many failed attempts; try again in {retry_after_secs} s."),
+            ),
+        }
+    }
+
+    /// Seconds after which a retry may succeed (the `Retry-After` header), if this says.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Self::Overloaded | Self::Busy { .. } => Some(1),
+            _ => None,
         }
     }
 }
@@ -350,6 +378,11 @@ impl From<AppError> for Problem {
             tracing::info!(error = %err, code = problem.code.as_str(), "request refused");
         }
         set_response_status(&problem);
+        if let Some(seconds) = err.retry_after()
+            && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
         problem
     }
 }
@@ -382,7 +415,14 @@ impl axum::response::IntoResponse for Problem {
 #[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
-        Problem::from(self).into_response()
+        let retry_after = self.retry_after();
+        let mut response = Problem::from(self).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -412,6 +452,7 @@ mod tests {
             ErrorCode::IdempotencyKeyRequired,
             ErrorCode::IdempotencyKeyReused,
             ErrorCode::IdempotencyInFlight,
+            ErrorCode::RateLimited,
             ErrorCode::DatabaseUnavailable,
             ErrorCode::NetworkError,
             ErrorCode::Internal,

@@ -21,6 +21,10 @@ pub struct AppState {
     pub in_flight: crate::api::in_flight::InFlight,
     /// This process's real-time sockets and the fan-out to them.
     pub realtime: crate::realtime::Hub,
+    /// Bounds password checks and locks out repeated failed logins.
+    pub logins: crate::auth::throttle::LoginGuard,
+    /// How the gate in front of every route reads addresses and origins.
+    pub gate: crate::api::gate::GateSettings,
 }
 
 /// The shared state inside a server function (provided by `leptos_routes_with_context`).

@@ -62,6 +62,8 @@ pub struct RealtimeSettings {
     pub heartbeat_secs: u64,
     /// Frames that may wait for one socket before the client is dropped as too slow.
     pub queue_frames: usize,
+    /// Seconds between a socket's checks that its session still holds.
+    pub session_check_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -76,6 +78,35 @@ pub struct AuthSettings {
     /// How diners log in: `dev` (`dev:<uid>` codes, DEV only) or `wechat`.
     pub diner_identity: DinerIdentity,
     pub wechat: WeChatSettings,
+    pub login: LoginSettings,
+}
+
+/// Limits on logins (`[auth.login]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginSettings {
+    /// Password checks (argon2, 19 MiB each) running at once.
+    pub max_concurrent_checks: usize,
+    /// How long a login waits for a check slot before 503 BUSY.
+    pub check_wait_ms: u64,
+    /// Failed logins in a row per username before it is locked out.
+    pub failures_per_username: u32,
+    /// Failed logins (staff or diner) in a row per client address before it is locked out.
+    pub failures_per_address: u32,
+    /// After the allowance, one more attempt per this many seconds.
+    pub lockout_secs: u64,
+}
+
+impl LoginSettings {
+    pub fn limits(&self) -> app::auth::throttle::LoginLimits {
+        app::auth::throttle::LoginLimits {
+            max_concurrent_checks: self.max_concurrent_checks,
+            check_wait: std::time::Duration::from_millis(self.check_wait_ms),
+            failures_per_username: self.failures_per_username,
+            failures_per_address: self.failures_per_address,
+            lockout: std::time::Duration::from_secs(self.lockout_secs),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -102,6 +133,9 @@ pub struct ServerSettings {
     pub port: u16,
     pub shutdown_grace_secs: u64,
     pub max_body_bytes: usize,
+    /// Behind a proxy we run: client addresses from `X-Forwarded-For`, the page's host from
+    /// `X-Forwarded-Host`. Off when clients reach the server directly.
+    pub trust_forwarded_for: bool,
 }
 
 impl ServerSettings {
@@ -251,9 +285,29 @@ impl AppConfig {
             ));
         }
         self.validate_diner_identity()?;
-        if self.settings.realtime.heartbeat_secs == 0 || self.settings.realtime.queue_frames == 0 {
+        if self.settings.demo.seed && self.environment != Environment::Dev {
             return Err(ConfigError::Invalid(
-                "realtime.heartbeat_secs and realtime.queue_frames must be positive".into(),
+                "demo.seed is for DEV only: it creates staff with published passwords".into(),
+            ));
+        }
+        let login = &self.settings.auth.login;
+        if login.max_concurrent_checks == 0
+            || login.failures_per_username == 0
+            || login.failures_per_address == 0
+            || login.lockout_secs == 0
+        {
+            return Err(ConfigError::Invalid(
+                "auth.login limits must all be positive".into(),
+            ));
+        }
+        let realtime = &self.settings.realtime;
+        if realtime.heartbeat_secs == 0
+            || realtime.queue_frames == 0
+            || realtime.session_check_secs == 0
+        {
+            return Err(ConfigError::Invalid(
+                "realtime.heartbeat_secs, queue_frames and session_check_secs must be positive"
+                    .into(),
             ));
         }
         if self.settings.auth.token_ttl_minutes <= 0 {
@@ -442,6 +496,28 @@ mod tests {
             &vars(&[("MEALQUEST_DATABASE__URL", "rocksdb://data")]),
         );
         assert!(matches!(err, Err(ConfigError::Invalid(_))));
+    }
+
+    /// The demo seed creates staff whose passwords are in the README.
+    #[test]
+    fn demo_data_is_refused_outside_dev() {
+        for environment in ["staging", "prod"] {
+            let refused = AppConfig::load_from(
+                &config_dir(),
+                &vars(&[
+                    ("MEALQUEST_ENV", environment),
+                    ("MEALQUEST_SECRET_JWT_SIGNING_KEY", KEY),
+                    ("MEALQUEST_DATABASE__URL", "surrealkv://data/db"),
+                    ("MEALQUEST_DEMO__SEED", "true"),
+                    WECHAT_APP_ID,
+                    WECHAT_SECRET,
+                ]),
+            );
+            assert!(
+                matches!(&refused, Err(ConfigError::Invalid(why)) if why.contains("demo.seed")),
+                "{environment}: {refused:?}"
+            );
+        }
     }
 
     #[test]

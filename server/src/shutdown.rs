@@ -47,7 +47,12 @@ pub(crate) async fn serve_gracefully(
         stop.await;
         stopping_tx.send_replace(true);
     };
-    let serve = axum::serve(listener, router).with_graceful_shutdown(stop);
+    // The peer's address reaches handlers (login lock-outs count per client address).
+    let serve = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop);
     let deadline = async move {
         // Only starts counting once the stop signal has arrived.
         let _ = stopping_rx.wait_for(|stopping| *stopping).await;

@@ -102,7 +102,7 @@ impl Application {
                 hub.closed(SOCKETS_CLOSE_WITHIN).await;
                 result
             }
-            () = workers::run(self.state.db.clone(), self.state.realtime.clone()) => Ok(()),
+            () = workers::run(self.state.clone()) => Ok(()),
         }
     }
 }
@@ -143,7 +143,12 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         realtime: app::realtime::Hub::new(app::realtime::hub::Settings {
             heartbeat: Duration::from_secs(config.settings.realtime.heartbeat_secs),
             queue_frames: config.settings.realtime.queue_frames,
+            session_check: Duration::from_secs(config.settings.realtime.session_check_secs),
         }),
+        logins: app::auth::throttle::LoginGuard::new(&config.settings.auth.login.limits()),
+        gate: app::api::gate::GateSettings {
+            trust_forwarded_for: config.settings.server.trust_forwarded_for,
+        },
     })
 }
 
@@ -222,6 +227,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            app::api::gate::gate,
+        ))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())

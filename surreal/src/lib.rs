@@ -16,6 +16,7 @@ pub mod migrations;
 mod outcome;
 pub mod payment;
 pub mod seed;
+pub mod session;
 pub mod staff;
 pub mod wallet;
 

@@ -55,7 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sequenced_events",
         sql: include_str!("../migrations/0006_sequenced_events.surql"),
     },
-    // Version 7 (wallet_made_good) comes from a parallel change: it goes here when merged.
+    Migration {
+        version: 7,
+        name: "sessions",
+        sql: include_str!("../migrations/0007_sessions.surql"),
+    },
     Migration {
         version: 8,
         name: "card_value",

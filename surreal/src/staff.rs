@@ -47,3 +47,14 @@ pub async fn ensure(db: &Db, staff: &StaffRow) -> DbResult<()> {
     checked(response)?;
     Ok(())
 }
+
+/// Enables or disables an account; false when there is no such account.
+pub async fn set_active(db: &Db, id: &str, active: bool) -> DbResult<bool> {
+    let response = db
+        .query("UPDATE type::record('staff', $id) SET active = $active RETURN VALUE record::id(id)")
+        .bind(("id", id.to_owned()))
+        .bind(("active", active))
+        .await?;
+    let changed: Vec<String> = checked(response)?.take(0)?;
+    Ok(!changed.is_empty())
+}

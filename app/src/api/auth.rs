@@ -11,14 +11,11 @@ pub use crate::auth_types::Session;
 #[server(prefix = "/api", endpoint = "auth/staff/login", input = Json, output = Json)]
 pub async fn staff_login(username: String, password: String) -> Result<Session, Problem> {
     let state = crate::state::app_state()?;
-    Ok(crate::service::auth::login_staff(
-        &state.db,
-        &state.tokens,
-        &username,
-        &password,
-        chrono::Utc::now(),
+    let from = crate::api::edge::client_addr();
+    Ok(
+        crate::service::auth::login_staff(&state, &username, &password, from, chrono::Utc::now())
+            .await?,
     )
-    .await?)
 }
 
 /// `POST /api/auth/diner/login`: an identity provider's login code → bearer token.
@@ -26,5 +23,14 @@ pub async fn staff_login(username: String, password: String) -> Result<Session, 
 #[server(prefix = "/api", endpoint = "auth/diner/login", input = Json, output = Json)]
 pub async fn diner_login(code: String) -> Result<Session, Problem> {
     let state = crate::state::app_state()?;
-    Ok(crate::service::auth::login_diner(&state, &code, chrono::Utc::now()).await?)
+    let from = crate::api::edge::client_addr();
+    Ok(crate::service::auth::login_diner(&state, &code, from, chrono::Utc::now()).await?)
+}
+
+/// `POST /api/auth/sign_out` (anyone signed in): ends the caller's session; its token and
+/// its sockets stop working at once.
+#[server(prefix = "/api", endpoint = "auth/sign_out", input = Json, output = Json)]
+pub async fn sign_out() -> Result<(), Problem> {
+    let call = crate::api::edge::authenticated()?;
+    Ok(crate::service::auth::sign_out(&call.state, &call.session).await?)
 }

@@ -88,23 +88,23 @@ pub struct PaymentRefundAnswer {
 #[server(prefix = "/console", endpoint = "sign_in")]
 pub async fn sign_in(username: String, password: String) -> Result<(), Problem> {
     let state = crate::state::app_state()?;
-    let session = crate::service::auth::login_staff(
-        &state.db,
-        &state.tokens,
-        &username,
-        &password,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let from = crate::api::edge::client_addr();
+    let session =
+        crate::service::auth::login_staff(&state, &username, &password, from, chrono::Utc::now())
+            .await?;
     start_session(&state, &session)?;
     leptos_axum::redirect("/cashier");
     Ok(())
 }
 
-/// Ends the session in this browser.
+/// Ends the session in this browser, and on the server: the token in the cookie stops
+/// working at once (a copy of it too), and the session's sockets close.
 #[server(prefix = "/console", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), Problem> {
     let state = crate::state::app_state()?;
+    if let Ok(call) = crate::api::edge::authenticated() {
+        crate::service::auth::sign_out(&state, &call.session).await?;
+    }
     set_cookie(&crate::auth::session_cookie::clear(secure_cookies(&state)))?;
     leptos_axum::redirect("/login");
     Ok(())

@@ -51,7 +51,13 @@ pub struct PaymentQr {
 pub async fn diner_sign_in(uid: String) -> Result<(), Problem> {
     let state = crate::state::app_state()?;
     let code = format!("dev:{}", uid.trim());
-    let session = crate::service::auth::login_diner(&state, &code, Utc::now()).await?;
+    let session = crate::service::auth::login_diner(
+        &state,
+        &code,
+        crate::api::edge::client_addr(),
+        Utc::now(),
+    )
+    .await?;
     crate::api::console::start_session(&state, &session)?;
     leptos_axum::redirect("/diner");
     Ok(())

@@ -19,6 +19,8 @@ use crate::state::{AppState, app_state};
 pub struct Call {
     pub state: AppState,
     pub principal: Principal,
+    /// The caller's server-side session.
+    pub session: String,
     parts: Parts,
 }
 
@@ -29,26 +31,33 @@ pub struct StaffCaller {
     pub staff_id: String,
 }
 
-/// Reads and verifies the caller's token: the bearer header (apps), else the console's
-/// session cookie (pages in the browser).
+/// The caller the gate authenticated for this request (bearer header for apps, else the
+/// console's session cookie; token and session checked before the body was read).
 pub fn authenticated() -> Result<Call, AppError> {
     let state = app_state()?;
     let parts =
         use_context::<Parts>().ok_or_else(|| AppError::Internal("no request parts".into()))?;
-    let token = parts
-        .headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(|token| token.trim().to_owned())
-        .or_else(|| crate::auth::session_cookie::token(&parts.headers))
+    let caller = crate::api::gate::caller_of(&parts.extensions)
+        .cloned()
         .ok_or(AuthError::Missing)?;
-    let principal = state.tokens.verify(&token)?;
     Ok(Call {
         state,
-        principal,
+        principal: caller.principal,
+        session: caller.session,
         parts,
     })
+}
+
+/// The client's address as the gate read it (login lock-outs count per address).
+pub fn client_addr() -> crate::auth::throttle::ClientAddr {
+    use_context::<Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<crate::auth::throttle::ClientAddr>()
+                .copied()
+        })
+        .unwrap_or(crate::auth::throttle::ClientAddr(None))
 }
 
 impl Call {

@@ -10,6 +10,8 @@ pub mod diner_demo;
 #[cfg(feature = "ssr")]
 pub mod edge;
 #[cfg(feature = "ssr")]
+pub mod gate;
+#[cfg(feature = "ssr")]
 pub mod in_flight;
 pub mod language;
 pub mod ledger;

@@ -152,6 +152,13 @@ fn staff_login() {}
         (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
 fn diner_login() {}
 
+/// Ends the caller's session: the token, and any copy of it, is refused from now on, and the
+/// session's sockets close with 4001.
+#[utoipa::path(post, path = "/api/auth/sign_out", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "Signed out"), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+fn sign_out() {}
+
 #[utoipa::path(post, path = "/api/payment/create", tag = "payment", request_body = CreatePaymentRequest,
     params(IdempotencyHeader), security(("bearer" = [])),
     responses((status = 200, body = PaymentOrder), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
@@ -277,7 +284,8 @@ pub struct SocketQuery {
 /// The real-time WebSocket (docs/realtime.md). Each text frame is one `Frame` (an event with
 /// the recipient's `seq`) or one `Control` (`READY` after the replay, `RESET` when the log
 /// no longer holds what was missed). Close codes: 1001 server stopping, 4008 too slow,
-/// 4009 no pong — reconnect with `after` = the last `seq` seen.
+/// 4009 no pong — reconnect with `after` = the last `seq` seen; 4001 session ended (signed
+/// out, account disabled, expired) — sign in again.
 #[utoipa::path(get, path = "/ws", tag = "realtime", params(SocketQuery), security(("bearer" = [])),
     responses((status = 101, description = "Upgraded: `Frame` and `Control` text frames follow"),
         (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json")))]
@@ -304,7 +312,7 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "MealQuest API", description = "餐餐有戏: stored value, cards, market, payments, catalogue, statements and real-time events (`GET /ws`, docs/realtime.md). Money is a decimal string; errors are RFC 9457 problem+json with a stable `code`."),
-    paths(staff_login, diner_login, create_payment, verify_payment, refund_payment, recharge,
+    paths(staff_login, diner_login, sign_out, create_payment, verify_payment, refund_payment, recharge,
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
         save_listing, system_status, realtime_ticket, socket),

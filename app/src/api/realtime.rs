@@ -196,7 +196,7 @@ pub async fn realtime_ticket() -> Result<SocketTicket, Problem> {
     let ticket = call
         .state
         .tokens
-        .issue_ticket(&call.principal, now)
+        .issue_ticket(&call.principal, &call.session, now)
         .map_err(|e| crate::error::AppError::Internal(format!("cannot sign a ticket: {e}")))?;
     Ok(SocketTicket {
         ticket,
@@ -222,6 +222,9 @@ pub mod close_code {
     pub const TOO_SLOW: u16 = 4008;
     /// The client stopped answering pings.
     pub const NO_PONG: u16 = 4009;
+    /// The session ended (signed out, account disabled, expired): sign in again, do not
+    /// reconnect with the same credentials.
+    pub const SESSION_ENDED: u16 = 4001;
 }
 
 #[cfg(test)]

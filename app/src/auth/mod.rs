@@ -10,8 +10,12 @@ mod tokens;
 
 #[cfg(feature = "ssr")]
 pub mod session_cookie;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 pub use identity::{IdentityProvider, WeChatMiniProgram};
 pub use password::{hash_password, verify_password};
 pub use principal::{Permission, Principal, Role};
-pub use tokens::{AuthError, SigningKey, TICKET_TTL, TokenKeys, TokenSettings};
+pub use tokens::{
+    AuthError, CLOCK_SKEW, SigningKey, TICKET_TTL, TokenKeys, TokenSettings, Verified,
+};

@@ -1,5 +1,6 @@
 //! JWTs (HS256) with issuer, audience, expiry and a key id, so keys can rotate: tokens signed
-//! with the previous key stay valid until they expire.
+//! with the previous key stay valid until they expire. Every token names its server-side
+//! session (`sid`): a valid signature alone opens nothing (see `service::auth::authenticate`).
 
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -9,6 +10,10 @@ use super::principal::Principal;
 
 /// How long a socket ticket is valid: long enough to open the socket right away.
 pub const TICKET_TTL: Duration = Duration::seconds(60);
+
+/// How far ahead of our clock a token may say it was issued: app servers' clocks differ a
+/// little, never by an hour.
+pub const CLOCK_SKEW: Duration = Duration::seconds(60);
 
 /// Why a token was refused. All are answered 401 with the same public message.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +26,10 @@ pub enum AuthError {
     Invalid(String),
     #[error("unknown key id")]
     UnknownKey,
+    #[error("token not valid yet")]
+    NotYetValid,
+    #[error("session ended")]
+    SessionEnded,
 }
 
 /// A signing secret and its id (the JWT `kid`).
@@ -56,9 +65,20 @@ struct Claims {
     iss: String,
     aud: String,
     iat: i64,
+    nbf: i64,
     exp: i64,
+    /// The server-side session this token belongs to.
+    sid: String,
     #[serde(flatten)]
     principal: Principal,
+}
+
+/// What a valid signature vouches for; the session must still be checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub principal: Principal,
+    /// The server-side session id (`sid`).
+    pub session: String,
 }
 
 /// Issues and verifies tokens.
@@ -87,9 +107,20 @@ impl TokenKeys {
         self.settings.ttl
     }
 
-    /// A token for `principal`, valid from `now` for the configured time.
-    pub fn issue(&self, principal: &Principal, now: DateTime<Utc>) -> Result<String, AuthError> {
-        self.sign(principal, &self.settings.audience, now, self.settings.ttl)
+    /// A token for `principal` in `session`, valid from `now` for the configured time.
+    pub fn issue(
+        &self,
+        principal: &Principal,
+        session: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, AuthError> {
+        self.sign(
+            principal,
+            session,
+            &self.settings.audience,
+            now,
+            self.settings.ttl,
+        )
     }
 
     /// A ticket for opening the real-time socket from a browser, which cannot send headers
@@ -98,19 +129,20 @@ impl TokenKeys {
     pub fn issue_ticket(
         &self,
         principal: &Principal,
+        session: &str,
         now: DateTime<Utc>,
     ) -> Result<String, AuthError> {
-        self.sign(principal, &self.ticket_audience(), now, TICKET_TTL)
+        self.sign(principal, session, &self.ticket_audience(), now, TICKET_TTL)
     }
 
-    /// The principal of a valid token.
-    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
-        self.check(token, &self.settings.audience)
+    /// The principal and session of a validly signed token at `now`.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Verified, AuthError> {
+        self.check(token, &self.settings.audience, now)
     }
 
-    /// The principal of a valid socket ticket (a token is not a ticket, nor the reverse).
-    pub fn verify_ticket(&self, ticket: &str) -> Result<Principal, AuthError> {
-        self.check(ticket, &self.ticket_audience())
+    /// The same for a socket ticket (a token is not a ticket, nor the reverse).
+    pub fn verify_ticket(&self, ticket: &str, now: DateTime<Utc>) -> Result<Verified, AuthError> {
+        self.check(ticket, &self.ticket_audience(), now)
     }
 
     fn ticket_audience(&self) -> String {
@@ -120,6 +152,7 @@ impl TokenKeys {
     fn sign(
         &self,
         principal: &Principal,
+        session: &str,
         audience: &str,
         now: DateTime<Utc>,
         ttl: Duration,
@@ -129,7 +162,9 @@ impl TokenKeys {
             iss: self.settings.issuer.clone(),
             aud: audience.to_owned(),
             iat: now.timestamp(),
+            nbf: now.timestamp(),
             exp: (now + ttl).timestamp(),
+            sid: session.to_owned(),
             principal: principal.clone(),
         };
         let mut header = Header::new(Algorithm::HS256);
@@ -138,9 +173,15 @@ impl TokenKeys {
         jsonwebtoken::encode(&header, &claims, &key).map_err(|e| AuthError::Invalid(e.to_string()))
     }
 
-    /// The principal of a valid token for `audience`: right signature and key id, issuer,
-    /// audience, not expired (no leeway).
-    fn check(&self, token: &str, audience: &str) -> Result<Principal, AuthError> {
+    /// The principal of a valid token for `audience` at `now`: right signature and key id,
+    /// issuer, audience, not expired and not before its `nbf` (no leeway; RFC 7519 §4.1.4–5),
+    /// issued no later than `now` plus [`CLOCK_SKEW`].
+    fn check(
+        &self,
+        token: &str,
+        audience: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Verified, AuthError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
         let key = [
@@ -153,24 +194,40 @@ impl TokenKeys {
         .ok_or(AuthError::UnknownKey)?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
+        // Time is checked below against the caller's `now`, not the library's clock.
+        validation.validate_exp = false;
         validation.set_issuer(&[&self.settings.issuer]);
         validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         let data = jsonwebtoken::decode::<Claims>(
             token,
             &DecodingKey::from_secret(&key.secret),
             &validation,
         )
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
-            _ => AuthError::Invalid(e.to_string()),
-        })?;
-        if data.claims.sub != data.claims.principal.subject() {
+        .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let claims = data.claims;
+        let now = now.timestamp();
+        if now >= claims.exp {
+            return Err(AuthError::Expired);
+        }
+        if now < claims.nbf {
+            return Err(AuthError::NotYetValid);
+        }
+        if claims.iat > now + CLOCK_SKEW.num_seconds() || claims.iat > claims.exp {
+            return Err(AuthError::Invalid("issued in the future".into()));
+        }
+        if claims.sub != claims.principal.subject() {
             return Err(AuthError::Invalid(
                 "subject does not match the principal".into(),
             ));
         }
-        Ok(data.claims.principal)
+        if claims.sid.is_empty() {
+            return Err(AuthError::Invalid("no session".into()));
+        }
+        Ok(Verified {
+            principal: claims.principal,
+            session: claims.sid,
+        })
     }
 }
 
@@ -205,55 +262,109 @@ mod tests {
         }
     }
 
+    fn verified() -> Verified {
+        Verified {
+            principal: cashier(),
+            session: "s1".into(),
+        }
+    }
+
+    /// A token signed with the right key whose times are set by hand.
+    fn signed_with_times(keys: &TokenKeys, iat: i64, nbf: Option<i64>, exp: i64) -> String {
+        let mut claims = serde_json::json!({
+            "sub": "staff:s1", "iss": "mealquest", "aud": "api", "iat": iat, "exp": exp,
+            "sid": "s1", "kind": "staff", "staff_id": "s1", "merchant_id": "demo",
+            "role": "CASHIER",
+        });
+        if let Some(nbf) = nbf {
+            claims["nbf"] = serde_json::json!(nbf);
+        }
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(keys.settings.current.id.clone());
+        let key = EncodingKey::from_secret(&keys.settings.current.secret);
+        jsonwebtoken::encode(&header, &claims, &key).expect("sign")
+    }
+
+    /// RFC 7519 §4.1.5: a token must not be accepted before its `nbf`; one that claims to be
+    /// issued in the future is forged or from a broken clock.
+    #[test]
+    fn tokens_not_valid_yet_or_issued_in_the_future_are_refused() {
+        let keys = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
+        let now = Utc::now().timestamp();
+        let hour = 3600;
+        let later = signed_with_times(&keys, now, Some(now + hour), now + 8 * hour);
+        assert_eq!(keys.verify(&later, Utc::now()), Err(AuthError::NotYetValid));
+        let future = signed_with_times(&keys, now + hour, Some(now), now + 8 * hour);
+        assert!(matches!(
+            keys.verify(&future, Utc::now()),
+            Err(AuthError::Invalid(_))
+        ));
+        let no_nbf = signed_with_times(&keys, now, None, now + 8 * hour);
+        assert!(matches!(
+            keys.verify(&no_nbf, Utc::now()),
+            Err(AuthError::Invalid(_))
+        ));
+        let fine = signed_with_times(&keys, now + 30, Some(now), now + 8 * hour);
+        assert_eq!(keys.verify(&fine, Utc::now()), Ok(verified()));
+    }
+
     #[test]
     fn a_token_round_trips() {
         let keys = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
-        let token = keys.issue(&cashier(), Utc::now()).expect("issue");
-        assert_eq!(keys.verify(&token), Ok(cashier()));
+        let token = keys.issue(&cashier(), "s1", Utc::now()).expect("issue");
+        assert_eq!(keys.verify(&token, Utc::now()), Ok(verified()));
     }
 
     #[test]
     fn a_ticket_opens_the_socket_only_and_a_token_is_no_ticket() {
         let keys = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
         let now = Utc::now();
-        let ticket = keys.issue_ticket(&cashier(), now).expect("ticket");
-        assert_eq!(keys.verify_ticket(&ticket), Ok(cashier()));
-        assert!(matches!(keys.verify(&ticket), Err(AuthError::Invalid(_))));
-        let token = keys.issue(&cashier(), now).expect("token");
+        let ticket = keys.issue_ticket(&cashier(), "s1", now).expect("ticket");
+        assert_eq!(keys.verify_ticket(&ticket, now), Ok(verified()));
         assert!(matches!(
-            keys.verify_ticket(&token),
+            keys.verify(&ticket, now),
+            Err(AuthError::Invalid(_))
+        ));
+        let token = keys.issue(&cashier(), "s1", now).expect("token");
+        assert!(matches!(
+            keys.verify_ticket(&token, now),
             Err(AuthError::Invalid(_))
         ));
         let stale = keys
-            .issue_ticket(&cashier(), now - TICKET_TTL - Duration::seconds(1))
+            .issue_ticket(&cashier(), "s1", now - TICKET_TTL - Duration::seconds(1))
             .expect("old ticket");
-        assert_eq!(keys.verify_ticket(&stale), Err(AuthError::Expired));
+        assert_eq!(keys.verify_ticket(&stale, now), Err(AuthError::Expired));
     }
 
     #[test]
     fn expired_forged_and_foreign_tokens_are_refused() {
         let keys_one = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
         let expired = keys_one
-            .issue(&cashier(), Utc::now() - Duration::hours(9))
+            .issue(&cashier(), "s1", Utc::now() - Duration::hours(9))
             .expect("issue");
-        assert_eq!(keys_one.verify(&expired), Err(AuthError::Expired));
+        assert_eq!(
+            keys_one.verify(&expired, Utc::now()),
+            Err(AuthError::Expired)
+        );
 
         let forger = keys(key("k1", "another-secret-entirely-000000"), None, "api");
-        let forged = forger.issue(&cashier(), Utc::now()).expect("issue");
+        let forged = forger.issue(&cashier(), "s1", Utc::now()).expect("issue");
         assert!(matches!(
-            keys_one.verify(&forged),
+            keys_one.verify(&forged, Utc::now()),
             Err(AuthError::Invalid(_))
         ));
 
         let other_audience = keys(key("k1", "secret-one-that-is-long-enough"), None, "console");
-        let foreign = other_audience.issue(&cashier(), Utc::now()).expect("issue");
+        let foreign = other_audience
+            .issue(&cashier(), "s1", Utc::now())
+            .expect("issue");
         assert!(matches!(
-            keys_one.verify(&foreign),
+            keys_one.verify(&foreign, Utc::now()),
             Err(AuthError::Invalid(_))
         ));
 
         assert!(matches!(
-            keys_one.verify("not.a.token"),
+            keys_one.verify("not.a.token", Utc::now()),
             Err(AuthError::Invalid(_))
         ));
     }
@@ -261,14 +372,17 @@ mod tests {
     #[test]
     fn tokens_of_the_previous_key_survive_a_rotation_and_unknown_keys_do_not() {
         let old = keys(key("k1", "secret-one-that-is-long-enough"), None, "api");
-        let token = old.issue(&cashier(), Utc::now()).expect("issue");
+        let token = old.issue(&cashier(), "s1", Utc::now()).expect("issue");
         let rotated = keys(
             key("k2", "secret-two-that-is-long-enough"),
             Some(key("k1", "secret-one-that-is-long-enough")),
             "api",
         );
-        assert_eq!(rotated.verify(&token), Ok(cashier()));
+        assert_eq!(rotated.verify(&token, Utc::now()), Ok(verified()));
         let forgotten = keys(key("k3", "secret-three-that-is-long-enough"), None, "api");
-        assert_eq!(forgotten.verify(&token), Err(AuthError::UnknownKey));
+        assert_eq!(
+            forgotten.verify(&token, Utc::now()),
+            Err(AuthError::UnknownKey)
+        );
     }
 }

@@ -16,7 +16,7 @@ use axum::extract::ws::Utf8Bytes;
 use db::Db;
 use db::events::StoredEvent;
 use futures::StreamExt;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, broadcast, mpsc, watch};
 
 use crate::api::realtime::Frame;
 use crate::error::AppError;
@@ -51,6 +51,9 @@ pub struct Settings {
     /// Frames that may wait for one socket; a client further behind is dropped (it
     /// reconnects with its last number and loses nothing).
     pub queue_frames: usize,
+    /// How often a socket checks that its session still holds (ended in another process,
+    /// account disabled there); sessions ended in this process close their sockets at once.
+    pub session_check: Duration,
 }
 
 #[derive(Debug)]
@@ -59,6 +62,8 @@ struct Inner {
     streams: Mutex<HashMap<String, Stream>>,
     next_id: AtomicU64,
     closing: watch::Sender<bool>,
+    /// Sessions ended in this process (sign-out, account disabled): their sockets close.
+    ended_sessions: broadcast::Sender<Arc<[String]>>,
 }
 
 /// One recipient's subscribers and the last number delivered to them.
@@ -100,6 +105,7 @@ impl Hub {
                 streams: Mutex::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
                 closing: watch::Sender::new(false),
+                ended_sessions: broadcast::Sender::new(64),
             }),
         }
     }
@@ -140,6 +146,24 @@ impl Hub {
     /// How many sockets are subscribed (all recipients).
     pub fn subscribers(&self) -> usize {
         self.streams().values().map(|s| s.subscribers.len()).sum()
+    }
+
+    /// How often a socket re-checks its session.
+    pub fn session_check(&self) -> Duration {
+        self.inner.settings.session_check
+    }
+
+    /// Tells this process's sockets of these sessions to close: the sessions ended.
+    pub fn end_sessions(&self, sessions: &[String]) {
+        if !sessions.is_empty() {
+            // No socket listening is fine: nobody to close.
+            let _ = self.inner.ended_sessions.send(sessions.into());
+        }
+    }
+
+    /// The sessions ended from now on (a socket that lags behind checks its session anew).
+    pub fn ended_sessions(&self) -> broadcast::Receiver<Arc<[String]>> {
+        self.inner.ended_sessions.subscribe()
     }
 
     /// Resolves once the process starts shutting down (sockets then close with 1001).

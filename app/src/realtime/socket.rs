@@ -4,6 +4,10 @@
 //! headers there, with a 60-second `?ticket=` from `POST /api/realtime/ticket`. A diner hears
 //! their own events, staff their merchant's. `?after=N` resumes: the events numbered above N
 //! are replayed from the log, then `READY`, then live ones — no gap, no duplicate.
+//!
+//! A socket lives no longer than its session: it closes with 4001 when the session is
+//! ended in this process (sign-out, account disabled), and checks the session every
+//! `realtime.session_check_secs` for what happened elsewhere (or its expiry).
 
 use std::time::Duration;
 
@@ -14,12 +18,14 @@ use db::Db;
 use db::events::Span;
 use http::HeaderMap;
 use serde::Deserialize;
+use tokio::sync::broadcast;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::hub::Subscription;
 use crate::api::realtime::{Control, Recipient, close_code};
-use crate::auth::{AuthError, Principal};
+use crate::auth::AuthError;
 use crate::error::AppError;
+use crate::service::auth::Caller;
 use crate::state::AppState;
 
 /// The longest one frame may take to leave (a client that stopped reading).
@@ -53,8 +59,8 @@ pub async fn upgrade(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    let principal = authenticate(&state, &headers, connect.ticket.as_deref())?;
-    let recipient = Recipient::of(&principal).key();
+    let caller = authenticate(&state, &headers, connect.ticket.as_deref()).await?;
+    let recipient = Recipient::of(&caller.principal).key();
     // Small buffers: the defaults (128 KiB each way) cost ~140 KB per idle socket, and our
     // frames are a few hundred bytes; clients only ever send control frames.
     let upgrade = upgrade
@@ -68,27 +74,30 @@ pub async fn upgrade(
             db: state.db.clone(),
             closing: state.realtime.closing(),
             recipient,
+            caller,
         };
         let reason = session.serve(&state, connect.after).await;
         session.close(reason).await;
     }))
 }
 
-/// The caller of a socket request: a ticket when given, else the bearer token.
-fn authenticate(
+/// The caller of a socket request: a ticket when given, else the bearer token; either way
+/// with its session checked.
+async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     ticket: Option<&str>,
-) -> Result<Principal, AppError> {
+) -> Result<Caller, AppError> {
+    let now = chrono::Utc::now();
     if let Some(ticket) = ticket {
-        return Ok(state.tokens.verify_ticket(ticket.trim())?);
+        return crate::service::auth::authenticate_ticket(state, ticket.trim(), now).await;
     }
     let token = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .ok_or(AuthError::Missing)?;
-    Ok(state.tokens.verify(token.trim())?)
+    crate::service::auth::authenticate(state, token.trim(), now).await
 }
 
 /// Why a socket ends.
@@ -99,6 +108,8 @@ enum End {
     Stopping,
     TooSlow,
     NoPong,
+    /// The session ended (signed out, account disabled, expired).
+    SessionEnded,
     Failed(String),
 }
 
@@ -108,6 +119,7 @@ struct Session {
     /// Becomes true when the server starts stopping.
     closing: tokio::sync::watch::Receiver<bool>,
     recipient: String,
+    caller: Caller,
 }
 
 impl Session {
@@ -197,6 +209,10 @@ impl Session {
         let mut heartbeat = tokio::time::interval_at(Instant::now() + every, every);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
+        let mut ended_sessions = state.realtime.ended_sessions();
+        let check_every = state.realtime.session_check();
+        let mut session_check = tokio::time::interval_at(Instant::now() + check_every, check_every);
+        session_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             let step = tokio::select! {
                 delivery = subscription.frames.recv() => match delivery {
@@ -224,6 +240,15 @@ impl Session {
                         Ok(())
                     }
                 },
+                ended = ended_sessions.recv() => match ended {
+                    Ok(sessions) if sessions.contains(&self.caller.session) => {
+                        Err(End::SessionEnded)
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Closed) => Ok(()),
+                    // Missed some: ask the database.
+                    Err(broadcast::error::RecvError::Lagged(_)) => self.check_session(state).await,
+                },
+                _ = session_check.tick() => self.check_session(state).await,
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > every * 2 {
                         Err(End::NoPong)
@@ -235,6 +260,15 @@ impl Session {
             if let Err(end) = step {
                 return end;
             }
+        }
+    }
+
+    // `&mut self`: the socket is not `Sync`, so a shared borrow cannot cross an await.
+    async fn check_session(&mut self, state: &AppState) -> Result<(), End> {
+        if crate::service::auth::still_valid(state, &self.caller, chrono::Utc::now()).await {
+            Ok(())
+        } else {
+            Err(End::SessionEnded)
         }
     }
 
@@ -262,6 +296,7 @@ impl Session {
                 "too slow: reconnect with your last seq",
             ),
             End::NoPong => (close_code::NO_PONG, "no pong"),
+            End::SessionEnded => (close_code::SESSION_ENDED, "session ended: sign in again"),
             End::Failed(detail) => {
                 tracing::warn!(detail, recipient = %self.recipient, "socket failed");
                 (1011, "internal error: reconnect with your last seq")

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use db::Db;
 use db::staff::StaffRow;
 
-use crate::auth::{Principal, Role, TokenKeys, hash_password, verify_password};
+use crate::auth::throttle::{ClientAddr, Refusal};
+use crate::auth::{AuthError, Principal, Role, Verified, hash_password, verify_password};
 use crate::auth_types::Session;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -55,27 +56,39 @@ pub async fn seed_demo_staff(db: &Db) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Checks a staff member's password and hands out a token. Unknown users, wrong passwords
-/// and disabled accounts get the same answer, after the same work.
+/// Checks a staff member's password and hands out a token in a new session. Unknown users,
+/// wrong passwords and disabled accounts get the same answer, after the same work. Refused
+/// before any work when the username or the address is locked out after failures, or when
+/// every password-check slot is busy.
 pub async fn login_staff(
-    db: &Db,
-    keys: &TokenKeys,
+    state: &AppState,
     username: &str,
     password: &str,
+    from: ClientAddr,
     now: DateTime<Utc>,
 ) -> Result<Session, AppError> {
-    let account = db::staff::by_username(db, username.trim()).await?;
+    let username = username.trim();
+    state.logins.admit(Some(username), from).map_err(refused)?;
+    let slot = state.logins.check_slot().await.map_err(refused)?;
+    let account = db::staff::by_username(&state.db, username).await?;
     // Without an account, verify against a fixed hash so timing does not tell who exists.
     let hash = account
         .as_ref()
         .map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
     let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let account = account
-        .filter(|account| matches && account.active)
-        .ok_or(AppError::BadCredentials)?;
+    // The slot goes with the check: it is held until argon2 is done, even when the client
+    // has left and this future was dropped.
+    let matches = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        verify_password(&password, &hash)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let Some(account) = account.filter(|account| matches && account.active) else {
+        state.logins.failed(Some(username), from);
+        tracing::warn!(username, address = ?from.0, "staff login failed");
+        return Err(AppError::BadCredentials);
+    };
     let role = Role::parse(&account.role).ok_or_else(|| {
         AppError::Internal(format!("staff {} has role {}", account.id, account.role))
     })?;
@@ -84,43 +97,189 @@ pub async fn login_staff(
         merchant_id: account.merchant.clone(),
         role,
     };
-    session(keys, &principal, account.display_name, now)
+    open_session(state, &principal, account.display_name, now).await
 }
 
 /// Logs a diner in with the configured identity provider's code (WeChat's `wx.login()`
-/// code; `dev:<uid>` in DEV). A first login creates the diner.
+/// code; `dev:<uid>` in DEV). A first login creates the diner. Codes that fail count
+/// against the address, as staff passwords do.
 pub async fn login_diner(
     state: &AppState,
     code: &str,
+    from: ClientAddr,
     now: DateTime<Utc>,
 ) -> Result<Session, AppError> {
-    let uid = state.identity.resolve(code).await?;
+    state.logins.admit(None, from).map_err(refused)?;
+    let uid = match state.identity.resolve(code).await {
+        Ok(uid) => uid,
+        Err(err) => {
+            if matches!(err, AppError::BadCredentials | AppError::Auth(_)) {
+                state.logins.failed(None, from);
+                tracing::warn!(address = ?from.0, "diner login code refused");
+            }
+            return Err(err);
+        }
+    };
     db::diner::ensure(&state.db, &uid, None, None).await?;
     let principal = Principal::Diner { uid: uid.clone() };
-    session(&state.tokens, &principal, uid, now)
+    open_session(state, &principal, uid, now).await
 }
 
-fn session(
-    keys: &TokenKeys,
+fn refused(refusal: Refusal) -> AppError {
+    match refusal {
+        Refusal::LockedOut(wait) => AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        },
+        Refusal::Saturated => AppError::Overloaded,
+    }
+}
+
+/// Opens a server-side session for `principal` and signs its token.
+async fn open_session(
+    state: &AppState,
     principal: &Principal,
     display_name: String,
     now: DateTime<Utc>,
 ) -> Result<Session, AppError> {
-    let (merchant_id, role) = match principal {
+    let session_id = uuid::Uuid::new_v4().simple().to_string();
+    let (merchant_id, role, staff) = match principal {
         Principal::Staff {
-            merchant_id, role, ..
-        } => (Some(merchant_id.clone()), Some(role.as_str().to_owned())),
-        Principal::Diner { .. } => (None, None),
+            merchant_id,
+            role,
+            staff_id,
+        } => (
+            Some(merchant_id.clone()),
+            Some(role.as_str().to_owned()),
+            Some(staff_id.clone()),
+        ),
+        Principal::Diner { .. } => (None, None, None),
     };
+    db::session::open(
+        &state.db,
+        &db::session::NewSession {
+            id: session_id.clone(),
+            subject: principal.subject(),
+            staff,
+            expires_at: now + state.tokens.ttl(),
+        },
+    )
+    .await?;
     Ok(Session {
-        token: keys
-            .issue(principal, now)
+        token: state
+            .tokens
+            .issue(principal, &session_id, now)
             .map_err(|e| AppError::Internal(e.to_string()))?,
         subject: principal.subject(),
         merchant_id,
         role,
         display_name,
     })
+}
+
+/// A caller whose token and session were checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub principal: Principal,
+    /// The server-side session (`sid`).
+    pub session: String,
+}
+
+/// The caller of a bearer token (or session cookie) at `now`: the signature, then the
+/// session — open, unexpired, and for staff an account that is still active, at the same
+/// merchant. A staff member's role is read from the account, so a change applies at once.
+pub async fn authenticate(
+    state: &AppState,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Caller, AppError> {
+    let verified = state.tokens.verify(token, now)?;
+    checked_session(state, verified, now).await
+}
+
+/// [`authenticate`] for a socket ticket.
+pub async fn authenticate_ticket(
+    state: &AppState,
+    ticket: &str,
+    now: DateTime<Utc>,
+) -> Result<Caller, AppError> {
+    let verified = state.tokens.verify_ticket(ticket, now)?;
+    checked_session(state, verified, now).await
+}
+
+/// Whether `caller`'s session still holds at `now` (sockets ask on a timer).
+pub async fn still_valid(state: &AppState, caller: &Caller, now: DateTime<Utc>) -> bool {
+    let verified = Verified {
+        principal: caller.principal.clone(),
+        session: caller.session.clone(),
+    };
+    matches!(checked_session(state, verified, now).await, Ok(now_caller) if now_caller == *caller)
+}
+
+async fn checked_session(
+    state: &AppState,
+    verified: Verified,
+    now: DateTime<Utc>,
+) -> Result<Caller, AppError> {
+    let ended = || AppError::Auth(AuthError::SessionEnded);
+    let row = db::session::get(&state.db, &verified.session)
+        .await?
+        .ok_or_else(ended)?;
+    if row.ended_at.is_some()
+        || row.expires_at <= now
+        || row.subject != verified.principal.subject()
+    {
+        return Err(ended());
+    }
+    let principal = match verified.principal {
+        Principal::Staff {
+            staff_id,
+            merchant_id,
+            ..
+        } => {
+            let role = row.staff_role.as_deref().and_then(Role::parse);
+            match (row.staff_active, role, row.staff_merchant) {
+                (Some(true), Some(role), Some(merchant)) if merchant == merchant_id => {
+                    Principal::Staff {
+                        staff_id,
+                        merchant_id,
+                        role,
+                    }
+                }
+                _ => return Err(ended()),
+            }
+        }
+        diner @ Principal::Diner { .. } => diner,
+    };
+    Ok(Caller {
+        principal,
+        session: verified.session,
+    })
+}
+
+/// Ends a session (sign-out): its token stops working at once, and its sockets close.
+pub async fn sign_out(state: &AppState, session: &str) -> Result<(), AppError> {
+    db::session::end(&state.db, session, Utc::now()).await?;
+    state.realtime.end_sessions(&[session.to_owned()]);
+    Ok(())
+}
+
+/// Enables or disables a staff account. Disabling ends its sessions at once (every request
+/// reads the account, so other processes refuse them too; sockets here close now, elsewhere
+/// at their next check).
+pub async fn set_staff_active(
+    state: &AppState,
+    staff_id: &str,
+    active: bool,
+) -> Result<(), AppError> {
+    if !db::staff::set_active(&state.db, staff_id, active).await? {
+        return Err(AppError::NotFound(format!("staff {staff_id}")));
+    }
+    if !active {
+        let subject = format!("staff:{staff_id}");
+        let ended = db::session::end_all_of(&state.db, &subject, Utc::now()).await?;
+        state.realtime.end_sessions(&ended);
+    }
+    Ok(())
 }
 
 /// An argon2id hash (same parameters as real ones) of a random password nobody knows.

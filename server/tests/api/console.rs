@@ -19,6 +19,7 @@ impl TestApp {
             .client
             .post(self.url(path))
             .header("accept", "text/html")
+            .header("origin", self.origin())
             .form(fields);
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
@@ -32,6 +33,7 @@ impl TestApp {
             .client
             .post(self.url(path))
             .header("cookie", cookie)
+            .header("origin", self.origin())
             .header("accept", "application/json")
             .form(fields)
             .send()
@@ -154,6 +156,7 @@ async fn the_counter_scan_needs_a_signed_in_cashier() {
     let response = app
         .client
         .post(app.url("/console/scan"))
+        .header("origin", app.origin())
         .header("accept", "application/json")
         .form(&[("code", "x"), ("key", "k")])
         .send()
@@ -323,6 +326,7 @@ async fn the_language_switch_sets_its_cookie_goes_back_and_the_pages_follow_it()
     let unknown = app
         .client
         .post(app.url("/console/language"))
+        .header("origin", app.origin())
         .header("accept", "application/json")
         .form(&[("to", "fr"), ("back", "/")])
         .send()

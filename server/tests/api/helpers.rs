@@ -17,6 +17,8 @@ pub struct TestApp {
     pub state_tokens: app::auth::TokenKeys,
     /// The application's real-time hub (to count its sockets).
     pub realtime: app::realtime::Hub,
+    /// The application's whole state (to call the service layer as an operator would).
+    pub state: app::state::AppState,
     stop: Option<oneshot::Sender<()>>,
     pub server: Option<JoinHandle<Result<(), server::startup::StartupError>>>,
 }
@@ -24,6 +26,11 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)
+    }
+
+    /// The `Origin` a browser sends with posts from our own pages.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.address)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -64,6 +71,10 @@ pub fn test_config(extra: &[(&str, &str)]) -> AppConfig {
     for (key, value) in extra {
         vars.insert((*key).to_owned(), (*value).to_owned());
     }
+    // The demo restaurant is DEV data; the configuration refuses it elsewhere.
+    if vars.get("MEALQUEST_ENV").is_some_and(|env| env != "dev") {
+        vars.insert("MEALQUEST_DEMO__SEED".into(), "false".into());
+    }
     if std::env::var("TEST_LOG").is_ok() {
         server::telemetry::init(&server::config::LogSettings {
             filter: "debug".into(),
@@ -88,6 +99,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let db = app.state().db.clone();
     let state_tokens = app.state().tokens.clone();
     let realtime = app.state().realtime.clone();
+    let state = app.state().clone();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = stop_rx.await;
@@ -101,6 +113,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         db,
         state_tokens,
         realtime,
+        state,
         stop: Some(stop_tx),
         server: Some(server),
     }

@@ -1,6 +1,7 @@
 //! Black-box tests: the real router on a real port, against SurrealDB on `mem://`
 //! (a fresh datastore and database per test).
 
+mod access;
 mod catalog_api;
 mod console;
 mod demo_data;

@@ -226,7 +226,7 @@ async fn tokens_must_be_present_valid_and_for_this_audience() {
         "mealquest-api",
         "not-the-server-key-at-all-000000",
     ))
-    .issue(&principal, chrono::Utc::now())
+    .issue(&principal, "no-such-session", chrono::Utc::now())
     .expect("forged");
     let response = app
         .post("/api/payment/verify", Some(&forged), Some(&key()), &body)
@@ -243,14 +243,18 @@ async fn tokens_must_be_present_valid_and_for_this_audience() {
         keys
     };
     let expired = state_keys("mealquest-api")
-        .issue(&principal, chrono::Utc::now() - chrono::Duration::hours(9))
+        .issue(
+            &principal,
+            "no-such-session",
+            chrono::Utc::now() - chrono::Duration::hours(9),
+        )
         .expect("expired");
     let response = app
         .post("/api/payment/verify", Some(&expired), Some(&key()), &body)
         .await;
     assert_problem(response, 401, "UNAUTHORIZED").await;
     let foreign = state_keys("another-app")
-        .issue(&principal, chrono::Utc::now())
+        .issue(&principal, "no-such-session", chrono::Utc::now())
         .expect("foreign");
     let response = app
         .post("/api/payment/verify", Some(&foreign), Some(&key()), &body)
