@@ -153,7 +153,8 @@ async fn login(
 
 /// One synthesis straight through `db`, retried after conflicts with the service layer's
 /// backoff; false if it failed.
-async fn raw_synthesize(db: &db::Db, recipe: &[db::catalog::RecipeItem], uid: &str) -> bool {
+async fn raw_synthesize(db: &db::Db, kind: &db::catalog::CardTypeRow, uid: &str) -> bool {
+    let value = db::card::CardValue::from(kind);
     app::service::with_retries(|| async {
         let seen = db::assets::stock(db, MERCHANT, "FREE_APPETIZER")
             .await?
@@ -174,11 +175,12 @@ async fn raw_synthesize(db: &db::Db, recipe: &[db::catalog::RecipeItem], uid: &s
             merchant: MERCHANT,
             uid,
             card_type: "FREE_APPETIZER",
-            recipe,
+            recipe: &kind.recipe,
             stock_seen: &seen,
             stock_next: &next,
             card_uuid: &card,
             expiry: Utc::now() + chrono::Duration::days(30),
+            value: &value,
             entry: &entry,
             outcome: &Outcome::none(),
         };
@@ -233,7 +235,7 @@ async fn main() {
     db::catalog::save_card_type(&db, MERCHANT, &kind, seen.as_ref(), &roomy)
         .await
         .expect("type");
-    let recipe = Arc::new(kind.recipe.clone());
+    let kind = Arc::new(kind);
     for d in 0..200 {
         let uid = format!("bench-{d}");
         db::diner::ensure(&db, &uid, None, None)
@@ -385,11 +387,11 @@ async fn main() {
         );
         // Raw: the synthesize transaction alone (db::assets::synthesize) on the same hot
         // stock record, re-reading the stock after a conflict as the service does.
-        let (raw_db, raw_recipe) = (db.clone(), Arc::clone(&recipe));
+        let (raw_db, raw_kind) = (db.clone(), Arc::clone(&kind));
         rows.push(
             drive("synthesize: raw SurrealDB transaction", clients, move |i| {
-                let (db, recipe) = (raw_db.clone(), Arc::clone(&raw_recipe));
-                async move { raw_synthesize(&db, &recipe, &format!("bench-{}", i % 200)).await }
+                let (db, kind) = (raw_db.clone(), Arc::clone(&raw_kind));
+                async move { raw_synthesize(&db, &kind, &format!("bench-{}", i % 200)).await }
             })
             .await,
         );

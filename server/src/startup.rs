@@ -131,6 +131,13 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         app::service::auth::seed_demo_staff(&database)
             .await
             .map_err(|err| StartupError::Seed(err.to_string()))?;
+        app::service::demo::seed_demo_cards(&database, chrono::Utc::now())
+            .await
+            .map_err(|err| StartupError::Seed(err.to_string()))?;
+        // The demo cards' news is numbered before anyone can listen, so a socket opened once
+        // the server serves starts after it rather than hearing it as new (else the
+        // sequencer numbers it as soon as it runs).
+        app::realtime::sequencer::number_all(&database).await;
         tracing::info!("demo data seeded");
     }
     Ok(AppState {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use surrealdb::types::SurrealValue;
 
+use crate::card::CardValue;
 use crate::catalog::RecipeItem;
 use crate::error::checked;
 use crate::events::PUBLISH;
@@ -149,6 +150,8 @@ pub struct Synthesis<'a> {
     pub stock_next: &'a StockRow,
     pub card_uuid: &'a str,
     pub expiry: DateTime<Utc>,
+    /// What the card is worth, fixed now (the card type as the caller read it).
+    pub value: &'a CardValue,
     pub entry: &'a NewLedgerEntry,
     pub outcome: &'a Outcome,
 }
@@ -172,7 +175,7 @@ pub async fn synthesize(db: &Db, s: &Synthesis<'_>) -> DbResult<()> {
              CREATE type::record('card', $card_uuid) CONTENT {
                  merchant: type::record('merchant', $merchant),
                  card_type: type::record('card_type', [$merchant, $card_type]),
-                 uid: $uid, status: 'ACTIVE', expiry: $expiry } RETURN NONE;
+                 uid: $uid, status: 'ACTIVE', expiry: $expiry, value: $value } RETURN NONE;
              CREATE ledger CONTENT $entry RETURN NONE;",
         PUBLISH,
         REMEMBER,
@@ -189,6 +192,7 @@ pub async fn synthesize(db: &Db, s: &Synthesis<'_>) -> DbResult<()> {
         .bind(("next", s.stock_next.clone()))
         .bind(("card_uuid", s.card_uuid.to_owned()))
         .bind(("expiry", s.expiry))
+        .bind(("value", s.value.clone()))
         .bind(("entry", s.entry.clone()));
     checked(s.outcome.bind(query).await?)?;
     Ok(())

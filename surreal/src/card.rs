@@ -1,15 +1,37 @@
 //! Cards (入席令): `card:<uuid>`, ACTIVE until redeemed (USED) or past their expiry.
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use surrealdb::types::SurrealValue;
 
-use crate::catalog::{CARD_TYPE_FIELDS, CardTypeRow};
+use crate::catalog::{BenefitRow, CardTypeRow};
 use crate::error::checked;
 use crate::events::PUBLISH;
 use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
 use crate::{Db, DbResult};
+
+/// What a card is worth, fixed when it is issued: its type's name (for display), benefit and
+/// cost basis at that moment. A later edit of the card type changes only cards issued after
+/// it; the card in the diner's pocket keeps what it promised.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CardValue {
+    pub name: String,
+    pub benefit: BenefitRow,
+    pub cost_basis: Decimal,
+}
+
+impl From<&CardTypeRow> for CardValue {
+    fn from(kind: &CardTypeRow) -> Self {
+        Self {
+            name: kind.name.clone(),
+            benefit: kind.benefit.clone(),
+            cost_basis: kind.cost_basis,
+        }
+    }
+}
 
 /// A card as stored.
 #[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
@@ -23,57 +45,19 @@ pub struct CardRow {
     pub expiry: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    pub value: CardValue,
 }
 
 const SELECT_CARD: &str = "SELECT record::id(id) AS uuid, record::id(merchant) AS merchant, \
-     record::id(card_type)[1] AS card_type, uid, status, expiry, created_at, used_at";
+     record::id(card_type)[1] AS card_type, uid, status, expiry, created_at, used_at, value";
 
-/// One card, by uuid.
+/// One card, by uuid, with what it is worth.
 pub async fn get(db: &Db, uuid: &str) -> DbResult<Option<CardRow>> {
     let response = db
         .query(format!("{SELECT_CARD} FROM type::record('card', $uuid)"))
         .bind(("uuid", uuid.to_owned()))
         .await?;
     Ok(checked(response)?.take(0)?)
-}
-
-/// A card with its type, as one statement reads them.
-#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct CardWithType {
-    uuid: String,
-    merchant: String,
-    card_type: String,
-    uid: String,
-    status: String,
-    expiry: DateTime<Utc>,
-    created_at: DateTime<Utc>,
-    used_at: Option<DateTime<Utc>>,
-    kind: CardTypeRow,
-}
-
-/// One card and its type in one statement (what a scan at the counter needs).
-pub async fn with_type(db: &Db, uuid: &str) -> DbResult<Option<(CardRow, CardTypeRow)>> {
-    let response = db
-        .query(format!(
-            "{SELECT_CARD}, card_type.{{{CARD_TYPE_FIELDS}}} AS kind FROM type::record('card', $uuid)"
-        ))
-        .bind(("uuid", uuid.to_owned()))
-        .await?;
-    let found: Option<CardWithType> = checked(response)?.take(0)?;
-    Ok(found.map(|c| {
-        let card = CardRow {
-            uuid: c.uuid,
-            merchant: c.merchant,
-            card_type: c.card_type,
-            uid: c.uid,
-            status: c.status,
-            expiry: c.expiry,
-            created_at: c.created_at,
-            used_at: c.used_at,
-        };
-        (card, c.kind)
-    }))
 }
 
 /// A diner's cards at a merchant, newest first.
@@ -120,7 +104,8 @@ pub async fn redeem(
     Ok(())
 }
 
-/// Issues a card directly (demo data and tests; diners get cards by synthesizing).
+/// Issues a card directly, worth what its type offers now, without a ledger entry: for tests
+/// and benchmarks only (diners get cards by synthesizing, which is ledgered).
 pub async fn issue(
     db: &Db,
     merchant: &str,
@@ -131,10 +116,12 @@ pub async fn issue(
     let uuid = uuid::Uuid::new_v4().to_string();
     let response = db
         .query(
-            "CREATE type::record('card', $uuid) CONTENT {
-                 merchant: type::record('merchant', $merchant),
-                 card_type: type::record('card_type', [$merchant, $card_type]),
-                 uid: $uid, status: 'ACTIVE', expiry: $expiry } RETURN NONE",
+            "LET $kind = type::record('card_type', [$merchant, $card_type]);
+             CREATE type::record('card', $uuid) CONTENT {
+                 merchant: type::record('merchant', $merchant), card_type: $kind,
+                 uid: $uid, status: 'ACTIVE', expiry: $expiry,
+                 value: { name: $kind.name, benefit: $kind.benefit, cost_basis: $kind.cost_basis }
+             } RETURN NONE",
         )
         .bind(("uuid", uuid.clone()))
         .bind(("merchant", merchant.to_owned()))

@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "payment_expiry",
         sql: include_str!("../migrations/0008_payment_expiry.surql"),
     },
+    Migration {
+        version: 9,
+        name: "card_value",
+        sql: include_str!("../migrations/0009_card_value.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -1,17 +1,23 @@
 //! Demo data for `make run`: safe to apply on every start. The restaurant and its catalogue
-//! are created once (a boss's later edits stay); the diners are ensured every time.
+//! are created once (a boss's later edits stay); the diners are ensured every time. Nothing
+//! here moves a balance, fragment or card: the demo diner's cards are made by the product's
+//! own ledgered operations (`app::service::demo`), starting from [`reward_new_demo_diner`].
+
+use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
 use crate::assets::{ListingRow, StockRow};
 use crate::catalog::{self, BenefitRow, CardTypeRow, FragmentRow, RecipeItem, TierRow};
-use crate::{Db, DbResult, card, diner, merchant};
+use crate::error::checked;
+use crate::ledger::NewLedgerEntry;
+use crate::{Db, DbResult, diner, merchant};
 
 /// The demo restaurant's record key.
 pub const DEMO_MERCHANT_ID: &str = "demo";
 /// The demo diners' uids.
 pub const DEMO_DINERS: [(&str, &str, &str); 2] = [
-    ("wx-demo-001", "小明", "13800000001"),
+    (DEMO_CARD_HOLDER, "小明", "13800000001"),
     ("wx-demo-002", "小红", "13800000002"),
 ];
 
@@ -67,17 +73,64 @@ pub async fn demo_data(db: &Db) -> DbResult<()> {
         };
         catalog::save_card_type(db, m, &card_type, None, &stock).await?;
     }
-    // A few cards in the first diner's pocket, so the counter's scan can be tried at once.
-    let (first_diner, _, _) = DEMO_DINERS[0];
-    for _ in 0..DEMO_CARDS {
-        let expiry = chrono::Utc::now() + chrono::Duration::days(30);
-        card::issue(db, m, "FREE_APPETIZER", first_diner, expiry).await?;
-    }
     Ok(())
 }
 
-/// ACTIVE 凉菜入席令 cards the first demo diner starts with.
+/// The demo diner who starts with a few cards, so the counter's scan can be tried at once.
+pub const DEMO_CARD_HOLDER: &str = "wx-demo-001";
+/// The card type of those cards (凉菜入席令) and how many.
+pub const DEMO_CARD_TYPE: &str = "FREE_APPETIZER";
 pub const DEMO_CARDS: usize = 4;
+
+/// The guard code [`reward_new_demo_diner`] THROWs when the diner already has a history.
+pub const ALREADY_SEEDED: &str = "ALREADY_SEEDED";
+
+/// Rewards a demo diner `fragments` at a merchant (with its REWARD `entry`), only while the
+/// diner has no ledger entry and no card there, checked in the same transaction: later
+/// start-ups find the reward (or the diner's own activity) and THROW 'ALREADY_SEEDED'. Two
+/// start-ups at once both write the holdings, so one conflicts and, retried, finds the other's.
+pub async fn reward_new_demo_diner(
+    db: &Db,
+    merchant: &str,
+    uid: &str,
+    fragments: &BTreeMap<String, i64>,
+    entry: &NewLedgerEntry,
+) -> DbResult<()> {
+    let response = db
+        .query(
+            "BEGIN TRANSACTION;
+             LET $m = type::record('merchant', $merchant);
+             LET $entries = SELECT VALUE txn_id FROM ledger
+                 WHERE user_uid = $uid AND merchant_id = $merchant LIMIT 1;
+             LET $cards = SELECT VALUE id FROM card WHERE uid = $uid AND merchant = $m LIMIT 1;
+             IF array::len($entries) > 0 OR array::len($cards) > 0 { THROW 'ALREADY_SEEDED' };
+             FOR $item IN $fragments {
+                 LET $holding = type::record('holding', [$merchant, $uid, $item.fragment]);
+                 LET $held = (SELECT VALUE count FROM $holding)[0] ?? 0;
+                 UPSERT $holding MERGE {
+                     merchant: $m, uid: $uid, fragment: $item.fragment, count: $held + $item.count
+                 } RETURN NONE;
+             };
+             CREATE ledger CONTENT $entry RETURN NONE;
+             COMMIT TRANSACTION;",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("uid", uid.to_owned()))
+        .bind((
+            "fragments",
+            fragments
+                .iter()
+                .map(|(fragment, count)| RecipeItem {
+                    fragment: fragment.clone(),
+                    count: *count,
+                })
+                .collect::<Vec<_>>(),
+        ))
+        .bind(("entry", entry.clone()))
+        .await?;
+    checked(response)?;
+    Ok(())
+}
 
 fn demo_card_types() -> [(CardTypeRow, i64); 2] {
     let item = |fragment: &str, count| RecipeItem {

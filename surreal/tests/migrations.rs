@@ -160,3 +160,84 @@ async fn a_stock_day_must_be_a_calendar_date() {
         assert_eq!(response.check().is_ok(), accepted, "{day}");
     }
 }
+
+/// A database as the migrations before `card_value` left it: each applied and recorded as
+/// `migrate` records it.
+async fn migrated_up_to_card_values() -> Db {
+    let db = memory_db().await;
+    for migration in MIGRATIONS.iter().take_while(|m| m.name != "card_value") {
+        db.query(migration.sql)
+            .await
+            .and_then(|response| response.check())
+            .unwrap_or_else(|e| panic!("{} applies: {e}", migration.name));
+        db.query("CREATE type::record('_migration', $version) CONTENT { version: $version, name: $name, checksum: $checksum }")
+            .bind(("version", i64::from(migration.version)))
+            .bind(("name", migration.name))
+            .bind(("checksum", migration.checksum()))
+            .await
+            .and_then(|response| response.check())
+            .expect("recorded");
+    }
+    db
+}
+
+#[tokio::test]
+async fn cards_issued_before_card_values_are_worth_what_their_type_offered() {
+    let db = migrated_up_to_card_values().await;
+    db.query(
+        "CREATE merchant:m SET name = 'm', timezone = 'Asia/Shanghai';
+         CREATE card_type:['m', 'SOUP'] CONTENT { merchant: merchant:m, code: 'SOUP',
+             name: '汤入席令', recipe: [{ fragment: 'CHILI', count: 1 }],
+             benefit: { kind: 'DEDUCT', amount: 8dec, description: '例汤一份' },
+             validity_days: 7, cost_basis: 3dec };
+         CREATE card:old CONTENT { merchant: merchant:m, card_type: card_type:['m', 'SOUP'],
+             uid: 'u', status: 'ACTIVE', expiry: time::now() + 7d };",
+    )
+    .await
+    .and_then(|response| response.check())
+    .expect("an old card");
+
+    let report = migrations::migrate(&db).await.expect("migrates");
+    let card_value = MIGRATIONS
+        .iter()
+        .find(|m| m.name == "card_value")
+        .map(|m| m.version)
+        .expect("the card_value migration");
+    assert!(
+        report.applied_now.contains(&card_value),
+        "applied {:?}",
+        report.applied_now
+    );
+    let card = db::card::get(&db, "old")
+        .await
+        .expect("reads")
+        .expect("the card");
+    assert_eq!(
+        card.value,
+        db::card::CardValue {
+            name: "汤入席令".into(),
+            benefit: db::catalog::BenefitRow {
+                kind: "DEDUCT".into(),
+                amount: rust_decimal::Decimal::new(8, 0),
+                description: "例汤一份".into(),
+            },
+            cost_basis: rust_decimal::Decimal::new(3, 0),
+        }
+    );
+
+    // Fixed from now on: neither an edit of the card nor of its type changes it.
+    let edit = db
+        .query("UPDATE card:old SET value.benefit.amount = 80dec")
+        .await
+        .expect("query runs");
+    assert!(edit.check().is_err(), "a card's value is read-only");
+    db.query("UPDATE card_type:['m', 'SOUP'] SET benefit.amount = 1dec")
+        .await
+        .and_then(|response| response.check())
+        .expect("the type changes");
+    let card = db::card::get(&db, "old")
+        .await
+        .expect("reads")
+        .expect("the card");
+    assert_eq!(card.value.benefit.amount, rust_decimal::Decimal::new(8, 0));
+}

@@ -1,6 +1,6 @@
 //! Fragments, silver and cards: market trades and synthesis.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,10 @@ pub struct SynthesisReceipt {
     pub card_uuid: String,
     pub card_type: String,
     pub expiry: DateTime<Utc>,
+    /// The shop's day whose stock the card came out of (a request made just before
+    /// midnight that is served after it counts against the new day).
+    pub stock_day: NaiveDate,
+    /// What is left of that day's stock.
     pub stock_left_today: u32,
 }
 
@@ -75,7 +79,7 @@ pub async fn synthesize(
             &merchant_id,
             &uid,
             &card_type,
-            Utc::now(),
+            Utc::now,
             Some(once),
         )
     })

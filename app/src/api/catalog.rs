@@ -148,11 +148,13 @@ pub async fn save_fragment(fragment: Fragment) -> Result<Fragment, Problem> {
 pub async fn save_card_type(card_type: CardType) -> Result<CardTypeOnOffer, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
-    let now = chrono::Utc::now();
-    Ok(
-        crate::service::catalog::save_card_type(&call.state.db, &staff.merchant_id, card_type, now)
-            .await?,
+    Ok(crate::service::catalog::save_card_type(
+        &call.state.db,
+        &staff.merchant_id,
+        card_type,
+        chrono::Utc::now,
     )
+    .await?)
 }
 
 /// `POST /api/catalog/stock` (OWNER, MANAGER): set a card type's daily cap.
@@ -160,13 +162,12 @@ pub async fn save_card_type(card_type: CardType) -> Result<CardTypeOnOffer, Prob
 pub async fn set_daily_cap(card_type: String, daily_cap: u32) -> Result<CardTypeOnOffer, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
-    let now = chrono::Utc::now();
     Ok(crate::service::catalog::set_daily_cap(
         &call.state.db,
         &staff.merchant_id,
         &card_type,
         daily_cap,
-        now,
+        chrono::Utc::now,
     )
     .await?)
 }

@@ -84,22 +84,17 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
     let merchant = db::seed::DEMO_MERCHANT_ID;
     let db = &call.state.db;
     let balance = crate::service::wallet::balance(db, merchant, &uid).await?;
-    let catalog = crate::service::catalog::read(db, merchant, false, Utc::now()).await?;
     let rows = db::card::for_diner(db, merchant, &uid)
         .await
         .map_err(AppError::from)?;
     let cards = rows
         .into_iter()
         .map(|row| {
-            let name = catalog
-                .card_types
-                .iter()
-                .find(|kind| kind.card_type.code == row.card_type)
-                .map_or_else(|| row.card_type.clone(), |kind| kind.card_type.name.clone());
             Ok(DinerCard {
                 qr_svg: qr_svg(&row.uuid)?,
                 uuid: row.uuid,
-                name,
+                // The name it was issued under, as the counter's scan shows it.
+                name: row.value.name,
                 status: row.status,
                 expiry: row.expiry,
             })

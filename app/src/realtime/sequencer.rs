@@ -61,8 +61,9 @@ async fn number_as_published(db: &Db, published: impl Stream<Item = db::DbResult
     }
 }
 
-/// Numbers batches until fewer than a full one were waiting; false if it had to stop.
-async fn number_all(db: &Db) -> bool {
+/// Numbers batches until fewer than a full one were waiting; false if it had to stop (it
+/// says why in the log). Start-up calls it too, after writing demo data.
+pub async fn number_all(db: &Db) -> bool {
     loop {
         let numbered =
             with_retries(|| async { Ok(db::events::number_pending(db, BATCH).await?) }).await;

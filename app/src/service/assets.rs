@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use db::Db;
-use db::assets::{StockRow, Synthesis, Trade};
+use db::assets::{Synthesis, Trade};
+use db::card::CardValue;
 use db::idempotency::Request;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;
 
-use super::{catalog, locks, merchant_today, outcome, with_retries};
+use super::{catalog, local_day, locks, merchant_zone, outcome, with_retries};
 use crate::api::assets::{SynthesisReceipt, TradeReceipt, TradeSide};
 use crate::api::realtime::Event;
 use crate::domain::CardStatus;
@@ -88,27 +89,34 @@ pub async fn trade(
     .await
 }
 
-/// Consumes the recipe's fragments and one unit of today's stock; creates an ACTIVE card.
-#[tracing::instrument(skip(db))]
+/// Consumes the recipe's fragments and one unit of today's stock; creates an ACTIVE card
+/// worth what its type offers now. `clock` is read at each attempt (the API passes
+/// `Utc::now`; tests stamp requests): the day is the shop's day when the stock is taken,
+/// not when the request arrived, and a day the stock has already passed counts against
+/// the stored one (`DailyStock::take_one`).
+#[tracing::instrument(skip(db, clock))]
 pub async fn synthesize(
     db: &Db,
     merchant: &str,
     uid: &str,
     card_type: &str,
-    now: DateTime<Utc>,
+    clock: impl Fn() -> DateTime<Utc>,
     once: Option<Request>,
 ) -> Result<SynthesisReceipt, AppError> {
     let kind = db::catalog::card_type(db, merchant, card_type)
         .await?
         .filter(|kind| kind.active)
         .ok_or_else(|| AppError::NotFound(format!("card type {card_type}")))?;
-    let today = merchant_today(db, merchant, now).await?;
+    let value = CardValue::from(&kind);
+    let zone = merchant_zone(db, merchant).await?;
     let _queue = locks::hold(&format!("card_stock:{merchant}:{card_type}")).await;
     with_retries(|| async {
+        let now = clock();
+        let today = local_day(zone, now);
         let seen = db::assets::stock(db, merchant, card_type)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("stock of {card_type}")))?;
-        let next = catalog::stock(&seen)?.take_one(&today)?;
+        let next = catalog::stock(&seen)?.take_one(today)?;
         let card_uuid = uuid::Uuid::new_v4().to_string();
         let expiry = now + Duration::days(kind.validity_days);
         let fragments = kind
@@ -132,16 +140,12 @@ pub async fn synthesize(
             },
         )
         .referencing(format!("card_type:{card_type}"));
-        let next_row = StockRow {
-            daily_cap: seen.daily_cap,
-            current_stock: i64::from(next.current_stock),
-            reset_day: next.reset_day.clone(),
-        };
         let receipt = SynthesisReceipt {
             txn_id: entry.txn_id.clone(),
             card_uuid: card_uuid.clone(),
-            card_type: kind.name.clone(),
+            card_type: value.name.clone(),
             expiry,
+            stock_day: next.reset_day,
             stock_left_today: next.current_stock,
         };
         let news = asset_changed(merchant, uid, &entry.txn_id);
@@ -154,9 +158,10 @@ pub async fn synthesize(
                 card_type,
                 recipe: &kind.recipe,
                 stock_seen: &seen,
-                stock_next: &next_row,
+                stock_next: &catalog::stock_row(&next),
                 card_uuid: &card_uuid,
                 expiry,
+                value: &value,
                 entry: &entry,
                 outcome: &outcome,
             },

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use db::Db;
 use db::assets::{ListingRow, StockRow};
 use db::catalog::{BenefitRow, CardTypeRow, FragmentRow, RecipeItem, StockOf, TierRow};
 
 use super::wallet::money;
-use super::{merchant_today, with_retries};
+use super::{local_day, merchant_today, merchant_zone, with_retries};
 use crate::api::catalog::{
     CardType, CardTypeOnOffer, Catalog, Fragment, Listing, Rarity, RecipeLine, Tier,
 };
@@ -35,7 +35,7 @@ pub async fn read(
         .filter(|row| everything || row.active)
         .map(|row| {
             let stock = rows.stocks.iter().find(|s| s.card_type == row.code);
-            on_offer(row, stock, &today)
+            on_offer(row, stock, today)
         })
         .collect::<Result<_, _>>()?;
     Ok(Catalog {
@@ -69,12 +69,13 @@ pub async fn save_fragment(db: &Db, merchant: &str, fragment: &Fragment) -> Resu
     Ok(db::catalog::upsert_fragment(db, merchant, &row).await?)
 }
 
-/// Adds or changes a card type and its daily cap, keeping what was taken today.
+/// Adds or changes a card type and its daily cap, keeping what was taken today. Cards already
+/// issued keep the value they were issued with.
 pub async fn save_card_type(
     db: &Db,
     merchant: &str,
     card_type: CardType,
-    now: DateTime<Utc>,
+    clock: impl Fn() -> DateTime<Utc>,
 ) -> Result<CardTypeOnOffer, AppError> {
     check_code("code", &card_type.code)?;
     check_name("name", &card_type.name)?;
@@ -110,7 +111,7 @@ pub async fn save_card_type(
         cost_basis: card_type.cost_basis.amount(),
         active: card_type.active,
     };
-    save_with_cap(db, merchant, &row, card_type.daily_cap, now).await
+    save_with_cap(db, merchant, &row, card_type.daily_cap, clock).await
 }
 
 /// Sets the daily cap of an existing card type.
@@ -119,7 +120,7 @@ pub async fn set_daily_cap(
     merchant: &str,
     code: &str,
     daily_cap: u32,
-    now: DateTime<Utc>,
+    clock: impl Fn() -> DateTime<Utc>,
 ) -> Result<CardTypeOnOffer, AppError> {
     let row = db::catalog::card_type(db, merchant, code)
         .await?
@@ -129,7 +130,7 @@ pub async fn set_daily_cap(
         money(row.benefit.amount)?,
         daily_cap,
     )?;
-    save_with_cap(db, merchant, &row, daily_cap, now).await
+    save_with_cap(db, merchant, &row, daily_cap, clock).await
 }
 
 /// Adds or changes a recharge tier.
@@ -166,37 +167,35 @@ pub async fn save_listing(db: &Db, merchant: &str, listing: &Listing) -> Result<
     Ok(db::catalog::upsert_listing(db, merchant, &row).await?)
 }
 
-/// Saves the card type with its stock moved to `daily_cap` from what was read.
+/// Saves the card type with its stock moved to `daily_cap` from what was read. The day is
+/// read from `clock` at each attempt and never moves the stored day back
+/// (`DailyStock::with_cap`).
 async fn save_with_cap(
     db: &Db,
     merchant: &str,
     row: &CardTypeRow,
     daily_cap: u32,
-    now: DateTime<Utc>,
+    clock: impl Fn() -> DateTime<Utc>,
 ) -> Result<CardTypeOnOffer, AppError> {
-    let today = merchant_today(db, merchant, now).await?;
+    let zone = merchant_zone(db, merchant).await?;
     let next = with_retries(|| async {
+        let today = local_day(zone, clock());
         let seen = db::assets::stock(db, merchant, &row.code).await?;
         let next = match &seen {
-            Some(seen) => stock(seen)?.with_cap(daily_cap, &today),
+            Some(seen) => stock(seen)?.with_cap(daily_cap, today),
             None => DailyStock {
                 daily_cap,
                 current_stock: daily_cap,
-                reset_day: today.clone(),
+                reset_day: today,
             },
         };
-        let next_row = StockRow {
-            daily_cap: i64::from(next.daily_cap),
-            current_stock: i64::from(next.current_stock),
-            reset_day: next.reset_day.clone(),
-        };
-        db::catalog::save_card_type(db, merchant, row, seen.as_ref(), &next_row).await?;
+        db::catalog::save_card_type(db, merchant, row, seen.as_ref(), &stock_row(&next)).await?;
         Ok(next)
     })
     .await?;
     Ok(CardTypeOnOffer {
         card_type: card_type(row, daily_cap)?,
-        left_today: next.available(&today),
+        left_today: next.current_stock,
     })
 }
 
@@ -210,15 +209,15 @@ async fn known_fragments(db: &Db, merchant: &str) -> Result<BTreeSet<String>, Ap
 
 fn on_offer(
     row: &CardTypeRow,
-    stock_row: Option<&StockOf>,
-    today: &str,
+    stored: Option<&StockOf>,
+    today: NaiveDate,
 ) -> Result<CardTypeOnOffer, AppError> {
-    let stock = match stock_row {
+    let stock = match stored {
         Some(of) => self::stock(&of.stock)?,
         None => DailyStock {
             daily_cap: 0,
             current_stock: 0,
-            reset_day: today.to_owned(),
+            reset_day: today,
         },
     };
     Ok(CardTypeOnOffer {
@@ -277,13 +276,25 @@ fn listing(row: &ListingRow) -> Result<Listing, AppError> {
     })
 }
 
-/// The stock as the pure rules see it.
+/// The stock as the pure rules see it (its day a date, not text).
 pub(crate) fn stock(row: &StockRow) -> Result<DailyStock, AppError> {
     Ok(DailyStock {
         daily_cap: count(row.daily_cap)?,
         current_stock: count(row.current_stock)?,
-        reset_day: row.reset_day.clone(),
+        reset_day: row
+            .reset_day
+            .parse()
+            .map_err(|_| AppError::Internal(format!("stored stock day {}", row.reset_day)))?,
     })
+}
+
+/// The stock as stored (its day `YYYY-MM-DD`).
+pub(crate) fn stock_row(stock: &DailyStock) -> StockRow {
+    StockRow {
+        daily_cap: i64::from(stock.daily_cap),
+        current_stock: i64::from(stock.current_stock),
+        reset_day: stock.reset_day.format("%Y-%m-%d").to_string(),
+    }
 }
 
 /// Stored counts are non-negative by the schema; anything else is corruption, not input.

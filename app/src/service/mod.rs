@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod auth;
 pub mod catalog;
+pub mod demo;
 pub mod diners;
 pub mod ledger;
 mod locks;
@@ -14,7 +15,7 @@ pub mod wallet;
 
 pub use retry::with_retries;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use db::Db;
 use db::Outcome;
 use db::idempotency::{Answer, Request};
@@ -55,14 +56,19 @@ pub(crate) fn outcome<T: Serialize>(
     })
 }
 
-/// The merchant's local calendar day, `YYYY-MM-DD` (daily stock resets at local midnight).
+/// The merchant's local calendar day at `now` (daily stock resets at local midnight).
 pub(crate) async fn merchant_today(
     db: &Db,
     merchant: &str,
     now: DateTime<Utc>,
-) -> Result<String, AppError> {
+) -> Result<NaiveDate, AppError> {
     let zone = merchant_zone(db, merchant).await?;
-    Ok(now.with_timezone(&zone).format("%Y-%m-%d").to_string())
+    Ok(local_day(zone, now))
+}
+
+/// The calendar day in `zone` at `now`.
+fn local_day(zone: chrono_tz::Tz, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&zone).date_naive()
 }
 
 /// The merchant's clock at `now`: when its local day began, and its offset from UTC.

@@ -3,7 +3,6 @@
 use chrono::{DateTime, Duration, Utc};
 use db::Db;
 use db::card::CardRow;
-use db::catalog::CardTypeRow;
 use db::idempotency::Request;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::payment::{Collection, NewPayment, PaymentRow, Refund};
@@ -133,10 +132,10 @@ async fn redeem_card(
 ) -> Result<ScanResult, AppError> {
     let _queue = locks::hold(&format!("card:{uuid}")).await;
     with_retries(|| async {
-        let (found, kind) = redeemable_card(db, counter.merchant, uuid, now).await?;
+        let found = redeemable_card(db, counter.merchant, uuid, now).await?;
         let entry = NewLedgerEntry::new(
             LedgerType::Redeem,
-            kind.benefit.amount,
+            found.value.benefit.amount,
             counter.merchant,
             &found.uid,
             card_change(uuid, CardStatus::Used),
@@ -146,8 +145,8 @@ async fn redeem_card(
         let result = ScanResult::CardRedeemed {
             txn_id: entry.txn_id.clone(),
             card: uuid.to_owned(),
-            card_name: kind.name.clone(),
-            benefit: kind.benefit.description.clone(),
+            card_name: found.value.name.clone(),
+            benefit: found.value.benefit.description.clone(),
             owner: found.uid.clone(),
         };
         let news = Event::CardRedeemed {
@@ -155,7 +154,7 @@ async fn redeem_card(
             uid: found.uid.clone(),
             txn_id: entry.txn_id.clone(),
             card: uuid.to_owned(),
-            card_name: kind.name.clone(),
+            card_name: found.value.name.clone(),
             status: CardStatus::Used,
         };
         let outcome = outcome(once.as_ref(), &result, Some(&news))?;
@@ -186,8 +185,8 @@ async fn collect_payment(
         let bill = money(order.amount)?;
         let deduction = match &order.card {
             Some(uuid) => {
-                let (_, kind) = redeemable_card(db, counter.merchant, uuid, now).await?;
-                card::apply_benefit(bill, money(kind.benefit.amount)?).0
+                let found = redeemable_card(db, counter.merchant, uuid, now).await?;
+                card::apply_benefit(bill, money(found.value.benefit.amount)?).0
             }
             None => Money::ZERO,
         };
@@ -357,19 +356,17 @@ async fn owned_card(db: &Db, merchant: &str, uuid: &str) -> Result<CardRow, AppE
         .ok_or_else(|| AppError::NotFound("card".into()))
 }
 
-/// A card of this merchant that may be redeemed now, with its type (for the benefit).
+/// A card of this merchant that may be redeemed now, with the value it was issued with (an
+/// edit of its type since then does not change what it is worth).
 async fn redeemable_card(
     db: &Db,
     merchant: &str,
     uuid: &str,
     now: DateTime<Utc>,
-) -> Result<(CardRow, CardTypeRow), AppError> {
-    let (found, kind) = db::card::with_type(db, uuid)
-        .await?
-        .filter(|(card, _)| card.merchant == merchant)
-        .ok_or_else(|| AppError::NotFound("card".into()))?;
+) -> Result<CardRow, AppError> {
+    let found = owned_card(db, merchant, uuid).await?;
     card::check_redeemable(status(&found)?, found.expiry, now)?;
-    Ok((found, kind))
+    Ok(found)
 }
 
 fn status(card: &CardRow) -> Result<CardStatus, AppError> {

@@ -4,6 +4,7 @@
 mod access;
 mod catalog_api;
 mod console;
+mod demo_data;
 mod failures;
 mod helpers;
 mod home_page;

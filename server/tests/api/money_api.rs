@@ -183,7 +183,10 @@ async fn fifty_concurrent_requests_with_one_key_have_one_effect() {
     let entries = db::ledger::for_diner(&app.db, "demo", DINER, 100)
         .await
         .expect("ledger");
-    assert_eq!(entries.len(), 1);
+    let recharges = entries
+        .iter()
+        .filter(|entry| entry.kind == db::ledger::LedgerType::Recharge);
+    assert_eq!(recharges.count(), 1);
 }
 
 #[tokio::test]
@@ -354,6 +357,10 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
     let app = spawn_app().await;
     let till = cashier(&app).await;
     let diner = app.diner_token(DINER).await;
+    // The demo data's own entries (the demo diner's cards).
+    let seeded = db::ledger::for_diner(&app.db, "demo", DINER, 100)
+        .await
+        .expect("ledger");
     let cases: Vec<(&str, &str, Value, u16)> = vec![
         (
             "/api/payment/create",
@@ -455,10 +462,10 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
         .post("/api/wallet/recharge", Some(&till), Some(&key()), &huge)
         .await;
     assert_eq!(response.status(), 413);
-    let entries = db::ledger::for_diner(&app.db, "demo", DINER, 10)
+    let entries = db::ledger::for_diner(&app.db, "demo", DINER, 100)
         .await
         .expect("ledger");
-    assert!(entries.is_empty(), "nothing was written");
+    assert_eq!(entries, seeded, "nothing was written");
 }
 
 #[tokio::test]
@@ -485,7 +492,13 @@ async fn diners_read_their_statement_and_staff_read_a_diners() {
         .await;
     assert_eq!(theirs.status(), 200);
     let theirs: Value = theirs.json().await.expect("lines");
-    assert_eq!(theirs.as_array().map(Vec::len), Some(2));
+    let all_of_mine: Value = app
+        .get_as("/api/ledger/mine?merchant_id=demo", &diner)
+        .await
+        .json()
+        .await
+        .expect("lines");
+    assert_eq!(theirs, all_of_mine);
 
     // Another diner sees only their own (empty) statement, and may not use the staff view.
     let other = app.diner_token("wx-demo-002").await;

@@ -1,29 +1,13 @@
+use std::collections::BTreeMap;
+
 use app::api::assets::TradeSide;
 use app::error::{AppError, ErrorCode};
 use app::service::assets;
-use chrono::Utc;
-use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
-use rust_decimal::Decimal;
+use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::helpers::{MERCHANT, seeded_db, seeded_disk_db};
+use crate::helpers::{MERCHANT, give_silver, seeded_db, seeded_disk_db};
 
 const DINER: &str = "wx-demo-001";
-
-async fn give_silver(db: &db::Db, uid: &str, amount: i64) {
-    let entry = NewLedgerEntry::new(
-        LedgerType::Reward,
-        Decimal::ZERO,
-        MERCHANT,
-        uid,
-        AssetsChange {
-            silver: Some(amount),
-            ..AssetsChange::default()
-        },
-    );
-    db::assets::reward_silver(db, uid, amount, &entry)
-        .await
-        .expect("silver granted");
-}
 
 fn code(err: &AppError) -> ErrorCode {
     err.to_problem().code
@@ -42,7 +26,7 @@ async fn buy_fragments_then_synthesize_a_card() {
         .expect("buy pepper");
     assert_eq!(db::assets::silver(&db, DINER).await.expect("silver"), 46);
 
-    let card = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now(), None)
+    let card = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now, None)
         .await
         .expect("synthesize");
     assert_eq!(card.stock_left_today, 19);
@@ -67,7 +51,7 @@ async fn missing_fragments_refuse_synthesis_and_take_no_stock() {
     assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3, None)
         .await
         .expect("buy");
-    let err = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now(), None)
+    let err = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now, None)
         .await
         .expect_err("no pepper");
     assert_eq!(code(&err), ErrorCode::InsufficientFragments);
@@ -150,7 +134,7 @@ async fn synthesis_never_oversells(db: db::Db) {
         .map(|uid| {
             let db = db.clone();
             tokio::spawn(async move {
-                assets::synthesize(&db, MERCHANT, &uid, "HOTPOT_30", Utc::now(), None).await
+                assets::synthesize(&db, MERCHANT, &uid, "HOTPOT_30", Utc::now, None).await
             })
         })
         .collect();
@@ -170,4 +154,131 @@ async fn synthesis_never_oversells(db: db::Db) {
         .expect("count");
     let cards: Option<i64> = response.take(0).expect("count");
     assert_eq!(cards, Some(10));
+}
+
+/// Requests stamped a second before and a second after the shop's midnight (Asia/Shanghai)
+/// race each other, served in whatever order the lock and the retries give them. However
+/// they interleave, no day gives out more than its cap, a request never counts against a
+/// day earlier than its own, and the stored count ends on the later day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn synthesis_around_midnight_never_oversells_either_day() {
+    const CAP: u32 = 5;
+    const EACH_SIDE: usize = 20;
+    let db = seeded_db().await;
+    let before_midnight = shop_time("2026-11-30T23:59:59+08:00");
+    let after_midnight = shop_time("2026-12-01T00:00:01+08:00");
+    let (day_n, day_n1) = (day("2026-11-30"), day("2026-12-01"));
+    app::service::catalog::set_daily_cap(&db, MERCHANT, "FREE_APPETIZER", CAP, move || {
+        before_midnight
+    })
+    .await
+    .expect("cap set on day N");
+    // Enough fragments for every request (3 chili + 2 pepper a card).
+    let requests = u32::try_from(2 * EACH_SIDE).expect("small");
+    give_silver(&db, DINER, i64::from(requests) * 54).await;
+    for (fragment, count) in [("CHILI", 3), ("PEPPER", 2)] {
+        assets::trade(
+            &db,
+            MERCHANT,
+            DINER,
+            fragment,
+            TradeSide::Buy,
+            count * requests,
+            None,
+        )
+        .await
+        .expect("buy");
+    }
+
+    let cards_before = cards_of(&db, DINER).await;
+    let tasks: Vec<_> = (0..2 * EACH_SIDE)
+        .map(|n| {
+            let stamp = if n % 2 == 0 {
+                before_midnight
+            } else {
+                after_midnight
+            };
+            let db = db.clone();
+            tokio::spawn(async move {
+                let made =
+                    assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", move || stamp, None)
+                        .await;
+                (stamp, made)
+            })
+        })
+        .collect();
+    let mut given: BTreeMap<NaiveDate, Vec<u32>> = BTreeMap::new();
+    for task in tasks {
+        let (stamp, made) = task.await.expect("task");
+        match made {
+            Ok(receipt) => {
+                let own_day = if stamp == before_midnight {
+                    day_n
+                } else {
+                    day_n1
+                };
+                assert!(
+                    receipt.stock_day >= own_day,
+                    "a request of {own_day} counted against {}",
+                    receipt.stock_day
+                );
+                given
+                    .entry(receipt.stock_day)
+                    .or_default()
+                    .push(receipt.stock_left_today);
+            }
+            Err(AppError::OutOfStock(_)) => {}
+            Err(other) => panic!("unexpected: {other}"),
+        }
+    }
+    for (stock_day, left) in &mut given {
+        left.sort_unstable();
+        // Each unit of a day given once: what was left after each is 0, 1, … up to CAP - 1.
+        let first = u32::try_from(left.len())
+            .ok()
+            .and_then(|n| CAP.checked_sub(n))
+            .unwrap_or_else(|| panic!("{} given out on {stock_day}: {left:?}", left.len()));
+        assert_eq!(
+            *left,
+            (first..CAP).collect::<Vec<_>>(),
+            "given out on {stock_day}"
+        );
+    }
+    // Day N+1 had more requests than units: all of its units went.
+    assert_eq!(
+        given.get(&day_n1).map(Vec::len),
+        usize::try_from(CAP).ok(),
+        "{given:?}"
+    );
+    let stock = db::assets::stock(&db, MERCHANT, "FREE_APPETIZER")
+        .await
+        .expect("stock")
+        .expect("row");
+    assert_eq!(
+        (stock.reset_day.as_str(), stock.current_stock),
+        ("2026-12-01", 0)
+    );
+    let made: usize = given.values().map(Vec::len).sum();
+    assert_eq!(
+        cards_of(&db, DINER).await,
+        cards_before + made,
+        "a card for each receipt"
+    );
+}
+
+async fn cards_of(db: &db::Db, uid: &str) -> usize {
+    db::card::for_diner(db, MERCHANT, uid)
+        .await
+        .expect("cards")
+        .len()
+}
+
+fn shop_time(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .to_utc()
+}
+
+fn day(text: &str) -> NaiveDate {
+    text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
 }

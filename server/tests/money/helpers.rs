@@ -1,6 +1,14 @@
 use app::domain::{Balance, Money};
 use app::service::wallet::Scope;
 use db::Db;
+use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
+use rust_decimal::Decimal;
+
+/// The payment rules of the default configuration (10-minute codes, 5 open per diner).
+pub const RULES: app::service::payment::PaymentRules = app::service::payment::PaymentRules {
+    code_ttl: chrono::Duration::minutes(10),
+    max_open_per_diner: 5,
+};
 
 pub const MERCHANT: &str = "demo";
 
@@ -61,4 +69,21 @@ pub async fn assert_wallet_matches_ledger(db: &Db, uid: &str) -> Balance {
     assert_eq!(wallet.principal.amount(), principal, "principal ≠ Σ ledger");
     assert_eq!(wallet.bonus.amount(), bonus, "bonus ≠ Σ ledger");
     wallet
+}
+
+/// Grants silver (as the rule engine would: a REWARD entry).
+pub async fn give_silver(db: &Db, uid: &str, amount: i64) {
+    let entry = NewLedgerEntry::new(
+        LedgerType::Reward,
+        Decimal::ZERO,
+        MERCHANT,
+        uid,
+        AssetsChange {
+            silver: Some(amount),
+            ..AssetsChange::default()
+        },
+    );
+    db::assets::reward_silver(db, uid, amount, &entry)
+        .await
+        .expect("silver granted");
 }

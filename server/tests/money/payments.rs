@@ -8,12 +8,7 @@ use app::service::wallet;
 use chrono::{Duration, Utc};
 
 use crate::helpers::{
-    MERCHANT, assert_wallet_matches_ledger, balance, cashier, m, seeded_db, seeded_disk_db,
-};
-
-const RULES: PaymentRules = PaymentRules {
-    code_ttl: Duration::minutes(10),
-    max_open_per_diner: 5,
+    MERCHANT, RULES, assert_wallet_matches_ledger, balance, cashier, m, seeded_db, seeded_disk_db,
 };
 
 const TILL: Counter<'static> = Counter {

@@ -1,0 +1,131 @@
+//! A card is worth what its type offered when it was issued: an owner who changes the card
+//! type afterwards changes only the cards issued after that.
+
+use app::api::assets::TradeSide;
+use app::api::payment::ScanResult;
+use app::service::payment::{self, Counter};
+use app::service::{assets, catalog, wallet};
+use chrono::Utc;
+use rust_decimal::Decimal;
+
+use crate::helpers::{
+    MERCHANT, RULES, assert_wallet_matches_ledger, cashier, give_silver, m, seeded_db,
+};
+
+const TILL: Counter<'static> = Counter {
+    merchant: MERCHANT,
+    staff: "cashier-1",
+};
+
+/// A 凉菜入席令 (18 off) the diner synthesizes from fragments bought with silver.
+async fn synthesized_card(db: &db::Db, uid: &str) -> String {
+    db::diner::ensure(db, uid, None, None).await.expect("diner");
+    give_silver(db, uid, 54).await;
+    for (fragment, count) in [("CHILI", 3), ("PEPPER", 2)] {
+        assets::trade(db, MERCHANT, uid, fragment, TradeSide::Buy, count, None)
+            .await
+            .expect("buy");
+    }
+    assets::synthesize(db, MERCHANT, uid, "FREE_APPETIZER", Utc::now, None)
+        .await
+        .expect("synthesize")
+        .card_uuid
+}
+
+/// The owner renames the card type and cuts its benefit from 18 to 5, through the catalogue.
+async fn owner_cuts_the_benefit(db: &db::Db) {
+    let offer = catalog::read(db, MERCHANT, true, Utc::now())
+        .await
+        .expect("catalogue")
+        .card_types
+        .into_iter()
+        .find(|offer| offer.card_type.code == "FREE_APPETIZER")
+        .expect("FREE_APPETIZER on offer");
+    let mut changed = offer.card_type;
+    changed.name = "凉菜小券".into();
+    changed.benefit = m("5");
+    changed.benefit_description = "凉菜立减5元".into();
+    changed.cost_basis = m("2");
+    catalog::save_card_type(db, MERCHANT, changed, Utc::now)
+        .await
+        .expect("saved");
+}
+
+/// Scans a card of `d1` at the till: the name and benefit the counter is shown, and the
+/// amount its REDEEM entry records.
+async fn scan_card(db: &db::Db, card: &str) -> (String, String, Decimal) {
+    let scanned = payment::scan(db, TILL, card, Utc::now(), None)
+        .await
+        .expect("redeem");
+    let ScanResult::CardRedeemed {
+        txn_id,
+        card_name,
+        benefit,
+        ..
+    } = scanned
+    else {
+        panic!("expected a redemption, got {scanned:?}");
+    };
+    let recorded = db::ledger::for_diner(db, MERCHANT, "d1", 50)
+        .await
+        .expect("ledger")
+        .into_iter()
+        .find(|entry| entry.txn_id == txn_id)
+        .expect("the REDEEM entry")
+        .amount;
+    (card_name, benefit, recorded)
+}
+
+#[tokio::test]
+async fn a_scanned_card_gives_what_it_was_issued_with() {
+    let db = seeded_db().await;
+    let card = synthesized_card(&db, "d1").await;
+    owner_cuts_the_benefit(&db).await;
+    let issued_later = synthesized_card(&db, "d1").await;
+
+    assert_eq!(
+        scan_card(&db, &card).await,
+        (
+            "凉菜入席令".to_owned(),
+            "免费凉菜一份（抵18元）".to_owned(),
+            Decimal::new(18, 0)
+        )
+    );
+    // A card issued after the change is worth the new terms.
+    assert_eq!(
+        scan_card(&db, &issued_later).await,
+        (
+            "凉菜小券".to_owned(),
+            "凉菜立减5元".to_owned(),
+            Decimal::new(5, 0)
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_payment_with_a_card_takes_off_what_the_card_was_issued_with() {
+    let db = seeded_db().await;
+    wallet::recharge(&db, cashier("d1"), "T100", None)
+        .await
+        .expect("recharge");
+    let card = synthesized_card(&db, "d1").await;
+    owner_cuts_the_benefit(&db).await;
+    // The diner pays with the card after the change: it still takes 18 off.
+    let now = Utc::now();
+    let order =
+        payment::create_payment(&db, MERCHANT, "d1", m("60"), Some(&card), now, None, RULES)
+            .await
+            .expect("create");
+    let scanned = payment::scan(&db, TILL, &order.code, now, None)
+        .await
+        .expect("collect");
+    let ScanResult::PaymentCollected {
+        deduction, split, ..
+    } = scanned
+    else {
+        panic!("expected a collection, got {scanned:?}");
+    };
+    assert_eq!(deduction, m("18"));
+    assert_eq!(split.total(), Some(m("42")));
+    assert_wallet_matches_ledger(&db, "d1").await;
+}
