@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sequenced_events",
         sql: include_str!("../migrations/0006_sequenced_events.surql"),
     },
+    Migration {
+        version: 7,
+        name: "wallet_made_good",
+        sql: include_str!("../migrations/0007_wallet_made_good.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

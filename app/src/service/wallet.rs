@@ -156,6 +156,7 @@ pub(crate) fn to_row(balance: &Balance) -> WalletRow {
         principal: balance.principal.amount(),
         bonus: balance.bonus.amount(),
         granted_bonus: balance.granted_bonus.amount(),
+        made_good: balance.made_good.amount(),
     }
 }
 
@@ -164,6 +165,7 @@ pub(crate) fn from_row(row: &WalletRow) -> Result<Balance, AppError> {
         principal: money(row.principal)?,
         bonus: money(row.bonus)?,
         granted_bonus: money(row.granted_bonus)?,
+        made_good: money(row.made_good)?,
     })
 }
 
@@ -173,6 +175,7 @@ pub(crate) fn diff(before: &WalletRow, after: &WalletRow) -> AssetsChange {
         principal: Some(after.principal - before.principal),
         bonus: Some(after.bonus - before.bonus),
         granted_bonus: Some(after.granted_bonus - before.granted_bonus),
+        made_good: Some(after.made_good - before.made_good),
         ..AssetsChange::default()
     }
 }

@@ -40,7 +40,8 @@ async fn recharge_pay_verify_refund_over_http() {
     let wallet = wallet_of(&app, &till, DINER).await;
     assert_eq!(
         wallet,
-        json!({ "principal": "100.00", "bonus": "20.00", "granted_bonus": "20.00" })
+        json!({ "principal": "100.00", "bonus": "20.00", "granted_bonus": "20.00",
+                "made_good": "0.00" })
     );
 
     let order = app.payment_order(&diner, "24.00").await;
@@ -79,11 +80,11 @@ async fn recharge_pay_verify_refund_over_http() {
         .await;
     assert_eq!(refund.status(), 200);
     assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
-    let (principal, bonus) = db::ledger::wallet_sum(&app.db, "demo", DINER)
+    let sums = db::ledger::wallet_sum(&app.db, "demo", DINER)
         .await
         .expect("sum");
     assert_eq!(
-        (principal.to_string(), bonus.to_string()),
+        (sums.principal.to_string(), sums.bonus.to_string()),
         ("100.00".into(), "20.00".into())
     );
 }

@@ -47,18 +47,27 @@ pub fn balance(principal: &str, bonus: &str, granted: &str) -> Balance {
         principal: m(principal),
         bonus: m(bonus),
         granted_bonus: m(granted),
+        made_good: Money::ZERO,
     }
 }
 
-/// The invariant that must hold after every step: the wallet equals the sum of its ledger.
+/// `balance` with `S`, the bonus made good from principal.
+pub fn with_made_good(balance: Balance, made_good: &str) -> Balance {
+    Balance {
+        made_good: m(made_good),
+        ..balance
+    }
+}
+
+/// The invariant that must hold after every step: the wallet equals the sum of its ledger,
+/// every field of it (principal, bonus, G, S).
 pub async fn assert_wallet_matches_ledger(db: &Db, uid: &str) -> Balance {
-    let wallet = app::service::wallet::balance(db, MERCHANT, uid)
-        .await
-        .expect("balance");
-    let (principal, bonus) = db::ledger::wallet_sum(db, MERCHANT, uid)
+    let stored = db::wallet::get(db, MERCHANT, uid).await.expect("wallet");
+    let sums = db::ledger::wallet_sum(db, MERCHANT, uid)
         .await
         .expect("ledger sum");
-    assert_eq!(wallet.principal.amount(), principal, "principal ≠ Σ ledger");
-    assert_eq!(wallet.bonus.amount(), bonus, "bonus ≠ Σ ledger");
-    wallet
+    assert_eq!(stored, sums, "wallet ≠ Σ ledger");
+    app::service::wallet::balance(db, MERCHANT, uid)
+        .await
+        .expect("balance")
 }

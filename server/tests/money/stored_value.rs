@@ -1,7 +1,12 @@
+use app::api::payment::ScanResult;
 use app::error::{AppError, ErrorCode};
+use app::service::payment::{self, Counter};
 use app::service::wallet;
+use chrono::Utc;
 
-use crate::helpers::{assert_wallet_matches_ledger, balance, cashier, m, seeded_db};
+use crate::helpers::{
+    MERCHANT, assert_wallet_matches_ledger, balance, cashier, m, seeded_db, with_made_good,
+};
 
 #[tokio::test]
 async fn recharge_then_refund_everything_as_in_the_worked_example() {
@@ -119,4 +124,64 @@ async fn concurrent_refunds_of_one_wallet_never_overdraw_it() {
     );
     assert!(refunded > 0);
     eprintln!("{refunded} refunded, {refused} refused, {busy} busy; wallet {after:?}");
+}
+
+/// product.md's worked example of "made good", through the services and the database: 充100送20
+/// → pay 60 (50 + 10) → cash-refund 50 (payout 40, S 10) → refund the payment (60 principal,
+/// S 0) → cash-refund 60 (payout 60). Paid 100, nothing consumed, 100 back; the wallet equals
+/// its ledger, S included, after every step.
+#[tokio::test]
+async fn a_payment_refunded_after_a_cash_refund_is_not_clawed_back_twice() {
+    let db = seeded_db().await;
+    let now = Utc::now();
+    let till = Counter {
+        merchant: MERCHANT,
+        staff: "cashier-1",
+    };
+    wallet::recharge(&db, cashier("d1"), "T100", None)
+        .await
+        .expect("recharge");
+    let order = payment::create_payment(&db, MERCHANT, "d1", m("60"), None, now, None)
+        .await
+        .expect("create");
+    let collected = payment::scan(&db, till, &order.code, now, None)
+        .await
+        .expect("collect");
+    assert!(matches!(collected, ScanResult::PaymentCollected { .. }));
+    assert_eq!(
+        assert_wallet_matches_ledger(&db, "d1").await,
+        balance("50", "10", "20")
+    );
+
+    let first = wallet::stored_value_refund(&db, cashier("d1"), m("50"), None)
+        .await
+        .expect("first cash refund");
+    assert_eq!(
+        (first.clawback.bonus_taken, first.clawback.shortfall),
+        (m("10"), m("10"))
+    );
+    assert_eq!(
+        assert_wallet_matches_ledger(&db, "d1").await,
+        with_made_good(balance("0", "0", "0"), "10")
+    );
+
+    let back = payment::refund_payment(&db, till, &order.payment_id, now, None)
+        .await
+        .expect("payment refund");
+    assert_eq!(back.wallet, balance("60", "0", "0"));
+    assert_eq!(assert_wallet_matches_ledger(&db, "d1").await, back.wallet);
+
+    let last = wallet::stored_value_refund(&db, cashier("d1"), m("60"), None)
+        .await
+        .expect("second cash refund");
+    assert_eq!(last.clawback.clawback, m("0"));
+    assert_eq!(
+        first.clawback.payout.checked_add(last.clawback.payout),
+        Some(m("100")),
+        "paid 100, nothing consumed, 100 back"
+    );
+    assert_eq!(
+        assert_wallet_matches_ledger(&db, "d1").await,
+        balance("0", "0", "0")
+    );
 }
