@@ -57,6 +57,8 @@ pub enum ErrorCode {
     NetworkError,
     /// 500: a fault on our side; the detail is in the logs under the same trace.
     Internal,
+    /// 404: no diner has this uid (a recharge or refund for nobody).
+    DinerNotFound,
 }
 
 impl ErrorCode {
@@ -66,7 +68,7 @@ impl ErrorCode {
             Self::BadRequest => 400,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
-            Self::NotFound => 404,
+            Self::NotFound | Self::DinerNotFound => 404,
             Self::Conflict | Self::InsufficientBalance | Self::RefundExceedsPrincipal => 409,
             Self::ValidationFailed => 422,
             Self::CardAlreadyUsed
@@ -111,6 +113,7 @@ impl ErrorCode {
             Self::UpstreamUnavailable => "An outside service is unavailable",
             Self::NetworkError => "The server could not be reached",
             Self::Internal => "Internal error",
+            Self::DinerNotFound => "No such diner",
         }
     }
 
@@ -140,6 +143,7 @@ impl ErrorCode {
             Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
             Self::Internal => "INTERNAL",
+            Self::DinerNotFound => "DINER_NOT_FOUND",
         }
     }
 }
@@ -254,6 +258,9 @@ pub enum AppError {
     /// 503 `BUSY`: retries after write conflicts ran out.
     #[error("gave up after {attempts} conflicting attempts")]
     Busy { attempts: u32 },
+    /// 404 `DINER_NOT_FOUND`: no diner has this uid.
+    #[error("no diner {0}")]
+    DinerNotFound(String),
 }
 
 #[cfg(feature = "ssr")]
@@ -322,6 +329,10 @@ impl AppError {
             Self::Busy { .. } => Problem::new(
                 ErrorCode::Busy,
                 "Too many changes to the same record at once; nothing was changed. Please retry.",
+            ),
+            Self::DinerNotFound(uid) => Problem::new(
+                ErrorCode::DinerNotFound,
+                format!("No diner has the uid {uid}."),
             ),
         }
     }
@@ -413,8 +424,10 @@ mod tests {
             ErrorCode::IdempotencyKeyReused,
             ErrorCode::IdempotencyInFlight,
             ErrorCode::DatabaseUnavailable,
+            ErrorCode::UpstreamUnavailable,
             ErrorCode::NetworkError,
             ErrorCode::Internal,
+            ErrorCode::DinerNotFound,
         ] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
@@ -430,6 +443,16 @@ mod tests {
         assert_eq!(json["code"], "DATABASE_UNAVAILABLE");
         assert_eq!(json["title"], "The database is unavailable");
         assert_eq!(json["detail"], "down");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_unknown_diner_is_a_404() {
+        let unknown = AppError::DinerNotFound("nobody".into()).to_problem();
+        assert_eq!(
+            (unknown.status, unknown.code),
+            (404, ErrorCode::DinerNotFound)
+        );
     }
 
     #[test]

@@ -140,6 +140,7 @@ pub(crate) fn problem_text(locale: Locale, problem: &Problem) -> String {
         ErrorCode::Forbidden => td_string!(locale, problem.forbidden),
         ErrorCode::IdempotencyInFlight => td_string!(locale, problem.in_flight),
         ErrorCode::Busy => td_string!(locale, problem.busy),
+        ErrorCode::DinerNotFound => td_string!(locale, problem.diner_not_found),
         _ => return format!("{} · {}", problem.title, problem.detail),
     };
     text.to_owned()
@@ -171,6 +172,7 @@ mod tests {
             ErrorCode::CardExpired,
             ErrorCode::PaymentNotPending,
             ErrorCode::ValidationFailed,
+            ErrorCode::DinerNotFound,
         ] {
             let (zh, en) = (
                 problem_text(Locale::zh, &problem(code)),

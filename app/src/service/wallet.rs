@@ -26,6 +26,15 @@ pub async fn balance(db: &Db, merchant: &str, uid: &str) -> Result<Balance, AppE
     from_row(&db::wallet::get(db, merchant, uid).await?)
 }
 
+/// Refuses a uid no diner has: money kept for nobody could never be spent or paid back.
+/// Diners are never deleted, so a check before the transaction holds inside it.
+async fn known_diner(db: &Db, uid: &str) -> Result<(), AppError> {
+    match db::diner::get(db, uid).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::DinerNotFound(uid.to_owned())),
+    }
+}
+
 /// Adds a recharge tier's principal and bonus to the wallet.
 #[tracing::instrument(skip(db))]
 pub async fn recharge(
@@ -34,6 +43,7 @@ pub async fn recharge(
     tier_code: &str,
     once: Option<Request>,
 ) -> Result<RechargeReceipt, AppError> {
+    known_diner(db, scope.uid).await?;
     let tier = db::catalog::recharge_tier(db, scope.merchant, tier_code)
         .await?
         .filter(|tier| tier.active)
@@ -88,6 +98,7 @@ pub async fn preview_stored_value_refund(
     uid: &str,
     amount: Money,
 ) -> Result<Clawback, AppError> {
+    known_diner(db, uid).await?;
     let current = balance(db, merchant, uid).await?;
     Ok(wallet::clawback(&current, amount)?)
 }
@@ -100,6 +111,7 @@ pub async fn stored_value_refund(
     amount: Money,
     once: Option<Request>,
 ) -> Result<StoredValueRefundReceipt, AppError> {
+    known_diner(db, scope.uid).await?;
     let _queue = locks::hold(&wallet_key(scope.merchant, scope.uid)).await;
     with_retries(|| async {
         let before = db::wallet::get(db, scope.merchant, scope.uid).await?;

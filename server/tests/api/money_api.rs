@@ -111,6 +111,35 @@ async fn the_stored_value_refund_preview_is_what_the_refund_does() {
     assert_eq!(preview["payout"], "270.00");
 }
 
+/// Recharges and refunds name a diner who exists: else 404 `DINER_NOT_FOUND`, nothing written.
+#[tokio::test]
+async fn recharges_and_refunds_for_a_uid_no_diner_has_are_404() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let nobody = "wx-nobody-at-all";
+    let recharged = recharge(&app, &till, nobody, "T100").await;
+    assert_problem(recharged, 404, "DINER_NOT_FOUND").await;
+    let refunded = app
+        .post(
+            "/api/wallet/refund",
+            Some(&till),
+            Some(&key()),
+            &json!({ "uid": nobody, "amount": "10" }),
+        )
+        .await;
+    assert_problem(refunded, 404, "DINER_NOT_FOUND").await;
+    assert!(
+        db::ledger::for_diner(&app.db, "demo", nobody, 10)
+            .await
+            .expect("ledger")
+            .is_empty()
+    );
+    let wallet = db::wallet::get(&app.db, "demo", nobody)
+        .await
+        .expect("wallet");
+    assert_eq!(wallet, db::wallet::WalletRow::default());
+}
+
 #[tokio::test]
 async fn a_replayed_key_returns_the_first_response_without_a_second_effect() {
     let app = spawn_app().await;

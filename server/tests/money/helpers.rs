@@ -4,7 +4,11 @@ use db::Db;
 
 pub const MERCHANT: &str = "demo";
 
-/// A fresh, migrated, seeded in-memory database (its own datastore per test).
+/// The diner these tests' wallets belong to (recharges and refunds need a diner who exists).
+pub const DINER: &str = "d1";
+
+/// A fresh, migrated, seeded in-memory database (its own datastore per test), with the test
+/// diner `DINER`.
 pub async fn seeded_db() -> Db {
     seeded_db_at("mem://".into()).await
 }
@@ -27,6 +31,9 @@ async fn seeded_db_at(url: String) -> Db {
     .expect("database connects");
     db::migrations::migrate(&db).await.expect("migrates");
     db::seed::demo_data(&db).await.expect("seeds");
+    db::diner::ensure(&db, DINER, Some("测试"), None)
+        .await
+        .expect("the test diner");
     db
 }
 

@@ -185,3 +185,25 @@ async fn a_payment_refunded_after_a_cash_refund_is_not_clawed_back_twice() {
         balance("0", "0", "0")
     );
 }
+
+/// Money kept for a uid no diner has could never be spent or paid back: refused, nothing
+/// written.
+#[tokio::test]
+async fn recharges_and_refunds_for_nobody_are_refused() {
+    let db = seeded_db().await;
+    let err = wallet::recharge(&db, cashier("nobody"), "T100", None)
+        .await
+        .expect_err("recharge for nobody");
+    assert_eq!(err.to_problem().code, ErrorCode::DinerNotFound);
+    assert_eq!(err.to_problem().status, 404);
+    let err = wallet::stored_value_refund(&db, cashier("nobody"), m("1"), None)
+        .await
+        .expect_err("refund for nobody");
+    assert_eq!(err.to_problem().code, ErrorCode::DinerNotFound);
+    assert!(
+        db::ledger::for_diner(&db, MERCHANT, "nobody", 10)
+            .await
+            .expect("ledger")
+            .is_empty()
+    );
+}
