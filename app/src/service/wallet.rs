@@ -103,12 +103,15 @@ pub async fn preview_stored_value_refund(
     Ok(wallet::clawback(&current, amount)?)
 }
 
-/// Pays `amount` of principal back as cash, clawing back the bonus that came with it.
+/// Pays `amount` of principal back as cash, clawing back the bonus that came with it — only
+/// if it pays out `expected_payout`, what the cashier's preview showed: a change of the wallet
+/// since (a payment at another till) is refused with the new preview, never paid differently.
 #[tracing::instrument(skip(db))]
 pub async fn stored_value_refund(
     db: &Db,
     scope: Scope<'_>,
     amount: Money,
+    expected_payout: Money,
     once: Option<Request>,
 ) -> Result<StoredValueRefundReceipt, AppError> {
     known_diner(db, scope.uid).await?;
@@ -116,6 +119,13 @@ pub async fn stored_value_refund(
     with_retries(|| async {
         let before = db::wallet::get(db, scope.merchant, scope.uid).await?;
         let clawback = wallet::clawback(&from_row(&before)?, amount)?;
+        // The write below is guarded by `before`, so what is checked here is what is paid.
+        if clawback.payout != expected_payout {
+            return Err(AppError::RefundPreviewChanged {
+                expected_payout,
+                now: Box::new(clawback),
+            });
+        }
         let mut change = diff(&before, &to_row(&clawback.after));
         change.cash_out = Some(clawback.payout.amount());
         let entry = NewLedgerEntry::new(

@@ -22,7 +22,7 @@ async fn recharge_then_refund_everything_as_in_the_worked_example() {
         .await
         .expect("preview");
     assert_eq!(preview.payout, m("100"));
-    let done = wallet::stored_value_refund(&db, cashier("d1"), m("100"), None)
+    let done = wallet::stored_value_refund(&db, cashier("d1"), m("100"), preview.payout, None)
         .await
         .expect("refund");
     assert_eq!(
@@ -39,10 +39,10 @@ async fn refunds_in_two_halves_pay_out_what_one_refund_would() {
     wallet::recharge(&db, cashier("d1"), "T300", None)
         .await
         .expect("recharge");
-    let first = wallet::stored_value_refund(&db, cashier("d1"), m("150"), None)
+    let first = wallet::stored_value_refund(&db, cashier("d1"), m("150"), m("150"), None)
         .await
         .expect("first");
-    let second = wallet::stored_value_refund(&db, cashier("d1"), m("150"), None)
+    let second = wallet::stored_value_refund(&db, cashier("d1"), m("150"), m("150"), None)
         .await
         .expect("second");
     assert_eq!(
@@ -65,7 +65,7 @@ async fn unknown_tiers_and_excessive_refunds_are_refused_and_change_nothing() {
     wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
-    let err = wallet::stored_value_refund(&db, cashier("d1"), m("100.01"), None)
+    let err = wallet::stored_value_refund(&db, cashier("d1"), m("100.01"), m("100.01"), None)
         .await
         .expect_err("too much");
     assert_eq!(err.to_problem().code, ErrorCode::RefundExceedsPrincipal);
@@ -98,7 +98,7 @@ async fn concurrent_refunds_of_one_wallet_never_overdraw_it() {
         .map(|_| {
             let db = db.clone();
             tokio::spawn(async move {
-                wallet::stored_value_refund(&db, cashier("d1"), m("1"), None).await
+                wallet::stored_value_refund(&db, cashier("d1"), m("1"), m("1"), None).await
             })
         })
         .collect();
@@ -153,7 +153,7 @@ async fn a_payment_refunded_after_a_cash_refund_is_not_clawed_back_twice() {
         balance("50", "10", "20")
     );
 
-    let first = wallet::stored_value_refund(&db, cashier("d1"), m("50"), None)
+    let first = wallet::stored_value_refund(&db, cashier("d1"), m("50"), m("40"), None)
         .await
         .expect("first cash refund");
     assert_eq!(
@@ -171,7 +171,7 @@ async fn a_payment_refunded_after_a_cash_refund_is_not_clawed_back_twice() {
     assert_eq!(back.wallet, balance("60", "0", "0"));
     assert_eq!(assert_wallet_matches_ledger(&db, "d1").await, back.wallet);
 
-    let last = wallet::stored_value_refund(&db, cashier("d1"), m("60"), None)
+    let last = wallet::stored_value_refund(&db, cashier("d1"), m("60"), m("60"), None)
         .await
         .expect("second cash refund");
     assert_eq!(last.clawback.clawback, m("0"));
@@ -196,7 +196,7 @@ async fn recharges_and_refunds_for_nobody_are_refused() {
         .expect_err("recharge for nobody");
     assert_eq!(err.to_problem().code, ErrorCode::DinerNotFound);
     assert_eq!(err.to_problem().status, 404);
-    let err = wallet::stored_value_refund(&db, cashier("nobody"), m("1"), None)
+    let err = wallet::stored_value_refund(&db, cashier("nobody"), m("1"), m("1"), None)
         .await
         .expect_err("refund for nobody");
     assert_eq!(err.to_problem().code, ErrorCode::DinerNotFound);
