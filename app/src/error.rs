@@ -67,6 +67,11 @@ pub enum ErrorCode {
     NetworkError,
     /// 500: a fault on our side; the detail is in the logs under the same trace.
     Internal,
+    /// 404: no diner has this uid (a recharge or refund for nobody).
+    DinerNotFound,
+    /// 409: the wallet changed since the stored-value refund's preview; the problem's
+    /// `preview` is the refund as it would be now. Nothing was done.
+    RefundPreviewChanged,
 }
 
 impl ErrorCode {
@@ -76,7 +81,7 @@ impl ErrorCode {
             Self::BadRequest => 400,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
-            Self::NotFound => 404,
+            Self::NotFound | Self::DinerNotFound => 404,
             Self::Conflict | Self::InsufficientBalance | Self::RefundExceedsPrincipal => 409,
             Self::ValidationFailed | Self::MemberCodeInvalid => 422,
             Self::CardAlreadyUsed
@@ -87,7 +92,8 @@ impl ErrorCode {
             | Self::OutOfStock
             | Self::InsufficientFragments
             | Self::InsufficientSilver
-            | Self::IdempotencyInFlight => 409,
+            | Self::IdempotencyInFlight
+            | Self::RefundPreviewChanged => 409,
             Self::IdempotencyKeyRequired => 400,
             Self::IdempotencyKeyReused => 422,
             Self::RateLimited => 429,
@@ -130,6 +136,8 @@ impl ErrorCode {
             Self::UpstreamUnavailable => "An outside service is unavailable",
             Self::NetworkError => "The server could not be reached",
             Self::Internal => "Internal error",
+            Self::DinerNotFound => "No such diner",
+            Self::RefundPreviewChanged => "The refund changed since its preview",
         }
     }
 
@@ -163,6 +171,8 @@ impl ErrorCode {
             Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
             Self::NetworkError => "NETWORK_ERROR",
             Self::Internal => "INTERNAL",
+            Self::DinerNotFound => "DINER_NOT_FOUND",
+            Self::RefundPreviewChanged => "REFUND_PREVIEW_CHANGED",
         }
     }
 }
@@ -182,6 +192,10 @@ pub struct Problem {
     pub detail: String,
     /// The stable machine code.
     pub code: ErrorCode,
+    /// Extension member of `REFUND_PREVIEW_CHANGED`: the stored-value refund as it would be
+    /// now, to show and confirm again. (Boxed: every other problem stays small.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Box<crate::domain::Clawback>>,
 }
 
 impl Problem {
@@ -195,6 +209,7 @@ impl Problem {
             status: code.status(),
             detail: detail.into(),
             code,
+            preview: None,
         }
     }
 }
@@ -291,6 +306,16 @@ pub enum AppError {
     /// 429 `RATE_LIMITED` with `Retry-After`: too many failed attempts.
     #[error("rate limited for {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// 404 `DINER_NOT_FOUND`: no diner has this uid.
+    #[error("no diner {0}")]
+    DinerNotFound(String),
+    /// 409 `REFUND_PREVIEW_CHANGED`: a stored-value refund would no longer pay out what its
+    /// preview showed; `now` is what it would do.
+    #[error("the refund would pay out {}, not {expected_payout}", now.payout)]
+    RefundPreviewChanged {
+        expected_payout: crate::domain::Money,
+        now: Box<crate::domain::Clawback>,
+    },
 }
 
 #[cfg(feature = "ssr")]
@@ -371,6 +396,24 @@ impl AppError {
                 ErrorCode::Busy,
                 "Too many changes to the same record at once; nothing was changed. Please retry.",
             ),
+            Self::DinerNotFound(uid) => Problem::new(
+                ErrorCode::DinerNotFound,
+                format!("No diner has the uid {uid}."),
+            ),
+            Self::RefundPreviewChanged {
+                expected_payout,
+                now,
+            } => Problem {
+                preview: Some(now.clone()),
+                ..Problem::new(
+                    ErrorCode::RefundPreviewChanged,
+                    format!(
+                        "The wallet changed since the preview: this refund would now pay out \
+                         {}, not {expected_payout}. Nothing was done; confirm the new preview.",
+                        now.payout
+                    ),
+                )
+            },
             Self::Overloaded => Problem::new(
                 ErrorCode::Busy,
                 "The server is busy; please try again in a moment.",
@@ -494,8 +537,11 @@ mod tests {
             ErrorCode::RateLimited,
             ErrorCode::DatabaseUnavailable,
             ErrorCode::Timeout,
+            ErrorCode::UpstreamUnavailable,
             ErrorCode::NetworkError,
             ErrorCode::Internal,
+            ErrorCode::DinerNotFound,
+            ErrorCode::RefundPreviewChanged,
         ] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
@@ -511,6 +557,46 @@ mod tests {
         assert_eq!(json["code"], "DATABASE_UNAVAILABLE");
         assert_eq!(json["title"], "The database is unavailable");
         assert_eq!(json["detail"], "down");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_unknown_diner_is_404_and_a_changed_refund_409_with_its_new_preview() {
+        use crate::domain::{Balance, Clawback, Money};
+        let unknown = AppError::DinerNotFound("nobody".into()).to_problem();
+        assert_eq!(
+            (unknown.status, unknown.code),
+            (404, ErrorCode::DinerNotFound)
+        );
+        let json = serde_json::to_value(&unknown).unwrap_or_default();
+        assert!(
+            json.get("preview").is_none(),
+            "only the 409 carries a preview"
+        );
+
+        let now = Clawback {
+            refund: Money::yuan(80, 0),
+            clawback: Money::yuan(20, 0),
+            bonus_taken: Money::yuan(10, 0),
+            shortfall: Money::yuan(10, 0),
+            payout: Money::yuan(70, 0),
+            after: Balance::default(),
+        };
+        let changed = AppError::RefundPreviewChanged {
+            expected_payout: Money::yuan(80, 0),
+            now: Box::new(now),
+        }
+        .to_problem();
+        assert_eq!(
+            (changed.status, changed.code),
+            (409, ErrorCode::RefundPreviewChanged)
+        );
+        assert!(changed.detail.contains("70.00") && changed.detail.contains("80.00"));
+        let json = serde_json::to_value(&changed).unwrap_or_default();
+        assert_eq!(json["code"], "REFUND_PREVIEW_CHANGED");
+        assert_eq!(json["preview"]["payout"], "70.00");
+        let read: Problem = serde_json::from_value(json).expect("reads back");
+        assert_eq!(read.preview, Some(Box::new(now)));
     }
 
     #[test]

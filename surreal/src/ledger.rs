@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use surrealdb::types::{Kind, SurrealValue, Value};
 
 use crate::error::checked;
+use crate::wallet::WalletRow;
 use crate::{Db, DbResult};
 
 /// What kind of change an entry records; stored as its SCREAMING_SNAKE_CASE name.
@@ -80,6 +81,9 @@ pub struct AssetsChange {
     pub principal: Option<Decimal>,
     pub bonus: Option<Decimal>,
     pub granted_bonus: Option<Decimal>,
+    /// Bonus made good from principal (`S`): grown by a cash refund's shortfall, given back
+    /// by a payment refund.
+    pub made_good: Option<Decimal>,
     /// Cash paid out to the diner (stored-value refunds), for the books.
     pub cash_out: Option<Decimal>,
     /// Bonus ratio of a recharge (`bonus / pay`).
@@ -172,23 +176,23 @@ pub async fn for_diner(
     Ok(checked(response)?.take(0)?)
 }
 
-/// The sum of the wallet diffs of a diner's entries at a merchant: (principal, bonus).
-/// Equal to the wallet, always — tests check it after every step.
-pub async fn wallet_sum(db: &Db, merchant: &str, uid: &str) -> DbResult<(Decimal, Decimal)> {
+/// The sum of the wallet diffs of a diner's entries at a merchant, field by field. Equal to
+/// the wallet, always — tests check it after every step.
+pub async fn wallet_sum(db: &Db, merchant: &str, uid: &str) -> DbResult<WalletRow> {
     let response = db
         .query(
-            "LET $rows = SELECT assets_change FROM ledger \
+            "LET $rows = SELECT VALUE assets_change FROM ledger \
                  WHERE user_uid = $uid AND merchant_id = $merchant;
-             RETURN [
-                 math::sum($rows.map(|$r| $r.assets_change.principal ?? 0dec)),
-                 math::sum($rows.map(|$r| $r.assets_change.bonus ?? 0dec))
-             ];",
+             RETURN {
+                 principal: <decimal> math::sum($rows.map(|$c| $c.principal ?? 0dec)),
+                 bonus: <decimal> math::sum($rows.map(|$c| $c.bonus ?? 0dec)),
+                 granted_bonus: <decimal> math::sum($rows.map(|$c| $c.granted_bonus ?? 0dec)),
+                 made_good: <decimal> math::sum($rows.map(|$c| $c.made_good ?? 0dec))
+             };",
         )
         .bind(("uid", uid.to_owned()))
         .bind(("merchant", merchant.to_owned()))
         .await?;
-    let sums: Vec<Decimal> = checked(response)?.take(1)?;
-    let principal = sums.first().copied().unwrap_or_default();
-    let bonus = sums.get(1).copied().unwrap_or_default();
-    Ok((principal, bonus))
+    let sums: Option<WalletRow> = checked(response)?.take(1)?;
+    Ok(sums.unwrap_or_default())
 }

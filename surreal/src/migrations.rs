@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "card_value",
         sql: include_str!("../migrations/0009_card_value.surql"),
     },
+    Migration {
+        version: 10,
+        name: "wallet_made_good",
+        sql: include_str!("../migrations/0010_wallet_made_good.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

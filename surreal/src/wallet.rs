@@ -21,13 +21,16 @@ pub struct WalletRow {
     pub principal: Decimal,
     pub bonus: Decimal,
     pub granted_bonus: Decimal,
+    /// `S`: bonus already made good from principal by cash refunds (migration 0007).
+    pub made_good: Decimal,
 }
 
 /// Reads a wallet.
 pub async fn get(db: &Db, merchant: &str, uid: &str) -> DbResult<WalletRow> {
     let response = db
         .query(
-            "SELECT principal, bonus, granted_bonus FROM type::record('wallet', [$merchant, $uid])",
+            "SELECT principal, bonus, granted_bonus, made_good \
+             FROM type::record('wallet', [$merchant, $uid])",
         )
         .bind(("merchant", merchant.to_owned()))
         .bind(("uid", uid.to_owned()))
@@ -40,16 +43,18 @@ pub async fn get(db: &Db, merchant: &str, uid: &str) -> DbResult<WalletRow> {
 /// run inside a transaction with the rest of a mutation (ledger entry, order, card).
 pub(crate) const MOVE_WALLET: &str = "
     LET $wallet_id = type::record('wallet', [$merchant, $uid]);
-    LET $now = (SELECT principal, bonus, granted_bonus FROM $wallet_id)[0]
-        ?? { principal: 0dec, bonus: 0dec, granted_bonus: 0dec };
+    LET $now = (SELECT principal, bonus, granted_bonus, made_good FROM $wallet_id)[0]
+        ?? { principal: 0dec, bonus: 0dec, granted_bonus: 0dec, made_good: 0dec };
     IF $now.principal != $expected.principal OR $now.bonus != $expected.bonus
-        OR $now.granted_bonus != $expected.granted_bonus { THROW 'STALE' };
+        OR $now.granted_bonus != $expected.granted_bonus
+        OR $now.made_good != $expected.made_good { THROW 'STALE' };
     UPSERT $wallet_id MERGE {
         merchant: type::record('merchant', $merchant),
         uid: $uid,
         principal: $next.principal,
         bonus: $next.bonus,
-        granted_bonus: $next.granted_bonus
+        granted_bonus: $next.granted_bonus,
+        made_good: $next.made_good
     };
 ";
 

@@ -81,6 +81,9 @@ pub struct RefundPreview {
 pub struct RefundAnswer {
     pub receipt: Option<StoredValueRefundReceipt>,
     pub refusal: Option<Problem>,
+    /// The refund as it would be now, when the wallet changed since the preview the cashier
+    /// confirmed (`REFUND_PREVIEW_CHANGED`): shown to confirm again.
+    pub changed: Option<RefundPreview>,
     pub next_key: String,
 }
 
@@ -344,22 +347,49 @@ pub async fn preview_refund(uid: String, amount: Money) -> Result<RefundPreview,
     })
 }
 
-/// The counter's stored-value refund: exactly `POST /api/wallet/refund`, with the form's key.
+/// The counter's stored-value refund: exactly `POST /api/wallet/refund`, with the form's key
+/// and the payout of the preview the cashier confirmed (a hidden field of the form).
 #[server(prefix = "/console", endpoint = "refund")]
 pub async fn counter_refund(
     uid: String,
     amount: Money,
+    expected_payout: Money,
     key: String,
 ) -> Result<RefundAnswer, Problem> {
+    use crate::error::ErrorCode;
     let call = crate::api::edge::authenticated()?;
-    let answer = crate::api::wallet::refund_by_staff(&call, Some(&key), uid.trim(), amount).await;
+    let uid = uid.trim().to_owned();
+    let answer =
+        crate::api::wallet::refund_by_staff(&call, Some(&key), &uid, amount, expected_payout).await;
+    let changed = match &answer {
+        Err(problem) if problem.code == ErrorCode::RefundPreviewChanged => {
+            problem.preview.as_deref().map(|clawback| RefundPreview {
+                uid: uid.clone(),
+                amount,
+                clawback: Some(*clawback),
+                refusal: None,
+            })
+        }
+        _ => None,
+    };
     if call.from_plain_form() {
-        back_to_counter(&[("refunded", &key)])?;
+        if changed.is_some() {
+            // The counter shows the refusal and previews again, from the wallet as it is now.
+            let amount = amount.to_string();
+            back_to_counter(&[
+                ("refunded", key.as_str()),
+                ("refund_uid", uid.as_str()),
+                ("refund_amount", &amount),
+            ])?;
+        } else {
+            back_to_counter(&[("refunded", &key)])?;
+        }
     }
     let (receipt, refusal) = as_form_answer(&call, answer)?;
     Ok(RefundAnswer {
         receipt,
         refusal,
+        changed,
         next_key: fresh_key(),
     })
 }
@@ -448,6 +478,8 @@ pub async fn earlier_refund(key: String) -> Result<Option<RefundAnswer>, Problem
         .map(|(receipt, refusal)| RefundAnswer {
             receipt,
             refusal,
+            // Without JavaScript the counter's address asks for the new preview itself.
+            changed: None,
             next_key: fresh_key(),
         }))
 }

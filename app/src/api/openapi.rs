@@ -69,6 +69,17 @@ pub struct StoredValueRefundRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StoredValueRefundConfirmation {
+    pub uid: String,
+    /// Principal to pay back.
+    pub amount: Money,
+    /// The payout the preview showed. If the refund would now pay out anything else (the
+    /// wallet changed since), it is refused: 409 `REFUND_PREVIEW_CHANGED`, with the new
+    /// preview in the problem's `preview`; confirm that one (with a new Idempotency-Key).
+    pub expected_payout: Money,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SynthesizeRequest {
     pub merchant_id: String,
     pub card_type: String,
@@ -190,7 +201,7 @@ fn recharge() {}
         (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
 fn preview_stored_value_refund() {}
 
-#[utoipa::path(post, path = "/api/wallet/refund", tag = "wallet", request_body = StoredValueRefundRequest,
+#[utoipa::path(post, path = "/api/wallet/refund", tag = "wallet", request_body = StoredValueRefundConfirmation,
     params(IdempotencyHeader), security(("bearer" = [])),
     responses((status = 200, body = StoredValueRefundReceipt), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
@@ -367,10 +378,14 @@ mod tests {
             uid: "u".into(),
             amount: money,
         });
-        fits::<_, crate::api::wallet::StoredValueRefund>(StoredValueRefundRequest {
+        fits::<_, crate::api::wallet::StoredValueRefund>(StoredValueRefundConfirmation {
             uid: "u".into(),
             amount: money,
+            expected_payout: money,
         });
+        // A confirmation that does not say what its preview paid out is not read at all.
+        let unbound = serde_json::json!({ "uid": "u", "amount": "12.30" });
+        assert!(serde_json::from_value::<crate::api::wallet::StoredValueRefund>(unbound).is_err());
         fits::<_, crate::api::assets::Synthesize>(SynthesizeRequest {
             merchant_id: "m".into(),
             card_type: "c".into(),

@@ -76,15 +76,18 @@ pub async fn preview_stored_value_refund(
 }
 
 /// `POST /api/wallet/refund` (staff with the Refund permission): pays principal back as cash
-/// with the clawback of the preview. Requires an Idempotency-Key.
+/// with the clawback of the preview. `expected_payout` is the payout the preview showed
+/// (required): if the wallet changed since and the refund would pay out anything else, it is
+/// refused with 409 `REFUND_PREVIEW_CHANGED` and the new preview. Requires an Idempotency-Key.
 #[leptos::server(prefix = "/api", endpoint = "wallet/refund", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
 pub async fn stored_value_refund(
     uid: String,
     amount: Money,
+    expected_payout: Money,
 ) -> Result<StoredValueRefundReceipt, crate::error::Problem> {
     let call = crate::api::edge::authenticated()?;
     let key = call.idempotency_header();
-    refund_by_staff(&call, key.as_deref(), &uid, amount).await
+    refund_by_staff(&call, key.as_deref(), &uid, amount, expected_payout).await
 }
 
 /// A stored-value refund by the calling member of staff, once per `key`: `wallet/refund`,
@@ -95,18 +98,25 @@ pub(crate) async fn refund_by_staff(
     key: Option<&str>,
     uid: &str,
     amount: Money,
+    expected_payout: Money,
 ) -> Result<StoredValueRefundReceipt, crate::error::Problem> {
     use crate::auth::Permission;
     use crate::service::wallet::Scope;
     let staff = call.staff(Permission::Refund)?;
-    let args = (uid, amount);
+    let args = (uid, amount, expected_payout);
     call.idempotent_with_key(key, "wallet/refund", &args, |once| {
         let scope = Scope {
             merchant: &staff.merchant_id,
             uid,
             staff: Some(&staff.staff_id),
         };
-        crate::service::wallet::stored_value_refund(&call.state.db, scope, amount, Some(once))
+        crate::service::wallet::stored_value_refund(
+            &call.state.db,
+            scope,
+            amount,
+            expected_payout,
+            Some(once),
+        )
     })
     .await
 }

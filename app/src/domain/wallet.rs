@@ -1,8 +1,13 @@
 //! Stored value: a diner's balance at one merchant, as `principal` (cash paid in) and `bonus`
 //! (given by recharge tiers), plus `granted_bonus` — the bonus granted by recharges and not yet
-//! clawed back since the wallet was last empty (`G` in the product rules).
+//! clawed back since the wallet was last empty (`G` in the product rules) — and `made_good`,
+//! the bonus a cash refund already took out of the principal paid out (`S`).
 //!
-//! Invariant kept by every function here: `bonus <= granted_bonus`.
+//! Invariants kept by every function here, with `Σb` the bonus taken by payments not refunded:
+//! - `bonus <= granted_bonus`: a full cash refund takes back all the bonus left;
+//! - `granted_bonus + made_good <= bonus + Σb`: nothing is clawed back that is not in the
+//!   wallet or out in a payment, and so `made_good <= Σb` (each made-good fen comes back when
+//!   the payments are refunded: paid in = paid out once all are refunded and cashed out).
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -16,6 +21,11 @@ pub struct Balance {
     pub principal: Money,
     pub bonus: Money,
     pub granted_bonus: Money,
+    /// Bonus already made good from principal by cash refunds (their shortfalls) and not yet
+    /// given back by a payment refund. Never reset: it belongs to payments, not to the wallet's
+    /// contents. Absent in answers stored before it existed: 0.
+    #[serde(default)]
+    pub made_good: Money,
 }
 
 /// A merchant's recharge offer: pay `pay`, receive `pay` as principal and `bonus` on top.
@@ -54,7 +64,7 @@ pub struct Clawback {
     pub shortfall: Money,
     /// Cash paid out to the diner: `max(0, X − shortfall)`.
     pub payout: Money,
-    /// The wallet afterwards.
+    /// The wallet afterwards (`made_good` grown by what the payout held back, `X − payout`).
     pub after: Balance,
 }
 
@@ -81,6 +91,7 @@ impl Balance {
     }
 
     /// An empty wallet forgets the bonus it was granted: a later refund owes nothing for it.
+    /// What was made good stays: the payments it belongs to can still be refunded.
     fn settled(mut self) -> Self {
         if self.is_empty() {
             self.granted_bonus = Money::ZERO;
@@ -99,6 +110,7 @@ pub fn recharge(balance: &Balance, tier: &RechargeTier) -> Result<Balance, Walle
         principal: add(balance.principal, tier.pay)?,
         bonus: add(balance.bonus, tier.bonus)?,
         granted_bonus: add(balance.granted_bonus, tier.bonus)?,
+        made_good: balance.made_good,
     })
 }
 
@@ -156,26 +168,34 @@ pub fn pay(balance: &Balance, split: &PaymentSplit) -> Result<Balance, WalletErr
             .checked_sub(split.bonus)
             .ok_or_else(insufficient)?,
         granted_bonus: balance.granted_bonus,
+        made_good: balance.made_good,
     }
     .settled())
 }
 
-/// The wallet after refunding a payment: exactly its split comes back. If the payment had
-/// emptied the wallet (and so reset `G`), the bonus coming back counts as granted again, so a
-/// later cash refund still claws it back.
+/// The wallet after refunding a payment: exactly its split comes back, but the part of its
+/// bonus a cash refund already made good from principal (`min(b, S)`) comes back as principal
+/// — the diner paid for it in cash, and must not pay for it twice.
+///
+/// If the payment had emptied the wallet (and so reset `G`), the bonus coming back counts as
+/// granted again, so a later cash refund still claws it back: `G` becomes at least the bonus
+/// balance. It stays within `bonus + Σb − S` (the invariant) because `S ≤ Σb` held before.
 pub fn refund_payment(balance: &Balance, split: &PaymentSplit) -> Result<Balance, WalletError> {
+    let made_good = split.bonus.min(balance.made_good);
     let principal = balance
         .principal
         .checked_add(split.principal)
+        .and_then(|principal| principal.checked_add(made_good))
         .ok_or(WalletError::Overflow)?;
     let bonus = balance
         .bonus
-        .checked_add(split.bonus)
+        .checked_add(split.bonus.saturating_sub(made_good))
         .ok_or(WalletError::Overflow)?;
     Ok(Balance {
         principal,
         bonus,
         granted_bonus: balance.granted_bonus.max(bonus),
+        made_good: balance.made_good.saturating_sub(made_good),
     })
 }
 
@@ -205,6 +225,12 @@ pub fn clawback(balance: &Balance, refund: Money) -> Result<Clawback, WalletErro
         principal: balance.principal.saturating_sub(refund),
         bonus: balance.bonus.saturating_sub(bonus_taken),
         granted_bonus: balance.granted_bonus.saturating_sub(clawback),
+        // What the payout held back, the shortfall as far as the principal refunded covers it
+        // (`G` can exceed `P` once bonus is spent): more would hand back more than was kept.
+        made_good: balance
+            .made_good
+            .checked_add(refund.saturating_sub(payout))
+            .ok_or(WalletError::Overflow)?,
     }
     .settled();
     Ok(Clawback {
@@ -246,6 +272,21 @@ mod tests {
             principal: m(principal),
             bonus: m(bonus),
             granted_bonus: m(granted),
+            made_good: Money::ZERO,
+        }
+    }
+
+    fn split(principal: &str, bonus: &str) -> PaymentSplit {
+        PaymentSplit {
+            principal: m(principal),
+            bonus: m(bonus),
+        }
+    }
+
+    fn made_good(balance: Balance, made_good: &str) -> Balance {
+        Balance {
+            made_good: m(made_good),
+            ..balance
         }
     }
 
@@ -264,7 +305,7 @@ mod tests {
                 "100",
                 balance("0", "0", "0"),
             ),
-            // 充100送20, pay 24 (20 + 4), refund 80.
+            // 充100送20, pay 24 (20 + 4), refund 80: the 4 spent is made good.
             (
                 paid(recharged("100", "20"), "24").0,
                 "80",
@@ -272,7 +313,7 @@ mod tests {
                 "16",
                 "4",
                 "76",
-                balance("0", "0", "0"),
+                made_good(balance("0", "0", "0"), "4"),
             ),
             // Same, refund 40 first.
             (
@@ -292,7 +333,7 @@ mod tests {
                 "6",
                 "4",
                 "36",
-                balance("0", "0", "0"),
+                made_good(balance("0", "0", "0"), "4"),
             ),
             // 充300送80, pay 38 (30 + 8), refund 270.
             (
@@ -302,7 +343,7 @@ mod tests {
                 "72",
                 "8",
                 "262",
-                balance("0", "0", "0"),
+                made_good(balance("0", "0", "0"), "8"),
             ),
             // A plain recharge after the wallet was emptied owes nothing.
             (
@@ -446,53 +487,232 @@ mod tests {
         assert_eq!(clawback(&wallet, Money::ZERO), Err(WalletError::ZeroAmount));
     }
 
-    /// Every sequence of recharges, payments and refunds keeps the invariants: no negative
-    /// balance, bonus ≤ granted, and cash out never more than cash in.
+    /// product.md's worked example of a payment refunded after a cash refund.
     #[test]
-    fn invariants_hold_over_many_sequences() {
-        let tiers = [
-            tier("100", "20"),
-            tier("300", "80"),
-            tier("50", "0"),
-            tier("0.03", "0.01"),
-        ];
-        let amounts = ["0.01", "0.07", "1", "3.33", "24", "38", "99.99", "150"];
-        for seed in 0_usize..400 {
-            let mut wallet = Balance::default();
-            let (mut paid_in, mut paid_out) = (Decimal::ZERO, Decimal::ZERO);
-            for step in 0_usize..12 {
-                let pick = seed.wrapping_mul(31).wrapping_add(step.wrapping_mul(17));
-                let amount = m(amounts.get(pick % amounts.len()).copied().unwrap_or("1"));
-                match pick % 3 {
-                    0 => {
-                        let t = tiers
-                            .get(pick % tiers.len())
-                            .cloned()
-                            .unwrap_or(tier("1", "0"));
-                        wallet = recharge(&wallet, &t).expect("recharge");
-                        paid_in += t.pay.amount();
+    fn a_payment_refunded_after_a_cash_refund_is_not_clawed_back_twice() {
+        let (wallet, sixty) = paid(recharged("100", "20"), "60");
+        assert_eq!(
+            (wallet, sixty),
+            (balance("50", "10", "20"), split("50", "10"))
+        );
+        let cash = clawback(&wallet, m("50")).expect("first cash refund");
+        assert_eq!(
+            (cash.clawback, cash.bonus_taken, cash.shortfall, cash.payout),
+            (m("20"), m("10"), m("10"), m("40"))
+        );
+        assert_eq!(
+            cash.after,
+            made_good(balance("0", "0", "0"), "10"),
+            "S survives the empty wallet"
+        );
+        let refunded = refund_payment(&cash.after, &sixty).expect("payment refund");
+        assert_eq!(
+            refunded,
+            balance("60", "0", "0"),
+            "the 10 made good comes back as principal"
+        );
+        let last = clawback(&refunded, m("60")).expect("second cash refund");
+        assert_eq!((last.clawback, last.payout), (Money::ZERO, m("60")));
+        assert_eq!(
+            cash.payout.checked_add(last.payout),
+            Some(m("100")),
+            "paid 100, nothing consumed, 100 back"
+        );
+    }
+
+    /// Once bonus is spent `G` can exceed `P`: the shortfall is then more than the principal
+    /// refunded, and only what the payout held back is made good.
+    #[test]
+    fn only_what_the_payout_held_back_is_made_good() {
+        let (wallet, paid_110) = paid(recharged("100", "20"), "110");
+        assert_eq!(
+            (wallet, paid_110),
+            (balance("8.33", "1.67", "20"), split("91.67", "18.33"))
+        );
+        let cash = clawback(&wallet, m("8.33")).expect("cash refund");
+        assert_eq!((cash.shortfall, cash.payout), (m("18.33"), Money::ZERO));
+        assert_eq!(cash.after, made_good(balance("0", "0", "0"), "8.33"));
+        let refunded = refund_payment(&cash.after, &paid_110).expect("payment refund");
+        assert_eq!(refunded, balance("100", "10", "10"));
+        let last = clawback(&refunded, m("100")).expect("cash refund");
+        assert_eq!(last.payout, m("100"), "paid 100, nothing consumed");
+        assert_eq!(last.after, Balance::default());
+    }
+
+    /// Random sequences of recharges, payments, refunds of earlier payments and cash refunds,
+    /// checked against the books kept beside the wallet.
+    mod property {
+        use proptest::prelude::*;
+        use proptest::sample::Index;
+
+        use super::super::*;
+
+        #[derive(Clone, Debug)]
+        enum Portion {
+            Everything,
+            Fen(u32),
+        }
+
+        #[derive(Clone, Debug)]
+        enum Step {
+            /// Pay `pay` fen, get `permille`‰ of it as bonus (a tier's bonus is at most its pay).
+            Recharge {
+                pay: u32,
+                permille: u32,
+            },
+            Pay(Portion),
+            /// Refunds one of the payments not yet refunded, any of them.
+            RefundPayment(Index),
+            CashRefund(Portion),
+        }
+
+        fn portion() -> impl Strategy<Value = Portion> {
+            prop_oneof![
+                1 => Just(Portion::Everything),
+                3 => (1_u32..=20_000).prop_map(Portion::Fen),
+                1 => (1_u32..=10).prop_map(Portion::Fen),
+            ]
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![
+                2 => (1_u32..=50_000, 0_u32..=1_000)
+                    .prop_map(|(pay, permille)| Step::Recharge { pay, permille }),
+                1 => (1_u32..=5, 0_u32..=1_000)
+                    .prop_map(|(pay, permille)| Step::Recharge { pay, permille }),
+                3 => portion().prop_map(Step::Pay),
+                2 => any::<Index>().prop_map(Step::RefundPayment),
+                2 => portion().prop_map(Step::CashRefund),
+            ]
+        }
+
+        fn fen(count: u64) -> Money {
+            let fen = i64::try_from(count).expect("fen fit in i64");
+            Money::new(Decimal::new(fen, 2)).expect("a valid amount")
+        }
+
+        fn held(result: Result<Balance, WalletError>) -> Result<Balance, TestCaseError> {
+            result.map_err(|err| TestCaseError::fail(err.to_string()))
+        }
+
+        /// The wallet, the payments not refunded, and the cash in and out.
+        #[derive(Default)]
+        struct Books {
+            wallet: Balance,
+            open: Vec<PaymentSplit>,
+            paid_in: Decimal,
+            paid_out: Decimal,
+        }
+
+        impl Books {
+            fn portion_of(available: Money, portion: &Portion) -> Money {
+                match portion {
+                    Portion::Everything => available,
+                    Portion::Fen(count) => fen(u64::from(*count)).min(available),
+                }
+            }
+
+            fn apply(&mut self, step: &Step) -> Result<(), TestCaseError> {
+                match step {
+                    Step::Recharge { pay, permille } => {
+                        let bonus = u64::from(*pay) * u64::from(*permille) / 1_000;
+                        let tier = RechargeTier {
+                            pay: fen(u64::from(*pay)),
+                            bonus: fen(bonus),
+                        };
+                        self.wallet = held(recharge(&self.wallet, &tier))?;
+                        self.paid_in += tier.pay.amount();
                     }
-                    1 => {
-                        if let Ok(split) = split_payment(&wallet, amount) {
-                            wallet = pay(&wallet, &split).expect("pay");
+                    Step::Pay(portion) => {
+                        let total = self.wallet.total().unwrap_or(Money::ZERO);
+                        let amount = Self::portion_of(total, portion);
+                        if !amount.is_zero() {
+                            let split = split_payment(&self.wallet, amount)
+                                .map_err(|err| TestCaseError::fail(err.to_string()))?;
+                            self.wallet = held(pay(&self.wallet, &split))?;
+                            self.open.push(split);
                         }
                     }
-                    _ => {
-                        if let Ok(result) = clawback(&wallet, amount.min(wallet.principal)) {
-                            assert!(result.payout <= result.refund);
-                            paid_out += result.payout.amount();
-                            wallet = result.after;
+                    Step::RefundPayment(which) => {
+                        if !self.open.is_empty() {
+                            let split = self.open.remove(which.index(self.open.len()));
+                            self.wallet = held(refund_payment(&self.wallet, &split))?;
+                        }
+                    }
+                    Step::CashRefund(portion) => {
+                        let amount = Self::portion_of(self.wallet.principal, portion);
+                        if !amount.is_zero() {
+                            self.cash(amount)?;
                         }
                     }
                 }
-                assert!(
-                    wallet.bonus <= wallet.granted_bonus,
-                    "seed {seed}: {wallet:?}"
+                Ok(())
+            }
+
+            fn cash(&mut self, amount: Money) -> Result<(), TestCaseError> {
+                let done = clawback(&self.wallet, amount)
+                    .map_err(|err| TestCaseError::fail(err.to_string()))?;
+                prop_assert!(done.payout <= done.refund);
+                self.paid_out += done.payout.amount();
+                self.wallet = done.after;
+                Ok(())
+            }
+
+            fn check(&self) -> Result<(), TestCaseError> {
+                let w = &self.wallet;
+                let open_principal: Decimal = self.open.iter().map(|s| s.principal.amount()).sum();
+                let open_bonus: Decimal = self.open.iter().map(|s| s.bonus.amount()).sum();
+                prop_assert!(
+                    self.paid_out <= self.paid_in,
+                    "out {} > in {}",
+                    self.paid_out,
+                    self.paid_in
                 );
-                assert!(
-                    paid_out <= paid_in,
-                    "seed {seed}: out {paid_out} > in {paid_in}"
+                // Every fen paid in is in the wallet, out in a payment, paid back, or held back
+                // (made good) until its payment is refunded.
+                prop_assert_eq!(
+                    w.principal.amount() + open_principal + self.paid_out + w.made_good.amount(),
+                    self.paid_in,
+                    "{:?}",
+                    w
                 );
+                prop_assert!(w.bonus <= w.granted_bonus, "{:?}", w);
+                prop_assert!(
+                    w.granted_bonus.amount() + w.made_good.amount()
+                        <= w.bonus.amount() + open_bonus,
+                    "{:?} with {} bonus out in payments",
+                    w,
+                    open_bonus
+                );
+                Ok(())
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+            /// product.md: payouts never exceed what was paid in; once every payment is
+            /// refunded and all principal cashed out, they equal it exactly.
+            #[test]
+            fn cash_out_never_exceeds_cash_in_and_equals_it_once_nothing_is_consumed(
+                steps in prop::collection::vec(step(), 1..40)
+            ) {
+                let mut books = Books::default();
+                for step in &steps {
+                    books.apply(step)?;
+                    books.check()?;
+                }
+                while let Some(split) = books.open.pop() {
+                    books.wallet = held(refund_payment(&books.wallet, &split))?;
+                    books.check()?;
+                }
+                let rest = books.wallet.principal;
+                if !rest.is_zero() {
+                    books.cash(rest)?;
+                    books.check()?;
+                }
+                prop_assert_eq!(books.paid_out, books.paid_in, "steps {:?}", steps);
+                prop_assert_eq!(books.wallet.made_good, Money::ZERO);
             }
         }
     }

@@ -141,6 +141,8 @@ pub(crate) fn problem_text(locale: Locale, problem: &Problem) -> String {
         ErrorCode::Forbidden => td_string!(locale, problem.forbidden),
         ErrorCode::IdempotencyInFlight => td_string!(locale, problem.in_flight),
         ErrorCode::Busy => td_string!(locale, problem.busy),
+        ErrorCode::DinerNotFound => td_string!(locale, problem.diner_not_found),
+        ErrorCode::RefundPreviewChanged => td_string!(locale, problem.refund_preview_changed),
         _ => return format!("{} · {}", problem.title, problem.detail),
     };
     text.to_owned()
@@ -172,6 +174,8 @@ mod tests {
             ErrorCode::CardExpired,
             ErrorCode::PaymentNotPending,
             ErrorCode::ValidationFailed,
+            ErrorCode::DinerNotFound,
+            ErrorCode::RefundPreviewChanged,
         ] {
             let (zh, en) = (
                 problem_text(Locale::zh, &problem(code)),
@@ -187,6 +191,10 @@ mod tests {
         assert_eq!(
             problem_text(Locale::en, &problem(ErrorCode::CardAlreadyUsed)),
             "Already used"
+        );
+        assert_eq!(
+            problem_text(Locale::zh, &problem(ErrorCode::RefundPreviewChanged)),
+            "顾客余额刚有变动，本次未退款。请核对新的退款预览后再确认"
         );
         // Others keep the problem's own title and detail.
         let other = problem_text(Locale::en, &problem(ErrorCode::Conflict));

@@ -30,6 +30,19 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
     let i18n = use_i18n();
     let locale = page_locale();
     let key = rotating_key(first_key, refund);
+    // A confirmation refused because the wallet changed since its preview brings the new
+    // preview: it takes the old one's place, to be checked and confirmed again.
+    Effect::new(move |_| {
+        let changed = refund.value().with(|answer| match answer {
+            Some(Ok(RefundAnswer {
+                changed: Some(now), ..
+            })) => Some(now.clone()),
+            _ => None,
+        });
+        if let Some(now) = changed {
+            preview.value().set(Some(Ok(now)));
+        }
+    });
     view! {
         <section class="space-y-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="refund-heading">
             <h2 id="refund-heading" class="text-lg font-semibold">
@@ -53,6 +66,8 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                             <ActionForm action=refund>
                                 <input type="hidden" name="uid" value=uid />
                                 <input type="hidden" name="amount" value=amount.to_string() />
+                                // What the cashier is about to pay out: the server refuses any other.
+                                <input type="hidden" name="expected_payout" value=clawback.payout.to_string() />
                                 <input type="hidden" name="key" value=move || key.get() />
                                 <button type="submit" data-testid="refund-confirm" disabled=move || refund.pending().get()
                                     class="w-full rounded-xl bg-red-700 px-6 py-3 text-lg font-bold text-white hover:bg-red-800 disabled:opacity-60">

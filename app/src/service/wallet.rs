@@ -26,6 +26,15 @@ pub async fn balance(db: &Db, merchant: &str, uid: &str) -> Result<Balance, AppE
     from_row(&db::wallet::get(db, merchant, uid).await?)
 }
 
+/// Refuses a uid no diner has: money kept for nobody could never be spent or paid back.
+/// Diners are never deleted, so a check before the transaction holds inside it.
+async fn known_diner(db: &Db, uid: &str) -> Result<(), AppError> {
+    match db::diner::get(db, uid).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::DinerNotFound(uid.to_owned())),
+    }
+}
+
 /// Adds a recharge tier's principal and bonus to the wallet.
 #[tracing::instrument(skip(db))]
 pub async fn recharge(
@@ -34,6 +43,7 @@ pub async fn recharge(
     tier_code: &str,
     once: Option<Request>,
 ) -> Result<RechargeReceipt, AppError> {
+    known_diner(db, scope.uid).await?;
     let tier = db::catalog::recharge_tier(db, scope.merchant, tier_code)
         .await?
         .filter(|tier| tier.active)
@@ -88,22 +98,34 @@ pub async fn preview_stored_value_refund(
     uid: &str,
     amount: Money,
 ) -> Result<Clawback, AppError> {
+    known_diner(db, uid).await?;
     let current = balance(db, merchant, uid).await?;
     Ok(wallet::clawback(&current, amount)?)
 }
 
-/// Pays `amount` of principal back as cash, clawing back the bonus that came with it.
+/// Pays `amount` of principal back as cash, clawing back the bonus that came with it — only
+/// if it pays out `expected_payout`, what the cashier's preview showed: a change of the wallet
+/// since (a payment at another till) is refused with the new preview, never paid differently.
 #[tracing::instrument(skip(db))]
 pub async fn stored_value_refund(
     db: &Db,
     scope: Scope<'_>,
     amount: Money,
+    expected_payout: Money,
     once: Option<Request>,
 ) -> Result<StoredValueRefundReceipt, AppError> {
+    known_diner(db, scope.uid).await?;
     let _queue = locks::hold(&wallet_key(scope.merchant, scope.uid)).await;
     with_retries(|| async {
         let before = db::wallet::get(db, scope.merchant, scope.uid).await?;
         let clawback = wallet::clawback(&from_row(&before)?, amount)?;
+        // The write below is guarded by `before`, so what is checked here is what is paid.
+        if clawback.payout != expected_payout {
+            return Err(AppError::RefundPreviewChanged {
+                expected_payout,
+                now: Box::new(clawback),
+            });
+        }
         let mut change = diff(&before, &to_row(&clawback.after));
         change.cash_out = Some(clawback.payout.amount());
         let entry = NewLedgerEntry::new(
@@ -156,6 +178,7 @@ pub(crate) fn to_row(balance: &Balance) -> WalletRow {
         principal: balance.principal.amount(),
         bonus: balance.bonus.amount(),
         granted_bonus: balance.granted_bonus.amount(),
+        made_good: balance.made_good.amount(),
     }
 }
 
@@ -164,6 +187,7 @@ pub(crate) fn from_row(row: &WalletRow) -> Result<Balance, AppError> {
         principal: money(row.principal)?,
         bonus: money(row.bonus)?,
         granted_bonus: money(row.granted_bonus)?,
+        made_good: money(row.made_good)?,
     })
 }
 
@@ -173,6 +197,7 @@ pub(crate) fn diff(before: &WalletRow, after: &WalletRow) -> AssetsChange {
         principal: Some(after.principal - before.principal),
         bonus: Some(after.bonus - before.bonus),
         granted_bonus: Some(after.granted_bonus - before.granted_bonus),
+        made_good: Some(after.made_good - before.made_good),
         ..AssetsChange::default()
     }
 }

@@ -282,6 +282,72 @@ async fn without_javascript_a_recharge_comes_back_to_the_counter_which_reads_its
     assert!(html.contains(r#"data-testid="refund-preview-result""#));
 }
 
+/// The counter's refund form carries the payout of its preview. When the refund would pay out
+/// anything else, it is refused with the new preview: in the answer (with JavaScript), or by
+/// coming back to the counter, which shows the refusal beside a fresh preview (without).
+#[tokio::test]
+async fn the_counter_refund_is_refused_with_the_new_preview_when_the_payout_changed() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie().await;
+    let till = app.staff_token(CASHIER.0, CASHIER.1).await;
+    let recharged = app
+        .post(
+            "/api/wallet/recharge",
+            Some(&till),
+            Some(&crate::helpers::key()),
+            &serde_json::json!({ "uid": "wx-demo-002", "tier": "T100" }),
+        )
+        .await;
+    assert_eq!(recharged.status(), 200);
+    // 50 of 100/20 pays out 50; the form says its preview showed 49.
+    let stale = |key| {
+        [
+            ("uid", "wx-demo-002"),
+            ("amount", "50"),
+            ("expected_payout", "49"),
+            ("key", key),
+        ]
+    };
+    let answer = app
+        .console_json("/console/refund", &cookie, &stale("stale-js"))
+        .await;
+    assert_eq!(answer["refusal"]["code"], "REFUND_PREVIEW_CHANGED");
+    assert_eq!(answer["changed"]["uid"], "wx-demo-002");
+    assert_eq!(answer["changed"]["clawback"]["payout"], "50.00");
+
+    let posted = app
+        .form("/console/refund", Some(&cookie), &stale("stale-plain"))
+        .await;
+    let query = "?refunded=stale-plain&refund_uid=wx-demo-002&refund_amount=50.00";
+    assert_eq!(
+        header(&posted, "location"),
+        Some(format!("/cashier{query}"))
+    );
+    let html = app.counter_page(&cookie, query).await;
+    assert!(html.contains("顾客余额刚有变动"), "the refusal is said");
+    assert!(
+        html.contains(r#"name="expected_payout" value="50.00""#),
+        "the new preview is offered to confirm"
+    );
+    let wallet = app.get_as("/api/wallets/of?uid=wx-demo-002", &till).await;
+    let wallet: Value = wallet.json().await.expect("wallet");
+    assert_eq!(wallet["principal"], "100.00", "nothing was refunded");
+
+    let done = app
+        .console_json(
+            "/console/refund",
+            &cookie,
+            &[
+                ("uid", "wx-demo-002"),
+                ("amount", "50"),
+                ("expected_payout", "50.00"),
+                ("key", "fresh"),
+            ],
+        )
+        .await;
+    assert_eq!(done["receipt"]["clawback"]["payout"], "50.00");
+}
+
 #[tokio::test]
 async fn the_language_switch_sets_its_cookie_goes_back_and_the_pages_follow_it() {
     let app = spawn_app().await;

@@ -40,7 +40,8 @@ async fn recharge_pay_verify_refund_over_http() {
     let wallet = wallet_of(&app, &till, DINER).await;
     assert_eq!(
         wallet,
-        json!({ "principal": "100.00", "bonus": "20.00", "granted_bonus": "20.00" })
+        json!({ "principal": "100.00", "bonus": "20.00", "granted_bonus": "20.00",
+                "made_good": "0.00" })
     );
 
     let order = app.payment_order(&diner, "24.00").await;
@@ -79,11 +80,11 @@ async fn recharge_pay_verify_refund_over_http() {
         .await;
     assert_eq!(refund.status(), 200);
     assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
-    let (principal, bonus) = db::ledger::wallet_sum(&app.db, "demo", DINER)
+    let sums = db::ledger::wallet_sum(&app.db, "demo", DINER)
         .await
         .expect("sum");
     assert_eq!(
-        (principal.to_string(), bonus.to_string()),
+        (sums.principal.to_string(), sums.bonus.to_string()),
         ("100.00".into(), "20.00".into())
     );
 }
@@ -100,14 +101,134 @@ async fn the_stored_value_refund_preview_is_what_the_refund_does() {
         .json()
         .await
         .expect("preview");
+    let confirmation =
+        json!({ "uid": DINER, "amount": "270", "expected_payout": preview["payout"] });
     let done: Value = app
-        .post("/api/wallet/refund", Some(&till), Some(&key()), &body)
+        .post(
+            "/api/wallet/refund",
+            Some(&till),
+            Some(&key()),
+            &confirmation,
+        )
         .await
         .json()
         .await
         .expect("refund");
     assert_eq!(done["clawback"], preview);
     assert_eq!(preview["payout"], "270.00");
+}
+
+/// The confirmation carries the payout its preview showed. A payment at another till in
+/// between changes what the refund would pay out: refused with the new preview, nothing
+/// written; confirmed with the new payout, done.
+#[tokio::test]
+async fn a_refund_whose_wallet_changed_since_its_preview_is_refused_with_the_new_one() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let other_till = app.staff_token("xiaoli", "manager-demo-1").await;
+    let diner = app.diner_token(DINER).await;
+    recharge(&app, &till, DINER, "T100").await;
+    let asked = json!({ "uid": DINER, "amount": "80" });
+    let preview: Value = app
+        .post("/api/wallet/refund/preview", Some(&till), None, &asked)
+        .await
+        .json()
+        .await
+        .expect("preview");
+    // 80 of 100/20: c 16, all from the bonus.
+    assert_eq!(preview["payout"], "80.00");
+
+    // Meanwhile the diner pays 24 (20 + 4) at another till.
+    let order = app.payment_order(&diner, "24.00").await;
+    let paid = app
+        .post(
+            "/api/payment/verify",
+            Some(&other_till),
+            Some(&key()),
+            &json!({ "code": order["code"] }),
+        )
+        .await;
+    assert_eq!(paid.status(), 200);
+    let wallet_before = wallet_of(&app, &till, DINER).await;
+    let entries_before = db::ledger::for_diner(&app.db, "demo", DINER, 100)
+        .await
+        .expect("ledger")
+        .len();
+
+    let stale = json!({ "uid": DINER, "amount": "80", "expected_payout": preview["payout"] });
+    let refused = app
+        .post("/api/wallet/refund", Some(&till), Some(&key()), &stale)
+        .await;
+    let problem = assert_problem(refused, 409, "REFUND_PREVIEW_CHANGED").await;
+    // 80 of 80/16 with G 20: c 20, 16 from the bonus, 4 already spent → 76.
+    assert_eq!(problem["preview"]["payout"], "76.00");
+    assert_eq!(problem["preview"]["shortfall"], "4.00");
+    assert_eq!(wallet_of(&app, &till, DINER).await, wallet_before);
+    assert_eq!(
+        db::ledger::for_diner(&app.db, "demo", DINER, 100)
+            .await
+            .expect("ledger")
+            .len(),
+        entries_before,
+        "nothing written"
+    );
+
+    let confirmed =
+        json!({ "uid": DINER, "amount": "80", "expected_payout": problem["preview"]["payout"] });
+    let done = app
+        .post("/api/wallet/refund", Some(&till), Some(&key()), &confirmed)
+        .await;
+    assert_eq!(done.status(), 200);
+    let done: Value = done.json().await.expect("receipt");
+    assert_eq!(done["clawback"], problem["preview"]);
+}
+
+/// A confirmation that does not say what it expects to pay out is not read: it could only
+/// pay whatever the wallet gives by then.
+#[tokio::test]
+async fn a_refund_without_the_payout_of_its_preview_is_refused() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    recharge(&app, &till, DINER, "T100").await;
+    let response = app
+        .post(
+            "/api/wallet/refund",
+            Some(&till),
+            Some(&key()),
+            &json!({ "uid": DINER, "amount": "10" }),
+        )
+        .await;
+    assert_problem(response, 400, "BAD_REQUEST").await;
+    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+}
+
+/// Recharges and refunds name a diner who exists: else 404 `DINER_NOT_FOUND`, nothing written.
+#[tokio::test]
+async fn recharges_and_refunds_for_a_uid_no_diner_has_are_404() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let nobody = "wx-nobody-at-all";
+    let recharged = recharge(&app, &till, nobody, "T100").await;
+    assert_problem(recharged, 404, "DINER_NOT_FOUND").await;
+    let refunded = app
+        .post(
+            "/api/wallet/refund",
+            Some(&till),
+            Some(&key()),
+            &json!({ "uid": nobody, "amount": "10", "expected_payout": "10" }),
+        )
+        .await;
+    assert_problem(refunded, 404, "DINER_NOT_FOUND").await;
+    assert!(
+        db::ledger::for_diner(&app.db, "demo", nobody, 10)
+            .await
+            .expect("ledger")
+            .is_empty()
+    );
+    let wallet = db::wallet::get(&app.db, "demo", nobody)
+        .await
+        .expect("wallet");
+    assert_eq!(wallet, db::wallet::WalletRow::default());
 }
 
 #[tokio::test]
@@ -152,7 +273,7 @@ async fn a_refused_request_is_replayed_as_the_same_refusal() {
     let app = spawn_app().await;
     let till = cashier(&app).await;
     let same = key();
-    let body = json!({ "uid": DINER, "amount": "5" });
+    let body = json!({ "uid": DINER, "amount": "5", "expected_payout": "5" });
     let first = app
         .post("/api/wallet/refund", Some(&till), Some(&same), &body)
         .await;

@@ -12,7 +12,11 @@ pub const RULES: app::service::payment::PaymentRules = app::service::payment::Pa
 
 pub const MERCHANT: &str = "demo";
 
-/// A fresh, migrated, seeded in-memory database (its own datastore per test).
+/// The diner these tests' wallets belong to (recharges and refunds need a diner who exists).
+pub const DINER: &str = "d1";
+
+/// A fresh, migrated, seeded in-memory database (its own datastore per test), with the test
+/// diner `DINER`.
 pub async fn seeded_db() -> Db {
     seeded_db_at("mem://".into()).await
 }
@@ -35,6 +39,9 @@ async fn seeded_db_at(url: String) -> Db {
     .expect("database connects");
     db::migrations::migrate(&db).await.expect("migrates");
     db::seed::demo_data(&db).await.expect("seeds");
+    db::diner::ensure(&db, DINER, Some("测试"), None)
+        .await
+        .expect("the test diner");
     db
 }
 
@@ -55,20 +62,29 @@ pub fn balance(principal: &str, bonus: &str, granted: &str) -> Balance {
         principal: m(principal),
         bonus: m(bonus),
         granted_bonus: m(granted),
+        made_good: Money::ZERO,
     }
 }
 
-/// The invariant that must hold after every step: the wallet equals the sum of its ledger.
+/// `balance` with `S`, the bonus made good from principal.
+pub fn with_made_good(balance: Balance, made_good: &str) -> Balance {
+    Balance {
+        made_good: m(made_good),
+        ..balance
+    }
+}
+
+/// The invariant that must hold after every step: the wallet equals the sum of its ledger,
+/// every field of it (principal, bonus, G, S).
 pub async fn assert_wallet_matches_ledger(db: &Db, uid: &str) -> Balance {
-    let wallet = app::service::wallet::balance(db, MERCHANT, uid)
-        .await
-        .expect("balance");
-    let (principal, bonus) = db::ledger::wallet_sum(db, MERCHANT, uid)
+    let stored = db::wallet::get(db, MERCHANT, uid).await.expect("wallet");
+    let sums = db::ledger::wallet_sum(db, MERCHANT, uid)
         .await
         .expect("ledger sum");
-    assert_eq!(wallet.principal.amount(), principal, "principal ≠ Σ ledger");
-    assert_eq!(wallet.bonus.amount(), bonus, "bonus ≠ Σ ledger");
-    wallet
+    assert_eq!(stored, sums, "wallet ≠ Σ ledger");
+    app::service::wallet::balance(db, MERCHANT, uid)
+        .await
+        .expect("balance")
 }
 
 /// Grants silver (as the rule engine would: a REWARD entry).

@@ -1,7 +1,12 @@
+use app::api::payment::ScanResult;
 use app::error::{AppError, ErrorCode};
+use app::service::payment::{self, Counter};
 use app::service::wallet;
+use chrono::Utc;
 
-use crate::helpers::{assert_wallet_matches_ledger, balance, cashier, m, seeded_db};
+use crate::helpers::{
+    MERCHANT, RULES, assert_wallet_matches_ledger, balance, cashier, m, seeded_db, with_made_good,
+};
 
 #[tokio::test]
 async fn recharge_then_refund_everything_as_in_the_worked_example() {
@@ -17,7 +22,7 @@ async fn recharge_then_refund_everything_as_in_the_worked_example() {
         .await
         .expect("preview");
     assert_eq!(preview.payout, m("100"));
-    let done = wallet::stored_value_refund(&db, cashier("d1"), m("100"), None)
+    let done = wallet::stored_value_refund(&db, cashier("d1"), m("100"), preview.payout, None)
         .await
         .expect("refund");
     assert_eq!(
@@ -34,10 +39,10 @@ async fn refunds_in_two_halves_pay_out_what_one_refund_would() {
     wallet::recharge(&db, cashier("d1"), "T300", None)
         .await
         .expect("recharge");
-    let first = wallet::stored_value_refund(&db, cashier("d1"), m("150"), None)
+    let first = wallet::stored_value_refund(&db, cashier("d1"), m("150"), m("150"), None)
         .await
         .expect("first");
-    let second = wallet::stored_value_refund(&db, cashier("d1"), m("150"), None)
+    let second = wallet::stored_value_refund(&db, cashier("d1"), m("150"), m("150"), None)
         .await
         .expect("second");
     assert_eq!(
@@ -60,7 +65,7 @@ async fn unknown_tiers_and_excessive_refunds_are_refused_and_change_nothing() {
     wallet::recharge(&db, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
-    let err = wallet::stored_value_refund(&db, cashier("d1"), m("100.01"), None)
+    let err = wallet::stored_value_refund(&db, cashier("d1"), m("100.01"), m("100.01"), None)
         .await
         .expect_err("too much");
     assert_eq!(err.to_problem().code, ErrorCode::RefundExceedsPrincipal);
@@ -93,7 +98,7 @@ async fn concurrent_refunds_of_one_wallet_never_overdraw_it() {
         .map(|_| {
             let db = db.clone();
             tokio::spawn(async move {
-                wallet::stored_value_refund(&db, cashier("d1"), m("1"), None).await
+                wallet::stored_value_refund(&db, cashier("d1"), m("1"), m("1"), None).await
             })
         })
         .collect();
@@ -119,4 +124,86 @@ async fn concurrent_refunds_of_one_wallet_never_overdraw_it() {
     );
     assert!(refunded > 0);
     eprintln!("{refunded} refunded, {refused} refused, {busy} busy; wallet {after:?}");
+}
+
+/// product.md's worked example of "made good", through the services and the database: 充100送20
+/// → pay 60 (50 + 10) → cash-refund 50 (payout 40, S 10) → refund the payment (60 principal,
+/// S 0) → cash-refund 60 (payout 60). Paid 100, nothing consumed, 100 back; the wallet equals
+/// its ledger, S included, after every step.
+#[tokio::test]
+async fn a_payment_refunded_after_a_cash_refund_is_not_clawed_back_twice() {
+    let db = seeded_db().await;
+    let now = Utc::now();
+    let till = Counter {
+        merchant: MERCHANT,
+        staff: "cashier-1",
+    };
+    wallet::recharge(&db, cashier("d1"), "T100", None)
+        .await
+        .expect("recharge");
+    let order = payment::create_payment(&db, MERCHANT, "d1", m("60"), None, now, None, RULES)
+        .await
+        .expect("create");
+    let collected = payment::scan(&db, till, &order.code, now, None)
+        .await
+        .expect("collect");
+    assert!(matches!(collected, ScanResult::PaymentCollected { .. }));
+    assert_eq!(
+        assert_wallet_matches_ledger(&db, "d1").await,
+        balance("50", "10", "20")
+    );
+
+    let first = wallet::stored_value_refund(&db, cashier("d1"), m("50"), m("40"), None)
+        .await
+        .expect("first cash refund");
+    assert_eq!(
+        (first.clawback.bonus_taken, first.clawback.shortfall),
+        (m("10"), m("10"))
+    );
+    assert_eq!(
+        assert_wallet_matches_ledger(&db, "d1").await,
+        with_made_good(balance("0", "0", "0"), "10")
+    );
+
+    let back = payment::refund_payment(&db, till, &order.payment_id, now, None)
+        .await
+        .expect("payment refund");
+    assert_eq!(back.wallet, balance("60", "0", "0"));
+    assert_eq!(assert_wallet_matches_ledger(&db, "d1").await, back.wallet);
+
+    let last = wallet::stored_value_refund(&db, cashier("d1"), m("60"), m("60"), None)
+        .await
+        .expect("second cash refund");
+    assert_eq!(last.clawback.clawback, m("0"));
+    assert_eq!(
+        first.clawback.payout.checked_add(last.clawback.payout),
+        Some(m("100")),
+        "paid 100, nothing consumed, 100 back"
+    );
+    assert_eq!(
+        assert_wallet_matches_ledger(&db, "d1").await,
+        balance("0", "0", "0")
+    );
+}
+
+/// Money kept for a uid no diner has could never be spent or paid back: refused, nothing
+/// written.
+#[tokio::test]
+async fn recharges_and_refunds_for_nobody_are_refused() {
+    let db = seeded_db().await;
+    let err = wallet::recharge(&db, cashier("nobody"), "T100", None)
+        .await
+        .expect_err("recharge for nobody");
+    assert_eq!(err.to_problem().code, ErrorCode::DinerNotFound);
+    assert_eq!(err.to_problem().status, 404);
+    let err = wallet::stored_value_refund(&db, cashier("nobody"), m("1"), m("1"), None)
+        .await
+        .expect_err("refund for nobody");
+    assert_eq!(err.to_problem().code, ErrorCode::DinerNotFound);
+    assert!(
+        db::ledger::for_diner(&db, MERCHANT, "nobody", 10)
+            .await
+            .expect("ledger")
+            .is_empty()
+    );
 }
