@@ -22,16 +22,6 @@ async fn staff_login(app: &TestApp, username: &str, password: &str) -> reqwest::
     .await
 }
 
-async fn diner_login(app: &TestApp, code: &str) -> reqwest::Response {
-    app.post(
-        "/api/auth/diner/login",
-        None,
-        None,
-        &json!({ "code": code }),
-    )
-    .await
-}
-
 async fn balance_of(app: &TestApp, token: &str) -> reqwest::Response {
     app.get_as("/api/wallets/of?uid=wx-demo-001", token).await
 }
@@ -71,7 +61,7 @@ async fn one_address_cannot_spray_passwords_over_many_names_or_codes_over_diners
     let locked = staff_login(&app, "laowang", "owner-demo-1").await;
     assert_problem(locked, 429, "RATE_LIMITED").await;
     // Diner login codes count against the same address.
-    let code = diner_login(&app, "dev:wx-demo-001").await;
+    let code = app.diner_login("dev:wx-demo-001").await;
     assert_problem(code, 429, "RATE_LIMITED").await;
 }
 
@@ -79,9 +69,9 @@ async fn one_address_cannot_spray_passwords_over_many_names_or_codes_over_diners
 async fn guessed_diner_login_codes_lock_the_address_out() {
     let app = spawn_app_with(&[("MEALQUEST_AUTH__LOGIN__FAILURES_PER_ADDRESS", "3")]).await;
     for guess in ["071abc", "081def", "091ghi", "0a1jkl"] {
-        let _ = diner_login(&app, guess).await;
+        let _ = app.diner_login(guess).await;
     }
-    let locked = diner_login(&app, "dev:wx-demo-001").await;
+    let locked = app.diner_login("dev:wx-demo-001").await;
     assert_problem(locked, 429, "RATE_LIMITED").await;
 }
 

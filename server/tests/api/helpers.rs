@@ -194,6 +194,17 @@ impl TestApp {
         self.login("/api/auth/staff/login", &body).await
     }
 
+    /// Posts a diner login code, whatever the answer.
+    pub async fn diner_login(&self, code: &str) -> reqwest::Response {
+        self.post(
+            "/api/auth/diner/login",
+            None,
+            None,
+            &serde_json::json!({ "code": code }),
+        )
+        .await
+    }
+
     /// Logs a diner in through the DEV identity provider.
     pub async fn diner_token(&self, uid: &str) -> String {
         let body = serde_json::json!({ "code": format!("dev:{uid}") });

@@ -59,13 +59,7 @@ async fn staging_app(wechat_url: &str, secret: &str) -> TestApp {
 }
 
 async fn login(app: &TestApp, code: &str) -> reqwest::Response {
-    app.post(
-        "/api/auth/diner/login",
-        None,
-        None,
-        &json!({ "code": code }),
-    )
-    .await
+    app.diner_login(code).await
 }
 
 #[tokio::test]

@@ -3,18 +3,13 @@
 
 use app::api::assets::TradeSide;
 use app::api::payment::ScanResult;
-use app::service::payment::{self, Counter};
+use app::service::payment;
 use app::service::{assets, catalog, wallet};
 use chrono::Utc;
 use rust_decimal::Decimal;
 
 use crate::helpers::{
-    MERCHANT, RULES, assert_wallet_matches_ledger, cashier, give_silver, m, seeded_db,
-};
-
-const TILL: Counter<'static> = Counter {
-    merchant: MERCHANT,
-    staff: "cashier-1",
+    MERCHANT, TILL, assert_wallet_matches_ledger, cashier, give_silver, m, pay_with_card, seeded_db,
 };
 
 /// A 凉菜入席令 (18 off) the diner synthesizes from fragments bought with silver.
@@ -111,20 +106,7 @@ async fn a_payment_with_a_card_takes_off_what_the_card_was_issued_with() {
     let card = synthesized_card(&db, "d1").await;
     owner_cuts_the_benefit(&db).await;
     // The diner pays with the card after the change: it still takes 18 off.
-    let now = Utc::now();
-    let order =
-        payment::create_payment(&db, MERCHANT, "d1", m("60"), Some(&card), now, None, RULES)
-            .await
-            .expect("create");
-    let scanned = payment::scan(&db, TILL, &order.code, now, None)
-        .await
-        .expect("collect");
-    let ScanResult::PaymentCollected {
-        deduction, split, ..
-    } = scanned
-    else {
-        panic!("expected a collection, got {scanned:?}");
-    };
+    let (_, deduction, split) = pay_with_card(&db, "d1", "60", &card, Utc::now()).await;
     assert_eq!(deduction, m("18"));
     assert_eq!(split.total(), Some(m("42")));
     assert_wallet_matches_ledger(&db, "d1").await;

@@ -12,6 +12,36 @@ pub const RULES: app::service::payment::PaymentRules = app::service::payment::Pa
 
 pub const MERCHANT: &str = "demo";
 
+/// The demo shop's till.
+pub const TILL: app::service::payment::Counter<'static> = app::service::payment::Counter {
+    merchant: MERCHANT,
+    staff: "cashier-1",
+};
+
+/// `uid` pays `amount` with `card` at the till: the payment code is made and scanned at
+/// `now`; returns the payment's id, what the card took off and how the rest was split.
+pub async fn pay_with_card(
+    db: &Db,
+    uid: &str,
+    amount: &str,
+    card: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (String, Money, app::domain::PaymentSplit) {
+    use app::service::payment;
+    let order = payment::create_payment(db, MERCHANT, uid, m(amount), Some(card), now, None, RULES)
+        .await
+        .expect("create");
+    match payment::scan(db, TILL, &order.code, now, None)
+        .await
+        .expect("collect")
+    {
+        app::api::payment::ScanResult::PaymentCollected {
+            deduction, split, ..
+        } => (order.payment_id, deduction, split),
+        other => panic!("expected a collection, got {other:?}"),
+    }
+}
+
 /// The diner these tests' wallets belong to (recharges and refunds need a diner who exists).
 pub const DINER: &str = "d1";
 

@@ -8,12 +8,8 @@ use app::service::wallet;
 use chrono::{Duration, Utc};
 
 use crate::helpers::{
-    MERCHANT, RULES, assert_wallet_matches_ledger, balance, cashier, m, seeded_db, seeded_disk_db,
-};
-
-const TILL: Counter<'static> = Counter {
-    merchant: MERCHANT,
-    staff: "cashier-1",
+    MERCHANT, RULES, TILL, assert_wallet_matches_ledger, balance, cashier, m, pay_with_card,
+    seeded_db, seeded_disk_db,
 };
 
 async fn card_for(db: &db::Db, uid: &str, days: i64) -> String {
@@ -106,26 +102,14 @@ async fn a_card_on_the_bill_is_applied_first_and_given_back_on_refund() {
         .await
         .expect("recharge");
     let card = card_for(&db, "d1", 30).await;
-    let order =
-        payment::create_payment(&db, MERCHANT, "d1", m("60"), Some(&card), now, None, RULES)
-            .await
-            .expect("create");
-    let scanned = payment::scan(&db, TILL, &order.code, now, None)
-        .await
-        .expect("collect");
-    let ScanResult::PaymentCollected {
-        deduction, split, ..
-    } = scanned
-    else {
-        panic!("expected a collection");
-    };
+    let (payment_id, deduction, split) = pay_with_card(&db, "d1", "60", &card, now).await;
     assert_eq!(deduction, m("18"));
     assert_eq!(split.total(), Some(m("42")));
     let used = db::card::get(&db, &card).await.expect("get").expect("card");
     assert_eq!(used.status, "USED");
     assert_wallet_matches_ledger(&db, "d1").await;
 
-    let refund = payment::refund_payment(&db, TILL, &order.payment_id, now, None)
+    let refund = payment::refund_payment(&db, TILL, &payment_id, now, None)
         .await
         .expect("refund");
     assert!(refund.card_reactivated);
