@@ -41,7 +41,8 @@ fn DinerSignInForm(sign_in: ServerAction<DinerSignIn>) -> impl IntoView {
             <h1 class="text-2xl font-bold">{t!(i18n, diner.title)}</h1>
             <p class="mt-2 text-sm text-stone-500">{t!(i18n, diner.intro)}</p>
             <ActionForm action=sign_in attr:class="mt-4 space-y-3">
-                <select name="uid" data-testid="diner-uid" class="w-full rounded-lg border border-stone-300 px-3 py-2 text-lg">
+                <label for="diner-uid" class="block text-sm font-medium text-stone-700">{t!(i18n, diner.who)}</label>
+                <select id="diner-uid" name="uid" data-testid="diner-uid" class="w-full rounded-lg border border-stone-300 px-3 py-2 text-lg">
                     <option value="wx-demo-001">"小明 · wx-demo-001"</option>
                     <option value="wx-demo-002">"小红 · wx-demo-002"</option>
                 </select>
@@ -127,7 +128,7 @@ fn Pocket(view: DinerView) -> impl IntoView {
                 <p class="text-sm text-stone-500">{format!("{} · 老成都川菜馆", view.uid)}</p>
             </div>
             <div class="flex flex-wrap items-center gap-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
-                <div class="w-28" inner_html=move || member().qr_svg aria-label=td_string!(locale, diner.member_code) data-testid="member-code" data-code=move || member_code().code></div>
+                <div class="w-28" role="img" inner_html=move || member().qr_svg aria-label=td_string!(locale, diner.member_code) data-testid="member-code" data-code=move || member_code().code></div>
                 <div>
                     <p class="text-sm text-stone-500">{t!(i18n, diner.member_code_hint)}</p>
                     <p class="text-xl" data-testid="diner-balance">
@@ -161,7 +162,7 @@ fn CardTile(card: DinerCard, utc_offset: i32) -> impl IntoView {
     } else {
         (
             td_string!(locale, diner.used),
-            "bg-stone-200 text-stone-600",
+            "bg-stone-200 text-stone-700",
         )
     };
     view! {
@@ -169,15 +170,16 @@ fn CardTile(card: DinerCard, utc_offset: i32) -> impl IntoView {
             data-testid="diner-card"
             data-uuid=card.uuid.clone()
             data-status=card.status.clone()
-            class=format!("rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200 {}", if active { "" } else { "opacity-60" })
+            class=format!("rounded-2xl p-4 shadow-sm ring-1 ring-stone-200 {}", if active { "bg-white" } else { "bg-stone-50" })
         >
             <div class="flex items-center justify-between">
                 <h3 class="font-semibold">{card.name.clone()}</h3>
                 <span class=format!("rounded-full px-2 py-0.5 text-xs font-semibold {badge_class}") data-testid="card-status">{badge}</span>
             </div>
-            <div class="mx-auto mt-3 w-40" inner_html=card.qr_svg.clone() aria-label="QR"></div>
+            // A used card's code is faded (an image: its words keep their contrast).
+            <div class=format!("mx-auto mt-3 w-40 {}", if active { "" } else { "opacity-40" }) role="img" inner_html=card.qr_svg.clone() aria-label="QR"></div>
             <p class="mt-2 break-all text-center font-mono text-xs text-stone-500">{card.uuid.clone()}</p>
-            <p class="text-center text-xs text-stone-400">{td_string!(locale, diner.valid_until, date = shop_time(card.expiry, utc_offset).format("%Y-%m-%d")).to_string()}</p>
+            <p class="text-center text-xs text-stone-500">{td_string!(locale, diner.valid_until, date = shop_time(card.expiry, utc_offset).format("%Y-%m-%d")).to_string()}</p>
         </article>
     }
 }
@@ -202,7 +204,7 @@ fn PayPanel(first_key: String) -> impl IntoView {
             {move || pay.value().get().map(|answer| match answer {
                 Ok(code) => view! {
                     <div class="mt-4 flex flex-wrap items-center gap-4" data-testid="payment-code" data-code=code.code.clone()>
-                        <div class="w-40" inner_html=code.qr_svg.clone() aria-label="QR"></div>
+                        <div class="w-40" role="img" inner_html=code.qr_svg.clone() aria-label="QR"></div>
                         <div>
                             <p class="font-mono text-2xl tracking-widest">{code.code.clone()}</p>
                             <p class="text-stone-500">{td_string!(locale, diner.pay_valid, amount = code.amount).to_string()}</p>

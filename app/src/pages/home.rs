@@ -56,7 +56,7 @@ pub fn HomePage() -> impl IntoView {
                         })
                 }}
             </Transition>
-            <p class="mt-4 text-xs text-stone-400" data-testid="check-count">
+            <p class="mt-4 text-xs text-stone-500" data-testid="check-count">
                 {t!(i18n, home.check_count, count = move || checks.get() + 1)}
             </p>
         </section>
