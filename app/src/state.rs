@@ -21,6 +21,8 @@ pub struct AppState {
     pub in_flight: crate::api::in_flight::InFlight,
     /// This process's real-time sockets and the fan-out to them.
     pub realtime: crate::realtime::Hub,
+    /// Sessions checked a moment ago (see `service::auth::SessionCache`).
+    pub sessions: std::sync::Arc<crate::service::auth::SessionCache>,
     /// Bounds password checks and locks out repeated failed logins.
     pub logins: crate::auth::throttle::LoginGuard,
     /// How the gate in front of every route reads addresses and origins.

@@ -102,6 +102,9 @@ pub struct AuthSettings {
     pub diner_identity: DinerIdentity,
     pub wechat: WeChatSettings,
     pub login: LoginSettings,
+    /// How long a checked session is taken on trust by this process (0: every request reads
+    /// it). Sign-out and disabling in this process apply at once regardless.
+    pub session_cache_ms: u64,
 }
 
 /// Limits on logins (`[auth.login]`).

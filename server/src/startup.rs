@@ -152,6 +152,9 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
             queue_frames: config.settings.realtime.queue_frames,
             session_check: Duration::from_secs(config.settings.realtime.session_check_secs),
         }),
+        sessions: std::sync::Arc::new(app::service::auth::SessionCache::new(
+            Duration::from_millis(config.settings.auth.session_cache_ms),
+        )),
         logins: app::auth::throttle::LoginGuard::new(&config.settings.auth.login.limits()),
         gate: app::api::gate::GateSettings {
             trust_forwarded_for: config.settings.server.trust_forwarded_for,

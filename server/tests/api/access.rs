@@ -154,10 +154,15 @@ async fn a_dismissed_cashier_loses_refund_rights_and_the_live_feed_at_once() {
 }
 
 /// An account disabled by another process (here: straight in the database, as another app
-/// server would) is refused on the next request, and its sockets close at their next check.
+/// server would) is refused once this process's check of the session is older than
+/// `auth.session_cache_ms`, and its sockets close at their next check.
 #[tokio::test]
 async fn an_account_disabled_elsewhere_is_refused_and_its_socket_closes_at_its_check() {
-    let app = spawn_app_with(&[("MEALQUEST_REALTIME__SESSION_CHECK_SECS", "1")]).await;
+    let app = spawn_app_with(&[
+        ("MEALQUEST_REALTIME__SESSION_CHECK_SECS", "1"),
+        ("MEALQUEST_AUTH__SESSION_CACHE_MS", "500"),
+    ])
+    .await;
     let cashier = app.staff_token("xiaozhang", "cashier-demo-1").await;
     let mut feed = socket::open_ready(&app.address.to_string(), &cashier).await;
     assert!(
@@ -165,13 +170,49 @@ async fn an_account_disabled_elsewhere_is_refused_and_its_socket_closes_at_its_c
             .await
             .expect("disabled")
     );
-    assert_problem(balance_of(&app, &cashier).await, 401, "UNAUTHORIZED").await;
+    refused_within(Duration::from_secs(2), || balance_of(&app, &cashier)).await;
     assert_eq!(close_code(&mut feed).await, Some(4001));
+}
+
+/// With no session cache, another process's change is seen by the very next request.
+#[tokio::test]
+async fn without_the_session_cache_every_request_reads_the_session() {
+    let app = spawn_app_with(&[("MEALQUEST_AUTH__SESSION_CACHE_MS", "0")]).await;
+    let cashier = app.staff_token("xiaozhang", "cashier-demo-1").await;
+    assert_eq!(balance_of(&app, &cashier).await.status(), 200);
+    assert!(
+        db::staff::set_active(&app.db, "xiaozhang", false)
+            .await
+            .expect("disabled")
+    );
+    assert_problem(balance_of(&app, &cashier).await, 401, "UNAUTHORIZED").await;
+}
+
+/// Polls `request` until it is refused 401, failing after `limit`.
+async fn refused_within<F, Fut>(limit: Duration, request: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = reqwest::Response>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let response = request().await;
+        if response.status() == 401 {
+            assert_problem(response, 401, "UNAUTHORIZED").await;
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still {} after {limit:?}",
+            response.status()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
 async fn a_demoted_manager_loses_the_managers_rights_with_the_same_token() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[("MEALQUEST_AUTH__SESSION_CACHE_MS", "0")]).await;
     let manager = app.staff_token("xiaoli", "manager-demo-1").await;
     let tier = json!({ "tier": { "code": "T50", "label": "充50送5", "pay": "50", "bonus": "5", "active": true } });
     let saved = app
