@@ -44,15 +44,10 @@ pub async fn purge_expired_sessions(state: AppState, every: Duration, batch: u32
     every_so_often(every, || async {
         state.logins.forget_idle();
         let cutoff = chrono::Utc::now() - keep;
-        match in_batches(batch, || {
+        in_batches("expired sessions deleted", batch, || {
             db::session::purge_expired(&state.db, cutoff, batch)
         })
-        .await
-        {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "expired sessions deleted"),
-            Err(err) => tracing::warn!(error = %err, "could not purge expired sessions"),
-        }
+        .await;
     })
     .await;
 }
@@ -65,11 +60,10 @@ pub async fn purge_old_events(db: Db, every: Duration, keep: Duration, batch: u3
     };
     every_so_often(every, || async {
         let cutoff = chrono::Utc::now() - keep;
-        match in_batches(batch, || db::events::purge_older_than(&db, cutoff, batch)).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "old events deleted"),
-            Err(err) => tracing::warn!(error = %err, "could not purge old events"),
-        }
+        in_batches("old events deleted", batch, || {
+            db::events::purge_older_than(&db, cutoff, batch)
+        })
+        .await;
     })
     .await;
 }
@@ -77,12 +71,10 @@ pub async fn purge_old_events(db: Db, every: Duration, keep: Duration, batch: u3
 /// Deletes idempotency answers past their 24 h, every `every` (the first right away).
 pub async fn purge_expired_answers(db: Db, every: Duration, batch: u32) {
     every_so_often(every, || async {
-        match in_batches(batch, || db::idempotency::purge_expired(&db, batch)).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "expired idempotency answers deleted"),
-            // The next round tries again; answers only wait a little longer to go.
-            Err(err) => tracing::warn!(error = %err, "could not purge idempotency answers"),
-        }
+        in_batches("expired idempotency answers deleted", batch, || {
+            db::idempotency::purge_expired(&db, batch)
+        })
+        .await;
     })
     .await;
 }
@@ -93,11 +85,10 @@ pub async fn purge_expired_answers(db: Db, every: Duration, batch: u32) {
 pub async fn expire_payment_codes(db: Db, every: Duration, batch: u32) {
     every_so_often(every, || async {
         let now = chrono::Utc::now();
-        match in_batches(batch, || db::payment::expire_pending(&db, now, batch)).await {
-            Ok(0) => {}
-            Ok(expired) => tracing::info!(expired, "expired payment codes closed"),
-            Err(err) => tracing::warn!(error = %err, "could not expire payment codes"),
-        }
+        in_batches("expired payment codes closed", batch, || {
+            db::payment::expire_pending(&db, now, batch)
+        })
+        .await;
     })
     .await;
 }
@@ -116,20 +107,31 @@ where
     }
 }
 
-/// Calls `step` (which handles at most `batch` rows) until it handles fewer; returns the
-/// total. A failure stops the round (the next round goes on from there).
-async fn in_batches<F, Fut>(batch: u32, mut step: F) -> DbResult<usize>
+/// Calls `step` (which handles at most `batch` rows) until it handles fewer, and logs the
+/// total as `done` (nothing when there was none). A failure is logged and stops the round:
+/// the next round goes on from there, the rows only wait a little longer.
+async fn in_batches<F, Fut>(done: &'static str, batch: u32, mut step: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = DbResult<usize>>,
 {
     let full = usize::try_from(batch).unwrap_or(usize::MAX);
-    let mut total = 0_usize;
+    let mut rows = 0_usize;
     loop {
-        let done = step().await?;
-        total = total.saturating_add(done);
-        if done == 0 || done < full {
-            return Ok(total);
+        match step().await {
+            Ok(handled) => {
+                rows = rows.saturating_add(handled);
+                if handled < full {
+                    break;
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, rows, "stopped before done: {done}");
+                return;
+            }
         }
+    }
+    if rows > 0 {
+        tracing::info!(rows, "{done}");
     }
 }

@@ -11,6 +11,7 @@ use futures::{Stream, StreamExt};
 use surrealdb::Notification;
 use surrealdb::types::{Action, SurrealValue};
 
+use crate::batch;
 use crate::error::checked;
 use crate::{Db, DbResult};
 
@@ -175,21 +176,14 @@ pub async fn span(db: &Db, recipient: &str) -> DbResult<Span> {
 /// was. The purge worker calls it until then, so no call holds many rows.
 pub async fn purge_older_than(db: &Db, cutoff: DateTime<Utc>, batch: u32) -> DbResult<usize> {
     let response = db
-        .query(
-            "BEGIN TRANSACTION;
-             LET $gone = SELECT VALUE id FROM event WHERE at < $cutoff LIMIT $batch;
-             DELETE $gone RETURN NONE;
-             RETURN array::len($gone);
-             COMMIT TRANSACTION;",
-        )
+        .query(batch::step(
+            "event WHERE at < $cutoff",
+            "DELETE $ids RETURN NONE",
+        ))
         .bind(("cutoff", cutoff))
         .bind(("batch", i64::from(batch)))
         .await?;
-    // Statement 3 is the RETURN (BEGIN is statement 0).
-    let purged: Option<i64> = checked(response)?.take(3)?;
-    Ok(purged
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or_default())
+    batch::picked(response)
 }
 
 /// Every event numbered from now on, as the database reports them (in any order: a

@@ -8,6 +8,7 @@
 
 use surrealdb::types::SurrealValue;
 
+use crate::batch;
 use crate::error::checked;
 use crate::outcome::Outcome;
 use crate::{Db, DbError, DbResult};
@@ -112,19 +113,11 @@ pub async fn store(db: &Db, answer: &Answer) -> DbResult<()> {
 /// none are left). The purge worker calls it until then, so no call holds many rows.
 pub async fn purge_expired(db: &Db, batch: u32) -> DbResult<usize> {
     let response = db
-        .query(
-            "BEGIN TRANSACTION;
-             LET $gone = SELECT VALUE id FROM idempotency
-                 WHERE expires_at < time::now() LIMIT $batch;
-             DELETE $gone RETURN NONE;
-             RETURN array::len($gone);
-             COMMIT TRANSACTION;",
-        )
+        .query(batch::step(
+            "idempotency WHERE expires_at < time::now()",
+            "DELETE $ids RETURN NONE",
+        ))
         .bind(("batch", i64::from(batch)))
         .await?;
-    // Statement 3 is the RETURN (BEGIN is statement 0).
-    let purged: Option<i64> = checked(response)?.take(3)?;
-    Ok(purged
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or_default())
+    batch::picked(response)
 }

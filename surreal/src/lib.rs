@@ -2,6 +2,7 @@
 //! migrations) and every query the product runs. Server-side only; nothing here knows HTTP.
 
 pub mod assets;
+mod batch;
 pub mod card;
 pub mod catalog;
 mod connection;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use surrealdb::types::SurrealValue;
 
+use crate::batch;
 use crate::card::USE_CARD;
 use crate::error::checked;
 use crate::events::PUBLISH;
@@ -90,22 +91,14 @@ pub async fn create(
 /// many (fewer than `batch`: none are left). Each batch is one short transaction.
 pub async fn expire_pending(db: &Db, now: DateTime<Utc>, batch: u32) -> DbResult<usize> {
     let response = db
-        .query(
-            "BEGIN TRANSACTION;
-             LET $due = SELECT VALUE id FROM payment
-                 WHERE status = 'PENDING' AND expires_at <= $now LIMIT $batch;
-             UPDATE $due SET status = 'EXPIRED' WHERE status = 'PENDING' RETURN NONE;
-             RETURN array::len($due);
-             COMMIT TRANSACTION;",
-        )
+        .query(batch::step(
+            "payment WHERE status = 'PENDING' AND expires_at <= $now",
+            "UPDATE $ids SET status = 'EXPIRED' WHERE status = 'PENDING' RETURN NONE",
+        ))
         .bind(("now", now))
         .bind(("batch", i64::from(batch)))
         .await?;
-    // Statement 3 is the RETURN (BEGIN is statement 0).
-    let expired: Option<i64> = checked(response)?.take(3)?;
-    Ok(expired
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or_default())
+    batch::picked(response)
 }
 
 /// One order by id.

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use surrealdb::types::SurrealValue;
 
+use crate::batch;
 use crate::error::checked;
 use crate::{Db, DbResult};
 
@@ -93,14 +94,12 @@ pub async fn end_all_of(db: &Db, subject: &str, at: DateTime<Utc>) -> DbResult<V
 /// many (the purge worker calls it until fewer than `batch` go).
 pub async fn purge_expired(db: &Db, before: DateTime<Utc>, batch: u32) -> DbResult<usize> {
     let response = db
-        .query(
-            "LET $gone = SELECT VALUE id FROM session WHERE expires_at < $before LIMIT $batch;
-             DELETE $gone RETURN NONE;
-             RETURN array::len($gone);",
-        )
+        .query(batch::step(
+            "session WHERE expires_at < $before",
+            "DELETE $ids RETURN NONE",
+        ))
         .bind(("before", before))
         .bind(("batch", i64::from(batch)))
         .await?;
-    let gone: Option<usize> = checked(response)?.take(2)?;
-    Ok(gone.unwrap_or(0))
+    batch::picked(response)
 }

@@ -52,12 +52,9 @@ enum Credential {
 
 impl Credential {
     fn of(headers: &HeaderMap) -> Option<Self> {
-        let bearer = headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(|token| Self::Bearer(token.trim().to_owned()));
-        bearer.or_else(|| crate::auth::session_cookie::token(headers).map(Self::Cookie))
+        bearer_token(headers)
+            .map(|token| Self::Bearer(token.to_owned()))
+            .or_else(|| crate::auth::session_cookie::token(headers).map(Self::Cookie))
     }
 
     fn token(&self) -> &str {
@@ -65,6 +62,15 @@ impl Credential {
             Self::Bearer(token) | Self::Cookie(token) => token,
         }
     }
+}
+
+/// The token of an `Authorization: Bearer …` header, if any (apps; the socket reads it too).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 /// How the gate reads client addresses (from configuration).
@@ -92,8 +98,8 @@ pub async fn gate(State(state): State<AppState>, mut request: Request, next: Nex
             .into_response();
     }
     let caller = match &credential {
-        // Files and the socket (which checks its own ticket) need no session read.
-        Some(_) if is_file(&path) || path == "/ws" => None,
+        // Files need no session read.
+        Some(_) if is_file(&path) => None,
         Some(credential) => Some(
             crate::service::auth::authenticate(&state, credential.token(), chrono::Utc::now())
                 .await,

@@ -44,15 +44,13 @@ impl SystemStatus {
 /// ask (it is the console's probe); without a valid token the answer is the probes only.
 #[server(prefix = "/api", endpoint = "system/status", input = GetUrl)]
 pub async fn check_system() -> Result<SystemStatus, Problem> {
-    use crate::auth::Principal;
     use crate::error::AppError;
     use crate::state::app_state;
 
     let state = app_state()?;
-    let staff_of = match crate::api::edge::authenticated().map(|call| call.principal) {
-        Ok(Principal::Staff { merchant_id, .. }) => Some(merchant_id),
-        _ => None,
-    };
+    let staff_of = crate::api::edge::authenticated()
+        .ok()
+        .and_then(|call| call.principal.merchant().map(str::to_owned));
     let started = std::time::Instant::now();
     let health = db::health::check(&state.db).await.map_err(AppError::from)?;
     let shop = match staff_of {

@@ -84,6 +84,14 @@ impl Principal {
         }
     }
 
+    /// The merchant of a member of staff (diners belong to none).
+    pub fn merchant(&self) -> Option<&str> {
+        match self {
+            Self::Staff { merchant_id, .. } => Some(merchant_id),
+            Self::Diner { .. } => None,
+        }
+    }
+
     /// Staff with this permission at their merchant.
     pub fn can(&self, permission: Permission) -> bool {
         matches!(self, Self::Staff { role, .. } if role.permissions().contains(&permission))

@@ -92,12 +92,8 @@ async fn authenticate(
     if let Some(ticket) = ticket {
         return crate::service::auth::authenticate_ticket(state, ticket.trim(), now).await;
     }
-    let token = headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .ok_or(AuthError::Missing)?;
-    crate::service::auth::authenticate(state, token.trim(), now).await
+    let token = crate::api::gate::bearer_token(headers).ok_or(AuthError::Missing)?;
+    crate::service::auth::authenticate(state, token, now).await
 }
 
 /// Why a socket ends.

@@ -331,7 +331,7 @@ impl SessionCache {
         let entries = self.entries();
         let (caller, until) = entries.get(&verified.session)?;
         let same = caller.principal.subject() == verified.principal.subject()
-            && merchant_of(&caller.principal) == merchant_of(&verified.principal);
+            && caller.principal.merchant() == verified.principal.merchant();
         (same && now < *until).then(|| caller.clone())
     }
 
@@ -351,13 +351,6 @@ impl SessionCache {
     /// Forgets the entries of the callers `which` picks.
     fn forget(&self, which: impl Fn(&Caller) -> bool) {
         self.entries().retain(|_, (caller, _)| !which(caller));
-    }
-}
-
-fn merchant_of(principal: &Principal) -> Option<&str> {
-    match principal {
-        Principal::Staff { merchant_id, .. } => Some(merchant_id),
-        Principal::Diner { .. } => None,
     }
 }
 
