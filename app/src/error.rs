@@ -72,6 +72,8 @@ pub enum ErrorCode {
     /// 409: the wallet changed since the stored-value refund's preview; the problem's
     /// `preview` is the refund as it would be now. Nothing was done.
     RefundPreviewChanged,
+    /// 413: the request's body is larger than the server reads.
+    PayloadTooLarge,
 }
 
 impl ErrorCode {
@@ -97,6 +99,7 @@ impl ErrorCode {
             Self::IdempotencyKeyRequired => 400,
             Self::IdempotencyKeyReused => 422,
             Self::RateLimited => 429,
+            Self::PayloadTooLarge => 413,
             Self::Busy => 503,
             Self::DatabaseUnavailable
             | Self::Timeout
@@ -138,6 +141,7 @@ impl ErrorCode {
             Self::Internal => "Internal error",
             Self::DinerNotFound => "No such diner",
             Self::RefundPreviewChanged => "The refund changed since its preview",
+            Self::PayloadTooLarge => "The request is too large",
         }
     }
 
@@ -173,6 +177,7 @@ impl ErrorCode {
             Self::Internal => "INTERNAL",
             Self::DinerNotFound => "DINER_NOT_FOUND",
             Self::RefundPreviewChanged => "REFUND_PREVIEW_CHANGED",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
         }
     }
 }
@@ -196,6 +201,10 @@ pub struct Problem {
     /// now, to show and confirm again. (Boxed: every other problem stays small.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<Box<crate::domain::Clawback>>,
+    /// Extension member of `VALIDATION_FAILED` when one value is at fault: where it is in
+    /// the request, e.g. `merchant_id`, `tier.code` or `card_type.recipe[0].count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl Problem {
@@ -210,6 +219,16 @@ impl Problem {
             detail: detail.into(),
             code,
             preview: None,
+            field: None,
+        }
+    }
+
+    /// 422 `VALIDATION_FAILED` naming the value at fault.
+    pub fn invalid(field: impl Into<String>, detail: impl std::fmt::Display) -> Self {
+        let field = field.into();
+        Self {
+            field: Some(field.clone()),
+            ..Self::new(ErrorCode::ValidationFailed, format!("{field}: {detail}"))
         }
     }
 }
@@ -220,10 +239,11 @@ impl leptos::server_fn::error::FromServerFnError for Problem {
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         let problem = match value {
-            E::Args(detail) | E::MissingArg(detail) => Problem::new(ErrorCode::BadRequest, detail),
-            // On the server, "deserialization" is of the request's arguments: the caller's fault.
+            // On the server, "deserialization" is of the request's arguments: the caller's
+            // fault, named by field where one is at fault.
+            E::Args(detail) | E::MissingArg(detail) => crate::api::codec::refusal(&detail),
             #[cfg(feature = "ssr")]
-            E::Deserialization(detail) => Problem::new(ErrorCode::BadRequest, detail),
+            E::Deserialization(detail) => crate::api::codec::refusal(&detail),
             E::Request(detail) => Problem::new(ErrorCode::NetworkError, detail),
             other => Problem::new(ErrorCode::Internal, other.to_string()),
         };
@@ -355,6 +375,10 @@ impl AppError {
                 },
                 err.to_string(),
             ),
+            // A recipe naming a fragment the shop does not have names something missing.
+            Self::Catalog(err @ crate::domain::CatalogError::UnknownFragment(_)) => {
+                Problem::new(ErrorCode::NotFound, err.to_string())
+            }
             Self::Catalog(err) => Problem::new(ErrorCode::ValidationFailed, err.to_string()),
             Self::PaymentExpired => Problem::new(
                 ErrorCode::PaymentExpired,

@@ -17,6 +17,14 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(&config.settings.log);
+    match std::env::args().nth(1).as_deref() {
+        None | Some("serve") => {}
+        Some("check-ledger") => return check_ledger(&config).await,
+        Some(other) => {
+            eprintln!("mealquest: unknown command `{other}` (commands: serve, check-ledger)");
+            return ExitCode::FAILURE;
+        }
+    }
     match serve(&config, started).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -36,4 +44,30 @@ async fn serve(config: &AppConfig, started: Instant) -> Result<(), server::start
         "mealquest is serving on http://{addr}"
     );
     app.run_until(shutdown::signal()).await
+}
+
+/// `mealquest check-ledger`: every wallet, holding and purse of silver in the configured
+/// database against the sum of its ledger. Exit 0 when all add up; 1, listing each, when not.
+async fn check_ledger(config: &AppConfig) -> ExitCode {
+    match server::startup::check_books(config).await {
+        Ok(audit) if audit.mismatches.is_empty() => {
+            println!("ledger ok: {} accounts add up", audit.accounts);
+            ExitCode::SUCCESS
+        }
+        Ok(audit) => {
+            for mismatch in &audit.mismatches {
+                println!("MISMATCH {mismatch}");
+            }
+            println!(
+                "ledger WRONG: {} of {} accounts do not add up",
+                audit.mismatches.len(),
+                audit.accounts
+            );
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            eprintln!("mealquest check-ledger: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -16,7 +16,6 @@ use tower_http::trace::TraceLayer;
 use app::api::openapi::ApiDoc;
 use app::state::AppState;
 use app::{App, shell};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use app::auth::{IdentityProvider, SigningKey, TokenKeys, TokenSettings, WeChatMiniProgram};
@@ -33,6 +32,8 @@ pub enum StartupError {
     Leptos(String),
     #[error("demo data: {0}")]
     Seed(String),
+    #[error("checking the books: {0}")]
+    Audit(String),
     #[error("diner identity provider: {0}")]
     Identity(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -115,6 +116,15 @@ impl Application {
 }
 
 /// The shared state: database connected, schema current, demo data in place if asked for.
+/// The books of the configured database checked against its ledger (read only: nothing is
+/// migrated or seeded).
+pub async fn check_books(config: &AppConfig) -> Result<app::service::audit::Audit, StartupError> {
+    let database = db::connect(&config.connect_options()).await?;
+    app::service::audit::check_books(&database)
+        .await
+        .map_err(|err| StartupError::Audit(err.to_string()))
+}
+
 pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
     let options = config.connect_options();
     let engine = db::Engine::from_url(&options.url)?;
@@ -235,7 +245,10 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
     let requests = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+        .merge(
+            SwaggerUi::new("/api/docs")
+                .external_url_unchecked("/api/openapi.json", ApiDoc::document()),
+        )
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Who is calling, before any body is read (the socket checks its own ticket).
@@ -246,11 +259,25 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
     crate::timeout::limited(requests, request_timeout)
         .route("/ws", get(app::realtime::socket::upgrade))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(axum::middleware::map_response(too_large_as_problem))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The body limit answers 413 in plain text; clients read problems, so it is said as one.
+async fn too_large_as_problem(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    app::error::Problem::new(
+        app::error::ErrorCode::PayloadTooLarge,
+        "The request's body is larger than the server reads.",
+    )
+    .into_response()
 }
 
 fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {

@@ -2,6 +2,7 @@
 //! migrations) and every query the product runs. Server-side only; nothing here knows HTTP.
 
 pub mod assets;
+pub mod audit;
 mod batch;
 pub mod card;
 pub mod catalog;

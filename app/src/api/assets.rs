@@ -5,7 +5,12 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::checked::{Code, Count, MerchantId};
+use crate::domain::market::MAX_QUANTITY;
 use crate::error::Problem;
+
+/// How many fragments one trade moves.
+pub type Quantity = Count<1, MAX_QUANTITY>;
 
 /// Buy fragments with silver, or sell them back.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -63,10 +68,10 @@ pub struct MyCard {
 
 /// `POST /api/assets/synthesize` (diner): consume a recipe's fragments and one unit of
 /// today's stock for a new card. Requires an Idempotency-Key.
-#[server(prefix = "/api", endpoint = "assets/synthesize", input = Json, output = Json)]
+#[server(prefix = "/api", endpoint = "assets/synthesize", input = crate::api::codec::CheckedJson, output = Json)]
 pub async fn synthesize(
-    merchant_id: String,
-    card_type: String,
+    merchant_id: MerchantId,
+    card_type: Code,
 ) -> Result<SynthesisReceipt, Problem> {
     use crate::api::edge::{authenticated, known_merchant};
     let call = authenticated()?;
@@ -88,12 +93,12 @@ pub async fn synthesize(
 
 /// `POST /api/market/trade` (diner): buy fragments with silver, or sell them back.
 /// Requires an Idempotency-Key.
-#[server(prefix = "/api", endpoint = "market/trade", input = Json, output = Json)]
+#[server(prefix = "/api", endpoint = "market/trade", input = crate::api::codec::CheckedJson, output = Json)]
 pub async fn market_trade(
-    merchant_id: String,
-    fragment: String,
+    merchant_id: MerchantId,
+    fragment: Code,
     side: TradeSide,
-    quantity: u32,
+    quantity: Quantity,
 ) -> Result<TradeReceipt, Problem> {
     use crate::api::edge::{authenticated, known_merchant};
     let call = authenticated()?;
@@ -107,7 +112,7 @@ pub async fn market_trade(
             &uid,
             &fragment,
             side,
-            quantity,
+            quantity.get(),
             Some(once),
         )
     })
@@ -116,10 +121,12 @@ pub async fn market_trade(
 
 /// `GET /api/assets/mine?merchant_id=…` (diner): silver, fragments and cards.
 #[server(prefix = "/api", endpoint = "assets/mine", input = GetUrl)]
-pub async fn my_assets(merchant_id: String) -> Result<AssetSummary, Problem> {
+pub async fn my_assets() -> Result<AssetSummary, Problem> {
+    use crate::api::codec::{MerchantQuery, query};
     use crate::error::AppError;
     let call = crate::api::edge::authenticated()?;
     let uid = call.diner()?;
+    let MerchantQuery { merchant_id } = query()?;
     let db = &call.state.db;
     let silver = db::assets::silver(db, &uid).await.map_err(AppError::from)?;
     let fragments = db::assets::holdings(db, &merchant_id, &uid)

@@ -4,8 +4,19 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Money;
+use crate::domain::catalog::{MAX_DAILY_CAP, MAX_PRICE, MAX_RECIPE_COUNT, MAX_VALIDITY_DAYS};
+use crate::domain::checked::{Code, Count, Name};
+use crate::domain::{Amount, Money};
 use crate::error::Problem;
+
+/// How many of one fragment a recipe asks for.
+pub type RecipeCount = Count<1, MAX_RECIPE_COUNT>;
+/// How many days a card stays valid.
+pub type ValidityDays = Count<1, MAX_VALIDITY_DAYS>;
+/// How many cards of a type may be synthesized in a day.
+pub type DailyCap = Count<0, MAX_DAILY_CAP>;
+/// A price in silver.
+pub type Price = Count<1, MAX_PRICE>;
 
 /// How rare a fragment is (drops and prices follow it).
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -38,8 +49,8 @@ impl Rarity {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fragment {
     /// e.g. `CHILI`: capitals, digits and `_`.
-    pub code: String,
-    pub name: String,
+    pub code: Code,
+    pub name: Name,
     pub rarity: Rarity,
 }
 
@@ -47,26 +58,31 @@ pub struct Fragment {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecipeLine {
-    pub fragment: String,
-    pub count: u32,
+    pub fragment: Code,
+    #[cfg_attr(feature = "ssr", schema(inline))]
+    pub count: RecipeCount,
 }
 
 /// A card type (入席令): what it takes to synthesize, what it gives, how many a day.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardType {
-    pub code: String,
-    pub name: String,
+    pub code: Code,
+    pub name: Name,
+    /// One line per fragment, each fragment once.
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub recipe: Vec<RecipeLine>,
     /// Taken off the bill when the card is redeemed.
-    pub benefit: Money,
+    pub benefit: Amount,
     /// What the diner reads, e.g. "免费凉菜一份（抵18元）".
-    pub benefit_description: String,
-    pub validity_days: u32,
+    pub benefit_description: Name,
+    #[cfg_attr(feature = "ssr", schema(inline))]
+    pub validity_days: ValidityDays,
     /// What one redeemed card costs the shop (for margin checks).
     pub cost_basis: Money,
     /// How many may be synthesized per merchant-local day.
-    pub daily_cap: u32,
+    #[cfg_attr(feature = "ssr", schema(inline))]
+    pub daily_cap: DailyCap,
     pub active: bool,
 }
 
@@ -83,9 +99,9 @@ pub struct CardTypeOnOffer {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tier {
-    pub code: String,
-    pub label: String,
-    pub pay: Money,
+    pub code: Code,
+    pub label: Name,
+    pub pay: Amount,
     pub bonus: Money,
     pub active: bool,
 }
@@ -94,10 +110,12 @@ pub struct Tier {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listing {
-    pub fragment: String,
-    pub buy_price: u32,
-    /// What the merchant pays back for one; none: not bought back.
-    pub sell_price: Option<u32>,
+    pub fragment: Code,
+    #[cfg_attr(feature = "ssr", schema(inline))]
+    pub buy_price: Price,
+    /// What the merchant pays back for one (less than `buy_price`); none: not bought back.
+    #[cfg_attr(feature = "ssr", schema(inline))]
+    pub sell_price: Option<Price>,
     pub active: bool,
 }
 
@@ -115,14 +133,16 @@ pub struct Catalog {
 /// `GET /api/catalog?merchant_id=…`: a merchant's catalogue. Staff may read only their own
 /// merchant's (another's is 404).
 #[leptos::server(prefix = "/api", endpoint = "catalog", input = leptos::server_fn::codec::GetUrl)]
-pub async fn merchant_catalog(merchant_id: String) -> Result<Catalog, Problem> {
+pub async fn merchant_catalog() -> Result<Catalog, Problem> {
+    use crate::api::codec::{MerchantQuery, query};
     use crate::auth::Principal;
     use crate::error::AppError;
     let call = crate::api::edge::authenticated()?;
+    let MerchantQuery { merchant_id } = query()?;
     let everything = match &call.principal {
         Principal::Staff {
             merchant_id: own, ..
-        } if *own == merchant_id => true,
+        } if *own == merchant_id.as_str() => true,
         Principal::Staff { .. } => {
             return Err(AppError::NotFound(format!("merchant {merchant_id}")).into());
         }
@@ -134,7 +154,7 @@ pub async fn merchant_catalog(merchant_id: String) -> Result<Catalog, Problem> {
 }
 
 /// `POST /api/catalog/fragments` (OWNER, MANAGER): add or rename a fragment.
-#[leptos::server(prefix = "/api", endpoint = "catalog/fragments", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+#[leptos::server(prefix = "/api", endpoint = "catalog/fragments", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
 pub async fn save_fragment(fragment: Fragment) -> Result<Fragment, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
@@ -144,7 +164,7 @@ pub async fn save_fragment(fragment: Fragment) -> Result<Fragment, Problem> {
 
 /// `POST /api/catalog/card_types` (OWNER, MANAGER): add or change a card type and its daily
 /// cap. Cards already taken today stay taken under a new cap.
-#[leptos::server(prefix = "/api", endpoint = "catalog/card_types", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+#[leptos::server(prefix = "/api", endpoint = "catalog/card_types", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
 pub async fn save_card_type(card_type: CardType) -> Result<CardTypeOnOffer, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
@@ -158,22 +178,25 @@ pub async fn save_card_type(card_type: CardType) -> Result<CardTypeOnOffer, Prob
 }
 
 /// `POST /api/catalog/stock` (OWNER, MANAGER): set a card type's daily cap.
-#[leptos::server(prefix = "/api", endpoint = "catalog/stock", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
-pub async fn set_daily_cap(card_type: String, daily_cap: u32) -> Result<CardTypeOnOffer, Problem> {
+#[leptos::server(prefix = "/api", endpoint = "catalog/stock", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn set_daily_cap(
+    card_type: Code,
+    daily_cap: DailyCap,
+) -> Result<CardTypeOnOffer, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
     Ok(crate::service::catalog::set_daily_cap(
         &call.state.db,
         &staff.merchant_id,
         &card_type,
-        daily_cap,
+        daily_cap.get(),
         chrono::Utc::now,
     )
     .await?)
 }
 
 /// `POST /api/catalog/tiers` (OWNER, MANAGER): add or change a recharge tier.
-#[leptos::server(prefix = "/api", endpoint = "catalog/tiers", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+#[leptos::server(prefix = "/api", endpoint = "catalog/tiers", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
 pub async fn save_tier(tier: Tier) -> Result<Tier, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
@@ -183,7 +206,7 @@ pub async fn save_tier(tier: Tier) -> Result<Tier, Problem> {
 
 /// `POST /api/catalog/listings` (OWNER, MANAGER): list, reprice or withdraw a fragment on the
 /// market.
-#[leptos::server(prefix = "/api", endpoint = "catalog/listings", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+#[leptos::server(prefix = "/api", endpoint = "catalog/listings", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
 pub async fn save_listing(listing: Listing) -> Result<Listing, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;

@@ -150,7 +150,10 @@ pub async fn console_session() -> Result<Option<ConsoleUser>, Problem> {
 pub async fn counter_scan(code: String, key: String) -> Result<ScanAnswer, Problem> {
     let call = crate::api::edge::authenticated()?;
     let code = code.trim().to_owned();
-    let answer = crate::api::payment::scan_at_counter(&call, Some(&key), &code).await;
+    let answer = match crate::api::codec::field("code", &code) {
+        Ok(scanned) => crate::api::payment::scan_at_counter(&call, Some(&key), &scanned).await,
+        Err(refused) => Err(refused),
+    };
     if call.from_plain_form() {
         back_to_counter(&[("answered", &key)])?;
     }
@@ -267,7 +270,12 @@ pub async fn counter_recharge(
     key: String,
 ) -> Result<RechargeAnswer, Problem> {
     let call = crate::api::edge::authenticated()?;
-    let answer = crate::api::wallet::recharge_by_staff(&call, Some(&key), uid.trim(), &tier).await;
+    let answer = async {
+        let uid = crate::api::codec::field("uid", uid.trim())?;
+        let tier = crate::api::codec::field("tier", &tier)?;
+        crate::api::wallet::recharge_by_staff(&call, Some(&key), &uid, &tier).await
+    }
+    .await;
     if call.from_plain_form() {
         back_to_counter(&[("recharged", &key)])?;
     }
@@ -326,14 +334,18 @@ pub async fn preview_refund(uid: String, amount: Money) -> Result<RefundPreview,
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Refund)?;
     let uid = uid.trim().to_owned();
-    let preview = crate::service::wallet::preview_stored_value_refund(
-        &call.state.db,
-        &staff.merchant_id,
-        &uid,
-        amount,
-    )
-    .await
-    .map_err(Problem::from);
+    let preview = async {
+        let checked: crate::domain::checked::DinerId = crate::api::codec::field("uid", &uid)?;
+        crate::service::wallet::preview_stored_value_refund(
+            &call.state.db,
+            &staff.merchant_id,
+            &checked,
+            amount,
+        )
+        .await
+        .map_err(Problem::from)
+    }
+    .await;
     if call.from_plain_form() {
         let amount = amount.to_string();
         back_to_counter(&[("refund_uid", uid.as_str()), ("refund_amount", &amount)])?;
@@ -359,8 +371,12 @@ pub async fn counter_refund(
     use crate::error::ErrorCode;
     let call = crate::api::edge::authenticated()?;
     let uid = uid.trim().to_owned();
-    let answer =
-        crate::api::wallet::refund_by_staff(&call, Some(&key), &uid, amount, expected_payout).await;
+    let answer = async {
+        let checked = crate::api::codec::field("uid", &uid)?;
+        crate::api::wallet::refund_by_staff(&call, Some(&key), &checked, amount, expected_payout)
+            .await
+    }
+    .await;
     let changed = match &answer {
         Err(problem) if problem.code == ErrorCode::RefundPreviewChanged => {
             problem.preview.as_deref().map(|clawback| RefundPreview {
@@ -401,8 +417,11 @@ pub async fn counter_payment_refund(
     key: String,
 ) -> Result<PaymentRefundAnswer, Problem> {
     let call = crate::api::edge::authenticated()?;
-    let answer =
-        crate::api::payment::refund_payment_by_staff(&call, Some(&key), payment_id.trim()).await;
+    let answer = async {
+        let payment_id = crate::api::codec::field("payment_id", payment_id.trim())?;
+        crate::api::payment::refund_payment_by_staff(&call, Some(&key), &payment_id).await
+    }
+    .await;
     if call.from_plain_form() {
         back_to_counter(&[("payment_refunded", &key)])?;
     }

@@ -211,20 +211,20 @@ impl Call {
         endpoint: &str,
         args: &A,
     ) -> Result<Request, Problem> {
-        let key = key
-            .map(str::trim)
-            .filter(|key| !key.is_empty() && key.len() <= 200)
-            .ok_or_else(|| {
-                reply(Problem::new(
-                    ErrorCode::IdempotencyKeyRequired,
-                    "Send an Idempotency-Key header (e.g. a UUID) with this request.",
-                ))
-            })?;
+        use crate::domain::checked::{CheckedText, IdempotencyKey};
+        let key = key.filter(|key| !key.is_empty()).ok_or_else(|| {
+            reply(Problem::new(
+                ErrorCode::IdempotencyKeyRequired,
+                "Send an Idempotency-Key header (a UUID made for this action) with this request.",
+            ))
+        })?;
+        let key = IdempotencyKey::parse(key)
+            .map_err(|refused| reply(Problem::invalid("Idempotency-Key", refused)))?;
         let body = serde_json::to_vec(args)
             .map_err(|e| Problem::from(AppError::Internal(e.to_string())))?;
         Ok(Request {
             scope: self.scope(endpoint),
-            key: key.to_owned(),
+            key: key.into_string(),
             request_hash: hex::encode(Sha256::digest(&body)),
         })
     }

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod auth;
 pub mod catalog;
+pub mod codec;
 pub mod console;
 pub mod diner_demo;
 #[cfg(feature = "ssr")]

@@ -9,19 +9,29 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
-use crate::api::assets::{AssetSummary, MyCard, SynthesisReceipt, TradeReceipt, TradeSide};
-use crate::api::catalog::{
-    CardType, CardTypeOnOffer, Catalog, Fragment, Listing, Rarity, RecipeLine, Tier,
+use crate::api::assets::{
+    AssetSummary, MyCard, Quantity, SynthesisReceipt, TradeReceipt, TradeSide,
 };
-use crate::api::ledger::LedgerLine;
+use crate::api::catalog::{
+    CardType, CardTypeOnOffer, Catalog, DailyCap, Fragment, Listing, Rarity, RecipeLine, Tier,
+};
+use crate::api::codec::{DinerQuery, MerchantQuery};
+use crate::api::ledger::{LedgerLine, LedgerOfQuery, MyLedgerQuery};
 use crate::api::member::MemberCode;
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 use crate::api::realtime::{Control, Event, Frame, SocketTicket};
 use crate::api::system::SystemStatus;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::auth_types::Session;
-use crate::domain::{Balance, Clawback, Money, PaymentSplit};
+use crate::domain::checked::{
+    CardId, Code, DinerId, IdempotencyKey, MerchantId, Name, PaymentId, ScanCode,
+};
+use crate::domain::{Amount, Balance, Clawback, Money, PaymentSplit};
 use crate::error::{ErrorCode, Problem};
+
+mod responses;
+
+use responses::{Flows, Refusals};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StaffLoginRequest {
@@ -37,42 +47,43 @@ pub struct DinerLoginRequest {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreatePaymentRequest {
-    pub merchant_id: String,
-    pub amount: Money,
+    pub merchant_id: MerchantId,
+    pub amount: Amount,
     /// One of the diner's ACTIVE cards at this merchant, applied first.
-    pub card: Option<String>,
+    pub card: Option<CardId>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct VerifyRequest {
     /// What the scanner read: a card uuid or an 18-digit payment code.
-    pub code: String,
+    pub code: ScanCode,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PaymentRefundRequest {
-    pub payment_id: String,
+    pub payment_id: PaymentId,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RechargeRequest {
-    pub uid: String,
+    pub uid: DinerId,
     /// The tier's code, e.g. `T100`.
-    pub tier: String,
+    #[schema(example = "T100")]
+    pub tier: Code,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StoredValueRefundRequest {
-    pub uid: String,
+    pub uid: DinerId,
     /// Principal to pay back.
-    pub amount: Money,
+    pub amount: Amount,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StoredValueRefundConfirmation {
-    pub uid: String,
+    pub uid: DinerId,
     /// Principal to pay back.
-    pub amount: Money,
+    pub amount: Amount,
     /// The payout the preview showed. If the refund would now pay out anything else (the
     /// wallet changed since), it is refused: 409 `REFUND_PREVIEW_CHANGED`, with the new
     /// preview in the problem's `preview`; confirm that one (with a new Idempotency-Key).
@@ -81,16 +92,18 @@ pub struct StoredValueRefundConfirmation {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SynthesizeRequest {
-    pub merchant_id: String,
-    pub card_type: String,
+    pub merchant_id: MerchantId,
+    pub card_type: Code,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TradeRequest {
-    pub merchant_id: String,
-    pub fragment: String,
+    pub merchant_id: MerchantId,
+    #[schema(example = "CHILI")]
+    pub fragment: Code,
     pub side: TradeSide,
-    pub quantity: u32,
+    #[schema(inline)]
+    pub quantity: Quantity,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -106,8 +119,9 @@ pub struct SaveCardTypeRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SetDailyCapRequest {
     /// The card type's code.
-    pub card_type: String,
-    pub daily_cap: u32,
+    pub card_type: Code,
+    #[schema(inline)]
+    pub daily_cap: DailyCap,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -120,173 +134,124 @@ pub struct SaveListingRequest {
     pub listing: Listing,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct MerchantQuery {
-    pub merchant_id: String,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct DinerQuery {
-    pub uid: String,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct MyLedgerQuery {
-    pub merchant_id: String,
-    /// 1–200, default 50 (newest first).
-    pub limit: Option<u32>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct LedgerOfQuery {
-    pub uid: String,
-    /// 1–200, default 50 (newest first).
-    pub limit: Option<u32>,
-}
-
 /// `Idempotency-Key`: required on money and asset mutations.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Header)]
 pub struct IdempotencyHeader {
-    /// A unique key per user action (e.g. a UUID); retries reuse it.
+    /// A UUID made per user action; a retry of the same action sends the same one.
     #[serde(rename = "Idempotency-Key")]
     #[param(rename = "Idempotency-Key")]
-    pub idempotency_key: String,
+    pub idempotency_key: IdempotencyKey,
 }
 
 #[utoipa::path(post, path = "/api/auth/staff/login", tag = "auth", request_body = StaffLoginRequest,
-    responses((status = 200, body = Session), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Session)))]
 fn staff_login() {}
 
 #[utoipa::path(post, path = "/api/auth/diner/login", tag = "auth", request_body = DinerLoginRequest,
-    responses((status = 200, body = Session), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Session)))]
 fn diner_login() {}
 
 /// Ends the caller's session: the token, and any copy of it, is refused from now on, and the
 /// session's sockets close with 4001.
 #[utoipa::path(post, path = "/api/auth/sign_out", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, description = "Signed out"), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Signed out")))]
 fn sign_out() {}
 
 #[utoipa::path(post, path = "/api/payment/create", tag = "payment", request_body = CreatePaymentRequest,
     params(IdempotencyHeader), security(("bearer" = [])),
-    responses((status = 200, body = PaymentOrder), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PaymentOrder)))]
 fn create_payment() {}
 
 #[utoipa::path(post, path = "/api/payment/verify", tag = "payment", request_body = VerifyRequest,
     params(IdempotencyHeader), security(("bearer" = [])),
-    responses((status = 200, body = ScanResult), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ScanResult)))]
 fn verify_payment() {}
 
 #[utoipa::path(post, path = "/api/payment/refund", tag = "payment", request_body = PaymentRefundRequest,
     params(IdempotencyHeader), security(("bearer" = [])),
-    responses((status = 200, body = PaymentRefundReceipt), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PaymentRefundReceipt)))]
 fn refund_payment() {}
 
 #[utoipa::path(post, path = "/api/wallet/recharge", tag = "wallet", request_body = RechargeRequest,
     params(IdempotencyHeader), security(("bearer" = [])),
-    responses((status = 200, body = RechargeReceipt), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = RechargeReceipt)))]
 fn recharge() {}
 
 #[utoipa::path(post, path = "/api/wallet/refund/preview", tag = "wallet", request_body = StoredValueRefundRequest,
     security(("bearer" = [])),
-    responses((status = 200, body = Clawback), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Clawback)))]
 fn preview_stored_value_refund() {}
 
 #[utoipa::path(post, path = "/api/wallet/refund", tag = "wallet", request_body = StoredValueRefundConfirmation,
     params(IdempotencyHeader), security(("bearer" = [])),
-    responses((status = 200, body = StoredValueRefundReceipt), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = StoredValueRefundReceipt)))]
 fn stored_value_refund() {}
 
 #[utoipa::path(get, path = "/api/wallets/mine", tag = "wallet", params(MerchantQuery),
-    security(("bearer" = [])), responses((status = 200, body = Balance), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = Balance)))]
 fn my_wallet() {}
 
 #[utoipa::path(get, path = "/api/wallets/of", tag = "wallet", params(DinerQuery),
-    security(("bearer" = [])), responses((status = 200, body = Balance), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = Balance)))]
 fn wallet_of() {}
 
 #[utoipa::path(post, path = "/api/assets/synthesize", tag = "assets", request_body = SynthesizeRequest,
     params(IdempotencyHeader), security(("bearer" = [])),
-    responses((status = 200, body = SynthesisReceipt), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SynthesisReceipt)))]
 fn synthesize() {}
 
 #[utoipa::path(post, path = "/api/market/trade", tag = "assets", request_body = TradeRequest,
     params(IdempotencyHeader), security(("bearer" = [])),
-    responses((status = 200, body = TradeReceipt), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TradeReceipt)))]
 fn market_trade() {}
 
 #[utoipa::path(get, path = "/api/assets/mine", tag = "assets", params(MerchantQuery),
-    security(("bearer" = [])), responses((status = 200, body = AssetSummary), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = AssetSummary)))]
 fn my_assets() {}
 
 #[utoipa::path(get, path = "/api/ledger/mine", tag = "ledger", params(MyLedgerQuery),
-    security(("bearer" = [])), responses((status = 200, body = Vec<LedgerLine>), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = Vec<LedgerLine>)))]
 fn my_ledger() {}
 
 #[utoipa::path(get, path = "/api/ledger/of", tag = "ledger", params(LedgerOfQuery),
-    security(("bearer" = [])), responses((status = 200, body = Vec<LedgerLine>), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = Vec<LedgerLine>)))]
 fn ledger_of() {}
 
 #[utoipa::path(get, path = "/api/catalog", tag = "catalog", params(MerchantQuery),
-    security(("bearer" = [])), responses((status = 200, body = Catalog), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = Catalog)))]
 fn catalog() {}
 
 #[utoipa::path(post, path = "/api/catalog/fragments", tag = "catalog", request_body = SaveFragmentRequest,
-    security(("bearer" = [])), responses((status = 200, body = Fragment), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = Fragment)))]
 fn save_fragment() {}
 
 #[utoipa::path(post, path = "/api/catalog/card_types", tag = "catalog", request_body = SaveCardTypeRequest,
-    security(("bearer" = [])), responses((status = 200, body = CardTypeOnOffer), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = CardTypeOnOffer)))]
 fn save_card_type() {}
 
 #[utoipa::path(post, path = "/api/catalog/stock", tag = "catalog", request_body = SetDailyCapRequest,
-    security(("bearer" = [])), responses((status = 200, body = CardTypeOnOffer), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = CardTypeOnOffer)))]
 fn set_daily_cap() {}
 
 #[utoipa::path(post, path = "/api/catalog/tiers", tag = "catalog", request_body = SaveTierRequest,
-    security(("bearer" = [])), responses((status = 200, body = Tier), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = Tier)))]
 fn save_tier() {}
 
 #[utoipa::path(post, path = "/api/catalog/listings", tag = "catalog", request_body = SaveListingRequest,
-    security(("bearer" = [])), responses((status = 200, body = Listing), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    security(("bearer" = [])), responses((status = 200, body = Listing)))]
 fn save_listing() {}
 
 #[utoipa::path(get, path = "/api/system/status", tag = "system",
-    responses((status = 200, body = SystemStatus), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SystemStatus)))]
 fn system_status() {}
 
 #[utoipa::path(post, path = "/api/diner/member_code", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = MemberCode), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = MemberCode)))]
 fn my_member_code() {}
 
 #[utoipa::path(post, path = "/api/realtime/ticket", tag = "realtime", security(("bearer" = [])),
-    responses((status = 200, body = SocketTicket), (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json"),
-        (status = "5XX", description = "Our fault, or busy: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = SocketTicket)))]
 fn realtime_ticket() {}
 
 /// The query of `GET /ws`.
@@ -304,8 +269,7 @@ pub struct SocketQuery {
 /// 4009 no pong — reconnect with `after` = the last `seq` seen; 4001 session ended (signed
 /// out, account disabled, expired) — sign in again.
 #[utoipa::path(get, path = "/ws", tag = "realtime", params(SocketQuery), security(("bearer" = [])),
-    responses((status = 101, description = "Upgraded: `Frame` and `Control` text frames follow"),
-        (status = "4XX", description = "Refused: see `code`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 101, description = "Upgraded: `Frame` and `Control` text frames follow")))]
 fn socket() {}
 
 struct BearerAuth;
@@ -333,111 +297,132 @@ impl Modify for BearerAuth {
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
         save_listing, system_status, realtime_ticket, my_member_code, socket),
-    components(schemas(Money, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard, Rarity,
-        RecipeLine, Frame, Event, Control)),
-    modifiers(&BearerAuth)
+    components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
+        Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
+        Code, Name, IdempotencyKey)),
+    modifiers(&BearerAuth, &Refusals, &Flows)
 )]
 pub struct ApiDoc;
 
+impl ApiDoc {
+    /// The document as served at `/api/openapi.json`.
+    pub fn document() -> serde_json::Value {
+        let mut document = serde_json::to_value(Self::openapi()).unwrap_or_default();
+        responses::camel_case_links(&mut document);
+        document
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use serde::de::DeserializeOwned;
+    use serde_json::{Value, json};
+
     use super::*;
 
-    /// Each documented request body is accepted by its server function's arguments.
+    /// `body` is read alike by the documented request and the server function's arguments:
+    /// both accept it, or both refuse it.
+    fn same_reading<Doc: DeserializeOwned, Args: DeserializeOwned>(body: &Value) -> bool {
+        let doc = serde_json::from_value::<Doc>(body.clone()).is_ok();
+        let args = serde_json::from_value::<Args>(body.clone()).is_ok();
+        assert_eq!(doc, args, "document and server read {body} differently");
+        doc
+    }
+
+    /// Each documented request body is what its server function reads: the same examples
+    /// pass, and the same wrong values are refused.
     #[test]
     fn documented_requests_are_what_the_server_functions_read() {
-        fn fits<Doc: Serialize, Args: serde::de::DeserializeOwned>(example: Doc) {
-            let json = serde_json::to_value(&example).unwrap_or_default();
-            assert!(
-                serde_json::from_value::<Args>(json.clone()).is_ok(),
-                "{json}"
-            );
+        use crate::api::{assets, auth, catalog, payment, wallet};
+        let uuid = "6f1c2a9e-8b1d-4c3e-9f00-1a2b3c4d5e6f";
+        macro_rules! check {
+            ($doc:ty, $args:ty, good: [$($good:expr),* $(,)?], bad: [$($bad:expr),* $(,)?]) => {
+                $(assert!(same_reading::<$doc, $args>(&$good), "{}", $good);)*
+                $(assert!(!same_reading::<$doc, $args>(&$bad), "{}", $bad);)*
+            };
         }
-        let money: Money = "12.30".parse().unwrap_or_default();
-        fits::<_, crate::api::auth::StaffLogin>(StaffLoginRequest {
-            username: "u".into(),
-            password: "p".into(),
-        });
-        fits::<_, crate::api::auth::DinerLogin>(DinerLoginRequest {
-            code: "dev:u".into(),
-        });
-        fits::<_, crate::api::payment::CreatePayment>(CreatePaymentRequest {
-            merchant_id: "m".into(),
-            amount: money,
-            card: None,
-        });
-        fits::<_, crate::api::payment::VerifyPayment>(VerifyRequest { code: "c".into() });
-        fits::<_, crate::api::payment::RefundPayment>(PaymentRefundRequest {
-            payment_id: "p".into(),
-        });
-        fits::<_, crate::api::wallet::Recharge>(RechargeRequest {
-            uid: "u".into(),
-            tier: "T100".into(),
-        });
-        fits::<_, crate::api::wallet::PreviewStoredValueRefund>(StoredValueRefundRequest {
-            uid: "u".into(),
-            amount: money,
-        });
-        fits::<_, crate::api::wallet::StoredValueRefund>(StoredValueRefundConfirmation {
-            uid: "u".into(),
-            amount: money,
-            expected_payout: money,
-        });
-        // A confirmation that does not say what its preview paid out is not read at all.
-        let unbound = serde_json::json!({ "uid": "u", "amount": "12.30" });
-        assert!(serde_json::from_value::<crate::api::wallet::StoredValueRefund>(unbound).is_err());
-        fits::<_, crate::api::assets::Synthesize>(SynthesizeRequest {
-            merchant_id: "m".into(),
-            card_type: "c".into(),
-        });
-        let card_type = CardType {
-            code: "C".into(),
-            name: "n".into(),
-            recipe: vec![RecipeLine {
-                fragment: "F".into(),
-                count: 1,
-            }],
-            benefit: money,
-            benefit_description: "d".into(),
-            validity_days: 1,
-            cost_basis: money,
-            daily_cap: 1,
-            active: true,
-        };
-        fits::<_, crate::api::catalog::SaveCardType>(SaveCardTypeRequest { card_type });
-        fits::<_, crate::api::catalog::SaveFragment>(SaveFragmentRequest {
-            fragment: Fragment {
-                code: "F".into(),
-                name: "n".into(),
-                rarity: Rarity::Rare,
-            },
-        });
-        fits::<_, crate::api::catalog::SetDailyCap>(SetDailyCapRequest {
-            card_type: "C".into(),
-            daily_cap: 3,
-        });
-        fits::<_, crate::api::catalog::SaveTier>(SaveTierRequest {
-            tier: Tier {
-                code: "T".into(),
-                label: "l".into(),
-                pay: money,
-                bonus: money,
-                active: true,
-            },
-        });
-        fits::<_, crate::api::catalog::SaveListing>(SaveListingRequest {
-            listing: Listing {
-                fragment: "F".into(),
-                buy_price: 2,
-                sell_price: Some(1),
-                active: true,
-            },
-        });
-        fits::<_, crate::api::assets::MarketTrade>(TradeRequest {
-            merchant_id: "m".into(),
-            fragment: "f".into(),
-            side: TradeSide::Buy,
-            quantity: 1,
-        });
+        check!(StaffLoginRequest, auth::StaffLogin,
+            good: [json!({"username": "u", "password": "p"})], bad: [json!({"username": "u"})]);
+        check!(DinerLoginRequest, auth::DinerLogin, good: [json!({"code": "dev:u"})], bad: [json!({})]);
+        check!(CreatePaymentRequest, payment::CreatePayment,
+            good: [json!({"merchant_id": "demo", "amount": "12.30", "card": null}),
+                   json!({"merchant_id": "demo", "amount": "0.01", "card": uuid})],
+            bad: [json!({"merchant_id": "", "amount": "12.30", "card": null}),
+                  json!({"merchant_id": "demo", "amount": "0", "card": null}),
+                  json!({"merchant_id": "demo", "amount": "12.30", "card": "x"})]);
+        check!(VerifyRequest, payment::VerifyPayment,
+            good: [json!({"code": uuid}), json!({"code": "663456789012345678"})],
+            bad: [json!({"code": ""}), json!({"code": "12345"})]);
+        check!(PaymentRefundRequest, payment::RefundPayment,
+            good: [json!({"payment_id": "0193a0c4e5f07c3e9d2b6a1f4e8c7b20"})],
+            bad: [json!({"payment_id": ""})]);
+        check!(RechargeRequest, wallet::Recharge,
+            good: [json!({"uid": "wx-demo-001", "tier": "T100"})],
+            bad: [json!({"uid": "", "tier": "T100"}), json!({"uid": "u", "tier": "t100"})]);
+        check!(StoredValueRefundRequest, wallet::PreviewStoredValueRefund,
+            good: [json!({"uid": "u", "amount": "5"})], bad: [json!({"uid": "u", "amount": "0.00"})]);
+        check!(StoredValueRefundConfirmation, wallet::StoredValueRefund,
+            good: [json!({"uid": "u", "amount": "5", "expected_payout": "0"})],
+            // A confirmation that does not say what its preview paid out is not read at all.
+            bad: [json!({"uid": "u", "amount": "5"})]);
+        check!(SynthesizeRequest, assets::Synthesize,
+            good: [json!({"merchant_id": "demo", "card_type": "FREE_APPETIZER"})],
+            bad: [json!({"merchant_id": "demo", "card_type": ""})]);
+        check!(TradeRequest, assets::MarketTrade,
+            good: [json!({"merchant_id": "demo", "fragment": "CHILI", "side": "BUY", "quantity": 2}),
+                   json!({"merchant_id": "demo", "fragment": "CHILI", "side": "SELL", "quantity": 2.0})],
+            bad: [json!({"merchant_id": "demo", "fragment": "CHILI", "side": "BUY", "quantity": 0}),
+                  json!({"merchant_id": "demo", "fragment": "CHILI", "side": "HOLD", "quantity": 1})]);
+        let card_type = json!({"code": "C", "name": "凉菜", "recipe": [{"fragment": "F", "count": 1}],
+            "benefit": "18", "benefit_description": "免费凉菜", "validity_days": 30, "cost_basis": "6",
+            "daily_cap": 10, "active": true});
+        let mut no_recipe_count = card_type.clone();
+        no_recipe_count["recipe"][0]["count"] = json!(0);
+        check!(SaveCardTypeRequest, catalog::SaveCardType,
+            good: [json!({"card_type": card_type})], bad: [json!({"card_type": no_recipe_count})]);
+        check!(SaveFragmentRequest, catalog::SaveFragment,
+            good: [json!({"fragment": {"code": "F", "name": "辣椒", "rarity": "RARE"}})],
+            bad: [json!({"fragment": {"code": "F", "name": " ", "rarity": "RARE"}})]);
+        check!(SetDailyCapRequest, catalog::SetDailyCap,
+            good: [json!({"card_type": "C", "daily_cap": 0})],
+            bad: [json!({"card_type": "C", "daily_cap": 100001})]);
+        check!(SaveTierRequest, catalog::SaveTier,
+            good: [json!({"tier": {"code": "T", "label": "充100", "pay": "100", "bonus": "20", "active": true}})],
+            bad: [json!({"tier": {"code": "T", "label": "充100", "pay": "-1", "bonus": "20", "active": true}})]);
+        check!(SaveListingRequest, catalog::SaveListing,
+            good: [json!({"listing": {"fragment": "F", "buy_price": 2, "sell_price": null, "active": true}})],
+            bad: [json!({"listing": {"fragment": "F", "buy_price": 0, "sell_price": null, "active": true}})]);
+    }
+
+    /// The document lists, for each operation, every status with the codes it carries.
+    #[test]
+    fn every_operation_lists_its_statuses_and_codes() {
+        let doc = ApiDoc::document();
+        let verify = &doc["paths"]["/api/payment/verify"]["post"]["responses"];
+        let conflict = verify["409"]["content"]["application/problem+json"]["schema"].to_string();
+        assert!(conflict.contains("CARD_ALREADY_USED"), "{conflict}");
+        for status in [
+            "200", "400", "401", "403", "404", "409", "413", "422", "500", "503",
+        ] {
+            assert!(verify.get(status).is_some(), "verify lists {status}");
+        }
+        assert!(verify.get("4XX").is_none() && verify.get("5XX").is_none());
+        let login = &doc["paths"]["/api/auth/staff/login"]["post"]["responses"];
+        assert!(login.get("429").is_some(), "a login can be rate limited");
+        let query = &doc["paths"]["/api/assets/mine"]["get"]["parameters"][0];
+        assert_eq!(query["in"], "query", "{query}");
+        assert_eq!(query["name"], "merchant_id");
+        let header = doc["paths"]["/api/payment/create"]["post"]["parameters"]
+            .as_array()
+            .and_then(|params| params.iter().find(|p| p["name"] == "Idempotency-Key"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(header["in"], "header");
+        assert_eq!(header["required"], true);
+        let created = &doc["paths"]["/api/payment/create"]["post"]["responses"]["200"];
+        assert_eq!(
+            created["links"]["ScanThePaymentCode"]["operationId"],
+            "verify_payment"
+        );
     }
 }

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Balance, Money, PaymentSplit};
+use crate::domain::checked::{CardId, MerchantId, PaymentId, ScanCode};
+use crate::domain::{Amount, Balance, Money, PaymentSplit};
 
 /// A pre-pay order as its diner sees it: the code to show the cashier.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -59,15 +60,22 @@ pub struct PaymentRefundReceipt {
 
 /// `POST /api/payment/create` (diner): a payment code for `amount` at a merchant, optionally
 /// applying one of the diner's cards. Requires an Idempotency-Key.
-#[leptos::server(prefix = "/api", endpoint = "payment/create", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+#[leptos::server(prefix = "/api", endpoint = "payment/create", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
 pub async fn create_payment(
-    merchant_id: String,
-    amount: Money,
-    card: Option<String>,
+    merchant_id: MerchantId,
+    amount: Amount,
+    card: Option<CardId>,
 ) -> Result<PaymentOrder, crate::error::Problem> {
     let call = crate::api::edge::authenticated()?;
     let key = call.idempotency_header();
-    create_payment_by_diner(&call, key.as_deref(), &merchant_id, amount, card.as_deref()).await
+    create_payment_by_diner(
+        &call,
+        key.as_deref(),
+        &merchant_id,
+        amount.money(),
+        card.as_deref(),
+    )
+    .await
 }
 
 /// A payment code made by the calling diner, once per `key`: `payment/create`, and the
@@ -100,8 +108,8 @@ pub(crate) async fn create_payment_by_diner(
 
 /// `POST /api/payment/verify` (staff with the Scan permission): a scanned card uuid is
 /// redeemed, a scanned payment code is collected. Requires an Idempotency-Key.
-#[leptos::server(prefix = "/api", endpoint = "payment/verify", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
-pub async fn verify_payment(code: String) -> Result<ScanResult, crate::error::Problem> {
+#[leptos::server(prefix = "/api", endpoint = "payment/verify", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn verify_payment(code: ScanCode) -> Result<ScanResult, crate::error::Problem> {
     let call = crate::api::edge::authenticated()?;
     let key = call.idempotency_header();
     scan_at_counter(&call, key.as_deref(), &code).await
@@ -113,7 +121,7 @@ pub async fn verify_payment(code: String) -> Result<ScanResult, crate::error::Pr
 pub(crate) async fn scan_at_counter(
     call: &crate::api::edge::Call,
     key: Option<&str>,
-    code: &str,
+    code: &ScanCode,
 ) -> Result<ScanResult, crate::error::Problem> {
     use crate::auth::Permission;
     use crate::service::payment::Counter;
@@ -130,9 +138,9 @@ pub(crate) async fn scan_at_counter(
 
 /// `POST /api/payment/refund` (staff with the Refund permission): returns a collected
 /// payment's split and card. Requires an Idempotency-Key.
-#[leptos::server(prefix = "/api", endpoint = "payment/refund", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+#[leptos::server(prefix = "/api", endpoint = "payment/refund", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
 pub async fn refund_payment(
-    payment_id: String,
+    payment_id: PaymentId,
 ) -> Result<PaymentRefundReceipt, crate::error::Problem> {
     let call = crate::api::edge::authenticated()?;
     let key = call.idempotency_header();
@@ -145,7 +153,7 @@ pub async fn refund_payment(
 pub(crate) async fn refund_payment_by_staff(
     call: &crate::api::edge::Call,
     key: Option<&str>,
-    payment_id: &str,
+    payment_id: &PaymentId,
 ) -> Result<PaymentRefundReceipt, crate::error::Problem> {
     use crate::auth::Permission;
     use crate::service::payment::Counter;

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Balance, Clawback, Money};
+use crate::domain::checked::{Code, DinerId};
+use crate::domain::{Amount, Balance, Clawback, Money};
 
 /// A recharge done.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -25,8 +26,8 @@ pub struct StoredValueRefundReceipt {
 
 /// `POST /api/wallet/recharge` (staff with the Recharge permission): adds a tier to a
 /// diner's wallet at the staff's merchant. Requires an Idempotency-Key.
-#[leptos::server(prefix = "/api", endpoint = "wallet/recharge", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
-pub async fn recharge(uid: String, tier: String) -> Result<RechargeReceipt, crate::error::Problem> {
+#[leptos::server(prefix = "/api", endpoint = "wallet/recharge", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn recharge(uid: DinerId, tier: Code) -> Result<RechargeReceipt, crate::error::Problem> {
     let call = crate::api::edge::authenticated()?;
     let key = call.idempotency_header();
     recharge_by_staff(&call, key.as_deref(), &uid, &tier).await
@@ -38,8 +39,8 @@ pub async fn recharge(uid: String, tier: String) -> Result<RechargeReceipt, crat
 pub(crate) async fn recharge_by_staff(
     call: &crate::api::edge::Call,
     key: Option<&str>,
-    uid: &str,
-    tier: &str,
+    uid: &DinerId,
+    tier: &Code,
 ) -> Result<RechargeReceipt, crate::error::Problem> {
     use crate::auth::Permission;
     use crate::service::wallet::Scope;
@@ -58,10 +59,10 @@ pub(crate) async fn recharge_by_staff(
 
 /// `POST /api/wallet/refund/preview` (staff with the Refund permission): the clawback a
 /// stored-value refund would apply. Changes nothing.
-#[leptos::server(prefix = "/api", endpoint = "wallet/refund/preview", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+#[leptos::server(prefix = "/api", endpoint = "wallet/refund/preview", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
 pub async fn preview_stored_value_refund(
-    uid: String,
-    amount: Money,
+    uid: DinerId,
+    amount: Amount,
 ) -> Result<Clawback, crate::error::Problem> {
     use crate::auth::Permission;
     let call = crate::api::edge::authenticated()?;
@@ -70,7 +71,7 @@ pub async fn preview_stored_value_refund(
         &call.state.db,
         &staff.merchant_id,
         &uid,
-        amount,
+        amount.money(),
     )
     .await?)
 }
@@ -79,15 +80,15 @@ pub async fn preview_stored_value_refund(
 /// with the clawback of the preview. `expected_payout` is the payout the preview showed
 /// (required): if the wallet changed since and the refund would pay out anything else, it is
 /// refused with 409 `REFUND_PREVIEW_CHANGED` and the new preview. Requires an Idempotency-Key.
-#[leptos::server(prefix = "/api", endpoint = "wallet/refund", input = leptos::server_fn::codec::Json, output = leptos::server_fn::codec::Json)]
+#[leptos::server(prefix = "/api", endpoint = "wallet/refund", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
 pub async fn stored_value_refund(
-    uid: String,
-    amount: Money,
+    uid: DinerId,
+    amount: Amount,
     expected_payout: Money,
 ) -> Result<StoredValueRefundReceipt, crate::error::Problem> {
     let call = crate::api::edge::authenticated()?;
     let key = call.idempotency_header();
-    refund_by_staff(&call, key.as_deref(), &uid, amount, expected_payout).await
+    refund_by_staff(&call, key.as_deref(), &uid, amount.money(), expected_payout).await
 }
 
 /// A stored-value refund by the calling member of staff, once per `key`: `wallet/refund`,
@@ -96,7 +97,7 @@ pub async fn stored_value_refund(
 pub(crate) async fn refund_by_staff(
     call: &crate::api::edge::Call,
     key: Option<&str>,
-    uid: &str,
+    uid: &DinerId,
     amount: Money,
     expected_payout: Money,
 ) -> Result<StoredValueRefundReceipt, crate::error::Problem> {
@@ -123,18 +124,22 @@ pub(crate) async fn refund_by_staff(
 
 /// `GET /api/wallets/mine?merchant_id=…` (diner): my balance at a merchant.
 #[leptos::server(prefix = "/api", endpoint = "wallets/mine", input = leptos::server_fn::codec::GetUrl)]
-pub async fn my_wallet(merchant_id: String) -> Result<Balance, crate::error::Problem> {
+pub async fn my_wallet() -> Result<Balance, crate::error::Problem> {
+    use crate::api::codec::{MerchantQuery, query};
     let call = crate::api::edge::authenticated()?;
     let uid = call.diner()?;
+    let MerchantQuery { merchant_id } = query()?;
     Ok(crate::service::wallet::balance(&call.state.db, &merchant_id, &uid).await?)
 }
 
 /// `GET /api/wallets/of?uid=…` (staff with the ViewLedger permission): a diner's balance at
 /// the staff's merchant (before a recharge or refund).
 #[leptos::server(prefix = "/api", endpoint = "wallets/of", input = leptos::server_fn::codec::GetUrl)]
-pub async fn wallet_of(uid: String) -> Result<Balance, crate::error::Problem> {
+pub async fn wallet_of() -> Result<Balance, crate::error::Problem> {
+    use crate::api::codec::{DinerQuery, query};
     use crate::auth::Permission;
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::ViewLedger)?;
+    let DinerQuery { uid } = query()?;
     Ok(crate::service::wallet::balance(&call.state.db, &staff.merchant_id, &uid).await?)
 }

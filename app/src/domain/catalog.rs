@@ -18,10 +18,6 @@ pub const MAX_PRICE: u32 = 1_000_000;
 /// Why a catalogue entry is refused; the message names the field.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
-    #[error("{field}: use 1–32 capital letters, digits or _ (e.g. FREE_APPETIZER)")]
-    BadCode { field: &'static str },
-    #[error("{field}: give a name of 1–40 characters")]
-    BadName { field: &'static str },
     #[error("recipe: list at least one fragment, each once, 1–{MAX_RECIPE_COUNT} of it")]
     BadRecipe,
     #[error("recipe: the fragment {0} is not in this shop's catalogue")]
@@ -36,24 +32,6 @@ pub enum CatalogError {
     BadTier,
     #[error("buy_price: 1–{MAX_PRICE} silver; sell_price, if any, below buy_price")]
     BadPrice,
-}
-
-/// A code such as `FREE_APPETIZER` or `T100`.
-pub fn check_code(field: &'static str, code: &str) -> Result<(), CatalogError> {
-    let valid = (1..=32).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-    valid.then_some(()).ok_or(CatalogError::BadCode { field })
-}
-
-/// A display name: not blank, at most 40 characters (Chinese counts one per character).
-pub fn check_name(field: &'static str, name: &str) -> Result<(), CatalogError> {
-    let length = name.trim().chars().count();
-    (1..=40)
-        .contains(&length)
-        .then_some(())
-        .ok_or(CatalogError::BadName { field })
 }
 
 /// A recipe: one line per fragment, each of the merchant's `known` fragments.
@@ -119,24 +97,6 @@ mod tests {
 
     fn known() -> BTreeSet<String> {
         ["CHILI", "PEPPER"].map(String::from).into()
-    }
-
-    #[test]
-    fn codes_are_short_capitals_digits_and_underscores() {
-        for good in ["T100", "FREE_APPETIZER", "A", &"X".repeat(32)] {
-            assert_eq!(check_code("code", good), Ok(()), "{good}");
-        }
-        for bad in ["", "t100", "FREE APPETIZER", "凉菜", "A-B", &"X".repeat(33)] {
-            assert!(check_code("code", bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn names_are_not_blank_and_not_too_long() {
-        assert_eq!(check_name("name", "凉菜入席令"), Ok(()));
-        assert!(check_name("name", "   ").is_err());
-        assert_eq!(check_name("name", &"辣".repeat(40)), Ok(()));
-        assert!(check_name("name", &"辣".repeat(41)).is_err());
     }
 
     #[test]

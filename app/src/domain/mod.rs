@@ -3,6 +3,7 @@
 
 pub mod card;
 pub mod catalog;
+pub mod checked;
 pub mod diner;
 pub mod market;
 pub mod money;
@@ -13,6 +14,6 @@ pub use card::{CardError, CardStatus};
 pub use catalog::CatalogError;
 pub use diner::{is_member_code, is_phone_number};
 pub use market::MarketError;
-pub use money::{Money, MoneyError};
+pub use money::{Amount, Money, MoneyError};
 pub use stock::{DailyStock, OutOfStock};
 pub use wallet::{Balance, Clawback, PaymentSplit, RechargeTier, WalletError};

@@ -24,6 +24,8 @@ pub enum MoneyError {
     TooPrecise,
     #[error("amounts are at most {max}", max = Money::MAX)]
     TooLarge,
+    #[error("the amount must be more than zero")]
+    Zero,
 }
 
 impl Money {
@@ -142,10 +144,73 @@ impl<'de> Deserialize<'de> for Money {
             }
 
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Money, E> {
-                text.parse().map_err(E::custom)
+                Money::from_wire(text).map_err(E::custom)
             }
         }
         deserializer.deserialize_str(Visitor)
+    }
+}
+
+impl Money {
+    /// The wire form, exactly: 1–8 digits (at most 10,000,000), then at most two decimals.
+    /// No spaces, signs or exponents (a person's typing goes through `FromStr`, which is
+    /// kinder).
+    pub const PATTERN: &'static str =
+        r"^(?:(?:\d{1,7}|0\d{7})(?:\.\d{1,2})?|10000000(?:\.0{1,2})?)$";
+
+    /// Reads the wire form ([`Self::PATTERN`]).
+    pub fn from_wire(text: &str) -> Result<Self, MoneyError> {
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+        let digits = |part: &str, most: usize| {
+            (1..=most).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+        };
+        if !digits(whole, 8) || !digits(fraction, 2) {
+            return Err(MoneyError::NotANumber(text.to_owned()));
+        }
+        text.parse()
+    }
+}
+
+/// An amount of money more than zero: what is paid, refunded or collected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Amount(Money);
+
+impl Amount {
+    /// [`Money::PATTERN`] without the zeros.
+    pub const PATTERN: &'static str =
+        r"^(?!0*(?:\.0*)?$)(?:(?:\d{1,7}|0\d{7})(?:\.\d{1,2})?|10000000(?:\.0{1,2})?)$";
+
+    pub fn new(money: Money) -> Result<Self, MoneyError> {
+        if money.is_zero() {
+            Err(MoneyError::Zero)
+        } else {
+            Ok(Self(money))
+        }
+    }
+
+    pub fn money(self) -> Money {
+        self.0
+    }
+}
+
+impl std::ops::Deref for Amount {
+    type Target = Money;
+
+    fn deref(&self) -> &Money {
+        &self.0
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Amount::new(Money::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -156,9 +221,9 @@ impl utoipa::PartialSchema for Money {
         use utoipa::openapi::schema::{ObjectBuilder, Type};
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .pattern(Some(r"^\d{1,8}(\.\d{1,2})?$"))
+            .pattern(Some(Money::PATTERN))
             .description(Some(
-                "An amount in yuan with at most two decimals, as a string.",
+                "An amount in yuan, 0 to 10000000.00, with at most two decimals, as a string.",
             ))
             .examples(["12.30"])
             .into()
@@ -167,6 +232,25 @@ impl utoipa::PartialSchema for Money {
 
 #[cfg(feature = "ssr")]
 impl utoipa::ToSchema for Money {}
+
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for Amount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(Amount::PATTERN))
+            .description(Some(
+                "An amount in yuan more than 0, at most 10000000.00, with at most two \
+                 decimals, as a string.",
+            ))
+            .examples(["12.30"])
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for Amount {}
 
 #[cfg(test)]
 mod tests {
@@ -215,6 +299,42 @@ mod tests {
         assert!(serde_json::from_str::<Money>("12.3").is_err());
         assert!(serde_json::from_str::<Money>("\"-5\"").is_err());
         assert!(serde_json::from_str::<Money>("\"0.005\"").is_err());
+    }
+
+    #[test]
+    fn the_wire_form_is_exactly_the_documented_pattern() {
+        for good in [
+            "0",
+            "12.3",
+            "12.30",
+            "9999999.99",
+            "09999999.5",
+            "10000000",
+            "10000000.00",
+        ] {
+            assert!(Money::from_wire(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            " 7.50",
+            "7.50 ",
+            "-0",
+            "+1",
+            "1e3",
+            "12.300",
+            "12.",
+            ".5",
+            "10000000.01",
+            "100000000",
+            "1,000",
+        ] {
+            assert!(Money::from_wire(bad).is_err(), "{bad:?}");
+        }
+        let amount = |json: &str| serde_json::from_str::<Amount>(json).ok().map(Amount::money);
+        assert_eq!(amount("\"0.01\""), Some(money("0.01")));
+        for zero in ["\"0\"", "\"0.00\"", "\"000.0\""] {
+            assert_eq!(amount(zero), None, "{zero}");
+        }
     }
 
     #[test]

@@ -166,11 +166,11 @@ fn TierChoice(
                         .tiers
                         .into_iter()
                         .map(|tier| {
-                            let gets = tier.pay.checked_add(tier.bonus).unwrap_or(tier.pay);
+                            let gets = tier.pay.checked_add(tier.bonus).unwrap_or(*tier.pay);
                             view! {
                                 <label class="flex cursor-pointer items-center gap-3 rounded-xl border-2 border-stone-200 p-3 has-[:checked]:border-red-600 has-[:checked]:bg-red-50">
-                                    <input type="radio" name="tier" value=tier.code.clone() required class="h-5 w-5 accent-red-700" />
-                                    <span class="font-semibold">{tier.label.clone()}</span>
+                                    <input type="radio" name="tier" value=tier.code.to_string() required class="h-5 w-5 accent-red-700" />
+                                    <span class="font-semibold">{tier.label.to_string()}</span>
                                     <span class="ml-auto text-sm text-stone-500">{td_string!(locale, recharge.pay_gets, pay = tier.pay, gets).to_string()}</span>
                                 </label>
                             }

@@ -15,9 +15,8 @@ use crate::api::catalog::{
     CardType, CardTypeOnOffer, Catalog, Fragment, Listing, Rarity, RecipeLine, Tier,
 };
 use crate::domain::DailyStock;
-use crate::domain::catalog::{
-    check_card_terms, check_code, check_name, check_prices, check_recipe, check_tier,
-};
+use crate::domain::catalog::{check_card_terms, check_prices, check_recipe, check_tier};
+use crate::domain::checked::{CheckedText, Count};
 use crate::error::AppError;
 
 /// The catalogue of `merchant`; inactive entries only when `everything` (its own staff).
@@ -40,7 +39,11 @@ pub async fn read(
         .collect::<Result<_, _>>()?;
     Ok(Catalog {
         merchant_id: merchant.to_owned(),
-        fragments: rows.fragments.iter().map(fragment).collect(),
+        fragments: rows
+            .fragments
+            .iter()
+            .map(fragment)
+            .collect::<Result<_, _>>()?,
         card_types,
         tiers: rows
             .tiers
@@ -59,10 +62,8 @@ pub async fn read(
 
 /// Adds or renames a fragment.
 pub async fn save_fragment(db: &Db, merchant: &str, fragment: &Fragment) -> Result<(), AppError> {
-    check_code("code", &fragment.code)?;
-    check_name("name", &fragment.name)?;
     let row = FragmentRow {
-        code: fragment.code.clone(),
+        code: fragment.code.to_string(),
         name: fragment.name.trim().to_owned(),
         rarity: fragment.rarity.as_str().to_owned(),
     };
@@ -77,29 +78,26 @@ pub async fn save_card_type(
     card_type: CardType,
     clock: impl Fn() -> DateTime<Utc>,
 ) -> Result<CardTypeOnOffer, AppError> {
-    check_code("code", &card_type.code)?;
-    check_name("name", &card_type.name)?;
-    check_name("benefit_description", &card_type.benefit_description)?;
     let recipe: Vec<(String, u32)> = card_type
         .recipe
         .iter()
-        .map(|line| (line.fragment.clone(), line.count))
+        .map(|line| (line.fragment.to_string(), line.count.get()))
         .collect();
     check_recipe(&recipe, &known_fragments(db, merchant).await?)?;
     check_card_terms(
-        card_type.validity_days,
-        card_type.benefit,
-        card_type.daily_cap,
+        card_type.validity_days.get(),
+        *card_type.benefit,
+        card_type.daily_cap.get(),
     )?;
     let row = CardTypeRow {
-        code: card_type.code.clone(),
+        code: card_type.code.to_string(),
         name: card_type.name.trim().to_owned(),
         recipe: card_type
             .recipe
             .iter()
             .map(|line| RecipeItem {
-                fragment: line.fragment.clone(),
-                count: i64::from(line.count),
+                fragment: line.fragment.to_string(),
+                count: i64::from(line.count.get()),
             })
             .collect(),
         benefit: BenefitRow {
@@ -107,11 +105,11 @@ pub async fn save_card_type(
             amount: card_type.benefit.amount(),
             description: card_type.benefit_description.trim().to_owned(),
         },
-        validity_days: i64::from(card_type.validity_days),
+        validity_days: i64::from(card_type.validity_days.get()),
         cost_basis: card_type.cost_basis.amount(),
         active: card_type.active,
     };
-    save_with_cap(db, merchant, &row, card_type.daily_cap, clock).await
+    save_with_cap(db, merchant, &row, card_type.daily_cap.get(), clock).await
 }
 
 /// Sets the daily cap of an existing card type.
@@ -135,11 +133,9 @@ pub async fn set_daily_cap(
 
 /// Adds or changes a recharge tier.
 pub async fn save_tier(db: &Db, merchant: &str, tier: &Tier) -> Result<(), AppError> {
-    check_code("code", &tier.code)?;
-    check_name("label", &tier.label)?;
-    check_tier(tier.pay, tier.bonus)?;
+    check_tier(*tier.pay, tier.bonus)?;
     let row = TierRow {
-        code: tier.code.clone(),
+        code: tier.code.to_string(),
         label: tier.label.trim().to_owned(),
         pay: tier.pay.amount(),
         bonus: tier.bonus.amount(),
@@ -150,18 +146,18 @@ pub async fn save_tier(db: &Db, merchant: &str, tier: &Tier) -> Result<(), AppEr
 
 /// Lists, reprices or withdraws one of the merchant's fragments on the market.
 pub async fn save_listing(db: &Db, merchant: &str, listing: &Listing) -> Result<(), AppError> {
-    check_code("fragment", &listing.fragment)?;
     if !known_fragments(db, merchant)
         .await?
-        .contains(&listing.fragment)
+        .contains(listing.fragment.as_str())
     {
         return Err(AppError::NotFound(format!("fragment {}", listing.fragment)));
     }
-    check_prices(listing.buy_price, listing.sell_price)?;
+    let sell_price = listing.sell_price.map(Count::get);
+    check_prices(listing.buy_price.get(), sell_price)?;
     let row = ListingRow {
-        fragment: listing.fragment.clone(),
-        buy_price: i64::from(listing.buy_price),
-        sell_price: listing.sell_price.map(i64::from),
+        fragment: listing.fragment.to_string(),
+        buy_price: i64::from(listing.buy_price.get()),
+        sell_price: sell_price.map(i64::from),
         active: listing.active,
     };
     Ok(db::catalog::upsert_listing(db, merchant, &row).await?)
@@ -228,40 +224,40 @@ fn on_offer(
 
 fn card_type(row: &CardTypeRow, daily_cap: u32) -> Result<CardType, AppError> {
     Ok(CardType {
-        code: row.code.clone(),
-        name: row.name.clone(),
+        code: stored(&row.code)?,
+        name: stored(&row.name)?,
         recipe: row
             .recipe
             .iter()
             .map(|item| {
                 Ok(RecipeLine {
-                    fragment: item.fragment.clone(),
-                    count: count(item.count)?,
+                    fragment: stored(&item.fragment)?,
+                    count: stored_count(item.count)?,
                 })
             })
             .collect::<Result<_, AppError>>()?,
-        benefit: money(row.benefit.amount)?,
-        benefit_description: row.benefit.description.clone(),
-        validity_days: count(row.validity_days)?,
+        benefit: amount(row.benefit.amount)?,
+        benefit_description: stored(&row.benefit.description)?,
+        validity_days: stored_count(row.validity_days)?,
         cost_basis: money(row.cost_basis)?,
-        daily_cap,
+        daily_cap: stored_count(i64::from(daily_cap))?,
         active: row.active,
     })
 }
 
-fn fragment(row: &FragmentRow) -> Fragment {
-    Fragment {
-        code: row.code.clone(),
-        name: row.name.clone(),
+fn fragment(row: &FragmentRow) -> Result<Fragment, AppError> {
+    Ok(Fragment {
+        code: stored(&row.code)?,
+        name: stored(&row.name)?,
         rarity: Rarity::parse(&row.rarity).unwrap_or(Rarity::Common),
-    }
+    })
 }
 
 fn tier(row: &TierRow) -> Result<Tier, AppError> {
     Ok(Tier {
-        code: row.code.clone(),
-        label: row.label.clone(),
-        pay: money(row.pay)?,
+        code: stored(&row.code)?,
+        label: stored(&row.label)?,
+        pay: amount(row.pay)?,
         bonus: money(row.bonus)?,
         active: row.active,
     })
@@ -269,9 +265,9 @@ fn tier(row: &TierRow) -> Result<Tier, AppError> {
 
 fn listing(row: &ListingRow) -> Result<Listing, AppError> {
     Ok(Listing {
-        fragment: row.fragment.clone(),
-        buy_price: count(row.buy_price)?,
-        sell_price: row.sell_price.map(count).transpose()?,
+        fragment: stored(&row.fragment)?,
+        buy_price: stored_count(row.buy_price)?,
+        sell_price: row.sell_price.map(stored_count).transpose()?,
         active: row.active,
     })
 }
@@ -300,4 +296,20 @@ pub(crate) fn stock_row(stock: &DailyStock) -> StockRow {
 /// Stored counts are non-negative by the schema; anything else is corruption, not input.
 fn count(value: i64) -> Result<u32, AppError> {
     u32::try_from(value).map_err(|_| AppError::Internal(format!("stored count {value}")))
+}
+
+/// A stored amount that was more than zero on the way in.
+fn amount(value: rust_decimal::Decimal) -> Result<crate::domain::Amount, AppError> {
+    crate::domain::Amount::new(money(value)?)
+        .map_err(|_| AppError::Internal(format!("stored amount {value}")))
+}
+
+/// A stored count read back as the type it was checked as on the way in.
+fn stored_count<const MIN: u32, const MAX: u32>(value: i64) -> Result<Count<MIN, MAX>, AppError> {
+    Count::new(count(value)?).map_err(|_| AppError::Internal(format!("stored count {value}")))
+}
+
+/// A stored code or name read back as the type it was checked as on the way in.
+fn stored<T: CheckedText>(text: &str) -> Result<T, AppError> {
+    T::parse(text).map_err(|_| AppError::Internal(format!("stored value {text:?}")))
 }

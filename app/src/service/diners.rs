@@ -31,7 +31,13 @@ pub async fn find_at_counter(
     if is_phone_number(wanted) {
         return Ok(db::diner::customers_by_phone(db, merchant, wanted, MOST_MATCHES).await?);
     }
-    Ok(db::diner::customer(db, merchant, wanted)
+    // What cannot be a uid names nobody; it never reaches the database.
+    let Ok(uid) =
+        <crate::domain::checked::DinerId as crate::domain::checked::CheckedText>::parse(wanted)
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(db::diner::customer(db, merchant, &uid)
         .await?
         .into_iter()
         .collect())

@@ -234,10 +234,10 @@ async fn bad_catalogue_entries_are_refused_and_change_nothing() {
     float_money["card_type"]["benefit"] = json!(12.5);
     let cases = [
         ("/api/catalog/card_types", bad_code, 422),
-        ("/api/catalog/card_types", unknown_fragment, 422),
+        ("/api/catalog/card_types", unknown_fragment, 404),
         ("/api/catalog/card_types", zero_benefit, 422),
         ("/api/catalog/card_types", noodle_card(100_001), 422),
-        ("/api/catalog/card_types", float_money, 400),
+        ("/api/catalog/card_types", float_money, 422),
         (
             "/api/catalog/tiers",
             json!({ "tier": { "code": "T1", "label": "x", "pay": "10", "bonus": "11", "active": true } }),
@@ -261,7 +261,7 @@ async fn bad_catalogue_entries_are_refused_and_change_nothing() {
         (
             "/api/catalog/fragments",
             json!({ "fragment": { "code": "GOLD", "name": "金", "rarity": "MYTHIC" } }),
-            400,
+            422,
         ),
     ];
     for (path, body, status) in cases {

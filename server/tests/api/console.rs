@@ -134,18 +134,20 @@ async fn the_counter_scan_answers_every_scan_with_the_next_key_and_replays_a_ret
             app.console_json("/console/scan", cookie, &fields).await
         }
     };
-    let first = scan("key-1").await;
+    const KEY_1: &str = "00000000-0000-4000-8000-000000000001";
+    const KEY_2: &str = "00000000-0000-4000-8000-000000000002";
+    let first = scan(KEY_1).await;
     assert_eq!(first["result"]["kind"], "CARD_REDEEMED");
     assert!(first["refusal"].is_null());
     let next_key = first["next_key"].as_str().expect("next key");
-    assert_ne!(next_key, "key-1");
+    assert_ne!(next_key, KEY_1);
 
     // A retry with the same key (a double press) gets the same answer, not a refusal.
-    let retry = scan("key-1").await;
+    let retry = scan(KEY_1).await;
     assert_eq!(retry["result"], first["result"]);
 
     // A new scan of the used card is refused, as an answer to show.
-    let again = scan("key-2").await;
+    let again = scan(KEY_2).await;
     assert!(again["result"].is_null());
     assert_eq!(again["refusal"]["code"], "CARD_ALREADY_USED");
 }
@@ -194,7 +196,7 @@ async fn the_counter_recharge_finds_the_diner_and_charges_once_per_key() {
             &[
                 ("uid", "wx-demo-002"),
                 ("tier", "T100"),
-                ("key", "recharge-1"),
+                ("key", "00000000-0000-4000-8000-00000000000a"),
             ],
         )
     };
@@ -211,7 +213,7 @@ async fn the_counter_recharge_finds_the_diner_and_charges_once_per_key() {
         &[
             ("uid", "wx-demo-002"),
             ("tier", "T999"),
-            ("key", "recharge-2"),
+            ("key", "00000000-0000-4000-8000-00000000000b"),
         ],
     )
     .await;
@@ -222,16 +224,24 @@ async fn the_counter_recharge_finds_the_diner_and_charges_once_per_key() {
 async fn without_javascript_a_recharge_comes_back_to_the_counter_which_reads_its_answer() {
     let app = spawn_app().await;
     let cookie = app.session_cookie().await;
-    let fields = [("uid", "wx-demo-002"), ("tier", "T100"), ("key", "plain-1")];
+    let fields = [
+        ("uid", "wx-demo-002"),
+        ("tier", "T100"),
+        ("key", "00000000-0000-4000-8000-00000000000c"),
+    ];
     let posted = app.form("/console/recharge", Some(&cookie), &fields).await;
     assert!(posted.status().is_redirection(), "{}", posted.status());
     assert_eq!(
         header(&posted, "location").as_deref(),
-        Some("/cashier?recharged=plain-1")
+        Some("/cashier?recharged=00000000-0000-4000-8000-00000000000c")
     );
     // The page shows the stored answer; showing it again recharges nothing.
     let answer = app
-        .console_json("/console/recharge/answer", &cookie, &[("key", "plain-1")])
+        .console_json(
+            "/console/recharge/answer",
+            &cookie,
+            &[("key", "00000000-0000-4000-8000-00000000000c")],
+        )
         .await;
     assert_eq!(answer["receipt"]["balance"]["principal"], "100.00");
     let till = app.staff_token(CASHIER.0, CASHIER.1).await;
@@ -241,7 +251,9 @@ async fn without_javascript_a_recharge_comes_back_to_the_counter_which_reads_its
     };
     let before = wallet().await;
     for _ in 0..2 {
-        let html = app.counter_page(&cookie, "?recharged=plain-1").await;
+        let html = app
+            .counter_page(&cookie, "?recharged=00000000-0000-4000-8000-00000000000c")
+            .await;
         assert!(html.contains("充100送20"), "the recharge's answer is shown");
     }
     assert_eq!(wallet().await, before);
@@ -309,16 +321,25 @@ async fn the_counter_refund_is_refused_with_the_new_preview_when_the_payout_chan
         ]
     };
     let answer = app
-        .console_json("/console/refund", &cookie, &stale("stale-js"))
+        .console_json(
+            "/console/refund",
+            &cookie,
+            &stale("00000000-0000-4000-8000-0000000000e1"),
+        )
         .await;
     assert_eq!(answer["refusal"]["code"], "REFUND_PREVIEW_CHANGED");
     assert_eq!(answer["changed"]["uid"], "wx-demo-002");
     assert_eq!(answer["changed"]["clawback"]["payout"], "50.00");
 
     let posted = app
-        .form("/console/refund", Some(&cookie), &stale("stale-plain"))
+        .form(
+            "/console/refund",
+            Some(&cookie),
+            &stale("00000000-0000-4000-8000-0000000000e2"),
+        )
         .await;
-    let query = "?refunded=stale-plain&refund_uid=wx-demo-002&refund_amount=50.00";
+    let query =
+        "?refunded=00000000-0000-4000-8000-0000000000e2&refund_uid=wx-demo-002&refund_amount=50.00";
     assert_eq!(
         header(&posted, "location"),
         Some(format!("/cashier{query}"))
@@ -341,7 +362,7 @@ async fn the_counter_refund_is_refused_with_the_new_preview_when_the_payout_chan
                 ("uid", "wx-demo-002"),
                 ("amount", "50"),
                 ("expected_payout", "50.00"),
-                ("key", "fresh"),
+                ("key", "00000000-0000-4000-8000-00000000000d"),
             ],
         )
         .await;

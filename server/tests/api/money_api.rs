@@ -198,7 +198,7 @@ async fn a_refund_without_the_payout_of_its_preview_is_refused() {
             &json!({ "uid": DINER, "amount": "10" }),
         )
         .await;
-    assert_problem(response, 400, "BAD_REQUEST").await;
+    assert_problem(response, 422, "VALIDATION_FAILED").await;
     assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
 }
 
@@ -424,7 +424,7 @@ async fn diners_cannot_act_as_staff_nor_see_other_wallets() {
             "/api/payment/verify",
             Some(&diner),
             Some(&key()),
-            &json!({ "code": "x" }),
+            &json!({ "code": "663456789012345678" }),
         )
         .await;
     assert_problem(scan, 403, "FORBIDDEN").await;
@@ -487,25 +487,25 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
             "/api/payment/create",
             "diner",
             json!({ "merchant_id": "demo", "amount": -5, "card": null }),
-            400,
+            422,
         ),
         (
             "/api/payment/create",
             "diner",
             json!({ "merchant_id": "demo", "amount": "-5", "card": null }),
-            400,
+            422,
         ),
         (
             "/api/payment/create",
             "diner",
             json!({ "merchant_id": "demo", "amount": "1.001", "card": null }),
-            400,
+            422,
         ),
         (
             "/api/payment/create",
             "diner",
             json!({ "merchant_id": "demo", "amount": 12.5, "card": null }),
-            400,
+            422,
         ),
         (
             "/api/payment/create",
@@ -523,7 +523,7 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
             "/api/payment/create",
             "diner",
             json!({ "merchant_id": "demo" }),
-            400,
+            422,
         ),
         (
             "/api/wallet/recharge",
@@ -535,7 +535,7 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
             "/api/wallet/recharge",
             "staff",
             json!({ "uid": DINER, "tier": 100 }),
-            400,
+            422,
         ),
         (
             "/api/payment/verify",
@@ -553,13 +553,13 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
             "/api/market/trade",
             "diner",
             json!({ "merchant_id": "demo", "fragment": "CHILI", "side": "STEAL", "quantity": 1 }),
-            400,
+            422,
         ),
         (
             "/api/market/trade",
             "diner",
             json!({ "merchant_id": "demo", "fragment": "CHILI", "side": "BUY", "quantity": -1 }),
-            400,
+            422,
         ),
         (
             "/api/assets/synthesize",
@@ -587,6 +587,83 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
         .await
         .expect("ledger");
     assert_eq!(entries, seeded, "nothing was written");
+}
+
+/// What cannot be an id is refused where the request is read — 422 naming the field — and
+/// never reaches the database (it used to come back as 503 `DATABASE_UNAVAILABLE`).
+#[tokio::test]
+async fn ids_that_cannot_be_ids_are_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let owner = app.staff_token("laowang", "owner-demo-1").await;
+    let diner = app.diner_token(DINER).await;
+    let cases: Vec<(&str, &String, Value, &str)> = vec![
+        (
+            "/api/payment/refund",
+            &owner,
+            json!({ "payment_id": "" }),
+            "payment_id",
+        ),
+        (
+            "/api/assets/synthesize",
+            &diner,
+            // Fields are read in the body's order: the first at fault is named.
+            json!({ "card_type": "", "merchant_id": "" }),
+            "card_type",
+        ),
+        (
+            "/api/market/trade",
+            &diner,
+            json!({ "fragment": "", "merchant_id": "demo", "quantity": 1, "side": "BUY" }),
+            "fragment",
+        ),
+        (
+            "/api/payment/create",
+            &diner,
+            json!({ "amount": "12.30", "card": null, "merchant_id": "" }),
+            "merchant_id",
+        ),
+        (
+            "/api/wallet/refund/preview",
+            &owner,
+            json!({ "amount": "12.30", "uid": "" }),
+            "uid",
+        ),
+        (
+            "/api/catalog/tiers",
+            &owner,
+            json!({ "tier": { "code": "T1", "label": "l", "pay": "100000000", "bonus": "1", "active": true } }),
+            "tier.pay",
+        ),
+    ];
+    for (path, token, body, field) in cases {
+        let response = app.post(path, Some(token), Some(&key()), &body).await;
+        assert_eq!(response.status(), 422, "{path} {body}");
+        let problem: Value = response.json().await.expect("problem");
+        assert_eq!(problem["code"], "VALIDATION_FAILED", "{path} {body}");
+        assert_eq!(problem["field"], field, "{path} {body}");
+    }
+    let query = app.get_as("/api/wallets/mine?merchant_id=", &diner).await;
+    assert_eq!(query.status(), 422);
+    let problem: Value = query.json().await.expect("problem");
+    assert_eq!(problem["field"], "merchant_id");
+    let missing = app.get_as("/api/ledger/of?limit=3", &owner).await;
+    let problem: Value = missing.json().await.expect("problem");
+    assert_eq!(problem["field"], "uid", "{problem}");
+    let too_many = app
+        .get_as("/api/ledger/of?uid=wx-demo-001&limit=201", &owner)
+        .await;
+    let problem: Value = too_many.json().await.expect("problem");
+    assert_eq!(problem["field"], "limit", "{problem}");
+    let key_not_a_uuid = app
+        .post(
+            "/api/payment/refund",
+            Some(&owner),
+            Some("1"),
+            &json!({ "payment_id": "0193a0c4e5f07c3e9d2b6a1f4e8c7b20" }),
+        )
+        .await;
+    let problem: Value = key_not_a_uuid.json().await.expect("problem");
+    assert_eq!(problem["field"], "Idempotency-Key", "{problem}");
 }
 
 #[tokio::test]

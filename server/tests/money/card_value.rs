@@ -37,9 +37,9 @@ async fn owner_cuts_the_benefit(db: &db::Db) {
         .find(|offer| offer.card_type.code == "FREE_APPETIZER")
         .expect("FREE_APPETIZER on offer");
     let mut changed = offer.card_type;
-    changed.name = "凉菜小券".into();
-    changed.benefit = m("5");
-    changed.benefit_description = "凉菜立减5元".into();
+    changed.name = "凉菜小券".parse().expect("a name");
+    changed.benefit = app::domain::Amount::new(m("5")).expect("an amount");
+    changed.benefit_description = "凉菜立减5元".parse().expect("a name");
     changed.cost_basis = m("2");
     catalog::save_card_type(db, MERCHANT, changed, Utc::now)
         .await

@@ -1,6 +1,7 @@
 //! The money core through the service layer, against real SurrealDB (`mem://`).
 
 mod assets;
+mod audit;
 mod card_value;
 mod helpers;
 mod payments;
