@@ -126,9 +126,11 @@ fuzz() { # $1 = run name, $2 = seconds, then st options
   echo
   echo "==== $name: st run, $secs s, seed $seed ===="
   # Its own working directory: Schemathesis keeps its cache and the crash files `st replay`
-  # reads in ./.schemathesis, one set per run.
+  # reads in ./.schemathesis, one set per run. The hook gives each request an Idempotency-Key
+  # of its own (scripts/fuzz_hooks.py says why).
   set +e
-  (cd "$dir" && "$st" --config-file "$root/schemathesis.toml" --no-color run "$base/api/openapi.json" \
+  (cd "$dir" && SCHEMATHESIS_HOOKS="$root/scripts/fuzz_hooks.py" \
+    "$st" --config-file "$root/schemathesis.toml" --no-color run "$base/api/openapi.json" \
     --checks all --phases examples,coverage,fuzzing,stateful \
     --max-time "$secs" --seed "$seed" --workers "$workers" \
     --report junit --report-dir "$dir" "$@") 2>&1 | tee "$dir/output.txt"
