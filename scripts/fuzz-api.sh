@@ -13,6 +13,7 @@
 #   FUZZ_WORKERS=1        concurrent requests of Schemathesis (one: the same seed sends the same
 #                         requests in the same order, and Hypothesis is not raced by threads)
 #   FUZZ_RUNS="…"         the runs to do, of: diner cashier manager owner anonymous signout-<role>
+#   FUZZ_SCHEMA=file      fuzz with this OpenAPI document instead of the server's own (a draft)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -27,6 +28,11 @@ workers=${FUZZ_WORKERS:-1}
 runs=${FUZZ_RUNS:-diner cashier manager owner anonymous signout-diner signout-cashier signout-manager signout-owner}
 report=end2end/test-results/fuzz
 base="http://127.0.0.1:$port"
+if [ -n "${FUZZ_SCHEMA:-}" ]; then
+  schema=(--url "$base" "$(realpath "$FUZZ_SCHEMA")")
+else
+  schema=("$base/api/openapi.json")
+fi
 started=$(date +%s)
 
 # ---- Schemathesis, pinned, in the project's own virtualenv (PyPI through pip) ----
@@ -130,10 +136,10 @@ fuzz() { # $1 = run name, $2 = seconds, then st options
   # of its own (scripts/fuzz_hooks.py says why).
   set +e
   (cd "$dir" && SCHEMATHESIS_HOOKS="$root/scripts/fuzz_hooks.py" \
-    "$st" --config-file "$root/schemathesis.toml" --no-color run "$base/api/openapi.json" \
+    "$st" --config-file "$root/schemathesis.toml" --no-color run \
     --checks all --phases examples,coverage,fuzzing,stateful \
     --max-time "$secs" --seed "$seed" --workers "$workers" \
-    --report junit --report-dir "$dir" "$@") 2>&1 | tee "$dir/output.txt"
+    --report junit --report-dir "$dir" "$@" "${schema[@]}") 2>&1 | tee "$dir/output.txt"
   code=${PIPESTATUS[0]}
   set -e
   local last codes
