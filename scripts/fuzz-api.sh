@@ -145,7 +145,7 @@ fuzz() { # $1 = run name, $2 = seconds, then st options
   local last codes
   last=$(grep -E '^=+ .* =+$' "$dir/output.txt" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//' || true)
   codes=$(sed -n '/^Failures:/,/^$/p' "$dir/output.txt" | grep -oE 'ST[0-9]{3} [^:]+: [0-9]+' \
-    | sed -E 's/^(ST[0-9]{3}) .*: ([0-9]+)$/\1×\2/' | tr '\n' ' ' || true)
+    | sed -E 's/^(ST[0-9]{3}) .*: ([0-9]+)$/\1×\2/' | paste -sd ' ' || true)
   if [ "$code" = 0 ]; then
     outcome[$name]="ok    ${last:-exit 0}"
   else
@@ -188,13 +188,13 @@ checker=$!
 ledger_code=
 for _ in $(seq 1 1200); do # 120 s
   if ! kill -0 "$checker" 2>/dev/null; then
-    set +e; wait "$checker"; ledger_code=$?; set -e
+    set +e; wait "$checker"; ledger_code="exit $?"; set -e
     break
   fi
   if curl -fsS -o /dev/null "$base/readyz" 2>/dev/null; then
     kill "$checker"; wait "$checker" 2>/dev/null || true
     echo "(this binary has no check-ledger command: it started serving instead)" >>"$ledger_log"
-    ledger_code=serving
+    ledger_code="not a command of this binary (it started serving)"
     break
   fi
   sleep 0.1
@@ -202,14 +202,14 @@ done
 if [ -z "$ledger_code" ]; then
   kill "$checker"; wait "$checker" 2>/dev/null || true
   echo "(check-ledger did not finish within 120 s)" >>"$ledger_log"
-  ledger_code=timeout
+  ledger_code="no answer within 120 s"
 fi
 cat "$ledger_log"
-if [ "$ledger_code" = 0 ]; then
+if [ "$ledger_code" = "exit 0" ]; then
   outcome[ledger]="ok    every wallet equals the sum of its ledger"
 else
   failed=1
-  outcome[ledger]="FAIL  check-ledger: exit $ledger_code (see $ledger_log)"
+  outcome[ledger]="FAIL  check-ledger: $ledger_code (see $ledger_log)"
 fi
 
 # ---- one line per run ----
@@ -220,6 +220,7 @@ for run in $runs ledger; do
 done
 if [ "$failed" != 0 ]; then
   echo "Findings: read $report/<run>/output.txt; replay one with the printed curl, or"
-  echo "  (cd $report/<run> && $st replay <case id>) against a running server (docs/api-fuzzing.md)."
+  echo "  (cd $report/<run> && $st replay <case id> -H \"Authorization: Bearer \$TOKEN\")"
+  echo "  against a server on port $port (docs/api-fuzzing.md)."
   exit 1
 fi
