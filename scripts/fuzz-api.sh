@@ -60,7 +60,8 @@ stop_server() {
     server=
   fi
 }
-trap 'stop_server; rm -rf "$tmp"' EXIT
+keep_db=
+trap 'stop_server; [ -n "$keep_db" ] || rm -rf "$tmp"' EXIT
 
 if curl -fsS -o /dev/null "$base/readyz" 2>/dev/null; then
   echo "port $port already answers: another server is running there; pick another port"
@@ -210,6 +211,10 @@ if [ "$ledger_code" = "exit 0" ]; then
 else
   failed=1
   outcome[ledger]="FAIL  check-ledger: $ledger_code (see $ledger_log)"
+  if [[ $ledger_code == "exit "* ]]; then # mismatches: keep the database to look into
+    keep_db=1
+    outcome[ledger]+="; database kept: MEALQUEST_DATABASE__URL=$db"
+  fi
 fi
 
 # ---- one line per run ----
