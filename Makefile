@@ -1,6 +1,7 @@
 # MealQuest — the two commands a person needs:
 #   make run    install what is missing, build, serve http://127.0.0.1:3000 (embedded DB + demo data)
-#   make test   install what is missing, fmt + clippy, unit + integration tests, Playwright in Chromium
+#   make test   install what is missing, fmt + clippy, unit + integration tests, Playwright in Chromium,
+#               the API fuzzer (Schemathesis) as every role
 # Everything comes from the package registries (crates.io, npm, Debian); nothing downloads a
 # binary from elsewhere. See docs/toolchain.md.
 
@@ -12,6 +13,7 @@ CARGO_LEPTOS_VERSION := 0.3.11
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/[^0-9.]/, "", $$0); print; exit}' Cargo.lock)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 E2E_PORT ?= 3100
+FUZZ_PORT ?= 3200
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Tools installed by npm (tailwindcss, playwright) and cargo come first on PATH, so
@@ -56,6 +58,7 @@ system-packages:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v wasm-opt >/dev/null || missing="$$missing binaryen"; \
 	[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
+	python3 -m venv --help >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get install -y --no-install-recommends $$missing \
@@ -69,7 +72,7 @@ run: setup ## build and serve the console on http://127.0.0.1:3000 with demo dat
 	MEALQUEST_ENV=dev cargo leptos serve
 
 .PHONY: test
-test: setup lint unit e2e ## everything CI runs
+test: setup lint unit e2e fuzz ## everything CI runs
 
 ## ---- pieces ----
 
@@ -94,6 +97,14 @@ unit: ## unit and integration tests (real SurrealDB: mem://, surrealkv:// in tem
 .PHONY: e2e
 e2e: build node-tools system-packages ## Playwright in Debian's Chromium against a fresh server
 	./end2end/run.sh "$(TARGET_DIR)/debug/mealquest" $(E2E_PORT)
+
+.PHONY: fuzz
+fuzz: build ## Schemathesis over /api/openapi.json as every role, ≤ 3 min (see docs/api-fuzzing.md)
+	./scripts/fuzz-api.sh "$(TARGET_DIR)/debug/mealquest" $(FUZZ_PORT)
+
+.PHONY: fuzz-deep
+fuzz-deep: build ## the same, 10 minutes per role (FUZZ_SECONDS=600)
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} ./scripts/fuzz-api.sh "$(TARGET_DIR)/debug/mealquest" $(FUZZ_PORT)
 
 .PHONY: bench-startup
 bench-startup: build ## time from exec to /readyz answering 200 (see docs/benchmarks.md)
