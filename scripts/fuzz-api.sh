@@ -12,7 +12,8 @@
 #   FUZZ_SEED=20261130    Hypothesis seed: the same seed, binary and versions give the same cases
 #   FUZZ_WORKERS=1        concurrent requests of Schemathesis (one: the same seed sends the same
 #                         requests in the same order, and Hypothesis is not raced by threads)
-#   FUZZ_RUNS="…"         the runs to do, of: diner cashier manager owner anonymous signout-<role>
+#   FUZZ_RUNS="…"         the runs to do, of: diner cashier manager owner flows anonymous
+#                         signout-<role>
 #   FUZZ_SCHEMA=file      fuzz with this OpenAPI document instead of the server's own (a draft)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ seconds=${FUZZ_SECONDS:-20}
 signout_seconds=${FUZZ_SIGNOUT_SECONDS:-$((seconds / 5 > 3 ? seconds / 5 : 3))}
 seed=${FUZZ_SEED:-20261130}
 workers=${FUZZ_WORKERS:-1}
-runs=${FUZZ_RUNS:-diner cashier manager owner anonymous signout-diner signout-cashier signout-manager signout-owner}
+runs=${FUZZ_RUNS:-diner cashier manager owner flows anonymous signout-diner signout-cashier signout-manager signout-owner}
 report=end2end/test-results/fuzz
 base="http://127.0.0.1:$port"
 if [ -n "${FUZZ_SCHEMA:-}" ]; then
@@ -109,6 +110,11 @@ alive() { # $1 = token: does the server still take it?
   curl -fsS -o /dev/null -H "Authorization: Bearer $1" "$base/api/catalog?merchant_id=demo"
 }
 declare -A token spare
+# The flows run's two people: 小明 (wx-demo-001, who holds cards) pays and synthesizes, the owner
+# scans, recharges and refunds — so the links between a diner's and a cashier's operations
+# (create a payment → scan its code → refund it) are walked with real ids.
+flow_diner=$(login /api/auth/diner/login '{"code":"dev:wx-demo-001"}')
+flow_staff=$(token_of owner)
 for role in diner cashier manager owner; do
   token[$role]=$(token_of "$role")
   # sign_out ends the session of the token it is sent with: its runs get a token of their own.
@@ -137,8 +143,8 @@ fuzz() { # $1 = run name, $2 = seconds, then st options
   # of its own (scripts/fuzz_hooks.py says why).
   set +e
   (cd "$dir" && SCHEMATHESIS_HOOKS="$root/scripts/fuzz_hooks.py" \
-    "$st" --config-file "$root/schemathesis.toml" --no-color run \
-    --checks all --phases examples,coverage,fuzzing,stateful \
+    "$st" --config-file "${config:-$root/schemathesis.toml}" --no-color run \
+    --checks all --phases "${phases:-examples,coverage,fuzzing,stateful}" \
     --max-time "$secs" --seed "$seed" --workers "$workers" \
     --report junit --report-dir "$dir" "$@" "${schema[@]}") 2>&1 | tee "$dir/output.txt"
   code=${PIPESTATUS[0]}
@@ -165,11 +171,33 @@ for run in $runs; do
         --exclude-path /api/auth/staff/login --exclude-path /api/auth/diner/login
       alive "${token[$run]}" || { failed=1; outcome[$run]+="; its token was dead after the run"; }
       ;;
+    flows)
+      # One run, two identities: the diner's operations carry 小明's token, the rest the
+      # owner's (per-operation headers in a config written for this run: the base config
+      # with the two headers; the tokens come from the environment, never the file).
+      flows_config="$root/$report/flows.toml"
+      mkdir -p "$root/$report"
+      {
+        echo 'headers = { Authorization = "Bearer ${FUZZ_STAFF_TOKEN}" }'
+        cat "$root/schemathesis.toml"
+        echo
+        echo '[[operations]]'
+        echo 'include-path-regex = "^/api/(payment/create|assets/synthesize|market/trade|wallets/mine|assets/mine|ledger/mine|diner/member_code)$"'
+        echo 'headers = { Authorization = "Bearer ${FUZZ_DINER_TOKEN}" }'
+      } >"$flows_config"
+      # Positive data only, with the demo's ids named (scripts/fuzz_hooks.py): the other runs
+      # cover what a client must not send; this one makes money move.
+      FUZZ_FLOWS=1 FUZZ_STAFF_TOKEN=$flow_staff FUZZ_DINER_TOKEN=$flow_diner config="$flows_config" \
+        fuzz flows "$seconds" --mode positive --exclude-path /api/auth/sign_out \
+        --exclude-path /api/auth/staff/login --exclude-path /api/auth/diner/login
+      ;;
     anonymous)
       fuzz anonymous "$seconds"
       ;;
     signout-diner | signout-cashier | signout-manager | signout-owner)
-      fuzz "$run" "$signout_seconds" -H "Authorization: Bearer ${spare[${run#signout-}]}" \
+      # One operation links to nothing: no stateful phase.
+      phases=examples,coverage,fuzzing \
+        fuzz "$run" "$signout_seconds" -H "Authorization: Bearer ${spare[${run#signout-}]}" \
         --include-path /api/auth/sign_out
       ;;
     *) echo "unknown run in FUZZ_RUNS: $run"; exit 2 ;;

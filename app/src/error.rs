@@ -465,7 +465,9 @@ fn wallet_problem(err: &crate::domain::WalletError) -> Problem {
     let code = match err {
         W::InsufficientBalance { .. } => ErrorCode::InsufficientBalance,
         W::RefundExceedsPrincipal { .. } => ErrorCode::RefundExceedsPrincipal,
-        W::ZeroAmount | W::Overflow => ErrorCode::ValidationFailed,
+        W::ZeroAmount => ErrorCode::ValidationFailed,
+        // Valid input the wallet as it is cannot take (it would pass the largest amount).
+        W::Overflow => ErrorCode::Conflict,
     };
     Problem::new(code, err.to_string())
 }

@@ -16,15 +16,17 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init(&config.settings.log);
     match std::env::args().nth(1).as_deref() {
         None | Some("serve") => {}
+        // A report on stdout, not a service's log: the database's own shutdown chatter
+        // (background tasks cancelled as the process ends) is left unlogged.
         Some("check-ledger") => return check_ledger(&config).await,
         Some(other) => {
             eprintln!("mealquest: unknown command `{other}` (commands: serve, check-ledger)");
             return ExitCode::FAILURE;
         }
     }
+    telemetry::init(&config.settings.log);
     match serve(&config, started).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -51,7 +53,10 @@ async fn serve(config: &AppConfig, started: Instant) -> Result<(), server::start
 async fn check_ledger(config: &AppConfig) -> ExitCode {
     match server::startup::check_books(config).await {
         Ok(audit) if audit.mismatches.is_empty() => {
-            println!("ledger ok: {} accounts add up", audit.accounts);
+            println!(
+                "ledger ok: {} accounts add up to their {} ledger entries",
+                audit.accounts, audit.entries
+            );
             ExitCode::SUCCESS
         }
         Ok(audit) => {

@@ -71,6 +71,13 @@ pub async fn silver_sum(db: &Db, uid: &str) -> DbResult<i64> {
     Ok(changes.into_iter().sum())
 }
 
+/// How many ledger entries there are.
+pub async fn entries(db: &Db) -> DbResult<u64> {
+    let response = db.query("RETURN count(SELECT id FROM ledger)").await?;
+    let count: Option<u64> = checked(response)?.take(0)?;
+    Ok(count.unwrap_or(0))
+}
+
 /// The diners holding silver.
 pub async fn silver_holders(db: &Db) -> DbResult<Vec<String>> {
     let response = db

@@ -69,7 +69,8 @@ pub struct RecipeLine {
 pub struct CardType {
     pub code: Code,
     pub name: Name,
-    /// One line per fragment, each fragment once.
+    /// One line per fragment, each fragment once (else 422 `VALIDATION_FAILED`), each a
+    /// fragment of the shop's catalogue (else 404 `NOT_FOUND`).
     #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub recipe: Vec<RecipeLine>,
     /// Taken off the bill when the card is redeemed.
@@ -102,6 +103,7 @@ pub struct Tier {
     pub code: Code,
     pub label: Name,
     pub pay: Amount,
+    /// At most `pay` (else 422 `VALIDATION_FAILED`).
     pub bonus: Money,
     pub active: bool,
 }
@@ -113,7 +115,8 @@ pub struct Listing {
     pub fragment: Code,
     #[cfg_attr(feature = "ssr", schema(inline))]
     pub buy_price: Price,
-    /// What the merchant pays back for one (less than `buy_price`); none: not bought back.
+    /// What the merchant pays back for one: less than `buy_price` (else 422
+    /// `VALIDATION_FAILED`: buying and selling back would make silver); none: not bought back.
     #[cfg_attr(feature = "ssr", schema(inline))]
     pub sell_price: Option<Price>,
     pub active: bool,

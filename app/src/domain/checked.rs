@@ -273,11 +273,11 @@ impl<const MIN: u32, const MAX: u32> Count<MIN, MAX> {
     fn from_f64(value: f64) -> Option<Self> {
         use rust_decimal::Decimal;
         use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
-        let exact = Decimal::from_f64(value)?;
-        if !exact.fract().is_zero() {
+        // Whole as a float, not after rounding to a decimal (1e-42 is no 0).
+        if value.fract() != 0.0 {
             return None;
         }
-        Self::new(exact.to_u32()?).ok()
+        Self::new(Decimal::from_f64(value)?.to_u32()?).ok()
     }
 }
 
@@ -402,7 +402,17 @@ mod tests {
         assert_eq!(read("3"), Some(3));
         assert_eq!(read("3.0"), Some(3));
         assert_eq!(read("99"), Some(99));
-        for bad in ["0", "100", "-1", "2.5", "\"3\"", "1e400", "null"] {
+        for bad in [
+            "0",
+            "100",
+            "-1",
+            "2.5",
+            "\"3\"",
+            "1e400",
+            "null",
+            "2.5e-42",
+            "1.0000001",
+        ] {
             assert_eq!(read(bad), None, "{bad}");
         }
     }

@@ -64,6 +64,7 @@ impl std::fmt::Display for Mismatch {
 #[derive(Debug, Default)]
 pub struct Audit {
     pub accounts: usize,
+    pub entries: u64,
     pub mismatches: Vec<Mismatch>,
 }
 
@@ -72,6 +73,7 @@ pub async fn check_books(db: &Db) -> Result<Audit, AppError> {
     let accounts = db::audit::accounts(db).await?;
     let mut audit = Audit {
         accounts: accounts.len(),
+        entries: db::audit::entries(db).await?,
         ..Audit::default()
     };
     let mut silver_owners: Vec<String> = db::audit::silver_holders(db).await?;

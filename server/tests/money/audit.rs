@@ -31,6 +31,7 @@ async fn the_books_add_up_after_recharges_trades_and_synthesis() {
         .expect("refund");
     let audit = check_books(&db).await.expect("audit");
     assert!(audit.accounts >= 1);
+    assert!(audit.entries >= 5, "{audit:?}");
     assert_eq!(audit.mismatches, Vec::new());
 }
 

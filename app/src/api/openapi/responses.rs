@@ -52,8 +52,8 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
             PaymentNotPending,
             InsufficientBalance,
         ],
-        "refund_payment" => &[Forbidden, NotFound, PaymentNotPending],
-        "recharge" => &[Forbidden, NotFound, DinerNotFound],
+        "refund_payment" => &[Forbidden, NotFound, PaymentNotPending, Conflict],
+        "recharge" => &[Forbidden, NotFound, DinerNotFound, Conflict],
         "preview_stored_value_refund" => &[Forbidden, DinerNotFound, RefundExceedsPrincipal],
         "stored_value_refund" => &[
             Forbidden,
