@@ -122,6 +122,16 @@ async fn signing_out_ends_the_token_at_once_everywhere_it_was_copied() {
     assert_problem(balance_of(&app, &token).await, 401, "UNAUTHORIZED").await;
     // Only that session ended: the other till's goes on.
     assert_eq!(balance_of(&app, &other_till).await.status(), 200);
+    // An operation without arguments needs no body: a bare POST signs out as well.
+    let bare = app
+        .client
+        .post(app.url("/api/auth/sign_out"))
+        .bearer_auth(&other_till)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(bare.status(), 200);
+    assert_problem(balance_of(&app, &other_till).await, 401, "UNAUTHORIZED").await;
 }
 
 #[tokio::test]

@@ -583,6 +583,11 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
         .post("/api/wallet/recharge", Some(&till), Some(&key()), &huge)
         .await;
     assert_eq!(response.status(), 413);
+    let problem: Value = response
+        .json()
+        .await
+        .expect("a problem document, not plain text");
+    assert_eq!(problem["code"], "PAYLOAD_TOO_LARGE");
     let entries = db::ledger::for_diner(&app.db, "demo", DINER, 100)
         .await
         .expect("ledger");
