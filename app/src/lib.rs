@@ -7,6 +7,7 @@ pub mod auth;
 mod auth_types;
 pub mod domain;
 pub mod error;
+pub mod model;
 mod pages;
 #[cfg(any(feature = "hydrate", test))]
 mod qr_image;

@@ -1,70 +1,13 @@
 //! Fragments, silver and cards: market trades and synthesis.
 
-use chrono::{DateTime, NaiveDate, Utc};
+#[cfg(feature = "ssr")]
+use chrono::Utc;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
-use serde::{Deserialize, Serialize};
 
-use crate::domain::checked::{Code, Count, MerchantId};
-use crate::domain::market::MAX_QUANTITY;
+use crate::domain::checked::{Code, MerchantId};
 use crate::error::Problem;
-
-/// How many fragments one trade moves.
-pub type Quantity = Count<1, MAX_QUANTITY>;
-
-/// Buy fragments with silver, or sell them back.
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TradeSide {
-    Buy,
-    Sell,
-}
-
-/// A trade done.
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TradeReceipt {
-    pub txn_id: String,
-    pub fragment: String,
-    pub quantity: u32,
-    pub silver: u64,
-    pub side: TradeSide,
-}
-
-/// A card synthesized.
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SynthesisReceipt {
-    pub txn_id: String,
-    pub card_uuid: String,
-    pub card_type: String,
-    pub expiry: DateTime<Utc>,
-    /// The shop's day whose stock the card came out of (a request made just before
-    /// midnight that is served after it counts against the new day).
-    pub stock_day: NaiveDate,
-    /// What is left of that day's stock.
-    pub stock_left_today: u32,
-}
-
-/// What a diner holds at a merchant.
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AssetSummary {
-    pub silver: i64,
-    pub fragments: std::collections::BTreeMap<String, i64>,
-    pub cards: Vec<MyCard>,
-}
-
-/// One of a diner's cards.
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MyCard {
-    pub uuid: String,
-    pub card_type: String,
-    pub status: String,
-    pub expiry: DateTime<Utc>,
-}
+pub use crate::model::assets::*;
 
 /// `POST /api/assets/synthesize` (diner): consume a recipe's fragments and one unit of
 /// today's stock for a new card. Requires an Idempotency-Key.

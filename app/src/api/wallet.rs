@@ -1,28 +1,8 @@
-//! Stored value: what the API returns about wallets, recharges and refunds.
-
-use serde::{Deserialize, Serialize};
+//! Stored value: recharges at the counter, stored-value refunds, balances.
 
 use crate::domain::checked::{Code, DinerId};
 use crate::domain::{Amount, Balance, Clawback, Money};
-
-/// A recharge done.
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RechargeReceipt {
-    pub txn_id: String,
-    pub tier: String,
-    pub paid: Money,
-    pub bonus: Money,
-    pub balance: Balance,
-}
-
-/// A stored-value (cash) refund done, with the clawback it applied.
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredValueRefundReceipt {
-    pub txn_id: String,
-    pub clawback: Clawback,
-}
+pub use crate::model::wallet::*;
 
 /// `POST /api/wallet/recharge` (staff with the Recharge permission): adds a tier to a
 /// diner's wallet at the staff's merchant. Requires an Idempotency-Key.

@@ -5,6 +5,7 @@ pub mod card;
 pub mod catalog;
 pub mod checked;
 pub mod diner;
+pub mod events;
 pub mod market;
 pub mod money;
 pub mod stock;

@@ -18,8 +18,8 @@ use db::events::StoredEvent;
 use futures::StreamExt;
 use tokio::sync::{Notify, broadcast, mpsc, watch};
 
-use crate::api::realtime::Frame;
 use crate::error::AppError;
+use crate::model::realtime::Frame;
 
 /// The most events one catch-up read takes.
 const CATCH_UP_BATCH: u32 = 500;

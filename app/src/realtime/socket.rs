@@ -22,9 +22,9 @@ use tokio::sync::broadcast;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::hub::Subscription;
-use crate::api::realtime::{Control, Recipient, close_code};
 use crate::auth::AuthError;
 use crate::error::AppError;
+use crate::model::realtime::{Control, Recipient, close_code};
 use crate::service::auth::Caller;
 use crate::state::AppState;
 

@@ -9,11 +9,11 @@ use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;
 
 use super::{catalog, local_day, locks, merchant_zone, outcome, with_retries};
-use crate::api::assets::{SynthesisReceipt, TradeReceipt, TradeSide};
-use crate::api::realtime::Event;
 use crate::domain::CardStatus;
+use crate::domain::events::{DomainEvent, Party};
 use crate::domain::market::{self, MarketError};
 use crate::error::AppError;
+use crate::model::assets::{SynthesisReceipt, TradeReceipt, TradeSide};
 
 /// Trades `quantity` of `fragment` at the merchant's listed price.
 #[tracing::instrument(skip(db))]
@@ -68,8 +68,14 @@ pub async fn trade(
             silver,
             side,
         };
-        let news = asset_changed(merchant, uid, &entry.txn_id);
-        let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;
+        let fact = DomainEvent::Traded {
+            party: Party::new(merchant, uid, &entry.txn_id),
+            fragment: fragment.to_owned(),
+            side,
+            quantity,
+            silver,
+        };
+        let outcome = outcome(once.as_ref(), &receipt, Some(&fact))?;
         db::assets::trade(
             db,
             &Trade {
@@ -148,8 +154,12 @@ pub async fn synthesize(
             stock_day: next.reset_day,
             stock_left_today: next.current_stock,
         };
-        let news = asset_changed(merchant, uid, &entry.txn_id);
-        let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;
+        let fact = DomainEvent::Synthesized {
+            party: Party::new(merchant, uid, &entry.txn_id),
+            card: card_uuid.clone(),
+            card_type: card_type.to_owned(),
+        };
+        let outcome = outcome(once.as_ref(), &receipt, Some(&fact))?;
         db::assets::synthesize(
             db,
             &Synthesis {
@@ -171,15 +181,6 @@ pub async fn synthesize(
         Ok(receipt)
     })
     .await
-}
-
-/// The news that a diner's silver, fragments or cards changed.
-fn asset_changed(merchant: &str, uid: &str, txn_id: &str) -> Event {
-    Event::AssetChanged {
-        merchant_id: merchant.to_owned(),
-        uid: uid.to_owned(),
-        txn_id: txn_id.to_owned(),
-    }
 }
 
 /// The guards of asset transactions are business refusals, not faults.

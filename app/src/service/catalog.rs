@@ -11,13 +11,13 @@ use db::catalog::{BenefitRow, CardTypeRow, FragmentRow, RecipeItem, StockOf, Tie
 
 use super::wallet::money;
 use super::{local_day, merchant_today, merchant_zone, with_retries};
-use crate::api::catalog::{
-    CardType, CardTypeOnOffer, Catalog, Fragment, Listing, Rarity, RecipeLine, Tier,
-};
 use crate::domain::DailyStock;
 use crate::domain::catalog::{check_card_terms, check_prices, check_recipe, check_tier};
 use crate::domain::checked::{CheckedText, Count};
 use crate::error::AppError;
+use crate::model::catalog::{
+    CardType, CardTypeOnOffer, Catalog, Fragment, Listing, Rarity, RecipeLine, Tier,
+};
 
 /// The catalogue of `merchant`; inactive entries only when `everything` (its own staff).
 pub async fn read(

@@ -3,8 +3,8 @@
 use db::Db;
 use db::ledger::LedgerEntry;
 
-use crate::api::ledger::{LedgerLine, MAX_LINES};
 use crate::error::AppError;
+use crate::model::ledger::{LedgerLine, MAX_LINES};
 
 /// The newest `limit` entries (default 50, at most `MAX_LINES`) of a diner at a merchant.
 pub async fn lines(

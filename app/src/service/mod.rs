@@ -22,8 +22,9 @@ use db::Outcome;
 use db::idempotency::{Answer, Request};
 use serde::Serialize;
 
-use crate::api::realtime::Event;
+use crate::domain::events::DomainEvent;
 use crate::error::AppError;
+use crate::model::realtime::Event;
 
 /// What the transaction of a request made with an Idempotency-Key stores beside its effect:
 /// the reply it is about to give (200 and its JSON). `None` for calls without a key
@@ -41,16 +42,17 @@ pub(crate) fn answer_to<T: Serialize>(
 }
 
 /// What a change's transaction writes beside its effect: the reply for its Idempotency-Key
-/// (`answer_to`) and the news of it for everyone concerned (numbered later by the sequencer).
+/// (`answer_to`) and the news of what happened for everyone concerned (its frame, numbered
+/// later by the sequencer).
 pub(crate) fn outcome<T: Serialize>(
     once: Option<&Request>,
     reply: &T,
-    news: Option<&Event>,
+    fact: Option<&DomainEvent>,
 ) -> Result<Outcome, AppError> {
     Ok(Outcome {
         answer: answer_to(once, reply)?,
-        events: news
-            .map(Event::publication)
+        events: fact
+            .map(|fact| Event::from(fact).publication())
             .transpose()?
             .into_iter()
             .collect(),

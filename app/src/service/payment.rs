@@ -9,12 +9,12 @@ use db::payment::{Collection, NewPayment, PaymentRow, Refund};
 
 use super::wallet::{diff, from_row, money, to_row, wallet_key};
 use super::{locks, outcome, with_retries};
-use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
-use crate::api::realtime::Event;
 use crate::domain::Money;
 use crate::domain::card::{self, CardStatus};
+use crate::domain::events::{DomainEvent, Party};
 use crate::domain::wallet::{self, PaymentSplit};
 use crate::error::AppError;
+use crate::model::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 
 /// How payment codes are handed out (configuration: `payments.*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,15 +149,12 @@ async fn redeem_card(
             benefit: found.value.benefit.description.clone(),
             owner: found.uid.clone(),
         };
-        let news = Event::CardRedeemed {
-            merchant_id: counter.merchant.to_owned(),
-            uid: found.uid.clone(),
-            txn_id: entry.txn_id.clone(),
+        let fact = DomainEvent::CardRedeemed {
+            party: Party::new(counter.merchant, &found.uid, &entry.txn_id),
             card: uuid.to_owned(),
             card_name: found.value.name.clone(),
-            status: CardStatus::Used,
         };
-        let outcome = outcome(once.as_ref(), &result, Some(&news))?;
+        let outcome = outcome(once.as_ref(), &result, Some(&fact))?;
         db::card::redeem(db, uuid, Some(counter.staff), &entry, &outcome).await?;
         Ok(result)
     })
@@ -212,12 +209,12 @@ async fn collect_payment(
         )
         .by_staff(Some(counter.staff))
         .referencing(format!("payment:{}", order.id));
-        let news = Event::PaymentCollected {
-            merchant_id: counter.merchant.to_owned(),
-            uid: order.uid.clone(),
-            txn_id: entry.txn_id.clone(),
+        let fact = DomainEvent::PaymentCollected {
+            party: Party::new(counter.merchant, &order.uid, &entry.txn_id),
             payment_id: order.id.clone(),
-            amount: bill,
+            bill,
+            deduction,
+            split,
             card: order.card.clone(),
             balance: after,
         };
@@ -230,7 +227,7 @@ async fn collect_payment(
             split,
             wallet: after,
         };
-        let outcome = outcome(once.as_ref(), &result, Some(&news))?;
+        let outcome = outcome(once.as_ref(), &result, Some(&fact))?;
         db::payment::collect(
             db,
             &Collection {
@@ -304,16 +301,14 @@ pub async fn refund_payment(
             card_reactivated: reactivate.is_some(),
             wallet: after,
         };
-        let news = Event::PaymentRefunded {
-            merchant_id: counter.merchant.to_owned(),
-            uid: order.uid.clone(),
-            txn_id: entry.txn_id.clone(),
+        let fact = DomainEvent::PaymentRefunded {
+            party: Party::new(counter.merchant, &order.uid, &entry.txn_id),
             payment_id: order.id.clone(),
-            amount: returned,
-            card: reactivate.map(str::to_owned),
+            returned,
+            card_reactivated: reactivate.map(str::to_owned),
             balance: after,
         };
-        let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;
+        let outcome = outcome(once.as_ref(), &receipt, Some(&fact))?;
         db::payment::refund(
             db,
             &Refund {

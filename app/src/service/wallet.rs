@@ -6,11 +6,11 @@ use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::wallet::WalletRow;
 
 use super::{locks, outcome, with_retries};
-use crate::api::realtime::Event;
-use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
+use crate::domain::events::{DomainEvent, Party};
 use crate::domain::wallet::{self, Balance, Clawback, RechargeTier};
 use crate::domain::{Money, MoneyError};
 use crate::error::AppError;
+use crate::model::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 
 /// Who is acting and where: every operation names its merchant and, for staff, the staff id
 /// that goes on the ledger.
@@ -74,8 +74,14 @@ pub async fn recharge(
             bonus: rule.bonus,
             balance: after,
         };
-        let news = wallet_updated(scope, &entry.txn_id, after);
-        let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;
+        let fact = DomainEvent::Recharged {
+            party: Party::new(scope.merchant, scope.uid, &entry.txn_id),
+            tier: tier.label.clone(),
+            paid: rule.pay,
+            bonus: rule.bonus,
+            balance: after,
+        };
+        let outcome = outcome(once.as_ref(), &receipt, Some(&fact))?;
         db::wallet::apply(
             db,
             scope.merchant,
@@ -137,12 +143,15 @@ pub async fn stored_value_refund(
         )
         .by_staff(scope.staff);
         let after = to_row(&clawback.after);
-        let news = wallet_updated(scope, &entry.txn_id, clawback.after);
+        let fact = DomainEvent::CashRefunded {
+            party: Party::new(scope.merchant, scope.uid, &entry.txn_id),
+            clawback,
+        };
         let receipt = StoredValueRefundReceipt {
             txn_id: entry.txn_id.clone(),
             clawback,
         };
-        let outcome = outcome(once.as_ref(), &receipt, Some(&news))?;
+        let outcome = outcome(once.as_ref(), &receipt, Some(&fact))?;
         db::wallet::apply(
             db,
             scope.merchant,
@@ -156,16 +165,6 @@ pub async fn stored_value_refund(
         Ok(receipt)
     })
     .await
-}
-
-/// The news of a wallet's new balance.
-fn wallet_updated(scope: Scope<'_>, txn_id: &str, balance: Balance) -> Event {
-    Event::WalletUpdated {
-        merchant_id: scope.merchant.to_owned(),
-        uid: scope.uid.to_owned(),
-        txn_id: txn_id.to_owned(),
-        balance,
-    }
 }
 
 /// The lock key of a wallet (see `locks`).

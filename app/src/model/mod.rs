@@ -1,0 +1,11 @@
+//! The product's data as it travels: what the services answer (receipts, catalogue entries,
+//! statements) and what the real-time channel carries. Wasm-safe and free of I/O, below the
+//! services that return it, so the API, the services, the workers and the pages share one
+//! definition; `api::*` re-exports each next to its endpoints.
+
+pub mod assets;
+pub mod catalog;
+pub mod ledger;
+pub mod payment;
+pub mod realtime;
+pub mod wallet;

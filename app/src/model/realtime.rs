@@ -1,0 +1,379 @@
+//! The real-time channel's frames (issue 5): what the server pushes to a diner's app and to a
+//! merchant's cashier and boss pages, and who receives each one — derived from the domain's
+//! facts (`domain::events`), as the people concerned see them.
+//!
+//! Every frame carries the recipient's own sequence number, so a client that reconnects
+//! with the last one it saw gets exactly what it missed (see docs/realtime.md).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::events::DomainEvent;
+use crate::domain::{Balance, CardStatus, Money};
+
+/// Something that changed, as the people concerned see it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Event {
+    /// A diner's stored value at a merchant changed (recharge, stored-value refund).
+    WalletUpdated {
+        merchant_id: String,
+        uid: String,
+        txn_id: String,
+        balance: Balance,
+    },
+    /// A card was redeemed at the counter: its new `status` is USED.
+    CardRedeemed {
+        merchant_id: String,
+        uid: String,
+        txn_id: String,
+        card: String,
+        card_name: String,
+        status: CardStatus,
+    },
+    /// A payment code was collected (with the card it used, now USED, and the new balance).
+    PaymentCollected {
+        merchant_id: String,
+        uid: String,
+        txn_id: String,
+        payment_id: String,
+        amount: Money,
+        card: Option<String>,
+        balance: Balance,
+    },
+    /// A collected payment was refunded: `amount` back to the wallet, the card it used active
+    /// again (`card`) if it had not expired, and the new balance.
+    PaymentRefunded {
+        merchant_id: String,
+        uid: String,
+        txn_id: String,
+        payment_id: String,
+        amount: Money,
+        card: Option<String>,
+        balance: Balance,
+    },
+    /// Silver, fragments or cards of a diner changed (trade, synthesis, reward).
+    AssetChanged {
+        merchant_id: String,
+        uid: String,
+        txn_id: String,
+    },
+}
+
+/// Who a frame is for: one diner (all their merchants), or one merchant's staff.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Recipient {
+    Diner(String),
+    Merchant(String),
+}
+
+impl Recipient {
+    /// Whose events a signed-in caller hears: a diner their own, staff their merchant's.
+    #[cfg(feature = "ssr")]
+    pub fn of(principal: &crate::auth::Principal) -> Self {
+        match principal {
+            crate::auth::Principal::Diner { uid } => Self::Diner(uid.clone()),
+            crate::auth::Principal::Staff { merchant_id, .. } => {
+                Self::Merchant(merchant_id.clone())
+            }
+        }
+    }
+
+    /// The key its sequence is counted under, e.g. `diner:wx-demo-001`.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Diner(uid) => format!("diner:{uid}"),
+            Self::Merchant(id) => format!("merchant:{id}"),
+        }
+    }
+}
+
+impl Event {
+    /// The diner it concerns and the merchant it happened at.
+    fn parties(&self) -> (&str, &str) {
+        match self {
+            Self::WalletUpdated {
+                merchant_id, uid, ..
+            }
+            | Self::CardRedeemed {
+                merchant_id, uid, ..
+            }
+            | Self::PaymentCollected {
+                merchant_id, uid, ..
+            }
+            | Self::PaymentRefunded {
+                merchant_id, uid, ..
+            }
+            | Self::AssetChanged {
+                merchant_id, uid, ..
+            } => (merchant_id, uid),
+        }
+    }
+
+    /// Everyone who hears of it: the diner, and the merchant's staff for what happens at
+    /// their counter (a diner's trades and syntheses are the diner's own business).
+    pub fn recipients(&self) -> Vec<Recipient> {
+        let (merchant, uid) = self.parties();
+        let diner = Recipient::Diner(uid.to_owned());
+        match self {
+            Self::AssetChanged { .. } => vec![diner],
+            _ => vec![diner, Recipient::Merchant(merchant.to_owned())],
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl Event {
+    /// The `SCREAMING_SNAKE_CASE` name a frame carries in `type`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::WalletUpdated { .. } => "WALLET_UPDATED",
+            Self::CardRedeemed { .. } => "CARD_REDEEMED",
+            Self::PaymentCollected { .. } => "PAYMENT_COLLECTED",
+            Self::PaymentRefunded { .. } => "PAYMENT_REFUNDED",
+            Self::AssetChanged { .. } => "ASSET_CHANGED",
+        }
+    }
+
+    /// The event as the log stores it, with its recipients' keys (numbered later).
+    pub fn publication(&self) -> Result<db::events::NewEvent, crate::error::AppError> {
+        let payload = serde_json::to_value(self).map_err(|e| {
+            crate::error::AppError::Internal(format!("cannot serialise an event: {e}"))
+        })?;
+        Ok(db::events::NewEvent {
+            recipients: self.recipients().iter().map(Recipient::key).collect(),
+            kind: self.kind().to_owned(),
+            payload,
+        })
+    }
+}
+
+/// One pushed frame: the event with the recipient's sequence number.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Frame {
+    /// 1, 2, 3, … per recipient, in commit order, without gaps.
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+impl Frame {
+    /// The frame of a numbered event from the log (its payload is the event's JSON).
+    #[cfg(feature = "ssr")]
+    pub fn from_stored(stored: &db::events::StoredEvent) -> Result<Self, crate::error::AppError> {
+        let broken = |what: String| {
+            crate::error::AppError::Internal(format!(
+                "event {}#{} {what}",
+                stored.recipient, stored.seq
+            ))
+        };
+        Ok(Self {
+            seq: u64::try_from(stored.seq).map_err(|_| broken("has a negative number".into()))?,
+            at: stored.at,
+            event: serde_json::from_value(stored.payload.clone())
+                .map_err(|e| broken(format!("is not an event: {e}")))?,
+        })
+    }
+}
+
+impl From<&DomainEvent> for Event {
+    /// The frame of a fact: a wallet's new balance after a recharge or a cash refund, a
+    /// payment collected or refunded, a card redeemed; a trade or a synthesis is news of the
+    /// diner's assets.
+    fn from(fact: &DomainEvent) -> Self {
+        let party = fact.party();
+        let (merchant_id, uid, txn_id) = (
+            party.merchant_id.clone(),
+            party.uid.clone(),
+            party.txn_id.clone(),
+        );
+        match fact {
+            DomainEvent::Recharged { balance, .. } => Self::WalletUpdated {
+                merchant_id,
+                uid,
+                txn_id,
+                balance: *balance,
+            },
+            DomainEvent::CashRefunded { clawback, .. } => Self::WalletUpdated {
+                merchant_id,
+                uid,
+                txn_id,
+                balance: clawback.after,
+            },
+            DomainEvent::PaymentCollected {
+                payment_id,
+                bill,
+                card,
+                balance,
+                ..
+            } => Self::PaymentCollected {
+                merchant_id,
+                uid,
+                txn_id,
+                payment_id: payment_id.clone(),
+                amount: *bill,
+                card: card.clone(),
+                balance: *balance,
+            },
+            DomainEvent::PaymentRefunded {
+                payment_id,
+                returned,
+                card_reactivated,
+                balance,
+                ..
+            } => Self::PaymentRefunded {
+                merchant_id,
+                uid,
+                txn_id,
+                payment_id: payment_id.clone(),
+                amount: *returned,
+                card: card_reactivated.clone(),
+                balance: *balance,
+            },
+            DomainEvent::CardRedeemed {
+                card, card_name, ..
+            } => Self::CardRedeemed {
+                merchant_id,
+                uid,
+                txn_id,
+                card: card.clone(),
+                card_name: card_name.clone(),
+                status: CardStatus::Used,
+            },
+            DomainEvent::Synthesized { .. } | DomainEvent::Traded { .. } => Self::AssetChanged {
+                merchant_id,
+                uid,
+                txn_id,
+            },
+        }
+    }
+}
+
+/// What the server says on the socket besides events.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Control {
+    /// Everything up to `seq` was sent (the missed events replayed); live events follow.
+    Ready { seq: u64 },
+    /// The `after` asked for is no longer in the log (older than it keeps) or unknown: load
+    /// the current state afresh, then go on from `seq`. Live events follow.
+    Reset { seq: u64 },
+}
+
+/// The close codes of the socket besides the standard ones (1001: the server is stopping).
+pub mod close_code {
+    /// The client read too slowly and its queue filled; reconnect with the last `seq`.
+    pub const TOO_SLOW: u16 = 4008;
+    /// The client stopped answering pings.
+    pub const NO_PONG: u16 = 4009;
+    /// The session ended (signed out, account disabled, expired): sign in again, do not
+    /// reconnect with the same credentials.
+    pub const SESSION_ENDED: u16 = 4001;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redeemed() -> Event {
+        Event::CardRedeemed {
+            merchant_id: "demo".into(),
+            uid: "wx-demo-001".into(),
+            txn_id: "t1".into(),
+            card: "c1".into(),
+            card_name: "凉菜入席令".into(),
+            status: CardStatus::Used,
+        }
+    }
+
+    #[test]
+    fn counter_events_reach_the_diner_and_the_shop_asset_events_only_the_diner() {
+        assert_eq!(
+            redeemed().recipients(),
+            [
+                Recipient::Diner("wx-demo-001".into()),
+                Recipient::Merchant("demo".into())
+            ]
+        );
+        let traded = Event::AssetChanged {
+            merchant_id: "demo".into(),
+            uid: "wx-demo-001".into(),
+            txn_id: "t2".into(),
+        };
+        assert_eq!(
+            traded.recipients(),
+            [Recipient::Diner("wx-demo-001".into())]
+        );
+        assert_eq!(Recipient::Merchant("demo".into()).key(), "merchant:demo");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn each_event_names_its_kind_as_its_json_does() {
+        let money = crate::domain::Money::ZERO;
+        let balance = Balance::default();
+        let events = [
+            redeemed(),
+            Event::WalletUpdated {
+                merchant_id: "m".into(),
+                uid: "u".into(),
+                txn_id: "t".into(),
+                balance,
+            },
+            Event::PaymentCollected {
+                merchant_id: "m".into(),
+                uid: "u".into(),
+                txn_id: "t".into(),
+                payment_id: "p".into(),
+                amount: money,
+                card: None,
+                balance,
+            },
+            Event::PaymentRefunded {
+                merchant_id: "m".into(),
+                uid: "u".into(),
+                txn_id: "t".into(),
+                payment_id: "p".into(),
+                amount: money,
+                card: Some("c".into()),
+                balance,
+            },
+            Event::AssetChanged {
+                merchant_id: "m".into(),
+                uid: "u".into(),
+                txn_id: "t".into(),
+            },
+        ];
+        for event in events {
+            let json = serde_json::to_value(&event).unwrap_or_default();
+            assert_eq!(json["type"], event.kind());
+            let stored = event.publication().expect("publication");
+            assert_eq!(stored.recipients.len(), event.recipients().len());
+            assert_eq!(stored.payload, json);
+        }
+    }
+
+    #[test]
+    fn a_frame_is_flat_json_with_its_type_and_sequence() {
+        let frame = Frame {
+            seq: 7,
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            event: redeemed(),
+        };
+        let json = serde_json::to_value(&frame).unwrap_or_default();
+        assert_eq!(json["type"], "CARD_REDEEMED");
+        assert_eq!(json["seq"], 7);
+        assert_eq!(json["card"], "c1");
+        let back: Frame = serde_json::from_value(json).unwrap_or(Frame {
+            seq: 0,
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            event: redeemed(),
+        });
+        assert_eq!(back.seq, 7);
+    }
+}
