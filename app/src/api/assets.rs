@@ -66,29 +66,8 @@ pub async fn market_trade(
 #[server(prefix = "/api", endpoint = "assets/mine", input = GetUrl)]
 pub async fn my_assets() -> Result<AssetSummary, Problem> {
     use crate::api::codec::{MerchantQuery, query};
-    use crate::error::AppError;
     let call = crate::api::edge::authenticated()?;
     let uid = call.diner()?;
     let MerchantQuery { merchant_id } = query()?;
-    let db = &call.state.db;
-    let silver = db::assets::silver(db, &uid).await.map_err(AppError::from)?;
-    let fragments = db::assets::holdings(db, &merchant_id, &uid)
-        .await
-        .map_err(AppError::from)?;
-    let cards = db::card::for_diner(db, &merchant_id, &uid)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|card| MyCard {
-            uuid: card.uuid,
-            card_type: card.card_type,
-            status: card.status,
-            expiry: card.expiry,
-        })
-        .collect();
-    Ok(AssetSummary {
-        silver,
-        fragments,
-        cards,
-    })
+    Ok(crate::service::assets::held(&call.state.db, &merchant_id, &uid).await?)
 }

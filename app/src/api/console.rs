@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::catalog::Tier;
 use crate::api::payment::{PaymentRefundReceipt, ScanResult};
-use crate::api::realtime::Frame;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::domain::{Balance, Clawback, Money};
 use crate::error::Problem;
+pub use crate::model::realtime::TodayAtShop;
 
 /// The member of staff signed in to this browser.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,14 +22,6 @@ pub struct ConsoleUser {
     pub role: String,
     /// A fresh Idempotency-Key for the page's next action.
     pub next_key: String,
-}
-
-/// Today's events at the shop, oldest first, and the shop's offset from UTC (seconds) to
-/// show their times on its clock.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TodayAtShop {
-    pub frames: Vec<Frame>,
-    pub utc_offset: i32,
 }
 
 /// What one scan at the counter did, and the key for the next scan (a new one after every
@@ -440,24 +432,17 @@ pub const FEED_LINES: u32 = 100;
 /// first: what the counter's feed starts with before it goes live after the last of them.
 #[server(prefix = "/console", endpoint = "feed")]
 pub async fn feed_today() -> Result<TodayAtShop, Problem> {
-    use crate::api::realtime::Recipient;
     use crate::auth::Permission;
-    use crate::error::AppError;
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::ViewLedger)?;
-    let db = &call.state.db;
-    let clock = crate::service::merchant_clock(db, &staff.merchant_id, chrono::Utc::now()).await?;
-    let shop = Recipient::Merchant(staff.merchant_id).key();
-    let stored = db::events::since(db, &shop, clock.day_start, FEED_LINES)
-        .await
-        .map_err(AppError::from)?;
-    Ok(TodayAtShop {
-        frames: stored
-            .iter()
-            .map(Frame::from_stored)
-            .collect::<Result<_, _>>()?,
-        utc_offset: clock.utc_offset,
-    })
+    let today = crate::service::feed::today_at(
+        &call.state.db,
+        &staff.merchant_id,
+        chrono::Utc::now(),
+        FEED_LINES,
+    )
+    .await?;
+    Ok(today)
 }
 
 // The answers given to this member of staff's form posts with `key`: the counter page shows

@@ -84,19 +84,16 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
     let merchant = db::seed::DEMO_MERCHANT_ID;
     let db = &call.state.db;
     let balance = crate::service::wallet::balance(db, merchant, &uid).await?;
-    let rows = db::card::for_diner(db, merchant, &uid)
-        .await
-        .map_err(AppError::from)?;
-    let cards = rows
+    let cards = crate::service::assets::cards(db, merchant, &uid)
+        .await?
         .into_iter()
-        .map(|row| {
+        .map(|card| {
             Ok(DinerCard {
-                qr_svg: qr_svg(&row.uuid)?,
-                uuid: row.uuid,
-                // The name it was issued under, as the counter's scan shows it.
-                name: row.value.name,
-                status: row.status,
-                expiry: row.expiry,
+                qr_svg: qr_svg(&card.uuid)?,
+                uuid: card.uuid,
+                name: card.name,
+                status: card.status,
+                expiry: card.expiry,
             })
         })
         .collect::<Result<_, AppError>>()?;

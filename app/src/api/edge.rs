@@ -296,8 +296,5 @@ fn reply(problem: Problem) -> Problem {
 
 /// The merchant a diner names must exist (a typo should not silently create a wallet).
 pub async fn known_merchant(state: &AppState, merchant_id: &str) -> Result<(), AppError> {
-    db::merchant::timezone(&state.db, merchant_id)
-        .await?
-        .map(|_| ())
-        .ok_or_else(|| AppError::NotFound(format!("merchant {merchant_id}")))
+    crate::service::known_merchant(&state.db, merchant_id).await
 }

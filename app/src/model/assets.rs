@@ -51,6 +51,8 @@ pub struct AssetSummary {
 pub struct MyCard {
     pub uuid: String,
     pub card_type: String,
+    /// The name it was issued under (the counter's scan shows the same).
+    pub name: String,
     pub status: String,
     pub expiry: DateTime<Utc>,
 }

@@ -8,4 +8,5 @@ pub mod catalog;
 pub mod ledger;
 pub mod payment;
 pub mod realtime;
+pub mod system;
 pub mod wallet;

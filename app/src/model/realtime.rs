@@ -253,6 +253,14 @@ impl From<&DomainEvent> for Event {
     }
 }
 
+/// Today's events at the shop, oldest first, and the shop's offset from UTC (seconds) to
+/// show their times on its clock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodayAtShop {
+    pub frames: Vec<Frame>,
+    pub utc_offset: i32,
+}
+
 /// What the server says on the socket besides events.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

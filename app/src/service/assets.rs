@@ -13,7 +13,7 @@ use crate::domain::CardStatus;
 use crate::domain::events::{DomainEvent, Party};
 use crate::domain::market::{self, MarketError};
 use crate::error::AppError;
-use crate::model::assets::{SynthesisReceipt, TradeReceipt, TradeSide};
+use crate::model::assets::{AssetSummary, MyCard, SynthesisReceipt, TradeReceipt, TradeSide};
 
 /// Trades `quantity` of `fragment` at the merchant's listed price.
 #[tracing::instrument(skip(db))]
@@ -181,6 +181,30 @@ pub async fn synthesize(
         Ok(receipt)
     })
     .await
+}
+
+/// What a diner holds at a merchant: silver, fragments and cards (newest first).
+pub async fn held(db: &Db, merchant: &str, uid: &str) -> Result<AssetSummary, AppError> {
+    Ok(AssetSummary {
+        silver: db::assets::silver(db, uid).await?,
+        fragments: db::assets::holdings(db, merchant, uid).await?,
+        cards: cards(db, merchant, uid).await?,
+    })
+}
+
+/// A diner's cards at a merchant, newest first.
+pub async fn cards(db: &Db, merchant: &str, uid: &str) -> Result<Vec<MyCard>, AppError> {
+    Ok(db::card::for_diner(db, merchant, uid)
+        .await?
+        .into_iter()
+        .map(|card| MyCard {
+            uuid: card.uuid,
+            card_type: card.card_type,
+            name: card.value.name,
+            status: card.status,
+            expiry: card.expiry,
+        })
+        .collect())
 }
 
 /// The guards of asset transactions are business refusals, not faults.

@@ -8,10 +8,12 @@ pub mod auth;
 pub mod catalog;
 pub mod demo;
 pub mod diners;
+pub mod feed;
 pub mod ledger;
 mod locks;
 pub mod payment;
 mod retry;
+pub mod system;
 pub mod wallet;
 
 pub use retry::with_retries;
@@ -57,6 +59,14 @@ pub(crate) fn outcome<T: Serialize>(
             .into_iter()
             .collect(),
     })
+}
+
+/// The merchant a request names must exist (a typo should not silently create a wallet).
+pub async fn known_merchant(db: &Db, merchant: &str) -> Result<(), AppError> {
+    db::merchant::timezone(db, merchant)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| AppError::NotFound(format!("merchant {merchant}")))
 }
 
 /// The merchant's local calendar day at `now` (daily stock resets at local midnight).
