@@ -106,12 +106,15 @@ pub fn recharge(balance: &Balance, tier: &RechargeTier) -> Result<Balance, Walle
         return Err(WalletError::ZeroAmount);
     }
     let add = |a: Money, b: Money| a.checked_add(b).ok_or(WalletError::Overflow);
-    Ok(Balance {
+    let after = Balance {
         principal: add(balance.principal, tier.pay)?,
         bonus: add(balance.bonus, tier.bonus)?,
         granted_bonus: add(balance.granted_bonus, tier.bonus)?,
         made_good: balance.made_good,
-    })
+    };
+    // A wallet holds at most Money::MAX in all, so what it pays and refunds always fits.
+    after.total().ok_or(WalletError::Overflow)?;
+    Ok(after)
 }
 
 /// The bonus ratio recorded on a recharge's ledger entry (`bonus / pay`), e.g. 0.2 for
@@ -288,6 +291,20 @@ mod tests {
             made_good: m(made_good),
             ..balance
         }
+    }
+
+    /// A wallet never holds more than the largest amount in all, so a payment from it can
+    /// always be split (found by the API fuzzer: a full wallet could not pay).
+    #[test]
+    fn a_recharge_past_the_largest_total_is_refused() {
+        let full = balance("9999900.00", "0.00", "0.00");
+        assert_eq!(
+            recharge(&full, &tier("100", "100")),
+            Err(WalletError::Overflow)
+        );
+        let fits = recharge(&full, &tier("50", "50")).expect("fits");
+        assert_eq!(fits.total(), Some(Money::MAX));
+        assert!(split_payment(&fits, m("10")).is_ok());
     }
 
     /// The product rules' worked examples, by hand: (start, refund X) → (c, bonus taken,

@@ -44,6 +44,8 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
             CardExpired,
         ],
         "verify_payment" => &[
+            // A collection whose numbers would pass the largest amount (a wallet's overflow).
+            Conflict,
             Forbidden,
             NotFound,
             CardAlreadyUsed,
