@@ -8,7 +8,7 @@ mod demo_data;
 mod failures;
 mod helpers;
 mod home_page;
-mod money_api;
+mod money;
 mod openapi;
 mod payment_codes;
 mod probes;

@@ -1,0 +1,253 @@
+//! Stored value over HTTP: recharge, pay, refund, the refund preview bound to its confirmation, statements.
+
+use serde_json::{Value, json};
+
+use super::{DINER, cashier, recharge, wallet_of};
+use crate::helpers::{assert_problem, key, spawn_app};
+
+#[tokio::test]
+async fn recharge_pay_verify_refund_over_http() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let diner = app.diner_token(DINER).await;
+
+    let response = recharge(&app, &till, DINER, "T100").await;
+    assert_eq!(response.status(), 200);
+    let wallet = wallet_of(&app, &till, DINER).await;
+    assert_eq!(
+        wallet,
+        json!({ "principal": "100.00", "bonus": "20.00", "granted_bonus": "20.00",
+                "made_good": "0.00" })
+    );
+
+    let order = app.payment_order(&diner, "24.00").await;
+    let code = order["code"].as_str().expect("code").to_owned();
+
+    let scanned = app
+        .post(
+            "/api/payment/verify",
+            Some(&till),
+            Some(&key()),
+            &json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(scanned.status(), 200);
+    let scanned: Value = scanned.json().await.expect("scan");
+    assert_eq!(scanned["kind"], "PAYMENT_COLLECTED");
+    assert_eq!(
+        scanned["split"],
+        json!({ "principal": "20.00", "bonus": "4.00" })
+    );
+    let mine: Value = app
+        .get_as("/api/wallets/mine?merchant_id=demo", &diner)
+        .await
+        .json()
+        .await
+        .expect("my wallet");
+    assert_eq!(mine["principal"], "80.00");
+
+    let refund = app
+        .post(
+            "/api/payment/refund",
+            Some(&till),
+            Some(&key()),
+            &json!({ "payment_id": order["payment_id"] }),
+        )
+        .await;
+    assert_eq!(refund.status(), 200);
+    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+    let sums = db::ledger::wallet_sum(&app.db, "demo", DINER)
+        .await
+        .expect("sum");
+    assert_eq!(
+        (sums.principal.to_string(), sums.bonus.to_string()),
+        ("100.00".into(), "20.00".into())
+    );
+}
+
+#[tokio::test]
+async fn the_stored_value_refund_preview_is_what_the_refund_does() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    recharge(&app, &till, DINER, "T300").await;
+    let body = json!({ "uid": DINER, "amount": "270" });
+    let preview: Value = app
+        .post("/api/wallet/refund/preview", Some(&till), None, &body)
+        .await
+        .json()
+        .await
+        .expect("preview");
+    let confirmation =
+        json!({ "uid": DINER, "amount": "270", "expected_payout": preview["payout"] });
+    let done: Value = app
+        .post(
+            "/api/wallet/refund",
+            Some(&till),
+            Some(&key()),
+            &confirmation,
+        )
+        .await
+        .json()
+        .await
+        .expect("refund");
+    assert_eq!(done["clawback"], preview);
+    assert_eq!(preview["payout"], "270.00");
+}
+
+#[tokio::test]
+async fn a_refund_whose_wallet_changed_since_its_preview_is_refused_with_the_new_one() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let other_till = app.staff_token("xiaoli", "manager-demo-1").await;
+    let diner = app.diner_token(DINER).await;
+    recharge(&app, &till, DINER, "T100").await;
+    let asked = json!({ "uid": DINER, "amount": "80" });
+    let preview: Value = app
+        .post("/api/wallet/refund/preview", Some(&till), None, &asked)
+        .await
+        .json()
+        .await
+        .expect("preview");
+    // 80 of 100/20: c 16, all from the bonus.
+    assert_eq!(preview["payout"], "80.00");
+
+    // Meanwhile the diner pays 24 (20 + 4) at another till.
+    let order = app.payment_order(&diner, "24.00").await;
+    let paid = app
+        .post(
+            "/api/payment/verify",
+            Some(&other_till),
+            Some(&key()),
+            &json!({ "code": order["code"] }),
+        )
+        .await;
+    assert_eq!(paid.status(), 200);
+    let wallet_before = wallet_of(&app, &till, DINER).await;
+    let entries_before = db::ledger::for_diner(&app.db, "demo", DINER, 100)
+        .await
+        .expect("ledger")
+        .len();
+
+    let stale = json!({ "uid": DINER, "amount": "80", "expected_payout": preview["payout"] });
+    let refused = app
+        .post("/api/wallet/refund", Some(&till), Some(&key()), &stale)
+        .await;
+    let problem = assert_problem(refused, 409, "REFUND_PREVIEW_CHANGED").await;
+    // 80 of 80/16 with G 20: c 20, 16 from the bonus, 4 already spent → 76.
+    assert_eq!(problem["preview"]["payout"], "76.00");
+    assert_eq!(problem["preview"]["shortfall"], "4.00");
+    assert_eq!(wallet_of(&app, &till, DINER).await, wallet_before);
+    assert_eq!(
+        db::ledger::for_diner(&app.db, "demo", DINER, 100)
+            .await
+            .expect("ledger")
+            .len(),
+        entries_before,
+        "nothing written"
+    );
+
+    let confirmed =
+        json!({ "uid": DINER, "amount": "80", "expected_payout": problem["preview"]["payout"] });
+    let done = app
+        .post("/api/wallet/refund", Some(&till), Some(&key()), &confirmed)
+        .await;
+    assert_eq!(done.status(), 200);
+    let done: Value = done.json().await.expect("receipt");
+    assert_eq!(done["clawback"], problem["preview"]);
+}
+
+#[tokio::test]
+async fn a_refund_without_the_payout_of_its_preview_is_refused() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    recharge(&app, &till, DINER, "T100").await;
+    let response = app
+        .post(
+            "/api/wallet/refund",
+            Some(&till),
+            Some(&key()),
+            &json!({ "uid": DINER, "amount": "10" }),
+        )
+        .await;
+    assert_problem(response, 422, "VALIDATION_FAILED").await;
+    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+}
+
+#[tokio::test]
+async fn recharges_and_refunds_for_a_uid_no_diner_has_are_404() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    let nobody = "wx-nobody-at-all";
+    let recharged = recharge(&app, &till, nobody, "T100").await;
+    assert_problem(recharged, 404, "DINER_NOT_FOUND").await;
+    let refunded = app
+        .post(
+            "/api/wallet/refund",
+            Some(&till),
+            Some(&key()),
+            &json!({ "uid": nobody, "amount": "10", "expected_payout": "10" }),
+        )
+        .await;
+    assert_problem(refunded, 404, "DINER_NOT_FOUND").await;
+    assert!(
+        db::ledger::for_diner(&app.db, "demo", nobody, 10)
+            .await
+            .expect("ledger")
+            .is_empty()
+    );
+    let wallet = db::wallet::get(&app.db, "demo", nobody)
+        .await
+        .expect("wallet");
+    assert_eq!(wallet, db::wallet::WalletRow::default());
+}
+
+#[tokio::test]
+async fn diners_read_their_statement_and_staff_read_a_diners() {
+    let app = spawn_app().await;
+    let till = cashier(&app).await;
+    assert_eq!(recharge(&app, &till, DINER, "T100").await.status(), 200);
+    assert_eq!(recharge(&app, &till, DINER, "T300").await.status(), 200);
+
+    let diner = app.diner_token(DINER).await;
+    let mine = app
+        .get_as("/api/ledger/mine?merchant_id=demo&limit=1", &diner)
+        .await;
+    assert_eq!(mine.status(), 200);
+    let mine: Value = mine.json().await.expect("lines");
+    assert_eq!(mine.as_array().map(Vec::len), Some(1));
+    assert_eq!(mine[0]["kind"], "RECHARGE");
+    assert_eq!(mine[0]["amount"], "300.00");
+    assert_eq!(mine[0]["bonus_change"], "80.00");
+    assert_eq!(mine[0]["staff"], "xiaozhang");
+
+    let theirs = app
+        .get_as(&format!("/api/ledger/of?uid={DINER}"), &till)
+        .await;
+    assert_eq!(theirs.status(), 200);
+    let theirs: Value = theirs.json().await.expect("lines");
+    let all_of_mine: Value = app
+        .get_as("/api/ledger/mine?merchant_id=demo", &diner)
+        .await
+        .json()
+        .await
+        .expect("lines");
+    assert_eq!(theirs, all_of_mine);
+
+    // Another diner sees only their own (empty) statement, and may not use the staff view.
+    let other = app.diner_token("wx-demo-002").await;
+    let empty: Value = app
+        .get_as("/api/ledger/mine?merchant_id=demo", &other)
+        .await
+        .json()
+        .await
+        .expect("lines");
+    assert_eq!(empty, json!([]));
+    let refused = app
+        .get_as(&format!("/api/ledger/of?uid={DINER}"), &other)
+        .await;
+    assert_problem(refused, 403, "FORBIDDEN").await;
+    let too_many = app
+        .get_as("/api/ledger/mine?merchant_id=demo&limit=201", &diner)
+        .await;
+    assert_problem(too_many, 422, "VALIDATION_FAILED").await;
+}
