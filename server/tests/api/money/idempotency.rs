@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{DINER, cashier, recharge, wallet_of};
+use super::{DINER, cashier, m, recharge, wallet_of};
 use crate::helpers::{assert_problem, key, spawn_app};
 
 #[tokio::test]
@@ -23,7 +23,7 @@ async fn a_replayed_key_returns_the_first_response_without_a_second_effect() {
     assert_eq!(again.status(), 200);
     let again: Value = again.json().await.expect("again");
     assert_eq!(again, first);
-    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+    assert_eq!(wallet_of(&app, &till, DINER).await.principal, m("100.00"));
 
     let other_body = json!({ "uid": DINER, "tier": "T300" });
     let reused = app
@@ -39,7 +39,7 @@ async fn a_replayed_key_returns_the_first_response_without_a_second_effect() {
         .post("/api/wallet/recharge", Some(&till), None, &body)
         .await;
     assert_problem(missing, 400, "IDEMPOTENCY_KEY_REQUIRED").await;
-    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+    assert_eq!(wallet_of(&app, &till, DINER).await.principal, m("100.00"));
 }
 
 #[tokio::test]
@@ -74,7 +74,7 @@ async fn fifty_concurrent_requests_with_one_key_have_one_effect() {
         "{statuses:?}"
     );
     assert!(statuses.contains(&200));
-    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+    assert_eq!(wallet_of(&app, &till, DINER).await.principal, m("100.00"));
     let entries = db::ledger::for_diner(&app.db, "demo", DINER, 100)
         .await
         .expect("ledger");

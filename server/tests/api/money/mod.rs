@@ -6,7 +6,8 @@ mod input;
 mod permissions;
 mod stored_value;
 
-use serde_json::{Value, json};
+use app::domain::{Balance, Money};
+use serde_json::json;
 
 use crate::helpers::{TestApp, key};
 
@@ -27,10 +28,16 @@ pub async fn recharge(app: &TestApp, token: &str, uid: &str, tier: &str) -> reqw
     .await
 }
 
-pub async fn wallet_of(app: &TestApp, token: &str, uid: &str) -> Value {
+/// A diner's wallet as staff read it, typed as the API defines it.
+pub async fn wallet_of(app: &TestApp, token: &str, uid: &str) -> Balance {
     let response = app
         .get_as(&format!("/api/wallets/of?uid={uid}"), token)
         .await;
     assert_eq!(response.status(), 200);
-    response.json().await.expect("balance")
+    response.json().await.expect("a balance")
+}
+
+/// An amount, as written in the tests.
+pub fn m(text: &str) -> Money {
+    text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
 }

@@ -1,8 +1,9 @@
 //! Stored value over HTTP: recharge, pay, refund, the refund preview bound to its confirmation, statements.
 
+use app::domain::Balance;
 use serde_json::{Value, json};
 
-use super::{DINER, cashier, recharge, wallet_of};
+use super::{DINER, cashier, m, recharge, wallet_of};
 use crate::helpers::{assert_problem, key, spawn_app};
 
 #[tokio::test]
@@ -16,8 +17,12 @@ async fn recharge_pay_verify_refund_over_http() {
     let wallet = wallet_of(&app, &till, DINER).await;
     assert_eq!(
         wallet,
-        json!({ "principal": "100.00", "bonus": "20.00", "granted_bonus": "20.00",
-                "made_good": "0.00" })
+        Balance {
+            principal: m("100.00"),
+            bonus: m("20.00"),
+            granted_bonus: m("20.00"),
+            made_good: m("0.00"),
+        }
     );
 
     let order = app.payment_order(&diner, "24.00").await;
@@ -55,7 +60,7 @@ async fn recharge_pay_verify_refund_over_http() {
         )
         .await;
     assert_eq!(refund.status(), 200);
-    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+    assert_eq!(wallet_of(&app, &till, DINER).await.principal, m("100.00"));
     let sums = db::ledger::wallet_sum(&app.db, "demo", DINER)
         .await
         .expect("sum");
@@ -170,7 +175,7 @@ async fn a_refund_without_the_payout_of_its_preview_is_refused() {
         )
         .await;
     assert_problem(response, 422, "VALIDATION_FAILED").await;
-    assert_eq!(wallet_of(&app, &till, DINER).await["principal"], "100.00");
+    assert_eq!(wallet_of(&app, &till, DINER).await.principal, m("100.00"));
 }
 
 #[tokio::test]
