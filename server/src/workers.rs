@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use app::realtime::sequencer;
 use app::state::AppState;
-use db::{Db, DbResult};
+use db::DbResult;
 
 /// How often expired idempotency answers and old events are deleted.
 pub const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -22,15 +22,15 @@ pub const KEEP_EXPIRED_SESSIONS: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Runs every worker until the returned future is dropped (it never finishes by itself):
 /// the real-time sequencer and fan-out, the hourly purges, and the expiry of payment codes
-/// every `expire_every`.
+/// every `expire_every`. Each worker gets the whole state, as a request does, so a new one
+/// finds every client it needs there (the database, the hub, later the model providers).
 pub async fn run(state: AppState, expire_every: Duration) {
-    let db = state.db.clone();
     tokio::join!(
-        sequencer::run(db.clone()),
-        state.realtime.run(db.clone()),
-        purge_expired_answers(db.clone(), PURGE_EVERY, BATCH),
-        purge_old_events(db.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
-        expire_payment_codes(db, expire_every, BATCH),
+        sequencer::run(state.db.clone()),
+        state.realtime.run(state.db.clone()),
+        purge_expired_answers(state.clone(), PURGE_EVERY, BATCH),
+        purge_old_events(state.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
+        expire_payment_codes(state.clone(), expire_every, BATCH),
         purge_expired_sessions(state.clone(), PURGE_EVERY, BATCH),
     );
 }
@@ -53,7 +53,7 @@ pub async fn purge_expired_sessions(state: AppState, every: Duration, batch: u32
 }
 
 /// Deletes numbered events older than `keep`, every `every` (the first right away).
-pub async fn purge_old_events(db: Db, every: Duration, keep: Duration, batch: u32) {
+pub async fn purge_old_events(state: AppState, every: Duration, keep: Duration, batch: u32) {
     let Ok(keep) = chrono::Duration::from_std(keep) else {
         tracing::error!("the event retention does not fit a date; events are kept");
         return;
@@ -61,7 +61,7 @@ pub async fn purge_old_events(db: Db, every: Duration, keep: Duration, batch: u3
     every_so_often(every, || async {
         let cutoff = chrono::Utc::now() - keep;
         in_batches("old events deleted", batch, || {
-            db::events::purge_older_than(&db, cutoff, batch)
+            db::events::purge_older_than(&state.db, cutoff, batch)
         })
         .await;
     })
@@ -69,10 +69,10 @@ pub async fn purge_old_events(db: Db, every: Duration, keep: Duration, batch: u3
 }
 
 /// Deletes idempotency answers past their 24 h, every `every` (the first right away).
-pub async fn purge_expired_answers(db: Db, every: Duration, batch: u32) {
+pub async fn purge_expired_answers(state: AppState, every: Duration, batch: u32) {
     every_so_often(every, || async {
         in_batches("expired idempotency answers deleted", batch, || {
-            db::idempotency::purge_expired(&db, batch)
+            db::idempotency::purge_expired(&state.db, batch)
         })
         .await;
     })
@@ -82,11 +82,11 @@ pub async fn purge_expired_answers(db: Db, every: Duration, batch: u32) {
 /// Marks PENDING payment orders whose code has expired EXPIRED, every `every` (the first
 /// right away). Collecting and the open-order count already go by the expiry time; this
 /// closes the order for whoever reads its status (the diner's app, reports).
-pub async fn expire_payment_codes(db: Db, every: Duration, batch: u32) {
+pub async fn expire_payment_codes(state: AppState, every: Duration, batch: u32) {
     every_so_often(every, || async {
         let now = chrono::Utc::now();
         in_batches("expired payment codes closed", batch, || {
-            db::payment::expire_pending(&db, now, batch)
+            db::payment::expire_pending(&state.db, now, batch)
         })
         .await;
     })

@@ -25,7 +25,7 @@ async fn the_purge_worker_deletes_expired_answers_in_batches_and_keeps_live_ones
         .expect("age five");
     // Batches of two: one round takes three of them to clear the five.
     let worker =
-        server::workers::purge_expired_answers(app.db.clone(), Duration::from_secs(3600), 2);
+        server::workers::purge_expired_answers(app.state.clone(), Duration::from_secs(3600), 2);
     let _ = tokio::time::timeout(Duration::from_millis(300), worker).await;
     let left: Vec<String> = app
         .db
@@ -59,7 +59,7 @@ async fn the_expiry_worker_closes_codes_past_their_time_and_leaves_the_rest() {
         .expect("old");
     let fresh = create(now).await.expect("fresh");
     let worker =
-        server::workers::expire_payment_codes(app.db.clone(), Duration::from_secs(3600), 1);
+        server::workers::expire_payment_codes(app.state.clone(), Duration::from_secs(3600), 1);
     let _ = tokio::time::timeout(Duration::from_millis(300), worker).await;
     let status = |order: &app::api::payment::PaymentOrder| {
         let id = order.payment_id.clone();
