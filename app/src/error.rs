@@ -241,9 +241,9 @@ impl leptos::server_fn::error::FromServerFnError for Problem {
         let problem = match value {
             // On the server, "deserialization" is of the request's arguments: the caller's
             // fault, named by field where one is at fault.
-            E::Args(detail) | E::MissingArg(detail) => crate::api::codec::refusal(&detail),
+            E::Args(detail) | E::MissingArg(detail) => refusal(&detail),
             #[cfg(feature = "ssr")]
-            E::Deserialization(detail) => crate::api::codec::refusal(&detail),
+            E::Deserialization(detail) => refusal(&detail),
             E::Request(detail) => Problem::new(ErrorCode::NetworkError, detail),
             other => Problem::new(ErrorCode::Internal, other.to_string()),
         };
@@ -251,6 +251,74 @@ impl leptos::server_fn::error::FromServerFnError for Problem {
         #[cfg(feature = "ssr")]
         set_response_status(&problem);
         problem
+    }
+}
+
+// ---- arguments that could not be read (the codec's refusals, `api::codec`) ----
+
+/// Arguments that could not be read: where, and why. It reaches [`refusal`] as text (the
+/// server-function machinery carries a string), in the form [`Unreadable`]'s `Display`
+/// writes and `refusal` reads back.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub(crate) field: Option<String>,
+    pub(crate) message: String,
+}
+
+/// Separates the field from the message in the text form (a control character no field
+/// name or serde message contains).
+const SEPARATOR: char = '\u{1f}';
+
+impl Unreadable {
+    pub(crate) fn at<E: std::fmt::Display>(err: serde_path_to_error::Error<E>) -> Self {
+        let path = err.path().to_string();
+        Self {
+            field: (path != ".").then_some(path),
+            message: without_position(&err.inner().to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{field}{SEPARATOR}{}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// serde_json's messages end in " at line 1 column 17": the field says where, better.
+pub(crate) fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The problem for arguments that could not be read (the text of an [`Unreadable`], or a
+/// message of serde's): 422 naming the field when one is at fault, else 400.
+pub fn refusal(text: &str) -> Problem {
+    let (field, message) = match text.split_once(SEPARATOR) {
+        Some((field, message)) => (Some(field.to_owned()), message),
+        None => (None, text),
+    };
+    // A field serde names itself: "missing field `uid`" (under `field`, if nested).
+    let named = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    let field = match (field, named) {
+        (Some(parent), Some(name)) => Some(format!("{parent}.{name}")),
+        (None, Some(name)) => Some(name.to_owned()),
+        (field, None) => field,
+    };
+    match field {
+        Some(field) => Problem {
+            field: Some(field.clone()),
+            ..Problem::new(ErrorCode::ValidationFailed, format!("{field}: {message}"))
+        },
+        None => Problem::new(ErrorCode::BadRequest, message),
     }
 }
 

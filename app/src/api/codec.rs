@@ -9,7 +9,7 @@ use leptos::server_fn::{ContentType, Decodes, Encodes, Format, FormatType};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::domain::checked::{DinerId, MerchantId};
-use crate::error::{ErrorCode, Problem};
+use crate::error::{Problem, Unreadable, without_position};
 
 /// JSON in a POST body, read with the path of any value at fault.
 pub type CheckedJson = Post<CheckedJsonEncoding>;
@@ -62,72 +62,6 @@ impl<T: DeserializeOwned> Decodes<T> for CheckedJsonEncoding {
     }
 }
 
-/// Arguments that could not be read: where, and why. It reaches [`refusal`] as text (the
-/// server-function machinery carries a string), in the form [`Unreadable`]'s `Display`
-/// writes and `refusal` reads back.
-#[derive(Debug)]
-pub struct Unreadable {
-    field: Option<String>,
-    message: String,
-}
-
-/// Separates the field from the message in the text form (a control character no field
-/// name or serde message contains).
-const SEPARATOR: char = '\u{1f}';
-
-impl Unreadable {
-    fn at<E: std::fmt::Display>(err: serde_path_to_error::Error<E>) -> Self {
-        let path = err.path().to_string();
-        Self {
-            field: (path != ".").then_some(path),
-            message: without_position(&err.inner().to_string()),
-        }
-    }
-}
-
-impl std::fmt::Display for Unreadable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.field {
-            Some(field) => write!(f, "{field}{SEPARATOR}{}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-/// serde_json's messages end in " at line 1 column 17": the field says where, better.
-fn without_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
-/// The problem for arguments that could not be read (the text of an [`Unreadable`], or a
-/// message of serde's): 422 naming the field when one is at fault, else 400.
-pub fn refusal(text: &str) -> Problem {
-    let (field, message) = match text.split_once(SEPARATOR) {
-        Some((field, message)) => (Some(field.to_owned()), message),
-        None => (None, text),
-    };
-    // A field serde names itself: "missing field `uid`" (under `field`, if nested).
-    let named = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.split_once('`'))
-        .map(|(name, _)| name);
-    let field = match (field, named) {
-        (Some(parent), Some(name)) => Some(format!("{parent}.{name}")),
-        (None, Some(name)) => Some(name.to_owned()),
-        (field, None) => field,
-    };
-    match field {
-        Some(field) => Problem {
-            field: Some(field.clone()),
-            ..Problem::new(ErrorCode::ValidationFailed, format!("{field}: {message}"))
-        },
-        None => Problem::new(ErrorCode::BadRequest, message),
-    }
-}
-
 /// A form's text field read as its checked type, or the refusal that names it.
 pub fn field<T: crate::domain::checked::CheckedText>(name: &str, text: &str) -> Result<T, Problem> {
     T::parse(text).map_err(|refused| Problem::invalid(name, refused))
@@ -159,7 +93,7 @@ pub fn query<T: DeserializeOwned>() -> Result<T, Problem> {
         .unwrap_or_default();
     let read = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text.as_bytes()));
     serde_path_to_error::deserialize(read).map_err(|err| {
-        let problem = refusal(&Unreadable::at(err).to_string());
+        let problem = crate::error::refusal(&Unreadable::at(err).to_string());
         crate::error::set_response_status(&problem);
         problem
     })
@@ -169,6 +103,7 @@ pub fn query<T: DeserializeOwned>() -> Result<T, Problem> {
 mod tests {
     use super::*;
     use crate::domain::checked::{CheckedText, Code, Count};
+    use crate::error::{ErrorCode, refusal};
 
     #[derive(Debug, Deserialize)]
     #[allow(dead_code)]
