@@ -18,7 +18,7 @@ pub struct AppState {
     /// Turns a diner's login code into their uid (WeChat; `dev:<uid>` codes in DEV).
     pub identity: crate::auth::IdentityProvider,
     /// Requests with an Idempotency-Key running in this process (duplicates get 409).
-    pub in_flight: crate::api::in_flight::InFlight,
+    pub in_flight: crate::service::in_flight::InFlight,
     /// This process's real-time sockets and the fan-out to them.
     pub realtime: crate::realtime::Hub,
     /// Sessions checked a moment ago (see `service::auth::SessionCache`).
@@ -26,7 +26,7 @@ pub struct AppState {
     /// Bounds password checks and locks out repeated failed logins.
     pub logins: crate::auth::throttle::LoginGuard,
     /// How the gate in front of every route reads addresses and origins.
-    pub gate: crate::api::gate::GateSettings,
+    pub gate: crate::auth::throttle::GateSettings,
     /// How long payment codes live and how many one diner may hold open.
     pub payments: crate::service::payment::PaymentRules,
 }

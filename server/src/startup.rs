@@ -166,7 +166,7 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
             Duration::from_millis(config.settings.auth.session_cache_ms),
         )),
         logins: app::auth::throttle::LoginGuard::new(&config.settings.auth.login.limits()),
-        gate: app::api::gate::GateSettings {
+        gate: app::auth::throttle::GateSettings {
             trust_forwarded_for: config.settings.server.trust_forwarded_for,
         },
         payments: config.settings.payments.rules(),

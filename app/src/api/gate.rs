@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, Method};
 
 use crate::auth::AuthError;
-use crate::auth::throttle::ClientAddr;
+use crate::auth::throttle::{ClientAddr, GateSettings};
 use crate::error::AppError;
 use crate::service::auth::Caller;
 use crate::state::AppState;
@@ -71,15 +71,6 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
-}
-
-/// How the gate reads client addresses (from configuration).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct GateSettings {
-    /// Behind a proxy we run: the client is the last `X-Forwarded-For` hop, and the page's
-    /// host is `X-Forwarded-Host`. Never set it when clients reach the server directly
-    /// (they could name any address and dodge the login lock-outs).
-    pub trust_forwarded_for: bool,
 }
 
 /// The middleware (`axum::middleware::from_fn_with_state`).

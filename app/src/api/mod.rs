@@ -12,8 +12,6 @@ pub mod diner_demo;
 pub mod edge;
 #[cfg(feature = "ssr")]
 pub mod gate;
-#[cfg(feature = "ssr")]
-pub mod in_flight;
 pub mod language;
 pub mod ledger;
 pub mod member;

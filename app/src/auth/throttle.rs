@@ -54,6 +54,15 @@ pub enum Refusal {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientAddr(pub Option<IpAddr>);
 
+/// How client addresses are read (from configuration; `api::gate` reads them).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GateSettings {
+    /// Behind a proxy we run: the client is the last `X-Forwarded-For` hop, and the page's
+    /// host is `X-Forwarded-Host`. Never set it when clients reach the server directly
+    /// (they could name any address and dodge the login lock-outs).
+    pub trust_forwarded_for: bool,
+}
+
 impl ClientAddr {
     fn key(self) -> String {
         self.0

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod demo;
 pub mod diners;
 pub mod feed;
+pub mod in_flight;
 pub mod ledger;
 mod locks;
 pub mod payment;
