@@ -107,7 +107,8 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
 #[component]
 fn ScanBanner(answer: ScanAnswer) -> impl IntoView {
     let locale = page_locale();
-    match (answer.result, answer.refusal) {
+    let code = answer.shown.code;
+    match (answer.shown.result, answer.refusal) {
         (Some(ScanResult::CardRedeemed { card_name, benefit, .. }), _) => view! {
             <Banner ok=true title=td_string!(locale, cashier.redeemed, card = card_name).to_string() detail=benefit />
         }
@@ -121,7 +122,7 @@ fn ScanBanner(answer: ScanAnswer) -> impl IntoView {
         }
         .into_any(),
         (None, Some(problem)) => view! {
-            <Banner ok=false title=problem_text(locale, &problem) detail=format!("{} · {}", answer.code, problem.code.as_str()) />
+            <Banner ok=false title=problem_text(locale, &problem) detail=format!("{} · {}", code, problem.code.as_str()) />
         }
         .into_any(),
         (None, None) => view! { <Banner ok=false title=td_string!(locale, cashier.no_answer).to_owned() detail=String::new() /> }

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use crate::api::console::{
-    CounterPaymentRefund, FEED_LINES, PaymentRefundAnswer, earlier_payment_refund, feed_today,
+    CounterPaymentRefund, FEED_LINES, PaymentRefundAnswer, Receipt, earlier_payment_refund,
+    feed_today,
 };
 use crate::api::realtime::{Event, Frame};
 use crate::error::Problem;
@@ -57,7 +58,9 @@ fn Feed(
                 .collect()
         });
         if let Some(Ok(PaymentRefundAnswer {
-            receipt: Some(receipt),
+            shown: Receipt {
+                receipt: Some(receipt),
+            },
             ..
         })) = answer.get()
         {
@@ -85,7 +88,7 @@ fn Feed(
                 </p>
             </Show>
             {move || answer.get().map(|answer| match answer {
-                Ok(PaymentRefundAnswer { receipt: Some(receipt), .. }) => view! {
+                Ok(PaymentRefundAnswer { shown: Receipt { receipt: Some(receipt) }, .. }) => view! {
                     <Banner
                         ok=true
                         title=td_string!(

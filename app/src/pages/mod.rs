@@ -54,23 +54,17 @@ pub(crate) trait HandsOutKey {
     fn next_key(&self) -> &str;
 }
 
-macro_rules! hands_out_key {
-    ($($answer:ty),*) => {
-        $(impl HandsOutKey for $answer {
-            fn next_key(&self) -> &str {
-                &self.next_key
-            }
-        })*
-    };
+impl<T> HandsOutKey for crate::api::console::FormAnswer<T> {
+    fn next_key(&self) -> &str {
+        &self.next_key
+    }
 }
 
-hands_out_key!(
-    crate::api::console::ScanAnswer,
-    crate::api::console::RechargeAnswer,
-    crate::api::console::RefundAnswer,
-    crate::api::console::PaymentRefundAnswer,
-    crate::api::diner_demo::PaymentQr
-);
+impl HandsOutKey for crate::api::diner_demo::PaymentQr {
+    fn next_key(&self) -> &str {
+        &self.next_key
+    }
+}
 
 /// What the page's address asks it to show: a form posted without JavaScript comes back to
 /// the page with, say, `?recharged=<key>`, and the page shows that answer. `wanted` picks the

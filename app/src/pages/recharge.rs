@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use crate::api::console::{
-    CounterRecharge, DinerAtCounter, FindDiner, FoundDiners, RechargeAnswer, earlier_recharge,
-    find_diner,
+    CounterRecharge, DinerAtCounter, FindDiner, FoundDiners, Receipt, RechargeAnswer,
+    earlier_recharge, find_diner,
 };
 use crate::domain::Balance;
 use crate::i18n::*;
@@ -143,7 +143,9 @@ fn TierChoice(
     Effect::new(move |_| {
         if recharge.version().get() > found_at
             && let Some(Ok(RechargeAnswer {
-                receipt: Some(receipt),
+                shown: Receipt {
+                    receipt: Some(receipt),
+                },
                 ..
             })) = recharge.value().get()
         {
@@ -190,7 +192,9 @@ fn RechargeBanner(answer: Result<RechargeAnswer, crate::error::Problem>) -> impl
     let locale = page_locale();
     match answer {
         Ok(RechargeAnswer {
-            receipt: Some(receipt),
+            shown: Receipt {
+                receipt: Some(receipt),
+            },
             ..
         }) => view! {
             <Banner

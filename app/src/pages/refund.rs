@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use crate::api::console::{
-    CounterRefund, PreviewRefund, RefundAnswer, RefundPreview, earlier_refund, preview_refund,
+    CounterRefund, PreviewRefund, RefundAnswer, RefundDone, RefundPreview, earlier_refund,
+    preview_refund,
 };
 use crate::domain::{Clawback, Money};
 use crate::error::Problem;
@@ -35,7 +36,10 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
     Effect::new(move |_| {
         let changed = refund.value().with(|answer| match answer {
             Some(Ok(RefundAnswer {
-                changed: Some(now), ..
+                shown: RefundDone {
+                    changed: Some(now), ..
+                },
+                ..
             })) => Some(now.clone()),
             _ => None,
         });
@@ -82,7 +86,7 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                 })
             }}
             {move || shown_answer(refund.value().get(), earlier_refunded.get()).map(|answer| match answer {
-                Ok(RefundAnswer { receipt: Some(receipt), .. }) => view! {
+                Ok(RefundAnswer { shown: RefundDone { receipt: Some(receipt), .. }, .. }) => view! {
                     <Banner
                         ok=true
                         title=td_string!(locale, refund.done, payout = receipt.clawback.payout).to_string()
