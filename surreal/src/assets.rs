@@ -16,10 +16,6 @@ use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
 use crate::{Db, DbResult};
 
-/// The guard codes these transactions THROW.
-pub const INSUFFICIENT_SILVER: &str = "INSUFFICIENT_SILVER";
-pub const INSUFFICIENT_FRAGMENTS: &str = "INSUFFICIENT_FRAGMENTS";
-
 /// A market listing as stored.
 #[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]

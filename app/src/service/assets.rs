@@ -185,8 +185,8 @@ fn asset_changed(merchant: &str, uid: &str, txn_id: &str) -> Event {
 /// The guards of asset transactions are business refusals, not faults.
 fn asset_error(err: db::DbError) -> AppError {
     match err.rejection() {
-        Some(db::assets::INSUFFICIENT_SILVER) => AppError::InsufficientSilver,
-        Some(db::assets::INSUFFICIENT_FRAGMENTS) => AppError::InsufficientFragments,
+        Some(db::Rejection::InsufficientSilver) => AppError::InsufficientSilver,
+        Some(db::Rejection::InsufficientFragments) => AppError::InsufficientFragments,
         _ => AppError::Database(err),
     }
 }

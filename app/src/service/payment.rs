@@ -92,7 +92,7 @@ pub async fn create_payment(
         db::payment::create(db, &order, rules.max_open_per_diner, now, &outcome)
             .await
             .map_err(|err| match err.rejection() {
-                Some(db::payment::TOO_MANY_OPEN) => AppError::TooManyOpenPayments {
+                Some(db::Rejection::TooManyOpen) => AppError::TooManyOpenPayments {
                     limit: rules.max_open_per_diner,
                 },
                 _ => AppError::Database(err),
