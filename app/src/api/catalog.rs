@@ -22,6 +22,8 @@ pub type Price = Count<1, MAX_PRICE>;
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Rarity {
     Common,
     Rare,
@@ -29,18 +31,13 @@ pub enum Rarity {
 }
 
 impl Rarity {
+    /// The stored name, e.g. `RARE`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Common => "COMMON",
-            Self::Rare => "RARE",
-            Self::Epic => "EPIC",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Common, Self::Rare, Self::Epic]
-            .into_iter()
-            .find(|rarity| rarity.as_str() == text)
+        text.parse().ok()
     }
 }
 
@@ -215,4 +212,24 @@ pub async fn save_listing(listing: Listing) -> Result<Listing, Problem> {
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
     crate::service::catalog::save_listing(&call.state.db, &staff.merchant_id, &listing).await?;
     Ok(listing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rarity;
+
+    #[test]
+    fn a_rarity_is_stored_and_sent_by_one_name() {
+        for (rarity, name) in [
+            (Rarity::Common, "COMMON"),
+            (Rarity::Rare, "RARE"),
+            (Rarity::Epic, "EPIC"),
+        ] {
+            assert_eq!(rarity.as_str(), name);
+            assert_eq!(Rarity::parse(name), Some(rarity));
+            let json = serde_json::to_string(&rarity).unwrap_or_default();
+            assert_eq!(json, format!("\"{name}\""));
+        }
+        assert_eq!(Rarity::parse("rare"), None);
+    }
 }
