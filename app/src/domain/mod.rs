@@ -7,6 +7,7 @@ pub mod checked;
 pub mod diner;
 pub mod market;
 pub mod money;
+pub mod payment;
 pub mod stock;
 pub mod wallet;
 
@@ -15,5 +16,6 @@ pub use catalog::CatalogError;
 pub use diner::{is_member_code, is_phone_number};
 pub use market::MarketError;
 pub use money::{Amount, Money, MoneyError};
+pub use payment::PaymentStatus;
 pub use stock::{DailyStock, OutOfStock};
 pub use wallet::{Balance, Clawback, PaymentSplit, RechargeTier, WalletError};
