@@ -142,19 +142,18 @@ pub struct Collection<'a> {
 /// nothing. THROWs 'STALE' when any of them changed since the caller read them.
 pub async fn collect(db: &Db, c: &Collection<'_>) -> DbResult<()> {
     let use_card = if c.card.is_some() { USE_CARD } else { "" };
-    let statement = format!(
-        "BEGIN TRANSACTION;
-         LET $paid = UPDATE type::record('payment', $payment_id) SET status = 'COLLECTED',
-             collected_at = time::now(), collected_by = $staff, deduction = $deduction,
-             principal = $principal, bonus = $bonus WHERE status = 'PENDING' RETURN AFTER;
-         IF array::len($paid) != 1 {{ THROW 'STALE' }};
-         {MOVE_WALLET}{use_card}
-         CREATE ledger CONTENT $entry RETURN NONE;
-         {PUBLISH}{REMEMBER}
-         COMMIT TRANSACTION;"
-    );
     let query = db
-        .query(statement)
+        .query(format!(
+            "BEGIN TRANSACTION;
+             LET $paid = UPDATE type::record('payment', $payment_id) SET status = 'COLLECTED',
+                 collected_at = time::now(), collected_by = $staff, deduction = $deduction,
+                 principal = $principal, bonus = $bonus WHERE status = 'PENDING' RETURN AFTER;
+             IF array::len($paid) != 1 {{ THROW 'STALE' }};
+             {MOVE_WALLET}{use_card}
+             CREATE ledger CONTENT $entry RETURN NONE;
+             {PUBLISH}{REMEMBER}
+             COMMIT TRANSACTION;"
+        ))
         .bind(("payment_id", c.payment_id.to_owned()))
         .bind(("merchant", c.merchant.to_owned()))
         .bind(("uid", c.uid.to_owned()))
@@ -194,18 +193,17 @@ pub async fn refund(db: &Db, r: &Refund<'_>) -> DbResult<()> {
     } else {
         ""
     };
-    let statement = format!(
-        "BEGIN TRANSACTION;
-         LET $refunded = UPDATE type::record('payment', $payment_id) SET status = 'REFUNDED',
-             refunded_at = time::now() WHERE status = 'COLLECTED' RETURN AFTER;
-         IF array::len($refunded) != 1 {{ THROW 'STALE' }};
-         {MOVE_WALLET}{reactivate}
-         CREATE ledger CONTENT $entry RETURN NONE;
-         {PUBLISH}{REMEMBER}
-         COMMIT TRANSACTION;"
-    );
     let query = db
-        .query(statement)
+        .query(format!(
+            "BEGIN TRANSACTION;
+             LET $refunded = UPDATE type::record('payment', $payment_id) SET status = 'REFUNDED',
+                 refunded_at = time::now() WHERE status = 'COLLECTED' RETURN AFTER;
+             IF array::len($refunded) != 1 {{ THROW 'STALE' }};
+             {MOVE_WALLET}{reactivate}
+             CREATE ledger CONTENT $entry RETURN NONE;
+             {PUBLISH}{REMEMBER}
+             COMMIT TRANSACTION;"
+        ))
         .bind(("payment_id", r.payment_id.to_owned()))
         .bind(("merchant", r.merchant.to_owned()))
         .bind(("uid", r.uid.to_owned()))
