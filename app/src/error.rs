@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// 400: the request could not be read (malformed body, missing or mistyped argument).
     BadRequest,
@@ -147,38 +149,7 @@ impl ErrorCode {
 
     /// The stable code as it appears on the wire, e.g. `DATABASE_UNAVAILABLE`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BadRequest => "BAD_REQUEST",
-            Self::Unauthorized => "UNAUTHORIZED",
-            Self::Forbidden => "FORBIDDEN",
-            Self::NotFound => "NOT_FOUND",
-            Self::Conflict => "CONFLICT",
-            Self::ValidationFailed => "VALIDATION_FAILED",
-            Self::MemberCodeInvalid => "MEMBER_CODE_INVALID",
-            Self::InsufficientBalance => "INSUFFICIENT_BALANCE",
-            Self::RefundExceedsPrincipal => "REFUND_EXCEEDS_PRINCIPAL",
-            Self::Busy => "BUSY",
-            Self::CardAlreadyUsed => "CARD_ALREADY_USED",
-            Self::CardExpired => "CARD_EXPIRED",
-            Self::PaymentExpired => "PAYMENT_EXPIRED",
-            Self::PaymentNotPending => "PAYMENT_NOT_PENDING",
-            Self::TooManyOpenPayments => "TOO_MANY_OPEN_PAYMENTS",
-            Self::OutOfStock => "OUT_OF_STOCK",
-            Self::InsufficientFragments => "INSUFFICIENT_FRAGMENTS",
-            Self::InsufficientSilver => "INSUFFICIENT_SILVER",
-            Self::IdempotencyKeyRequired => "IDEMPOTENCY_KEY_REQUIRED",
-            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
-            Self::IdempotencyInFlight => "IDEMPOTENCY_IN_FLIGHT",
-            Self::RateLimited => "RATE_LIMITED",
-            Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
-            Self::Timeout => "TIMEOUT",
-            Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
-            Self::NetworkError => "NETWORK_ERROR",
-            Self::Internal => "INTERNAL",
-            Self::DinerNotFound => "DINER_NOT_FOUND",
-            Self::RefundPreviewChanged => "REFUND_PREVIEW_CHANGED",
-            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
-        }
+        self.into()
     }
 }
 
@@ -606,37 +577,8 @@ mod tests {
 
     #[test]
     fn codes_serialise_as_their_stable_names() {
-        for code in [
-            ErrorCode::BadRequest,
-            ErrorCode::Unauthorized,
-            ErrorCode::Forbidden,
-            ErrorCode::NotFound,
-            ErrorCode::Conflict,
-            ErrorCode::ValidationFailed,
-            ErrorCode::MemberCodeInvalid,
-            ErrorCode::InsufficientBalance,
-            ErrorCode::RefundExceedsPrincipal,
-            ErrorCode::Busy,
-            ErrorCode::CardAlreadyUsed,
-            ErrorCode::CardExpired,
-            ErrorCode::PaymentExpired,
-            ErrorCode::PaymentNotPending,
-            ErrorCode::TooManyOpenPayments,
-            ErrorCode::OutOfStock,
-            ErrorCode::InsufficientFragments,
-            ErrorCode::InsufficientSilver,
-            ErrorCode::IdempotencyKeyRequired,
-            ErrorCode::IdempotencyKeyReused,
-            ErrorCode::IdempotencyInFlight,
-            ErrorCode::RateLimited,
-            ErrorCode::DatabaseUnavailable,
-            ErrorCode::Timeout,
-            ErrorCode::UpstreamUnavailable,
-            ErrorCode::NetworkError,
-            ErrorCode::Internal,
-            ErrorCode::DinerNotFound,
-            ErrorCode::RefundPreviewChanged,
-        ] {
+        use strum::VariantArray;
+        for &code in ErrorCode::VARIANTS {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }

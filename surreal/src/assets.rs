@@ -16,10 +16,6 @@ use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
 use crate::{Db, DbResult};
 
-/// The guard codes these transactions THROW.
-pub const INSUFFICIENT_SILVER: &str = "INSUFFICIENT_SILVER";
-pub const INSUFFICIENT_FRAGMENTS: &str = "INSUFFICIENT_FRAGMENTS";
-
 /// A market listing as stored.
 #[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -160,30 +156,27 @@ pub struct Synthesis<'a> {
 /// THROWs 'STALE' when the stock changed since it was read, 'INSUFFICIENT_FRAGMENTS' when
 /// the diner lacks any of the recipe.
 pub async fn synthesize(db: &Db, s: &Synthesis<'_>) -> DbResult<()> {
-    let statement = [
-        "BEGIN TRANSACTION;
+    let query = db
+        .query(format!(
+            "BEGIN TRANSACTION;
              LET $taken = UPDATE type::record('card_stock', [$merchant, $card_type])
                  SET current_stock = $next.current_stock, reset_day = $next.reset_day
                  WHERE current_stock = $seen.current_stock AND reset_day = $seen.reset_day
                  RETURN AFTER;
-             IF array::len($taken) != 1 { THROW 'STALE' };
-             FOR $item IN $recipe {
+             IF array::len($taken) != 1 {{ THROW 'STALE' }};
+             FOR $item IN $recipe {{
                  LET $used = UPDATE type::record('holding', [$merchant, $uid, $item.fragment])
                      SET count -= $item.count WHERE count >= $item.count RETURN AFTER;
-                 IF array::len($used) != 1 { THROW 'INSUFFICIENT_FRAGMENTS' };
-             };
-             CREATE type::record('card', $card_uuid) CONTENT {
+                 IF array::len($used) != 1 {{ THROW 'INSUFFICIENT_FRAGMENTS' }};
+             }};
+             CREATE type::record('card', $card_uuid) CONTENT {{
                  merchant: type::record('merchant', $merchant),
                  card_type: type::record('card_type', [$merchant, $card_type]),
-                 uid: $uid, status: 'ACTIVE', expiry: $expiry, value: $value } RETURN NONE;
-             CREATE ledger CONTENT $entry RETURN NONE;",
-        PUBLISH,
-        REMEMBER,
-        "COMMIT TRANSACTION;",
-    ]
-    .concat();
-    let query = db
-        .query(statement)
+                 uid: $uid, status: 'ACTIVE', expiry: $expiry, value: $value }} RETURN NONE;
+             CREATE ledger CONTENT $entry RETURN NONE;
+             {PUBLISH}{REMEMBER}
+             COMMIT TRANSACTION;"
+        ))
         .bind(("merchant", s.merchant.to_owned()))
         .bind(("uid", s.uid.to_owned()))
         .bind(("card_type", s.card_type.to_owned()))

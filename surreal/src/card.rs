@@ -91,11 +91,14 @@ pub async fn redeem(
     entry: &NewLedgerEntry,
     outcome: &Outcome,
 ) -> DbResult<()> {
-    let statement = format!(
-        "BEGIN TRANSACTION;{USE_CARD}CREATE ledger CONTENT $entry RETURN NONE;{PUBLISH}{REMEMBER}COMMIT TRANSACTION;"
-    );
     let query = db
-        .query(statement)
+        .query(format!(
+            "BEGIN TRANSACTION;
+             {USE_CARD}
+             CREATE ledger CONTENT $entry RETURN NONE;
+             {PUBLISH}{REMEMBER}
+             COMMIT TRANSACTION;"
+        ))
         .bind(("card_uuid", uuid.to_owned()))
         .bind(("staff", staff.map(str::to_owned)))
         .bind(("used_in", Option::<String>::None))

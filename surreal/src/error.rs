@@ -25,7 +25,7 @@ pub enum DbError {
     /// A guard inside a transaction refused the write (`THROW '<CODE>'`): the state was not
     /// what the caller computed from, or a business condition failed. Nothing was written.
     #[error("rejected: {0}")]
-    Rejected(String),
+    Rejected(Rejection),
     /// Any error SurrealDB reported.
     #[error(transparent)]
     Surreal(#[from] surrealdb::Error),
@@ -33,14 +33,38 @@ pub enum DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
-/// The guard code for "the record changed since you read it".
-pub const STALE: &str = "STALE";
+/// Why a guard refused a write: the code its transaction THROWs (`THROW 'STALE'`), read
+/// once where the error is made, so callers match a variant instead of comparing strings.
+/// The name of each variant is its code, in SCREAMING_SNAKE_CASE.
+#[derive(Debug, Clone, PartialEq, Eq, strum::EnumString, strum::Display)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum Rejection {
+    /// The record changed since the caller read it (wallet, card, order, stock): run the
+    /// work again from a fresh read.
+    Stale,
+    /// The request's Idempotency-Key already has an answer: nothing was written, reply with
+    /// the stored answer (`idempotency::find`).
+    Answered,
+    /// A purchase costs more silver than the diner holds.
+    InsufficientSilver,
+    /// The diner lacks fragments a recipe or a sale needs.
+    InsufficientFragments,
+    /// The diner already holds the most open payment orders allowed.
+    TooManyOpen,
+    /// The demo diner already has a history (`seed::reward_new_demo_diner`).
+    AlreadySeeded,
+    /// Silver granted to a diner who does not exist.
+    UnknownDiner,
+    /// A code this build does not name: a guard nobody handles, kept for the logs.
+    #[strum(default)]
+    Other(String),
+}
 
 impl DbError {
-    /// The guard code of a [`DbError::Rejected`], e.g. `STALE`.
-    pub fn rejection(&self) -> Option<&str> {
+    /// Why a guard refused the write, when it was a [`DbError::Rejected`].
+    pub fn rejection(&self) -> Option<&Rejection> {
         match self {
-            Self::Rejected(code) => Some(code),
+            Self::Rejected(rejection) => Some(rejection),
             _ => None,
         }
     }
@@ -49,7 +73,7 @@ impl DbError {
     /// running the same work again, from a fresh read, may succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Rejected(code) => code == STALE,
+            Self::Rejected(rejection) => *rejection == Rejection::Stale,
             Self::Surreal(err) => {
                 err.query_details() == Some(&QueryError::TransactionConflict)
                     || err.is_already_exists()
@@ -86,18 +110,59 @@ pub(crate) fn checked(mut response: IndexedResults) -> DbResult<IndexedResults> 
         .position(|(_, err)| err.query_details() != Some(&QueryError::NotExecuted))
         .unwrap_or(0);
     match errors.into_iter().nth(cause) {
-        Some((_, err)) if err.is_thrown() => Err(DbError::Rejected(thrown_code(err.message()))),
+        Some((_, err)) if err.is_thrown() => Err(DbError::Rejected(thrown(err.message()))),
         Some((_, err)) => Err(DbError::Surreal(err)),
         None => Ok(response),
     }
 }
 
-/// SurrealDB reports `THROW 'X'` as "An error occurred: X"; keep just the code.
-fn thrown_code(message: &str) -> String {
-    message
-        .rsplit(": ")
-        .next()
-        .unwrap_or(message)
-        .trim()
-        .to_owned()
+/// SurrealDB reports `THROW 'X'` as "An error occurred: X": the rejection named by the code.
+fn thrown(message: &str) -> Rejection {
+    let code = message.rsplit(": ").next().unwrap_or(message).trim();
+    code.parse()
+        .unwrap_or_else(|_| Rejection::Other(code.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thrown_code_reads_as_its_rejection() {
+        assert_eq!(thrown("An error occurred: STALE"), Rejection::Stale);
+        assert_eq!(
+            thrown("An error occurred: INSUFFICIENT_FRAGMENTS"),
+            Rejection::InsufficientFragments
+        );
+        assert_eq!(
+            thrown("An error occurred: SOMETHING_ELSE"),
+            Rejection::Other("SOMETHING_ELSE".into())
+        );
+        assert_eq!(Rejection::TooManyOpen.to_string(), "TOO_MANY_OPEN");
+        assert_eq!(Rejection::Other("X".into()).to_string(), "X");
+    }
+
+    /// Every `THROW '<CODE>'` of the crate's statements is a named [`Rejection`].
+    #[test]
+    fn every_thrown_code_is_named() -> std::io::Result<()> {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut seen = 0;
+        for file in std::fs::read_dir(src)? {
+            let path = file?.path();
+            if path.ends_with("error.rs") {
+                continue; // this file's doc comments quote THROWs
+            }
+            let text = std::fs::read_to_string(path)?;
+            for rest in text.split("THROW '").skip(1) {
+                let code = rest.split('\'').next().unwrap_or_default();
+                seen += 1;
+                assert!(
+                    !matches!(thrown(code), Rejection::Other(_)),
+                    "THROW '{code}' has no Rejection variant"
+                );
+            }
+        }
+        assert!(seen > 10, "found only {seen} THROWs");
+        Ok(())
+    }
 }

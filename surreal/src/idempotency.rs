@@ -11,11 +11,7 @@ use surrealdb::types::SurrealValue;
 use crate::batch;
 use crate::error::checked;
 use crate::outcome::Outcome;
-use crate::{Db, DbError, DbResult};
-
-/// The guard code a transaction THROWs when its key already has an answer: nothing was
-/// written, and the caller should reply with [`find`]'s answer instead.
-pub const ANSWERED: &str = "ANSWERED";
+use crate::{Db, DbError, DbResult, Rejection};
 
 /// How long an answer is kept for replays.
 pub const KEEP_HOURS: i64 = 24;
@@ -62,8 +58,9 @@ pub struct Prior {
     pub response_body: String,
 }
 
-/// Statements that store `$answer` (an `Answer` or NONE), or THROW 'ANSWERED' when its key
-/// already holds a live answer. Goes inside a mutation's transaction, before COMMIT. Two
+/// Statements that store `$answer` (an `Answer` or NONE), or THROW 'ANSWERED'
+/// ([`Rejection::Answered`]) when its key already holds a live answer: nothing was written,
+/// and the caller replies with [`find`]'s answer instead. Goes inside a mutation's transaction, before COMMIT. Two
 /// transactions with one key both write the record, so one of them conflicts and retries.
 pub(crate) const REMEMBER: &str = "
     IF $answer {
@@ -94,7 +91,7 @@ pub async fn find(db: &Db, scope: &str, key: &str) -> DbResult<Option<Prior>> {
 }
 
 /// Stores an answer on its own (a refusal, which has no effect transaction to join).
-/// Fails with `Rejected(ANSWERED)` when the key already has one.
+/// Fails with [`Rejection::Answered`] when the key already has one.
 pub async fn store(db: &Db, answer: &Answer) -> DbResult<()> {
     let query = db.query(format!("BEGIN TRANSACTION;{REMEMBER}COMMIT TRANSACTION;"));
     let outcome = Outcome {
@@ -104,7 +101,7 @@ pub async fn store(db: &Db, answer: &Answer) -> DbResult<()> {
     let response = outcome.bind(query).await?;
     match checked(response) {
         Ok(_) => Ok(()),
-        Err(err) if err.is_retryable() => Err(DbError::Rejected(ANSWERED.into())),
+        Err(err) if err.is_retryable() => Err(DbError::Rejected(Rejection::Answered)),
         Err(err) => Err(err),
     }
 }

@@ -11,7 +11,10 @@ use crate::wallet::WalletRow;
 use crate::{Db, DbResult};
 
 /// What kind of change an entry records; stored as its SCREAMING_SNAKE_CASE name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum LedgerType {
     Recharge,
     Payment,
@@ -26,32 +29,9 @@ pub enum LedgerType {
 }
 
 impl LedgerType {
-    pub const ALL: [LedgerType; 10] = [
-        Self::Recharge,
-        Self::Payment,
-        Self::Refund,
-        Self::StoredValueRefund,
-        Self::Clawback,
-        Self::MarketBuy,
-        Self::MarketSell,
-        Self::Synthesize,
-        Self::Redeem,
-        Self::Reward,
-    ];
-
+    /// The stored name, e.g. `STORED_VALUE_REFUND`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Recharge => "RECHARGE",
-            Self::Payment => "PAYMENT",
-            Self::Refund => "REFUND",
-            Self::StoredValueRefund => "STORED_VALUE_REFUND",
-            Self::Clawback => "CLAWBACK",
-            Self::MarketBuy => "MARKET_BUY",
-            Self::MarketSell => "MARKET_SELL",
-            Self::Synthesize => "SYNTHESIZE",
-            Self::Redeem => "REDEEM",
-            Self::Reward => "REWARD",
-        }
+        self.into()
     }
 }
 
@@ -67,10 +47,8 @@ impl SurrealValue for LedgerType {
 
     fn from_value(value: Value) -> Result<Self, surrealdb::types::Error> {
         let name = String::from_value(value)?;
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == name)
-            .ok_or_else(|| surrealdb::types::Error::internal(format!("unknown ledger type {name}")))
+        name.parse()
+            .map_err(|_| surrealdb::types::Error::internal(format!("unknown ledger type {name}")))
     }
 }
 
@@ -195,4 +173,37 @@ pub async fn wallet_sum(db: &Db, merchant: &str, uid: &str) -> DbResult<WalletRo
         .await?;
     let sums: Option<WalletRow> = checked(response)?.take(1)?;
     Ok(sums.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::VariantArray;
+
+    use super::*;
+
+    /// The names the schema's ASSERT on `ledger.type` allows, each read back to its type.
+    #[test]
+    fn types_are_stored_as_the_schema_names_them() -> Result<(), surrealdb::types::Error> {
+        let names: Vec<&str> = LedgerType::VARIANTS.iter().map(|t| t.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "RECHARGE",
+                "PAYMENT",
+                "REFUND",
+                "STORED_VALUE_REFUND",
+                "CLAWBACK",
+                "MARKET_BUY",
+                "MARKET_SELL",
+                "SYNTHESIZE",
+                "REDEEM",
+                "REWARD"
+            ]
+        );
+        for kind in LedgerType::VARIANTS {
+            assert_eq!(LedgerType::from_value(kind.into_value())?, *kind);
+        }
+        assert!(LedgerType::from_value(Value::String("recharge".into())).is_err());
+        Ok(())
+    }
 }

@@ -23,6 +23,6 @@ pub mod staff;
 pub mod wallet;
 
 pub use connection::{ConnectOptions, Credentials, Db, Engine, connect};
-pub use error::{DbError, DbResult, STALE};
+pub use error::{DbError, DbResult, Rejection};
 pub use outcome::Outcome;
 pub use surrealdb;

@@ -51,14 +51,11 @@ pub struct NewPayment {
     pub expires_at: DateTime<Utc>,
 }
 
-/// The guard code a new order THROWs when its diner already holds the most open orders.
-pub const TOO_MANY_OPEN: &str = "TOO_MANY_OPEN";
-
 /// Creates a PENDING order (no money moves yet), with the request's answer — unless the
 /// diner already holds `max_open` open (PENDING, unexpired at `now`) orders: then it
-/// THROWs [`TOO_MANY_OPEN`] and writes nothing. Every new order of a diner writes their
-/// `payment_opening` record first, so two created at once conflict (`is_retryable`) and the
-/// retry counts the other: the cap holds across processes.
+/// THROWs 'TOO_MANY_OPEN' ([`crate::Rejection::TooManyOpen`]) and writes nothing. Every new
+/// order of a diner writes their `payment_opening` record first, so two created at once
+/// conflict (`is_retryable`) and the retry counts the other: the cap holds across processes.
 pub async fn create(
     db: &Db,
     payment: &NewPayment,
@@ -72,7 +69,7 @@ pub async fn create(
              UPSERT type::record('payment_opening', $p.uid) SET at = $now RETURN NONE;
              LET $open = array::len(SELECT VALUE id FROM payment
                  WHERE uid = $p.uid AND status = 'PENDING' AND expires_at > $now);
-             IF $open >= $max_open {{ THROW '{TOO_MANY_OPEN}' }};
+             IF $open >= $max_open {{ THROW 'TOO_MANY_OPEN' }};
              CREATE type::record('payment', $p.id) CONTENT {{
                  merchant: type::record('merchant', $p.merchant), uid: $p.uid, amount: $p.amount,
                  card: IF $p.card THEN type::record('card', $p.card) END, code: $p.code,
@@ -145,19 +142,18 @@ pub struct Collection<'a> {
 /// nothing. THROWs 'STALE' when any of them changed since the caller read them.
 pub async fn collect(db: &Db, c: &Collection<'_>) -> DbResult<()> {
     let use_card = if c.card.is_some() { USE_CARD } else { "" };
-    let statement = format!(
-        "BEGIN TRANSACTION;
-         LET $paid = UPDATE type::record('payment', $payment_id) SET status = 'COLLECTED',
-             collected_at = time::now(), collected_by = $staff, deduction = $deduction,
-             principal = $principal, bonus = $bonus WHERE status = 'PENDING' RETURN AFTER;
-         IF array::len($paid) != 1 {{ THROW 'STALE' }};
-         {MOVE_WALLET}{use_card}
-         CREATE ledger CONTENT $entry RETURN NONE;
-         {PUBLISH}{REMEMBER}
-         COMMIT TRANSACTION;"
-    );
     let query = db
-        .query(statement)
+        .query(format!(
+            "BEGIN TRANSACTION;
+             LET $paid = UPDATE type::record('payment', $payment_id) SET status = 'COLLECTED',
+                 collected_at = time::now(), collected_by = $staff, deduction = $deduction,
+                 principal = $principal, bonus = $bonus WHERE status = 'PENDING' RETURN AFTER;
+             IF array::len($paid) != 1 {{ THROW 'STALE' }};
+             {MOVE_WALLET}{use_card}
+             CREATE ledger CONTENT $entry RETURN NONE;
+             {PUBLISH}{REMEMBER}
+             COMMIT TRANSACTION;"
+        ))
         .bind(("payment_id", c.payment_id.to_owned()))
         .bind(("merchant", c.merchant.to_owned()))
         .bind(("uid", c.uid.to_owned()))
@@ -197,18 +193,17 @@ pub async fn refund(db: &Db, r: &Refund<'_>) -> DbResult<()> {
     } else {
         ""
     };
-    let statement = format!(
-        "BEGIN TRANSACTION;
-         LET $refunded = UPDATE type::record('payment', $payment_id) SET status = 'REFUNDED',
-             refunded_at = time::now() WHERE status = 'COLLECTED' RETURN AFTER;
-         IF array::len($refunded) != 1 {{ THROW 'STALE' }};
-         {MOVE_WALLET}{reactivate}
-         CREATE ledger CONTENT $entry RETURN NONE;
-         {PUBLISH}{REMEMBER}
-         COMMIT TRANSACTION;"
-    );
     let query = db
-        .query(statement)
+        .query(format!(
+            "BEGIN TRANSACTION;
+             LET $refunded = UPDATE type::record('payment', $payment_id) SET status = 'REFUNDED',
+                 refunded_at = time::now() WHERE status = 'COLLECTED' RETURN AFTER;
+             IF array::len($refunded) != 1 {{ THROW 'STALE' }};
+             {MOVE_WALLET}{reactivate}
+             CREATE ledger CONTENT $entry RETURN NONE;
+             {PUBLISH}{REMEMBER}
+             COMMIT TRANSACTION;"
+        ))
         .bind(("payment_id", r.payment_id.to_owned()))
         .bind(("merchant", r.merchant.to_owned()))
         .bind(("uid", r.uid.to_owned()))

@@ -82,13 +82,11 @@ pub const DEMO_CARD_HOLDER: &str = "wx-demo-001";
 pub const DEMO_CARD_TYPE: &str = "FREE_APPETIZER";
 pub const DEMO_CARDS: usize = 4;
 
-/// The guard code [`reward_new_demo_diner`] THROWs when the diner already has a history.
-pub const ALREADY_SEEDED: &str = "ALREADY_SEEDED";
-
 /// Rewards a demo diner `fragments` at a merchant (with its REWARD `entry`), only while the
 /// diner has no ledger entry and no card there, checked in the same transaction: later
-/// start-ups find the reward (or the diner's own activity) and THROW 'ALREADY_SEEDED'. Two
-/// start-ups at once both write the holdings, so one conflicts and, retried, finds the other's.
+/// start-ups find the reward (or the diner's own activity) and THROW 'ALREADY_SEEDED'
+/// ([`crate::Rejection::AlreadySeeded`]). Two start-ups at once both write the holdings, so
+/// one conflicts and, retried, finds the other's.
 pub async fn reward_new_demo_diner(
     db: &Db,
     merchant: &str,

@@ -69,11 +69,14 @@ pub async fn apply(
     entry: &NewLedgerEntry,
     outcome: &Outcome,
 ) -> DbResult<()> {
-    let statement = format!(
-        "BEGIN TRANSACTION;{MOVE_WALLET}CREATE ledger CONTENT $entry RETURN NONE;{PUBLISH}{REMEMBER}COMMIT TRANSACTION;"
-    );
     let query = db
-        .query(statement)
+        .query(format!(
+            "BEGIN TRANSACTION;
+             {MOVE_WALLET}
+             CREATE ledger CONTENT $entry RETURN NONE;
+             {PUBLISH}{REMEMBER}
+             COMMIT TRANSACTION;"
+        ))
         .bind(("merchant", merchant.to_owned()))
         .bind(("uid", uid.to_owned()))
         .bind(("expected", *expected))

@@ -4,10 +4,10 @@
 mod common;
 
 use common::seeded_db;
-use db::idempotency::{self, ANSWERED, Answer, Request};
+use db::idempotency::{self, Answer, Request};
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::wallet::{self, WalletRow};
-use db::{Db, Outcome};
+use db::{Db, Outcome, Rejection};
 use rust_decimal::Decimal;
 
 const MERCHANT: &str = "demo";
@@ -74,7 +74,7 @@ async fn the_answer_commits_with_the_effect_and_blocks_a_second_one() {
     assert_eq!(prior.response_body, r#"{"ok":true}"#);
 
     let again = add_ten(&db, &answer).await.expect_err("answered");
-    assert_eq!(again.rejection(), Some(ANSWERED));
+    assert_eq!(again.rejection(), Some(&Rejection::Answered));
     assert_eq!(wallet::get(&db, MERCHANT, UID).await.expect("get"), ten());
 }
 
@@ -94,7 +94,7 @@ async fn a_failed_effect_leaves_no_answer() {
     )
     .await
     .expect_err("stale");
-    assert_eq!(wrong.rejection(), Some(db::STALE));
+    assert_eq!(wrong.rejection(), Some(&Rejection::Stale));
     assert_eq!(
         idempotency::find(&db, &answer.scope, "k2")
             .await
@@ -123,7 +123,7 @@ async fn racing_transactions_with_one_key_have_one_effect() {
     for racer in racers {
         match racer.await.expect("task") {
             Ok(()) => done += 1,
-            Err(err) => assert_eq!(err.rejection(), Some(ANSWERED), "{err}"),
+            Err(err) => assert_eq!(err.rejection(), Some(&Rejection::Answered), "{err}"),
         }
     }
     assert_eq!(done, 1);
@@ -136,7 +136,7 @@ async fn a_refusal_is_stored_once_and_an_expired_answer_is_replaced() {
     let refusal = request("k4").answer(409, r#"{"code":"X"}"#.into());
     idempotency::store(&db, &refusal).await.expect("store");
     let again = idempotency::store(&db, &refusal).await.expect_err("kept");
-    assert_eq!(again.rejection(), Some(ANSWERED));
+    assert_eq!(again.rejection(), Some(&Rejection::Answered));
 
     db.query("UPDATE idempotency SET expires_at = time::now() - 1s")
         .await

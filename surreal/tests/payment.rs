@@ -5,8 +5,8 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::seeded_db;
-use db::Outcome;
-use db::payment::{self, NewPayment, TOO_MANY_OPEN};
+use db::payment::{self, NewPayment};
+use db::{Outcome, Rejection};
 use rust_decimal::Decimal;
 
 fn order(uid: &str, amount: &str, expires_in: Duration) -> NewPayment {
@@ -44,7 +44,7 @@ async fn the_open_order_cap_holds_when_orders_are_created_at_once() {
     for task in tasks {
         match task.await.expect("task") {
             Ok(()) => made += 1,
-            Err(err) if err.rejection() == Some(TOO_MANY_OPEN) => refused += 1,
+            Err(err) if err.rejection() == Some(&Rejection::TooManyOpen) => refused += 1,
             Err(err) => panic!("unexpected: {err}"),
         }
     }

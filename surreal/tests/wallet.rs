@@ -99,7 +99,7 @@ async fn a_write_computed_from_an_old_read_is_stale_and_changes_nothing() {
     )
     .await
     .expect_err("stale");
-    assert_eq!(err.rejection(), Some(db::STALE));
+    assert_eq!(err.rejection(), Some(&db::Rejection::Stale));
     assert!(err.is_retryable());
     assert_eq!(wallet::get(&db, MERCHANT, UID).await.expect("get"), first);
     assert_eq!(
@@ -176,7 +176,7 @@ async fn the_guard_compares_the_bonus_made_good_too() {
     // Read when S was still 0: stale, though principal, bonus and G agree.
     let next = row("60", "0", "0");
     let err = move_wallet(&db, &empty, &next).await.expect_err("stale");
-    assert_eq!(err.rejection(), Some(db::STALE));
+    assert_eq!(err.rejection(), Some(&db::Rejection::Stale));
     assert_eq!(wallet::get(&db, MERCHANT, UID).await.expect("get"), first);
     assert_eq!(
         db::ledger::wallet_sum(&db, MERCHANT, UID)

@@ -89,3 +89,23 @@ pub async fn save_listing(listing: Listing) -> Result<Listing, Problem> {
     crate::service::catalog::save_listing(&call.state.db, &staff.merchant_id, &listing).await?;
     Ok(listing)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Rarity;
+
+    #[test]
+    fn a_rarity_is_stored_and_sent_by_one_name() {
+        for (rarity, name) in [
+            (Rarity::Common, "COMMON"),
+            (Rarity::Rare, "RARE"),
+            (Rarity::Epic, "EPIC"),
+        ] {
+            assert_eq!(rarity.as_str(), name);
+            assert_eq!(Rarity::parse(name), Some(rarity));
+            let json = serde_json::to_string(&rarity).unwrap_or_default();
+            assert_eq!(json, format!("\"{name}\""));
+        }
+        assert_eq!(Rarity::parse("rare"), None);
+    }
+}

@@ -186,7 +186,7 @@ impl Call {
         // transaction (`ANSWERED`), or makes it refuse, and the stored answer is replied.
         match operation(request.clone()).await {
             Ok(value) => Ok(value),
-            Err(AppError::Database(err)) if err.rejection() == Some(db::idempotency::ANSWERED) => {
+            Err(AppError::Database(err)) if err.rejection() == Some(&db::Rejection::Answered) => {
                 self.prior_answer(&request).await
             }
             Err(err) => {
@@ -255,7 +255,7 @@ impl Call {
         let answer = request.answer(problem.status, body);
         match db::idempotency::store(&self.state.db, &answer).await {
             Ok(()) => None,
-            Err(err) if err.rejection() == Some(db::idempotency::ANSWERED) => {
+            Err(err) if err.rejection() == Some(&db::Rejection::Answered) => {
                 Some(self.prior_answer(request).await)
             }
             Err(err) => {

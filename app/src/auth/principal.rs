@@ -3,6 +3,8 @@ use serde::{Deserialize, Serialize};
 /// A member of staff's role at their merchant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     Owner,
     Manager,
@@ -12,20 +14,11 @@ pub enum Role {
 impl Role {
     /// The stored and shown name, e.g. `CASHIER` (what [`Role::parse`] reads).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "OWNER",
-            Self::Manager => "MANAGER",
-            Self::Cashier => "CASHIER",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "OWNER" => Some(Self::Owner),
-            "MANAGER" => Some(Self::Manager),
-            "CASHIER" => Some(Self::Cashier),
-            _ => None,
-        }
+        text.parse().ok()
     }
 
     /// What the role may do.
@@ -106,7 +99,11 @@ mod tests {
     fn a_role_reads_back_from_its_name() {
         for role in [Role::Owner, Role::Manager, Role::Cashier] {
             assert_eq!(Role::parse(role.as_str()), Some(role));
+            let json = serde_json::to_string(&role).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", role.as_str()));
         }
+        assert_eq!(Role::Cashier.as_str(), "CASHIER");
+        assert_eq!(Role::parse("cashier"), None);
     }
 
     #[test]

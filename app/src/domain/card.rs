@@ -10,6 +10,8 @@ use super::money::Money;
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum CardStatus {
     Active,
     Used,
@@ -18,18 +20,11 @@ pub enum CardStatus {
 impl CardStatus {
     /// The stored name, e.g. `ACTIVE`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Used => "USED",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "ACTIVE" => Some(Self::Active),
-            "USED" => Some(Self::Used),
-            _ => None,
-        }
+        text.parse().ok()
     }
 }
 

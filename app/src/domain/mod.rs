@@ -8,6 +8,7 @@ pub mod diner;
 pub mod events;
 pub mod market;
 pub mod money;
+pub mod payment;
 pub mod stock;
 pub mod wallet;
 
@@ -16,5 +17,6 @@ pub use catalog::CatalogError;
 pub use diner::{is_member_code, is_phone_number};
 pub use market::MarketError;
 pub use money::{Amount, Money, MoneyError};
+pub use payment::PaymentStatus;
 pub use stock::{DailyStock, OutOfStock};
 pub use wallet::{Balance, Clawback, PaymentSplit, RechargeTier, WalletError};

@@ -20,6 +20,8 @@ pub type Price = Count<1, MAX_PRICE>;
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Rarity {
     Common,
     Rare,
@@ -27,18 +29,13 @@ pub enum Rarity {
 }
 
 impl Rarity {
+    /// The stored name, e.g. `RARE`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Common => "COMMON",
-            Self::Rare => "RARE",
-            Self::Epic => "EPIC",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Common, Self::Rare, Self::Epic]
-            .into_iter()
-            .find(|rarity| rarity.as_str() == text)
+        text.parse().ok()
     }
 }
 

@@ -210,8 +210,8 @@ pub async fn cards(db: &Db, merchant: &str, uid: &str) -> Result<Vec<MyCard>, Ap
 /// The guards of asset transactions are business refusals, not faults.
 fn asset_error(err: db::DbError) -> AppError {
     match err.rejection() {
-        Some(db::assets::INSUFFICIENT_SILVER) => AppError::InsufficientSilver,
-        Some(db::assets::INSUFFICIENT_FRAGMENTS) => AppError::InsufficientFragments,
+        Some(db::Rejection::InsufficientSilver) => AppError::InsufficientSilver,
+        Some(db::Rejection::InsufficientFragments) => AppError::InsufficientFragments,
         _ => AppError::Database(err),
     }
 }

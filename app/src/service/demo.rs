@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use db::Db;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
-use db::seed::{ALREADY_SEEDED, DEMO_CARD_HOLDER, DEMO_CARD_TYPE, DEMO_CARDS, DEMO_MERCHANT_ID};
+use db::seed::{DEMO_CARD_HOLDER, DEMO_CARD_TYPE, DEMO_CARDS, DEMO_MERCHANT_ID};
 use rust_decimal::Decimal;
 
 use super::{assets, with_retries};
@@ -42,7 +42,7 @@ pub async fn seed_demo_cards(db: &Db, now: DateTime<Utc>) -> Result<(), AppError
         .referencing("seed:demo");
         match db::seed::reward_new_demo_diner(db, merchant, uid, &fragments, &entry).await {
             Ok(()) => Ok(true),
-            Err(err) if err.rejection() == Some(ALREADY_SEEDED) => Ok(false),
+            Err(err) if err.rejection() == Some(&db::Rejection::AlreadySeeded) => Ok(false),
             Err(err) => Err(err.into()),
         }
     })

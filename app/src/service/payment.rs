@@ -9,10 +9,10 @@ use db::payment::{Collection, NewPayment, PaymentRow, Refund};
 
 use super::wallet::{diff, from_row, money, to_row, wallet_key};
 use super::{locks, outcome, with_retries};
-use crate::domain::Money;
 use crate::domain::card::{self, CardStatus};
 use crate::domain::events::{DomainEvent, Party};
 use crate::domain::wallet::{self, PaymentSplit};
+use crate::domain::{Money, PaymentStatus};
 use crate::error::AppError;
 use crate::model::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 
@@ -92,7 +92,7 @@ pub async fn create_payment(
         db::payment::create(db, &order, rules.max_open_per_diner, now, &outcome)
             .await
             .map_err(|err| match err.rejection() {
-                Some(db::payment::TOO_MANY_OPEN) => AppError::TooManyOpenPayments {
+                Some(db::Rejection::TooManyOpen) => AppError::TooManyOpenPayments {
                     limit: rules.max_open_per_diner,
                 },
                 _ => AppError::Database(err),
@@ -172,12 +172,15 @@ async fn collect_payment(
     let _queue = locks::hold(&wallet_key(counter.merchant, &payer)).await;
     with_retries(|| async {
         let order = find_by_code(db, counter, code).await?;
+        let status = payment_status(&order)?;
         // Closed by the expiry worker, or not yet: either way too old to collect.
-        if order.status == "EXPIRED" || (order.status == "PENDING" && now >= order.expires_at) {
+        if status == PaymentStatus::Expired
+            || (status == PaymentStatus::Pending && now >= order.expires_at)
+        {
             return Err(AppError::PaymentExpired);
         }
-        if order.status != "PENDING" {
-            return Err(AppError::PaymentState(order.status.to_lowercase()));
+        if status != PaymentStatus::Pending {
+            return Err(AppError::PaymentState(status.as_str().to_lowercase()));
         }
         let bill = money(order.amount)?;
         let deduction = match &order.card {
@@ -264,8 +267,9 @@ pub async fn refund_payment(
     let _queue = locks::hold(&wallet_key(counter.merchant, &payer)).await;
     with_retries(|| async {
         let order = find_by_id(db, counter, payment_id).await?;
-        if order.status != "COLLECTED" {
-            return Err(AppError::PaymentState(order.status.to_lowercase()));
+        let status = payment_status(&order)?;
+        if status != PaymentStatus::Collected {
+            return Err(AppError::PaymentState(status.as_str().to_lowercase()));
         }
         let split = PaymentSplit {
             principal: money(order.principal)?,
@@ -367,6 +371,12 @@ async fn redeemable_card(
 fn status(card: &CardRow) -> Result<CardStatus, AppError> {
     CardStatus::parse(&card.status)
         .ok_or_else(|| AppError::Internal(format!("card {} has status {}", card.uuid, card.status)))
+}
+
+fn payment_status(order: &PaymentRow) -> Result<PaymentStatus, AppError> {
+    PaymentStatus::parse(&order.status).ok_or_else(|| {
+        AppError::Internal(format!("payment {} has status {}", order.id, order.status))
+    })
 }
 
 fn card_change(uuid: &str, status: CardStatus) -> AssetsChange {
