@@ -15,6 +15,8 @@ use crate::domain::{Balance, CardStatus, Money};
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Event {
     /// A diner's stored value at a merchant changed (recharge, stored-value refund).
     WalletUpdated {
@@ -128,13 +130,7 @@ impl Event {
 impl Event {
     /// The `SCREAMING_SNAKE_CASE` name a frame carries in `type`.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Self::WalletUpdated { .. } => "WALLET_UPDATED",
-            Self::CardRedeemed { .. } => "CARD_REDEEMED",
-            Self::PaymentCollected { .. } => "PAYMENT_COLLECTED",
-            Self::PaymentRefunded { .. } => "PAYMENT_REFUNDED",
-            Self::AssetChanged { .. } => "ASSET_CHANGED",
-        }
+        self.into()
     }
 
     /// The event as the log stores it, with its recipients' keys (numbered later).
