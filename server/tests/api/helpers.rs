@@ -169,13 +169,17 @@ impl TestApp {
 
     /// A payment order of the diner (`diner`: their token) at the demo shop, without a card:
     /// its `code`, `payment_id`, ….
-    pub async fn payment_order(&self, diner: &str, amount: &str) -> serde_json::Value {
+    pub async fn payment_order(
+        &self,
+        diner: &str,
+        amount: &str,
+    ) -> app::api::payment::PaymentOrder {
         let body = serde_json::json!({ "merchant_id": "demo", "amount": amount, "card": null });
         let response = self
             .post("/api/payment/create", Some(diner), Some(&key()), &body)
             .await;
         assert_eq!(response.status(), 200, "payment order");
-        response.json().await.expect("order")
+        response.json().await.expect("a payment order")
     }
 
     /// GETs with a bearer token.

@@ -29,7 +29,7 @@ async fn a_diner_holds_at_most_the_configured_open_codes() {
         )
         .await;
     assert_eq!(recharged.status(), 200);
-    let scan = serde_json::json!({ "code": first["code"] });
+    let scan = serde_json::json!({ "code": first.code });
     let collected = app
         .post("/api/payment/verify", Some(&cashier), Some(&key()), &scan)
         .await;
@@ -42,13 +42,12 @@ async fn codes_expire_after_the_configured_time() {
     let app = spawn_app_with(&[("MEALQUEST_PAYMENTS__CODE_TTL_SECS", "1")]).await;
     let diner = app.diner_token("wx-demo-001").await;
     let order = app.payment_order(&diner, "1.00").await;
-    let made: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(order["expires_at"].clone()).expect("expiry");
+    let made = order.expires_at;
     let left = made - chrono::Utc::now();
     assert!(left <= chrono::Duration::seconds(1), "{left}");
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
     let cashier = app.staff_token("xiaozhang", "cashier-demo-1").await;
-    let scan = serde_json::json!({ "code": order["code"] });
+    let scan = serde_json::json!({ "code": order.code });
     let late = app
         .post("/api/payment/verify", Some(&cashier), Some(&key()), &scan)
         .await;

@@ -108,7 +108,7 @@ async fn a_refunded_payment_tells_the_diner_and_every_till_which_payment_and_the
             "/api/payment/verify",
             Some(&cashier),
             Some(&key()),
-            &json!({ "code": order["code"] }),
+            &json!({ "code": order.code }),
         )
         .await;
     assert_eq!(collected.status(), 200);
@@ -117,7 +117,7 @@ async fn a_refunded_payment_tells_the_diner_and_every_till_which_payment_and_the
             "/api/payment/refund",
             Some(&cashier),
             Some(&key()),
-            &json!({ "payment_id": order["payment_id"] }),
+            &json!({ "payment_id": order.payment_id }),
         )
         .await;
     assert_eq!(refunded.status(), 200);
@@ -128,7 +128,7 @@ async fn a_refunded_payment_tells_the_diner_and_every_till_which_payment_and_the
         }
         let heard = next_event(socket).await;
         assert_eq!(heard["type"], "PAYMENT_REFUNDED");
-        assert_eq!(heard["payment_id"], order["payment_id"]);
+        assert_eq!(heard["payment_id"], order.payment_id.as_str());
         assert_eq!(heard["amount"], "24.00");
         assert!(heard["card"].is_null(), "no card was used");
         assert_eq!(heard["balance"]["principal"], "100.00");

@@ -26,7 +26,7 @@ async fn recharge_pay_verify_refund_over_http() {
     );
 
     let order = app.payment_order(&diner, "24.00").await;
-    let code = order["code"].as_str().expect("code").to_owned();
+    let code = order.code.clone();
 
     let scanned = app
         .post(
@@ -56,7 +56,7 @@ async fn recharge_pay_verify_refund_over_http() {
             "/api/payment/refund",
             Some(&till),
             Some(&key()),
-            &json!({ "payment_id": order["payment_id"] }),
+            &json!({ "payment_id": order.payment_id }),
         )
         .await;
     assert_eq!(refund.status(), 200);
@@ -123,7 +123,7 @@ async fn a_refund_whose_wallet_changed_since_its_preview_is_refused_with_the_new
             "/api/payment/verify",
             Some(&other_till),
             Some(&key()),
-            &json!({ "code": order["code"] }),
+            &json!({ "code": order.code }),
         )
         .await;
     assert_eq!(paid.status(), 200);
