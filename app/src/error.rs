@@ -285,10 +285,7 @@ pub fn refusal(text: &str) -> Problem {
         (field, None) => field,
     };
     match field {
-        Some(field) => Problem {
-            field: Some(field.clone()),
-            ..Problem::new(ErrorCode::ValidationFailed, format!("{field}: {message}"))
-        },
+        Some(field) => Problem::invalid(field, message),
         None => Problem::new(ErrorCode::BadRequest, message),
     }
 }

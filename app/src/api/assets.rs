@@ -16,10 +16,10 @@ pub async fn synthesize(
     merchant_id: MerchantId,
     card_type: Code,
 ) -> Result<SynthesisReceipt, Problem> {
-    use crate::api::edge::{authenticated, known_merchant};
+    use crate::api::edge::authenticated;
     let call = authenticated()?;
     let uid = call.diner()?;
-    known_merchant(&call.state, &merchant_id).await?;
+    crate::service::known_merchant(&call.state.db, &merchant_id).await?;
     let args = (&merchant_id, &card_type);
     call.idempotent("assets/synthesize", &args, |once| {
         crate::service::assets::synthesize(
@@ -43,10 +43,10 @@ pub async fn market_trade(
     side: TradeSide,
     quantity: Quantity,
 ) -> Result<TradeReceipt, Problem> {
-    use crate::api::edge::{authenticated, known_merchant};
+    use crate::api::edge::authenticated;
     let call = authenticated()?;
     let uid = call.diner()?;
-    known_merchant(&call.state, &merchant_id).await?;
+    crate::service::known_merchant(&call.state.db, &merchant_id).await?;
     let args = (&merchant_id, &fragment, side, quantity);
     call.idempotent("market/trade", &args, |once| {
         crate::service::assets::trade(

@@ -293,8 +293,3 @@ fn reply(problem: Problem) -> Problem {
     crate::error::set_response_status(&problem);
     problem
 }
-
-/// The merchant a diner names must exist (a typo should not silently create a wallet).
-pub async fn known_merchant(state: &AppState, merchant_id: &str) -> Result<(), AppError> {
-    crate::service::known_merchant(&state.db, merchant_id).await
-}

@@ -33,7 +33,7 @@ pub async fn my_ledger() -> Result<Vec<LedgerLine>, Problem> {
     let call = crate::api::edge::authenticated()?;
     let uid = call.diner()?;
     let MyLedgerQuery { merchant_id, limit } = crate::api::codec::query()?;
-    crate::api::edge::known_merchant(&call.state, &merchant_id).await?;
+    crate::service::known_merchant(&call.state.db, &merchant_id).await?;
     let limit = limit.map(Limit::get);
     Ok(crate::service::ledger::lines(&call.state.db, &merchant_id, &uid, limit).await?)
 }

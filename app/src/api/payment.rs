@@ -41,7 +41,7 @@ pub(crate) async fn create_payment_by_diner(
     card: Option<&str>,
 ) -> Result<PaymentOrder, crate::error::Problem> {
     let uid = call.diner()?;
-    crate::api::edge::known_merchant(&call.state, merchant_id).await?;
+    crate::service::known_merchant(&call.state.db, merchant_id).await?;
     let args = (merchant_id, amount, card);
     call.idempotent_with_key(key, "payment/create", &args, |once| {
         crate::service::payment::create_payment(

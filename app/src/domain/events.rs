@@ -111,17 +111,6 @@ impl DomainEvent {
             | Self::Traded { party, .. } => party,
         }
     }
-
-    /// The diner's stored value after it, for the facts that change it.
-    pub fn balance(&self) -> Option<Balance> {
-        match self {
-            Self::Recharged { balance, .. }
-            | Self::PaymentCollected { balance, .. }
-            | Self::PaymentRefunded { balance, .. } => Some(*balance),
-            Self::CashRefunded { clawback, .. } => Some(clawback.after),
-            Self::CardRedeemed { .. } | Self::Synthesized { .. } | Self::Traded { .. } => None,
-        }
-    }
 }
 
 #[cfg(test)]

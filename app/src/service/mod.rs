@@ -64,10 +64,7 @@ pub(crate) fn outcome<T: Serialize>(
 
 /// The merchant a request names must exist (a typo should not silently create a wallet).
 pub async fn known_merchant(db: &Db, merchant: &str) -> Result<(), AppError> {
-    db::merchant::timezone(db, merchant)
-        .await?
-        .map(|_| ())
-        .ok_or_else(|| AppError::NotFound(format!("merchant {merchant}")))
+    merchant_zone(db, merchant).await.map(|_| ())
 }
 
 /// The merchant's local calendar day at `now` (daily stock resets at local midnight).

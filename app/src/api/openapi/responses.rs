@@ -118,7 +118,7 @@ fn document_refusals(operation: &mut Operation, has_body: bool) {
     let reads_body = has_body && operation.request_body.is_some();
 
     let mut codes: Vec<ErrorCode> = ANY.to_vec();
-    if reads_body || has_body {
+    if has_body {
         // Any POST reads its body, even one with no arguments.
         codes.extend_from_slice(READS_BODY);
     }
