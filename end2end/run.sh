@@ -11,24 +11,9 @@ shift 2
 log=end2end/test-results/server.log
 mkdir -p end2end/test-results end2end/screenshots
 
-MEALQUEST_ENV=dev \
-MEALQUEST_DATABASE__URL=mem:// \
-MEALQUEST_SERVER__PORT="$port" \
-MEALQUEST_LOG__FORMAT=json \
-LEPTOS_SITE_ROOT=target/site \
-LEPTOS_SITE_PKG_DIR=pkg \
-  "$binary" >"$log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
-
-for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$server" 2>/dev/null; then
-    echo "server exited before it was ready:"; cat "$log"; exit 1
-  fi
-  sleep 0.1
-done
-curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "server not ready:"; cat "$log"; exit 1; }
+source scripts/server.sh
+trap stop_server EXIT
+start_server "$binary" "$port" mem:// "$log"
 
 if [ $# -gt 0 ]; then
   BASE_URL="http://127.0.0.1:$port" "$@"

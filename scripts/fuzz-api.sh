@@ -53,14 +53,7 @@ mkdir -p "$report"
 log=$report/server.log
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mealquest-fuzz.XXXXXX")
 db="surrealkv://$tmp/db"
-server=
-stop_server() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-    server=
-  fi
-}
+source scripts/server.sh
 keep_db=
 trap 'stop_server; [ -n "$keep_db" ] || rm -rf "$tmp"' EXIT
 
@@ -68,22 +61,7 @@ if curl -fsS -o /dev/null "$base/readyz" 2>/dev/null; then
   echo "port $port already answers: another server is running there; pick another port"
   exit 1
 fi
-MEALQUEST_ENV=dev \
-MEALQUEST_DATABASE__URL="$db" \
-MEALQUEST_SERVER__PORT="$port" \
-MEALQUEST_LOG__FORMAT=json \
-LEPTOS_SITE_ROOT=target/site \
-LEPTOS_SITE_PKG_DIR=pkg \
-  "$binary" >"$log" 2>&1 &
-server=$!
-for _ in $(seq 1 300); do
-  if curl -fsS -o /dev/null "$base/readyz" 2>/dev/null; then break; fi
-  if ! kill -0 "$server" 2>/dev/null; then
-    echo "server exited before it was ready:"; tail -n 50 "$log"; exit 1
-  fi
-  sleep 0.1
-done
-curl -fsS -o /dev/null "$base/readyz" || { echo "server not ready:"; tail -n 50 "$log"; exit 1; }
+start_server "$binary" "$port" "$db" "$log"
 
 # ---- every token first ----
 # Failed logins lock the client address out (20 per address, then 429 RATE_LIMITED for
