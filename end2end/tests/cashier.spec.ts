@@ -113,15 +113,36 @@ test("a cashier signs in, scans a payment code, and sees it refused when scanned
   await expect(page.getByTestId("live-feed")).toContainText("wx-demo-002");
   await shot("recharged");
 
+  // An unknown diner is said so.
+  const nobody = page.getByTestId("scan-refused").filter({ hasText: "没有此顾客" });
+  await page.getByTestId("recharge-uid").fill("nobody-here");
+  await page.getByTestId("recharge-find").click();
+  await expect(nobody).toBeVisible();
+
   // A customer here now, next time she gives her phone number instead.
   await page.getByTestId("recharge-uid").fill("13800000002");
   await page.getByTestId("recharge-find").click();
   await expect(page.getByTestId("recharge-diner")).toContainText("小红");
 
-  // An unknown diner is said so.
+  // A cashier who corrects a lookup sees the answer to the correction, even when the answer
+  // to the first question comes back last.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route("**/console/diner", async (route) => route.continue(await held), { times: 1 });
+  const finder = page.getByTestId("recharge-find-form");
+  await page.getByTestId("recharge-uid").fill("13800000002");
+  await page.getByTestId("recharge-find").click();
   await page.getByTestId("recharge-uid").fill("nobody-here");
   await page.getByTestId("recharge-find").click();
-  await expect(page.getByTestId("scan-refused").filter({ hasText: "没有此顾客" })).toBeVisible();
+  await expect(nobody).toBeVisible();
+  await expect(finder).toHaveAttribute("aria-busy", "true");
+  release();
+  await expect(finder).toHaveAttribute("aria-busy", "false");
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0))));
+  await expect(nobody).toBeVisible();
+  await expect(page.getByTestId("recharge-diner")).toHaveCount(0);
 
   // Stored-value refund: the clawback is previewed before it is confirmed. A diner of this
   // test alone, with one 充300送80: principal 300, bonus 80.

@@ -66,6 +66,45 @@ impl HandsOutKey for crate::api::diner_demo::PaymentQr {
     }
 }
 
+/// The answer to a lookup's latest question. Leptos 0.8 keeps whichever answer arrives last,
+/// so a slow answer to an earlier question (a cashier who corrects a phone number and asks
+/// again) would replace the answer to the later one. Each answer names what it answers
+/// (`answers`), and only one to the latest question (`asked`) is shown; a failure is shown
+/// whenever it comes.
+pub(crate) fn latest_answer<S, K>(
+    action: leptos::prelude::ServerAction<S>,
+    asked: fn(&S) -> K,
+    answers: fn(&S::Output) -> K,
+) -> leptos::prelude::RwSignal<Option<Result<S::Output, S::Error>>>
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+    K: PartialEq + Send + Sync + 'static,
+{
+    use leptos::prelude::*;
+    let latest = StoredValue::new(None::<K>);
+    let shown = RwSignal::new(None);
+    Effect::new(move |_| {
+        if let Some(question) = action.input().with(|input| input.as_ref().map(asked)) {
+            latest.set_value(Some(question));
+        }
+    });
+    Effect::new(move |_| {
+        let Some(answer) = action.value().get() else {
+            return;
+        };
+        let current = match &answer {
+            Ok(output) => latest.with_value(|latest| latest.as_ref() == Some(&answers(output))),
+            Err(_) => true,
+        };
+        if current {
+            shown.set(Some(answer));
+        }
+    });
+    shown
+}
+
 /// What the page's address asks it to show: a form posted without JavaScript comes back to
 /// the page with, say, `?recharged=<key>`, and the page shows that answer. `wanted` picks the
 /// arguments out of the address (none: nothing to show); `fetch` gets the answer for them.

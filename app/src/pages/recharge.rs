@@ -8,12 +8,19 @@ use crate::domain::Balance;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::camera::CameraScan;
-use crate::pages::{from_address, page_locale, problem_text, rotating_key, shown_answer};
+use crate::pages::{
+    from_address, latest_answer, page_locale, problem_text, rotating_key, shown_answer,
+};
 
 /// Recharge at the counter: find the diner, pick a tier, confirm.
 #[component]
 pub fn RechargePanel(first_key: String) -> impl IntoView {
     let find = ServerAction::<FindDiner>::new();
+    let found = latest_answer(
+        find,
+        |asked| asked.uid.trim().to_owned(),
+        |found| found.wanted.clone(),
+    );
     let recharge = ServerAction::<CounterRecharge>::new();
     // Without JavaScript the forms come back to the page, whose address says what to show.
     let earlier_found = from_address(|q| q.get("diner"), find_diner);
@@ -26,7 +33,12 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
             <h2 id="recharge-heading" class="text-lg font-semibold">
                 {t!(i18n, recharge.title)}
             </h2>
-            <ActionForm action=find attr:class="flex gap-3">
+            <ActionForm
+                action=find
+                attr:class="flex gap-3"
+                attr:data-testid="recharge-find-form"
+                attr:aria-busy=move || find.pending().get().to_string()
+            >
                 <input
                     name="uid"
                     required
@@ -45,7 +57,7 @@ pub fn RechargePanel(first_key: String) -> impl IntoView {
             }) />
             <Transition fallback=|| ()>
             {move || {
-                find.value()
+                found
                     .get()
                     .or_else(|| earlier_found.get().flatten())
                     .map(|found| match found {

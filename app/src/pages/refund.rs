@@ -9,13 +9,20 @@ use crate::error::Problem;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::recharge::balance_text;
-use crate::pages::{from_address, page_locale, problem_text, rotating_key, shown_answer};
+use crate::pages::{
+    from_address, latest_answer, page_locale, problem_text, rotating_key, shown_answer,
+};
 
 /// Stored-value refund: the clawback is previewed (cash out, bonus taken back, the part of
 /// the bonus already spent taken from the principal) before the cashier confirms it.
 #[component]
 pub fn RefundPanel(first_key: String) -> impl IntoView {
     let preview = ServerAction::<PreviewRefund>::new();
+    let previewed = latest_answer(
+        preview,
+        |asked| (asked.uid.trim().to_owned(), asked.amount),
+        |answer| (answer.uid.clone(), answer.amount),
+    );
     let refund = ServerAction::<CounterRefund>::new();
     // Without JavaScript the forms come back to the page, whose address says what to show.
     let earlier_preview = from_address(
@@ -44,7 +51,7 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
             _ => None,
         });
         if let Some(now) = changed {
-            preview.value().set(Some(Ok(now)));
+            previewed.set(Some(Ok(now)));
         }
     });
     view! {
@@ -63,7 +70,7 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
             </ActionForm>
             <Transition fallback=|| ()>
             {move || {
-                preview.value().get().or_else(|| earlier_preview.get().flatten()).map(|answer| match answer {
+                previewed.get().or_else(|| earlier_preview.get().flatten()).map(|answer| match answer {
                     Ok(RefundPreview { uid, amount, clawback: Some(clawback), .. }) => view! {
                         <div class="space-y-3" data-testid="refund-preview-result">
                             <ClawbackTable clawback />

@@ -53,6 +53,8 @@ pub struct DinerAtCounter {
 /// this shop), or why it could not look (an expired member code).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FoundDiners {
+    /// What was looked for (trimmed), so the page shows the answer to its latest question.
+    pub wanted: String,
     pub diners: Vec<DinerAtCounter>,
     pub refusal: Option<Problem>,
 }
@@ -110,6 +112,7 @@ pub async fn find_diner(uid: String) -> Result<FoundDiners, Problem> {
         // A refusal is shown beside the form; it leaves the response (or the page) alone.
         Err(err) if err.to_problem().status < 500 => {
             return Ok(FoundDiners {
+                wanted: wanted.to_owned(),
                 diners: Vec::new(),
                 refusal: Some(err.to_problem()),
             });
@@ -118,6 +121,7 @@ pub async fn find_diner(uid: String) -> Result<FoundDiners, Problem> {
     };
     if found.is_empty() {
         return Ok(FoundDiners {
+            wanted: wanted.to_owned(),
             diners: Vec::new(),
             refusal: None,
         });
@@ -141,6 +145,7 @@ pub async fn find_diner(uid: String) -> Result<FoundDiners, Problem> {
         });
     }
     Ok(FoundDiners {
+        wanted: wanted.to_owned(),
         diners,
         refusal: None,
     })
