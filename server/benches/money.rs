@@ -207,7 +207,8 @@ async fn main() {
     .collect();
     let config = server::config::AppConfig::load_from(&config_dir, &vars).expect("config");
     let app = Application::build(&config).await.expect("app");
-    let db = app.state().db.clone();
+    let state = app.state().clone();
+    let db = state.db.clone();
     let base = format!("http://{}", app.local_addr().expect("addr"));
     tokio::spawn(app.run_until(std::future::pending()));
     let client = reqwest::Client::builder()
@@ -252,7 +253,7 @@ async fn main() {
             .await
             .expect("silver");
         app::service::assets::trade(
-            &db,
+            &state,
             MERCHANT,
             &uid,
             "CHILI",
@@ -343,10 +344,10 @@ async fn main() {
         // The service layer without HTTP: what `payment/verify` runs after auth, with the
         // idempotency answer stored in the same transaction (tells HTTP's share apart).
         let cards = issue_cards(&db, OPS).await;
-        let (svc_db, svc_cards) = (db.clone(), Arc::clone(&cards));
+        let (svc_state, svc_cards) = (state.clone(), Arc::clone(&cards));
         rows.push(
             drive("verify: service layer, no HTTP", clients, move |i| {
-                let (db, cards) = (svc_db.clone(), Arc::clone(&svc_cards));
+                let (state, cards) = (svc_state.clone(), Arc::clone(&svc_cards));
                 async move {
                     let card = cards.get(i).expect("card");
                     let counter = app::service::payment::Counter {
@@ -354,7 +355,7 @@ async fn main() {
                         staff: "xiaozhang",
                     };
                     let once = verify_request();
-                    app::service::payment::scan(&db, counter, card, Utc::now(), Some(once))
+                    app::service::payment::scan(&state, counter, card, Utc::now(), Some(once))
                         .await
                         .is_ok()
                 }

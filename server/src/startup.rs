@@ -119,8 +119,10 @@ impl Application {
 /// The books of the configured database checked against its ledger (read only: nothing is
 /// migrated or seeded).
 pub async fn check_books(config: &AppConfig) -> Result<app::service::audit::Audit, StartupError> {
-    let database = db::connect(&config.connect_options()).await?;
-    app::service::audit::check_books(&database)
+    let options = config.connect_options();
+    let engine = db::Engine::from_url(&options.url)?;
+    let state = state_over(config, db::connect(&options).await?, engine)?;
+    app::service::audit::check_books(&state)
         .await
         .map_err(|err| StartupError::Audit(err.to_string()))
 }
@@ -136,20 +138,31 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         applied_now = ?report.applied_now,
         "database ready"
     );
+    let state = state_over(config, database, engine)?;
     if config.settings.demo.seed {
-        db::seed::demo_data(&database).await?;
-        app::service::auth::seed_demo_staff(&database)
+        db::seed::demo_data(&state.db).await?;
+        app::service::auth::seed_demo_staff(&state)
             .await
             .map_err(|err| StartupError::Seed(err.to_string()))?;
-        app::service::demo::seed_demo_cards(&database, chrono::Utc::now())
+        app::service::demo::seed_demo_cards(&state, chrono::Utc::now())
             .await
             .map_err(|err| StartupError::Seed(err.to_string()))?;
         // The demo cards' news is numbered before anyone can listen, so a socket opened once
         // the server serves starts after it rather than hearing it as new (else the
         // sequencer numbers it as soon as it runs).
-        app::realtime::sequencer::number_all(&database).await;
+        app::realtime::sequencer::number_all(&state.db).await;
         tracing::info!("demo data seeded");
     }
+    Ok(state)
+}
+
+/// The shared state over a connected `database`, as the configuration describes it (nothing
+/// is migrated or seeded here).
+pub fn state_over(
+    config: &AppConfig,
+    database: db::Db,
+    engine: db::Engine,
+) -> Result<AppState, StartupError> {
     Ok(AppState {
         leptos_options: leptos_options(config)?,
         db: database,

@@ -19,11 +19,11 @@ pub async fn synthesize(
     use crate::api::edge::authenticated;
     let call = authenticated()?;
     let uid = call.diner()?;
-    crate::service::known_merchant(&call.state.db, &merchant_id).await?;
+    crate::service::known_merchant(&call.state, &merchant_id).await?;
     let args = (&merchant_id, &card_type);
     call.idempotent("assets/synthesize", &args, |once| {
         crate::service::assets::synthesize(
-            &call.state.db,
+            &call.state,
             &merchant_id,
             &uid,
             &card_type,
@@ -46,11 +46,11 @@ pub async fn market_trade(
     use crate::api::edge::authenticated;
     let call = authenticated()?;
     let uid = call.diner()?;
-    crate::service::known_merchant(&call.state.db, &merchant_id).await?;
+    crate::service::known_merchant(&call.state, &merchant_id).await?;
     let args = (&merchant_id, &fragment, side, quantity);
     call.idempotent("market/trade", &args, |once| {
         crate::service::assets::trade(
-            &call.state.db,
+            &call.state,
             &merchant_id,
             &uid,
             &fragment,
@@ -69,5 +69,5 @@ pub async fn my_assets() -> Result<AssetSummary, Problem> {
     let call = crate::api::edge::authenticated()?;
     let uid = call.diner()?;
     let MerchantQuery { merchant_id } = query()?;
-    Ok(crate::service::assets::held(&call.state.db, &merchant_id, &uid).await?)
+    Ok(crate::service::assets::held(&call.state, &merchant_id, &uid).await?)
 }

@@ -26,7 +26,7 @@ pub async fn merchant_catalog() -> Result<Catalog, Problem> {
     };
     // An unknown merchant is 404 from `read` (it needs the merchant's time zone).
     let now = chrono::Utc::now();
-    Ok(crate::service::catalog::read(&call.state.db, &merchant_id, everything, now).await?)
+    Ok(crate::service::catalog::read(&call.state, &merchant_id, everything, now).await?)
 }
 
 /// `POST /api/catalog/fragments` (OWNER, MANAGER): add or rename a fragment.
@@ -34,7 +34,7 @@ pub async fn merchant_catalog() -> Result<Catalog, Problem> {
 pub async fn save_fragment(fragment: Fragment) -> Result<Fragment, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
-    crate::service::catalog::save_fragment(&call.state.db, &staff.merchant_id, &fragment).await?;
+    crate::service::catalog::save_fragment(&call.state, &staff.merchant_id, &fragment).await?;
     Ok(fragment)
 }
 
@@ -45,7 +45,7 @@ pub async fn save_card_type(card_type: CardType) -> Result<CardTypeOnOffer, Prob
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
     Ok(crate::service::catalog::save_card_type(
-        &call.state.db,
+        &call.state,
         &staff.merchant_id,
         card_type,
         chrono::Utc::now,
@@ -62,7 +62,7 @@ pub async fn set_daily_cap(
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
     Ok(crate::service::catalog::set_daily_cap(
-        &call.state.db,
+        &call.state,
         &staff.merchant_id,
         &card_type,
         daily_cap.get(),
@@ -76,7 +76,7 @@ pub async fn set_daily_cap(
 pub async fn save_tier(tier: Tier) -> Result<Tier, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
-    crate::service::catalog::save_tier(&call.state.db, &staff.merchant_id, &tier).await?;
+    crate::service::catalog::save_tier(&call.state, &staff.merchant_id, &tier).await?;
     Ok(tier)
 }
 
@@ -86,7 +86,7 @@ pub async fn save_tier(tier: Tier) -> Result<Tier, Problem> {
 pub async fn save_listing(listing: Listing) -> Result<Listing, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCatalog)?;
-    crate::service::catalog::save_listing(&call.state.db, &staff.merchant_id, &listing).await?;
+    crate::service::catalog::save_listing(&call.state, &staff.merchant_id, &listing).await?;
     Ok(listing)
 }
 

@@ -82,9 +82,9 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         return Ok(None);
     };
     let merchant = db::seed::DEMO_MERCHANT_ID;
-    let db = &call.state.db;
-    let balance = crate::service::wallet::balance(db, merchant, &uid).await?;
-    let cards = crate::service::assets::cards(db, merchant, &uid)
+    let state = &call.state;
+    let balance = crate::service::wallet::balance(state, merchant, &uid).await?;
+    let cards = crate::service::assets::cards(state, merchant, &uid)
         .await?
         .into_iter()
         .map(|card| {
@@ -104,7 +104,7 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         balance,
         cards,
         next_key: crate::api::console::fresh_key(),
-        shop_utc_offset: crate::service::merchant_clock(db, merchant, Utc::now())
+        shop_utc_offset: crate::service::merchant_clock(state, merchant, Utc::now())
             .await?
             .utc_offset,
     }))

@@ -33,9 +33,9 @@ pub async fn my_ledger() -> Result<Vec<LedgerLine>, Problem> {
     let call = crate::api::edge::authenticated()?;
     let uid = call.diner()?;
     let MyLedgerQuery { merchant_id, limit } = crate::api::codec::query()?;
-    crate::service::known_merchant(&call.state.db, &merchant_id).await?;
+    crate::service::known_merchant(&call.state, &merchant_id).await?;
     let limit = limit.map(Limit::get);
-    Ok(crate::service::ledger::lines(&call.state.db, &merchant_id, &uid, limit).await?)
+    Ok(crate::service::ledger::lines(&call.state, &merchant_id, &uid, limit).await?)
 }
 
 /// `GET /api/ledger/of?uid=…&limit=…` (staff with ViewLedger): a diner's entries at the
@@ -46,5 +46,5 @@ pub async fn ledger_of() -> Result<Vec<LedgerLine>, Problem> {
     let staff = call.staff(crate::auth::Permission::ViewLedger)?;
     let LedgerOfQuery { uid, limit } = crate::api::codec::query()?;
     let limit = limit.map(Limit::get);
-    Ok(crate::service::ledger::lines(&call.state.db, &staff.merchant_id, &uid, limit).await?)
+    Ok(crate::service::ledger::lines(&call.state, &staff.merchant_id, &uid, limit).await?)
 }

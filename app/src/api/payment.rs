@@ -41,11 +41,11 @@ pub(crate) async fn create_payment_by_diner(
     card: Option<&str>,
 ) -> Result<PaymentOrder, crate::error::Problem> {
     let uid = call.diner()?;
-    crate::service::known_merchant(&call.state.db, merchant_id).await?;
+    crate::service::known_merchant(&call.state, merchant_id).await?;
     let args = (merchant_id, amount, card);
     call.idempotent_with_key(key, "payment/create", &args, |once| {
         crate::service::payment::create_payment(
-            &call.state.db,
+            &call.state,
             merchant_id,
             &uid,
             amount,
@@ -83,7 +83,7 @@ pub(crate) async fn scan_at_counter(
             merchant: &staff.merchant_id,
             staff: &staff.staff_id,
         };
-        crate::service::payment::scan(&call.state.db, counter, code, Utc::now(), Some(once))
+        crate::service::payment::scan(&call.state, counter, code, Utc::now(), Some(once))
     })
     .await
 }
@@ -116,7 +116,7 @@ pub(crate) async fn refund_payment_by_staff(
             staff: &staff.staff_id,
         };
         crate::service::payment::refund_payment(
-            &call.state.db,
+            &call.state,
             counter,
             payment_id,
             Utc::now(),

@@ -32,7 +32,7 @@ pub(crate) async fn recharge_by_staff(
             uid,
             staff: Some(&staff.staff_id),
         };
-        crate::service::wallet::recharge(&call.state.db, scope, tier, Some(once))
+        crate::service::wallet::recharge(&call.state, scope, tier, Some(once))
     })
     .await
 }
@@ -48,7 +48,7 @@ pub async fn preview_stored_value_refund(
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Refund)?;
     Ok(crate::service::wallet::preview_stored_value_refund(
-        &call.state.db,
+        &call.state,
         &staff.merchant_id,
         &uid,
         amount.money(),
@@ -92,7 +92,7 @@ pub(crate) async fn refund_by_staff(
             staff: Some(&staff.staff_id),
         };
         crate::service::wallet::stored_value_refund(
-            &call.state.db,
+            &call.state,
             scope,
             amount,
             expected_payout,
@@ -109,7 +109,7 @@ pub async fn my_wallet() -> Result<Balance, crate::error::Problem> {
     let call = crate::api::edge::authenticated()?;
     let uid = call.diner()?;
     let MerchantQuery { merchant_id } = query()?;
-    Ok(crate::service::wallet::balance(&call.state.db, &merchant_id, &uid).await?)
+    Ok(crate::service::wallet::balance(&call.state, &merchant_id, &uid).await?)
 }
 
 /// `GET /api/wallets/of?uid=…` (staff with the ViewLedger permission): a diner's balance at
@@ -121,5 +121,5 @@ pub async fn wallet_of() -> Result<Balance, crate::error::Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::ViewLedger)?;
     let DinerQuery { uid } = query()?;
-    Ok(crate::service::wallet::balance(&call.state.db, &staff.merchant_id, &uid).await?)
+    Ok(crate::service::wallet::balance(&call.state, &staff.merchant_id, &uid).await?)
 }

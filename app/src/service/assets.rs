@@ -1,7 +1,6 @@
 //! Market trades and synthesis of cards from fragments.
 
 use chrono::{DateTime, Duration, Utc};
-use db::Db;
 use db::assets::{Synthesis, Trade};
 use db::card::CardValue;
 use db::idempotency::Request;
@@ -14,11 +13,12 @@ use crate::domain::events::{DomainEvent, Party};
 use crate::domain::market::{self, MarketError};
 use crate::error::AppError;
 use crate::model::assets::{AssetSummary, MyCard, SynthesisReceipt, TradeReceipt, TradeSide};
+use crate::state::AppState;
 
 /// Trades `quantity` of `fragment` at the merchant's listed price.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(state))]
 pub async fn trade(
-    db: &Db,
+    state: &AppState,
     merchant: &str,
     uid: &str,
     fragment: &str,
@@ -26,6 +26,7 @@ pub async fn trade(
     quantity: u32,
     once: Option<Request>,
 ) -> Result<TradeReceipt, AppError> {
+    let db = &state.db;
     let listing = db::assets::listing(db, merchant, fragment)
         .await?
         .filter(|listing| listing.active)
@@ -100,15 +101,16 @@ pub async fn trade(
 /// `Utc::now`; tests stamp requests): the day is the shop's day when the stock is taken,
 /// not when the request arrived, and a day the stock has already passed counts against
 /// the stored one (`DailyStock::take_one`).
-#[tracing::instrument(skip(db, clock))]
+#[tracing::instrument(skip(state, clock))]
 pub async fn synthesize(
-    db: &Db,
+    state: &AppState,
     merchant: &str,
     uid: &str,
     card_type: &str,
     clock: impl Fn() -> DateTime<Utc>,
     once: Option<Request>,
 ) -> Result<SynthesisReceipt, AppError> {
+    let db = &state.db;
     let kind = db::catalog::card_type(db, merchant, card_type)
         .await?
         .filter(|kind| kind.active)
@@ -184,16 +186,18 @@ pub async fn synthesize(
 }
 
 /// What a diner holds at a merchant: silver, fragments and cards (newest first).
-pub async fn held(db: &Db, merchant: &str, uid: &str) -> Result<AssetSummary, AppError> {
+pub async fn held(state: &AppState, merchant: &str, uid: &str) -> Result<AssetSummary, AppError> {
+    let db = &state.db;
     Ok(AssetSummary {
         silver: db::assets::silver(db, uid).await?,
         fragments: db::assets::holdings(db, merchant, uid).await?,
-        cards: cards(db, merchant, uid).await?,
+        cards: cards(state, merchant, uid).await?,
     })
 }
 
 /// A diner's cards at a merchant, newest first.
-pub async fn cards(db: &Db, merchant: &str, uid: &str) -> Result<Vec<MyCard>, AppError> {
+pub async fn cards(state: &AppState, merchant: &str, uid: &str) -> Result<Vec<MyCard>, AppError> {
+    let db = &state.db;
     Ok(db::card::for_diner(db, merchant, uid)
         .await?
         .into_iter()

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use db::Db;
 use db::audit::Account;
 use db::wallet::WalletRow;
 
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// One balance that is not the sum of its ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,8 @@ pub struct Audit {
 }
 
 /// Checks every account the database knows.
-pub async fn check_books(db: &Db) -> Result<Audit, AppError> {
+pub async fn check_books(state: &AppState) -> Result<Audit, AppError> {
+    let db = &state.db;
     let accounts = db::audit::accounts(db).await?;
     let mut audit = Audit {
         accounts: accounts.len(),

@@ -3,7 +3,6 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use db::Db;
 use db::staff::StaffRow;
 
 use crate::auth::throttle::{ClientAddr, Refusal};
@@ -40,7 +39,8 @@ pub const DEMO_STAFF: [(&str, &str, Role, &str, &str); 3] = [
 ];
 
 /// Creates the demo staff accounts that do not exist yet.
-pub async fn seed_demo_staff(db: &Db) -> Result<(), AppError> {
+pub async fn seed_demo_staff(state: &AppState) -> Result<(), AppError> {
+    let db = &state.db;
     for (username, display_name, role, _password, password_hash) in DEMO_STAFF {
         let row = StaffRow {
             id: username.to_owned(),

@@ -18,14 +18,16 @@ use crate::error::AppError;
 use crate::model::catalog::{
     CardType, CardTypeOnOffer, Catalog, Fragment, Listing, Rarity, RecipeLine, Tier,
 };
+use crate::state::AppState;
 
 /// The catalogue of `merchant`; inactive entries only when `everything` (its own staff).
 pub async fn read(
-    db: &Db,
+    state: &AppState,
     merchant: &str,
     everything: bool,
     now: DateTime<Utc>,
 ) -> Result<Catalog, AppError> {
+    let db = &state.db;
     let today = merchant_today(db, merchant, now).await?;
     let rows = db::catalog::of_merchant(db, merchant).await?;
     let card_types = rows
@@ -61,7 +63,12 @@ pub async fn read(
 }
 
 /// Adds or renames a fragment.
-pub async fn save_fragment(db: &Db, merchant: &str, fragment: &Fragment) -> Result<(), AppError> {
+pub async fn save_fragment(
+    state: &AppState,
+    merchant: &str,
+    fragment: &Fragment,
+) -> Result<(), AppError> {
+    let db = &state.db;
     let row = FragmentRow {
         code: fragment.code.to_string(),
         name: fragment.name.trim().to_owned(),
@@ -73,11 +80,12 @@ pub async fn save_fragment(db: &Db, merchant: &str, fragment: &Fragment) -> Resu
 /// Adds or changes a card type and its daily cap, keeping what was taken today. Cards already
 /// issued keep the value they were issued with.
 pub async fn save_card_type(
-    db: &Db,
+    state: &AppState,
     merchant: &str,
     card_type: CardType,
     clock: impl Fn() -> DateTime<Utc>,
 ) -> Result<CardTypeOnOffer, AppError> {
+    let db = &state.db;
     let recipe: Vec<(String, u32)> = card_type
         .recipe
         .iter()
@@ -114,12 +122,13 @@ pub async fn save_card_type(
 
 /// Sets the daily cap of an existing card type.
 pub async fn set_daily_cap(
-    db: &Db,
+    state: &AppState,
     merchant: &str,
     code: &str,
     daily_cap: u32,
     clock: impl Fn() -> DateTime<Utc>,
 ) -> Result<CardTypeOnOffer, AppError> {
+    let db = &state.db;
     let row = db::catalog::card_type(db, merchant, code)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("card type {code}")))?;
@@ -132,7 +141,8 @@ pub async fn set_daily_cap(
 }
 
 /// Adds or changes a recharge tier.
-pub async fn save_tier(db: &Db, merchant: &str, tier: &Tier) -> Result<(), AppError> {
+pub async fn save_tier(state: &AppState, merchant: &str, tier: &Tier) -> Result<(), AppError> {
+    let db = &state.db;
     check_tier(*tier.pay, tier.bonus)?;
     let row = TierRow {
         code: tier.code.to_string(),
@@ -145,7 +155,12 @@ pub async fn save_tier(db: &Db, merchant: &str, tier: &Tier) -> Result<(), AppEr
 }
 
 /// Lists, reprices or withdraws one of the merchant's fragments on the market.
-pub async fn save_listing(db: &Db, merchant: &str, listing: &Listing) -> Result<(), AppError> {
+pub async fn save_listing(
+    state: &AppState,
+    merchant: &str,
+    listing: &Listing,
+) -> Result<(), AppError> {
+    let db = &state.db;
     if !known_fragments(db, merchant)
         .await?
         .contains(listing.fragment.as_str())

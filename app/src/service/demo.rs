@@ -6,18 +6,19 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use db::Db;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::seed::{DEMO_CARD_HOLDER, DEMO_CARD_TYPE, DEMO_CARDS, DEMO_MERCHANT_ID};
 use rust_decimal::Decimal;
 
 use super::{assets, with_retries};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Gives the demo card holder `DEMO_CARDS` cards, once: on every later start (or once the
 /// diner has a history of their own) it does nothing. Run after `db::seed::demo_data`.
 #[tracing::instrument(skip_all)]
-pub async fn seed_demo_cards(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
+pub async fn seed_demo_cards(state: &AppState, now: DateTime<Utc>) -> Result<(), AppError> {
+    let db = &state.db;
     let (merchant, uid) = (DEMO_MERCHANT_ID, DEMO_CARD_HOLDER);
     let kind = db::catalog::card_type(db, merchant, DEMO_CARD_TYPE)
         .await?
@@ -49,7 +50,7 @@ pub async fn seed_demo_cards(db: &Db, now: DateTime<Utc>) -> Result<(), AppError
     .await?;
     if rewarded {
         for _ in 0..DEMO_CARDS {
-            assets::synthesize(db, merchant, uid, DEMO_CARD_TYPE, || now, None).await?;
+            assets::synthesize(state, merchant, uid, DEMO_CARD_TYPE, || now, None).await?;
         }
     }
     Ok(())

@@ -2,12 +2,11 @@
 //! wallet or ledger history there) by phone or uid; anyone else must be present, showing the
 //! member code only their signed-in phone can produce.
 
-use db::Db;
 use db::diner::DinerRow;
 
-use crate::auth::TokenKeys;
 use crate::domain::{is_member_code, is_phone_number};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The most matches a phone number lists (a shared number has a few, never hundreds).
 pub const MOST_MATCHES: u32 = 20;
@@ -17,13 +16,14 @@ pub const MOST_MATCHES: u32 = 20;
 /// that number; anything else is a uid, found only if a customer here. Several matches are
 /// all returned, for the cashier to choose from.
 pub async fn find_at_counter(
-    db: &Db,
-    keys: &TokenKeys,
+    state: &AppState,
     merchant: &str,
     wanted: &str,
 ) -> Result<Vec<DinerRow>, AppError> {
+    let db = &state.db;
     if is_member_code(wanted) {
-        let uid = keys
+        let uid = state
+            .tokens
             .verify_member_code(wanted, chrono::Utc::now())
             .map_err(|_| AppError::MemberCode)?;
         return Ok(db::diner::get(db, &uid).await?.into_iter().collect());

@@ -1,18 +1,19 @@
 //! Reading the ledger for statements.
 
-use db::Db;
 use db::ledger::LedgerEntry;
 
 use crate::error::AppError;
 use crate::model::ledger::{LedgerLine, MAX_LINES};
+use crate::state::AppState;
 
 /// The newest `limit` entries (default 50, at most `MAX_LINES`) of a diner at a merchant.
 pub async fn lines(
-    db: &Db,
+    state: &AppState,
     merchant: &str,
     uid: &str,
     limit: Option<u32>,
 ) -> Result<Vec<LedgerLine>, AppError> {
+    let db = &state.db;
     let limit = limit.unwrap_or(50);
     if limit == 0 || limit > MAX_LINES {
         return Err(AppError::Invalid(format!(

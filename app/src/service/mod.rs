@@ -28,6 +28,7 @@ use serde::Serialize;
 use crate::domain::events::DomainEvent;
 use crate::error::AppError;
 use crate::model::realtime::Event;
+use crate::state::AppState;
 
 /// What the transaction of a request made with an Idempotency-Key stores beside its effect:
 /// the reply it is about to give (200 and its JSON). `None` for calls without a key
@@ -63,7 +64,8 @@ pub(crate) fn outcome<T: Serialize>(
 }
 
 /// The merchant a request names must exist (a typo should not silently create a wallet).
-pub async fn known_merchant(db: &Db, merchant: &str) -> Result<(), AppError> {
+pub async fn known_merchant(state: &AppState, merchant: &str) -> Result<(), AppError> {
+    let db = &state.db;
     merchant_zone(db, merchant).await.map(|_| ())
 }
 
@@ -92,10 +94,11 @@ pub struct ShopClock {
 
 /// The merchant's [`ShopClock`] at `now` (one read of its time zone).
 pub async fn merchant_clock(
-    db: &Db,
+    state: &AppState,
     merchant: &str,
     now: DateTime<Utc>,
 ) -> Result<ShopClock, AppError> {
+    let db = &state.db;
     use chrono::{Offset, TimeZone};
     let zone = merchant_zone(db, merchant).await?;
     let local = now.with_timezone(&zone);

@@ -15,6 +15,7 @@ use crate::domain::wallet::{self, PaymentSplit};
 use crate::domain::{Money, PaymentStatus};
 use crate::error::AppError;
 use crate::model::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
+use crate::state::AppState;
 
 /// How payment codes are handed out (configuration: `payments.*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,9 +47,9 @@ pub struct Counter<'a> {
 /// Nothing moves until a cashier scans the code. Refused (`TooManyOpenPayments`) while the
 /// diner already holds `rules.max_open_per_diner` open orders.
 #[allow(clippy::too_many_arguments)]
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(state))]
 pub async fn create_payment(
-    db: &Db,
+    state: &AppState,
     merchant: &str,
     uid: &str,
     amount: Money,
@@ -57,6 +58,7 @@ pub async fn create_payment(
     once: Option<Request>,
     rules: PaymentRules,
 ) -> Result<PaymentOrder, AppError> {
+    let db = &state.db;
     if amount.is_zero() {
         return Err(AppError::Invalid(
             "the amount must be more than zero".into(),
@@ -103,14 +105,15 @@ pub async fn create_payment(
 }
 
 /// What the cashier's scanner read: a card (its uuid) or a payment code (18 digits).
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(state))]
 pub async fn scan(
-    db: &Db,
+    state: &AppState,
     counter: Counter<'_>,
     code: &str,
     now: DateTime<Utc>,
     once: Option<Request>,
 ) -> Result<ScanResult, AppError> {
+    let db = &state.db;
     let code = code.trim();
     if uuid::Uuid::parse_str(code).is_ok() {
         redeem_card(db, counter, &code.to_ascii_lowercase(), now, once).await
@@ -255,14 +258,15 @@ async fn collect_payment(
 }
 
 /// Returns a collected payment's exact split to the wallet and its card, if still valid.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(state))]
 pub async fn refund_payment(
-    db: &Db,
+    state: &AppState,
     counter: Counter<'_>,
     payment_id: &str,
     now: DateTime<Utc>,
     once: Option<Request>,
 ) -> Result<PaymentRefundReceipt, AppError> {
+    let db = &state.db;
     let payer = find_by_id(db, counter, payment_id).await?.uid;
     let _queue = locks::hold(&wallet_key(counter.merchant, &payer)).await;
     with_retries(|| async {

@@ -11,6 +11,7 @@ use crate::domain::wallet::{self, Balance, Clawback, RechargeTier};
 use crate::domain::{Money, MoneyError};
 use crate::error::AppError;
 use crate::model::wallet::{RechargeReceipt, StoredValueRefundReceipt};
+use crate::state::AppState;
 
 /// Who is acting and where: every operation names its merchant and, for staff, the staff id
 /// that goes on the ledger.
@@ -22,7 +23,8 @@ pub struct Scope<'a> {
 }
 
 /// A diner's balance at a merchant.
-pub async fn balance(db: &Db, merchant: &str, uid: &str) -> Result<Balance, AppError> {
+pub async fn balance(state: &AppState, merchant: &str, uid: &str) -> Result<Balance, AppError> {
+    let db = &state.db;
     from_row(&db::wallet::get(db, merchant, uid).await?)
 }
 
@@ -36,13 +38,14 @@ async fn known_diner(db: &Db, uid: &str) -> Result<(), AppError> {
 }
 
 /// Adds a recharge tier's principal and bonus to the wallet.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(state))]
 pub async fn recharge(
-    db: &Db,
+    state: &AppState,
     scope: Scope<'_>,
     tier_code: &str,
     once: Option<Request>,
 ) -> Result<RechargeReceipt, AppError> {
+    let db = &state.db;
     known_diner(db, scope.uid).await?;
     let tier = db::catalog::recharge_tier(db, scope.merchant, tier_code)
         .await?
@@ -99,27 +102,29 @@ pub async fn recharge(
 
 /// What a stored-value refund of `amount` principal would do, without doing it.
 pub async fn preview_stored_value_refund(
-    db: &Db,
+    state: &AppState,
     merchant: &str,
     uid: &str,
     amount: Money,
 ) -> Result<Clawback, AppError> {
+    let db = &state.db;
     known_diner(db, uid).await?;
-    let current = balance(db, merchant, uid).await?;
+    let current = balance(state, merchant, uid).await?;
     Ok(wallet::clawback(&current, amount)?)
 }
 
 /// Pays `amount` of principal back as cash, clawing back the bonus that came with it — only
 /// if it pays out `expected_payout`, what the cashier's preview showed: a change of the wallet
 /// since (a payment at another till) is refused with the new preview, never paid differently.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(state))]
 pub async fn stored_value_refund(
-    db: &Db,
+    state: &AppState,
     scope: Scope<'_>,
     amount: Money,
     expected_payout: Money,
     once: Option<Request>,
 ) -> Result<StoredValueRefundReceipt, AppError> {
+    let db = &state.db;
     known_diner(db, scope.uid).await?;
     let _queue = locks::hold(&wallet_key(scope.merchant, scope.uid)).await;
     with_retries(|| async {

@@ -57,7 +57,7 @@ async fn synthesize_noodles(app: &TestApp, diner: &str) -> reqwest::Response {
 async fn give_chili(app: &TestApp, count: u32) {
     give_silver(app, 1000).await;
     app::service::assets::trade(
-        &app.db,
+        &app.state,
         "demo",
         DINER,
         "CHILI",

@@ -118,7 +118,7 @@ async fn demo_diners_hold_exactly_what_their_statements_add_up_to() {
 
     // The next start seeds again: nothing changes.
     db::seed::demo_data(&app.db).await.expect("seeds again");
-    app::service::demo::seed_demo_cards(&app.db, Utc::now())
+    app::service::demo::seed_demo_cards(&app.state, Utc::now())
         .await
         .expect("seeds the cards again");
     assert_eq!(
@@ -167,14 +167,16 @@ async fn a_redeemed_demo_card_was_synthesized_earlier_in_the_statement() {
 /// Two processes starting on a fresh database at once: the demo diner gets the cards once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_ups_seeding_at_once_give_the_demo_cards_once() {
-    let db = db::connect(&test_config(&[]).connect_options())
-        .await
-        .expect("connects");
+    let config = test_config(&[]);
+    let options = config.connect_options();
+    let db = db::connect(&options).await.expect("connects");
     db::migrations::migrate(&db).await.expect("migrates");
     db::seed::demo_data(&db).await.expect("seeds");
+    let engine = db::Engine::from_url(&options.url).expect("an engine");
+    let state = server::startup::state_over(&config, db.clone(), engine).expect("state");
     let seeds = (0..4).map(|_| {
-        let db = db.clone();
-        tokio::spawn(async move { app::service::demo::seed_demo_cards(&db, Utc::now()).await })
+        let state = state.clone();
+        tokio::spawn(async move { app::service::demo::seed_demo_cards(&state, Utc::now()).await })
     });
     for seed in seeds {
         seed.await.expect("task").expect("seeded");

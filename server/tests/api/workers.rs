@@ -43,7 +43,7 @@ async fn the_expiry_worker_closes_codes_past_their_time_and_leaves_the_rest() {
     // One order made eleven minutes ago (its code lived ten), one made now.
     let create = |at: chrono::DateTime<chrono::Utc>| {
         app::service::payment::create_payment(
-            &app.db,
+            &app.state,
             "demo",
             "wx-demo-001",
             "5.00".parse().expect("money"),

@@ -3,9 +3,10 @@ use std::collections::BTreeMap;
 use app::api::assets::TradeSide;
 use app::error::{AppError, ErrorCode};
 use app::service::assets;
+use app::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::helpers::{MERCHANT, give_silver, seeded_db, seeded_disk_db};
+use crate::helpers::{MERCHANT, give_silver, seeded_disk_state, seeded_state};
 
 const DINER: &str = "wx-demo-001";
 
@@ -15,29 +16,30 @@ fn code(err: &AppError) -> ErrorCode {
 
 #[tokio::test]
 async fn buy_fragments_then_synthesize_a_card() {
-    let db = seeded_db().await;
-    give_silver(&db, DINER, 100).await;
-    let bought = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3, None)
+    let state = seeded_state().await;
+    let db = &state.db;
+    give_silver(db, DINER, 100).await;
+    let bought = assets::trade(&state, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3, None)
         .await
         .expect("buy chili");
     assert_eq!(bought.silver, 30);
-    assets::trade(&db, MERCHANT, DINER, "PEPPER", TradeSide::Buy, 2, None)
+    assets::trade(&state, MERCHANT, DINER, "PEPPER", TradeSide::Buy, 2, None)
         .await
         .expect("buy pepper");
-    assert_eq!(db::assets::silver(&db, DINER).await.expect("silver"), 46);
+    assert_eq!(db::assets::silver(db, DINER).await.expect("silver"), 46);
 
-    let card = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now, None)
+    let card = assets::synthesize(&state, MERCHANT, DINER, "FREE_APPETIZER", Utc::now, None)
         .await
         .expect("synthesize");
     assert_eq!(card.stock_left_today, 19);
-    let stored = db::card::get(&db, &card.card_uuid)
+    let stored = db::card::get(db, &card.card_uuid)
         .await
         .expect("get")
         .expect("card");
     assert_eq!(stored.status, "ACTIVE");
     assert_eq!(stored.uid, DINER);
     assert!(
-        db::assets::holdings(&db, MERCHANT, DINER)
+        db::assets::holdings(db, MERCHANT, DINER)
             .await
             .expect("holdings")
             .is_empty()
@@ -46,20 +48,21 @@ async fn buy_fragments_then_synthesize_a_card() {
 
 #[tokio::test]
 async fn missing_fragments_refuse_synthesis_and_take_no_stock() {
-    let db = seeded_db().await;
-    give_silver(&db, DINER, 100).await;
-    assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3, None)
+    let state = seeded_state().await;
+    let db = &state.db;
+    give_silver(db, DINER, 100).await;
+    assets::trade(&state, MERCHANT, DINER, "CHILI", TradeSide::Buy, 3, None)
         .await
         .expect("buy");
-    let err = assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", Utc::now, None)
+    let err = assets::synthesize(&state, MERCHANT, DINER, "FREE_APPETIZER", Utc::now, None)
         .await
         .expect_err("no pepper");
     assert_eq!(code(&err), ErrorCode::InsufficientFragments);
-    let held = db::assets::holdings(&db, MERCHANT, DINER)
+    let held = db::assets::holdings(db, MERCHANT, DINER)
         .await
         .expect("holdings");
     assert_eq!(held.get("CHILI"), Some(&3), "fragments untouched");
-    let stock = db::assets::stock(&db, MERCHANT, "FREE_APPETIZER")
+    let stock = db::assets::stock(db, MERCHANT, "FREE_APPETIZER")
         .await
         .expect("stock")
         .expect("row");
@@ -68,62 +71,62 @@ async fn missing_fragments_refuse_synthesis_and_take_no_stock() {
 
 #[tokio::test]
 async fn trades_need_silver_or_fragments_and_a_buy_back_price() {
-    let db = seeded_db().await;
-    give_silver(&db, DINER, 15).await;
-    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 2, None)
+    let state = seeded_state().await;
+    let db = &state.db;
+    give_silver(db, DINER, 15).await;
+    let err = assets::trade(&state, MERCHANT, DINER, "CHILI", TradeSide::Buy, 2, None)
         .await
         .expect_err("20 > 15");
     assert_eq!(code(&err), ErrorCode::InsufficientSilver);
-    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Sell, 1, None)
+    let err = assets::trade(&state, MERCHANT, DINER, "CHILI", TradeSide::Sell, 1, None)
         .await
         .expect_err("holds none");
     assert_eq!(code(&err), ErrorCode::InsufficientFragments);
-    let err = assets::trade(&db, MERCHANT, DINER, "PANDA", TradeSide::Sell, 1, None)
+    let err = assets::trade(&state, MERCHANT, DINER, "PANDA", TradeSide::Sell, 1, None)
         .await
         .expect_err("not bought back");
     assert_eq!(code(&err), ErrorCode::Conflict);
-    let err = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 0, None)
+    let err = assets::trade(&state, MERCHANT, DINER, "CHILI", TradeSide::Buy, 0, None)
         .await
         .expect_err("zero");
     assert_eq!(code(&err), ErrorCode::ValidationFailed);
-    let err = assets::trade(&db, MERCHANT, DINER, "GOLD", TradeSide::Buy, 1, None)
+    let err = assets::trade(&state, MERCHANT, DINER, "GOLD", TradeSide::Buy, 1, None)
         .await
         .expect_err("unknown");
     assert_eq!(code(&err), ErrorCode::NotFound);
-    assert_eq!(db::assets::silver(&db, DINER).await.expect("silver"), 15);
+    assert_eq!(db::assets::silver(db, DINER).await.expect("silver"), 15);
 
-    assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Buy, 1, None)
+    assets::trade(&state, MERCHANT, DINER, "CHILI", TradeSide::Buy, 1, None)
         .await
         .expect("buy");
-    let sold = assets::trade(&db, MERCHANT, DINER, "CHILI", TradeSide::Sell, 1, None)
+    let sold = assets::trade(&state, MERCHANT, DINER, "CHILI", TradeSide::Sell, 1, None)
         .await
         .expect("sell");
     assert_eq!(sold.silver, 5);
-    assert_eq!(db::assets::silver(&db, DINER).await.expect("silver"), 10);
+    assert_eq!(db::assets::silver(db, DINER).await.expect("silver"), 10);
 }
 
 /// 200 diners with the fragments synthesize the same card type at once against a stock of
 /// 10: exactly 10 cards exist afterwards, and only their owners lost fragments.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_synthesis_never_oversells_the_daily_stock() {
-    synthesis_never_oversells(seeded_db().await).await;
+    synthesis_never_oversells(seeded_state().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_synthesis_never_oversells_the_daily_stock_on_disk() {
-    let (db, _dir) = seeded_disk_db().await;
-    synthesis_never_oversells(db).await;
+    let (state, _dir) = seeded_disk_state().await;
+    synthesis_never_oversells(state).await;
 }
 
-async fn synthesis_never_oversells(db: db::Db) {
+async fn synthesis_never_oversells(state: AppState) {
+    let db = &state.db;
     let diners: Vec<String> = (0..200).map(|n| format!("diner-{n:03}")).collect();
     for uid in &diners {
-        db::diner::ensure(&db, uid, None, None)
-            .await
-            .expect("diner");
-        give_silver(&db, uid, 1000).await;
+        db::diner::ensure(db, uid, None, None).await.expect("diner");
+        give_silver(db, uid, 1000).await;
         for (fragment, count) in [("CHILI", 5), ("PEPPER", 5), ("PANDA", 1)] {
-            assets::trade(&db, MERCHANT, uid, fragment, TradeSide::Buy, count, None)
+            assets::trade(&state, MERCHANT, uid, fragment, TradeSide::Buy, count, None)
                 .await
                 .expect("buy");
         }
@@ -132,9 +135,9 @@ async fn synthesis_never_oversells(db: db::Db) {
         .iter()
         .cloned()
         .map(|uid| {
-            let db = db.clone();
+            let state = state.clone();
             tokio::spawn(async move {
-                assets::synthesize(&db, MERCHANT, &uid, "HOTPOT_30", Utc::now, None).await
+                assets::synthesize(&state, MERCHANT, &uid, "HOTPOT_30", Utc::now, None).await
             })
         })
         .collect();
@@ -164,21 +167,22 @@ async fn synthesis_never_oversells(db: db::Db) {
 async fn synthesis_around_midnight_never_oversells_either_day() {
     const CAP: u32 = 5;
     const EACH_SIDE: usize = 20;
-    let db = seeded_db().await;
+    let state = seeded_state().await;
+    let db = &state.db;
     let before_midnight = shop_time("2026-11-30T23:59:59+08:00");
     let after_midnight = shop_time("2026-12-01T00:00:01+08:00");
     let (day_n, day_n1) = (day("2026-11-30"), day("2026-12-01"));
-    app::service::catalog::set_daily_cap(&db, MERCHANT, "FREE_APPETIZER", CAP, move || {
+    app::service::catalog::set_daily_cap(&state, MERCHANT, "FREE_APPETIZER", CAP, move || {
         before_midnight
     })
     .await
     .expect("cap set on day N");
     // Enough fragments for every request (3 chili + 2 pepper a card).
     let requests = u32::try_from(2 * EACH_SIDE).expect("small");
-    give_silver(&db, DINER, i64::from(requests) * 54).await;
+    give_silver(db, DINER, i64::from(requests) * 54).await;
     for (fragment, count) in [("CHILI", 3), ("PEPPER", 2)] {
         assets::trade(
-            &db,
+            &state,
             MERCHANT,
             DINER,
             fragment,
@@ -190,7 +194,7 @@ async fn synthesis_around_midnight_never_oversells_either_day() {
         .expect("buy");
     }
 
-    let cards_before = cards_of(&db, DINER).await;
+    let cards_before = cards_of(db, DINER).await;
     let tasks: Vec<_> = (0..2 * EACH_SIDE)
         .map(|n| {
             let stamp = if n % 2 == 0 {
@@ -198,11 +202,17 @@ async fn synthesis_around_midnight_never_oversells_either_day() {
             } else {
                 after_midnight
             };
-            let db = db.clone();
+            let state = state.clone();
             tokio::spawn(async move {
-                let made =
-                    assets::synthesize(&db, MERCHANT, DINER, "FREE_APPETIZER", move || stamp, None)
-                        .await;
+                let made = assets::synthesize(
+                    &state,
+                    MERCHANT,
+                    DINER,
+                    "FREE_APPETIZER",
+                    move || stamp,
+                    None,
+                )
+                .await;
                 (stamp, made)
             })
         })
@@ -250,7 +260,7 @@ async fn synthesis_around_midnight_never_oversells_either_day() {
         usize::try_from(CAP).ok(),
         "{given:?}"
     );
-    let stock = db::assets::stock(&db, MERCHANT, "FREE_APPETIZER")
+    let stock = db::assets::stock(db, MERCHANT, "FREE_APPETIZER")
         .await
         .expect("stock")
         .expect("row");
@@ -260,7 +270,7 @@ async fn synthesis_around_midnight_never_oversells_either_day() {
     );
     let made: usize = given.values().map(Vec::len).sum();
     assert_eq!(
-        cards_of(&db, DINER).await,
+        cards_of(db, DINER).await,
         cards_before + made,
         "a card for each receipt"
     );

@@ -5,31 +5,34 @@ use app::api::assets::TradeSide;
 use app::api::payment::ScanResult;
 use app::service::payment;
 use app::service::{assets, catalog, wallet};
+use app::state::AppState;
 use chrono::Utc;
 use rust_decimal::Decimal;
 
 use crate::helpers::{
-    MERCHANT, TILL, assert_wallet_matches_ledger, cashier, give_silver, m, pay_with_card, seeded_db,
+    MERCHANT, TILL, assert_wallet_matches_ledger, cashier, give_silver, m, pay_with_card,
+    seeded_state,
 };
 
 /// A 凉菜入席令 (18 off) the diner synthesizes from fragments bought with silver.
-async fn synthesized_card(db: &db::Db, uid: &str) -> String {
+async fn synthesized_card(state: &AppState, uid: &str) -> String {
+    let db = &state.db;
     db::diner::ensure(db, uid, None, None).await.expect("diner");
     give_silver(db, uid, 54).await;
     for (fragment, count) in [("CHILI", 3), ("PEPPER", 2)] {
-        assets::trade(db, MERCHANT, uid, fragment, TradeSide::Buy, count, None)
+        assets::trade(state, MERCHANT, uid, fragment, TradeSide::Buy, count, None)
             .await
             .expect("buy");
     }
-    assets::synthesize(db, MERCHANT, uid, "FREE_APPETIZER", Utc::now, None)
+    assets::synthesize(state, MERCHANT, uid, "FREE_APPETIZER", Utc::now, None)
         .await
         .expect("synthesize")
         .card_uuid
 }
 
 /// The owner renames the card type and cuts its benefit from 18 to 5, through the catalogue.
-async fn owner_cuts_the_benefit(db: &db::Db) {
-    let offer = catalog::read(db, MERCHANT, true, Utc::now())
+async fn owner_cuts_the_benefit(state: &AppState) {
+    let offer = catalog::read(state, MERCHANT, true, Utc::now())
         .await
         .expect("catalogue")
         .card_types
@@ -41,15 +44,16 @@ async fn owner_cuts_the_benefit(db: &db::Db) {
     changed.benefit = app::domain::Amount::new(m("5")).expect("an amount");
     changed.benefit_description = "凉菜立减5元".parse().expect("a name");
     changed.cost_basis = m("2");
-    catalog::save_card_type(db, MERCHANT, changed, Utc::now)
+    catalog::save_card_type(state, MERCHANT, changed, Utc::now)
         .await
         .expect("saved");
 }
 
 /// Scans a card of `d1` at the till: the name and benefit the counter is shown, and the
 /// amount its REDEEM entry records.
-async fn scan_card(db: &db::Db, card: &str) -> (String, String, Decimal) {
-    let scanned = payment::scan(db, TILL, card, Utc::now(), None)
+async fn scan_card(state: &AppState, card: &str) -> (String, String, Decimal) {
+    let db = &state.db;
+    let scanned = payment::scan(state, TILL, card, Utc::now(), None)
         .await
         .expect("redeem");
     let ScanResult::CardRedeemed {
@@ -73,13 +77,13 @@ async fn scan_card(db: &db::Db, card: &str) -> (String, String, Decimal) {
 
 #[tokio::test]
 async fn a_scanned_card_gives_what_it_was_issued_with() {
-    let db = seeded_db().await;
-    let card = synthesized_card(&db, "d1").await;
-    owner_cuts_the_benefit(&db).await;
-    let issued_later = synthesized_card(&db, "d1").await;
+    let state = seeded_state().await;
+    let card = synthesized_card(&state, "d1").await;
+    owner_cuts_the_benefit(&state).await;
+    let issued_later = synthesized_card(&state, "d1").await;
 
     assert_eq!(
-        scan_card(&db, &card).await,
+        scan_card(&state, &card).await,
         (
             "凉菜入席令".to_owned(),
             "免费凉菜一份（抵18元）".to_owned(),
@@ -88,7 +92,7 @@ async fn a_scanned_card_gives_what_it_was_issued_with() {
     );
     // A card issued after the change is worth the new terms.
     assert_eq!(
-        scan_card(&db, &issued_later).await,
+        scan_card(&state, &issued_later).await,
         (
             "凉菜小券".to_owned(),
             "凉菜立减5元".to_owned(),
@@ -99,15 +103,15 @@ async fn a_scanned_card_gives_what_it_was_issued_with() {
 
 #[tokio::test]
 async fn a_payment_with_a_card_takes_off_what_the_card_was_issued_with() {
-    let db = seeded_db().await;
-    wallet::recharge(&db, cashier("d1"), "T100", None)
+    let state = seeded_state().await;
+    wallet::recharge(&state, cashier("d1"), "T100", None)
         .await
         .expect("recharge");
-    let card = synthesized_card(&db, "d1").await;
-    owner_cuts_the_benefit(&db).await;
+    let card = synthesized_card(&state, "d1").await;
+    owner_cuts_the_benefit(&state).await;
     // The diner pays with the card after the change: it still takes 18 off.
-    let (_, deduction, split) = pay_with_card(&db, "d1", "60", &card, Utc::now()).await;
+    let (_, deduction, split) = pay_with_card(&state, "d1", "60", &card, Utc::now()).await;
     assert_eq!(deduction, m("18"));
     assert_eq!(split.total(), Some(m("42")));
-    assert_wallet_matches_ledger(&db, "d1").await;
+    assert_wallet_matches_ledger(&state, "d1").await;
 }

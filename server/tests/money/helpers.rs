@@ -1,5 +1,6 @@
 use app::domain::{Balance, Money};
 use app::service::wallet::Scope;
+use app::state::AppState;
 use db::Db;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use rust_decimal::Decimal;
@@ -21,17 +22,26 @@ pub const TILL: app::service::payment::Counter<'static> = app::service::payment:
 /// `uid` pays `amount` with `card` at the till: the payment code is made and scanned at
 /// `now`; returns the payment's id, what the card took off and how the rest was split.
 pub async fn pay_with_card(
-    db: &Db,
+    state: &AppState,
     uid: &str,
     amount: &str,
     card: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> (String, Money, app::domain::PaymentSplit) {
     use app::service::payment;
-    let order = payment::create_payment(db, MERCHANT, uid, m(amount), Some(card), now, None, RULES)
-        .await
-        .expect("create");
-    match payment::scan(db, TILL, &order.code, now, None)
+    let order = payment::create_payment(
+        state,
+        MERCHANT,
+        uid,
+        m(amount),
+        Some(card),
+        now,
+        None,
+        RULES,
+    )
+    .await
+    .expect("create");
+    match payment::scan(state, TILL, &order.code, now, None)
         .await
         .expect("collect")
     {
@@ -45,34 +55,33 @@ pub async fn pay_with_card(
 /// The diner these tests' wallets belong to (recharges and refunds need a diner who exists).
 pub const DINER: &str = "d1";
 
-/// A fresh, migrated, seeded in-memory database (its own datastore per test), with the test
-/// diner `DINER`.
-pub async fn seeded_db() -> Db {
-    seeded_db_at("mem://".into()).await
+/// The state of a fresh, migrated, seeded in-memory database (its own datastore per test),
+/// with the test diner `DINER`: the services take it as the server functions pass it.
+pub async fn seeded_state() -> AppState {
+    seeded_state_at("mem://").await
 }
 
 /// The same on disk (SurrealKV in a temporary directory, removed when the guard drops).
-pub async fn seeded_disk_db() -> (Db, tempfile::TempDir) {
+pub async fn seeded_disk_state() -> (AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = seeded_db_at(format!("surrealkv://{}/db", dir.path().display())).await;
-    (db, dir)
+    let state = seeded_state_at(&format!("surrealkv://{}/db", dir.path().display())).await;
+    (state, dir)
 }
 
-async fn seeded_db_at(url: String) -> Db {
-    let db = db::connect(&db::ConnectOptions {
-        url,
-        namespace: "test".into(),
-        database: format!("t{}", uuid::Uuid::new_v4().simple()),
-        credentials: None,
-    })
-    .await
-    .expect("database connects");
-    db::migrations::migrate(&db).await.expect("migrates");
-    db::seed::demo_data(&db).await.expect("seeds");
-    db::diner::ensure(&db, DINER, Some("测试"), None)
+async fn seeded_state_at(url: &str) -> AppState {
+    let config = crate::support::test_config(&[
+        ("MEALQUEST_DATABASE__URL", url),
+        // The catalogue alone: no demo staff or cards in these tests' books.
+        ("MEALQUEST_DEMO__SEED", "false"),
+    ]);
+    let state = server::startup::build_state(&config)
+        .await
+        .expect("state builds");
+    db::seed::demo_data(&state.db).await.expect("seeds");
+    db::diner::ensure(&state.db, DINER, Some("测试"), None)
         .await
         .expect("the test diner");
-    db
+    state
 }
 
 pub fn m(text: &str) -> Money {
@@ -106,13 +115,14 @@ pub fn with_made_good(balance: Balance, made_good: &str) -> Balance {
 
 /// The invariant that must hold after every step: the wallet equals the sum of its ledger,
 /// every field of it (principal, bonus, G, S).
-pub async fn assert_wallet_matches_ledger(db: &Db, uid: &str) -> Balance {
+pub async fn assert_wallet_matches_ledger(state: &AppState, uid: &str) -> Balance {
+    let db = &state.db;
     let stored = db::wallet::get(db, MERCHANT, uid).await.expect("wallet");
     let sums = db::ledger::wallet_sum(db, MERCHANT, uid)
         .await
         .expect("ledger sum");
     assert_eq!(stored, sums, "wallet ≠ Σ ledger");
-    app::service::wallet::balance(db, MERCHANT, uid)
+    app::service::wallet::balance(state, MERCHANT, uid)
         .await
         .expect("balance")
 }

@@ -6,3 +6,5 @@ mod card_value;
 mod helpers;
 mod payments;
 mod stored_value;
+#[path = "../support/mod.rs"]
+mod support;

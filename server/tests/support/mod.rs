@@ -120,3 +120,33 @@ pub fn token_of(session: &serde_json::Value) -> String {
         .expect("token")
         .to_owned()
 }
+
+/// The configuration of a test: the repository's files, with the overrides of `extra`.
+pub fn test_config(extra: &[(&str, &str)]) -> server::config::AppConfig {
+    let database = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let mut vars: std::collections::HashMap<String, String> = [
+        ("MEALQUEST_DATABASE__URL", "mem://"),
+        ("MEALQUEST_DATABASE__DATABASE", database.as_str()),
+        ("MEALQUEST_SERVER__PORT", "0"),
+        ("MEALQUEST_SERVER__SHUTDOWN_GRACE_SECS", "2"),
+        ("MEALQUEST_DEMO__SEED", "true"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for (key, value) in extra {
+        vars.insert((*key).to_owned(), (*value).to_owned());
+    }
+    // The demo restaurant is DEV data; the configuration refuses it elsewhere.
+    if vars.get("MEALQUEST_ENV").is_some_and(|env| env != "dev") {
+        vars.insert("MEALQUEST_DEMO__SEED".into(), "false".into());
+    }
+    if std::env::var("TEST_LOG").is_ok() {
+        server::telemetry::init(&server::config::LogSettings {
+            filter: "debug".into(),
+            format: server::config::LogFormat::Pretty,
+        });
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    server::config::AppConfig::load_from(&dir, &vars).expect("test configuration loads")
+}

@@ -96,13 +96,8 @@ pub async fn find_diner(uid: String) -> Result<FoundDiners, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::Recharge)?;
     let wanted = uid.trim();
-    let found = crate::service::diners::find_at_counter(
-        &call.state.db,
-        &call.state.tokens,
-        &staff.merchant_id,
-        wanted,
-    )
-    .await;
+    let found =
+        crate::service::diners::find_at_counter(&call.state, &staff.merchant_id, wanted).await;
     if call.from_plain_form() {
         // Without JavaScript: the counter page looks the diner up again from its address.
         back_to_counter(&[("diner", wanted)])?;
@@ -126,17 +121,13 @@ pub async fn find_diner(uid: String) -> Result<FoundDiners, Problem> {
             refusal: None,
         });
     }
-    let catalog = crate::service::catalog::read(
-        &call.state.db,
-        &staff.merchant_id,
-        false,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let catalog =
+        crate::service::catalog::read(&call.state, &staff.merchant_id, false, chrono::Utc::now())
+            .await?;
     let mut diners = Vec::with_capacity(found.len());
     for diner in found {
         let balance =
-            crate::service::wallet::balance(&call.state.db, &staff.merchant_id, &diner.uid).await?;
+            crate::service::wallet::balance(&call.state, &staff.merchant_id, &diner.uid).await?;
         diners.push(DinerAtCounter {
             uid: diner.uid,
             nickname: diner.nickname,
@@ -182,7 +173,7 @@ pub async fn preview_refund(uid: String, amount: Money) -> Result<RefundPreview,
     let preview = async {
         let checked: crate::domain::checked::DinerId = crate::api::codec::field("uid", &uid)?;
         crate::service::wallet::preview_stored_value_refund(
-            &call.state.db,
+            &call.state,
             &staff.merchant_id,
             &checked,
             amount,

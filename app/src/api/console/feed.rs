@@ -16,7 +16,7 @@ pub async fn feed_today() -> Result<TodayAtShop, Problem> {
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(Permission::ViewLedger)?;
     let today = crate::service::feed::today_at(
-        &call.state.db,
+        &call.state,
         &staff.merchant_id,
         chrono::Utc::now(),
         FEED_LINES,
