@@ -1,6 +1,8 @@
 //! The catalogue API: owners and managers edit, cashiers and diners read, nobody edits
 //! another shop, and bad entries are refused with the field named.
 
+use app::api::assets::SynthesisReceipt;
+use app::api::catalog::{CardTypeOnOffer, Catalog};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem, key, spawn_app};
@@ -11,10 +13,8 @@ async fn owner(app: &TestApp) -> String {
     app.staff_token("laowang", "owner-demo-1").await
 }
 
-async fn catalog(app: &TestApp, token: &str) -> Value {
-    let response = app.get_as("/api/catalog?merchant_id=demo", token).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("catalog")
+async fn catalog(app: &TestApp, token: &str) -> Catalog {
+    app.read("/api/catalog?merchant_id=demo", token).await
 }
 
 fn noodle_card(daily_cap: u32) -> Value {
@@ -74,19 +74,17 @@ async fn the_demo_catalogue_is_readable_by_diners_and_staff() {
     let app = spawn_app().await;
     let diner = app.diner_token(DINER).await;
     let seen = catalog(&app, &diner).await;
-    let tiers: Vec<&str> = seen["tiers"]
-        .as_array()
-        .expect("tiers")
-        .iter()
-        .filter_map(|t| t["label"].as_str())
-        .collect();
+    let tiers: Vec<&str> = seen.tiers.iter().map(|tier| tier.label.as_str()).collect();
     assert_eq!(tiers, ["充100送20", "充300送80"]);
-    let card = &seen["card_types"][0];
-    assert_eq!(card["code"], "FREE_APPETIZER");
-    assert_eq!(card["benefit"], "18.00");
+    let card = &seen.card_types[0];
+    assert_eq!(card.card_type.code.as_str(), "FREE_APPETIZER");
+    assert_eq!(card.card_type.benefit.to_string(), "18.00");
     // The demo diner's cards came out of today's stock.
-    assert_eq!(card["left_today"], 20 - db::seed::DEMO_CARDS);
-    assert_eq!(seen["listings"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        usize::try_from(card.left_today),
+        Ok(20 - db::seed::DEMO_CARDS)
+    );
+    assert_eq!(seen.listings.len(), 3);
     let cashier = app.staff_token("xiaozhang", "cashier-demo-1").await;
     assert_eq!(catalog(&app, &cashier).await, seen);
 }
@@ -95,18 +93,11 @@ async fn the_demo_catalogue_is_readable_by_diners_and_staff() {
 async fn an_owner_adds_a_card_type_that_diners_can_then_synthesize() {
     let app = spawn_app().await;
     let boss = owner(&app).await;
-    let saved = app
-        .post(
-            "/api/catalog/card_types",
-            Some(&boss),
-            None,
-            &noodle_card(5),
-        )
+    let saved: CardTypeOnOffer = app
+        .call("/api/catalog/card_types", &boss, &noodle_card(5))
         .await;
-    assert_eq!(saved.status(), 200);
-    let saved: Value = saved.json().await.expect("saved");
-    assert_eq!(saved["left_today"], 5);
-    assert_eq!(saved["benefit"], "12.00");
+    assert_eq!(saved.left_today, 5);
+    assert_eq!(saved.card_type.benefit.to_string(), "12.00");
 
     let diner = app.diner_token(DINER).await;
     let bought = buy_chili(&app, &diner, 2).await;
@@ -115,10 +106,14 @@ async fn an_owner_adds_a_card_type_that_diners_can_then_synthesize() {
     give_silver(&app, 100).await;
     let bought = buy_chili(&app, &diner, 2).await;
     assert_eq!(bought.status(), 200);
-    let card = synthesize_noodles(&app, &diner).await;
-    assert_eq!(card.status(), 200);
-    let card: Value = card.json().await.expect("card");
-    assert_eq!(card["stock_left_today"], 4);
+    let card: SynthesisReceipt = app
+        .call(
+            "/api/assets/synthesize",
+            &diner,
+            &json!({ "merchant_id": "demo", "card_type": "NOODLES" }),
+        )
+        .await;
+    assert_eq!(card.stock_left_today, 4);
 }
 
 #[tokio::test]
@@ -138,19 +133,16 @@ async fn a_new_cap_keeps_what_was_taken_today() {
     let diner = app.diner_token(DINER).await;
     let card = synthesize_noodles(&app, &diner).await;
     assert_eq!(card.status(), 200);
-    let raised = app
-        .post(
+    let raised: CardTypeOnOffer = app
+        .call(
             "/api/catalog/stock",
-            Some(&boss),
-            None,
+            &boss,
             &json!({ "card_type": "NOODLES", "daily_cap": 8 }),
         )
         .await;
-    assert_eq!(raised.status(), 200);
-    let raised: Value = raised.json().await.expect("stock");
     assert_eq!(
-        (raised["daily_cap"].clone(), raised["left_today"].clone()),
-        (json!(8), json!(7))
+        (raised.card_type.daily_cap.get(), raised.left_today),
+        (8, 7)
     );
     let unknown = app
         .post(
@@ -180,10 +172,10 @@ async fn tiers_and_listings_are_saved_and_withdrawn() {
 
     let diner = app.diner_token(DINER).await;
     let seen = catalog(&app, &diner).await;
-    assert_eq!(seen["tiers"].as_array().map(Vec::len), Some(3));
-    assert_eq!(seen["listings"].as_array().map(Vec::len), Some(2));
+    assert_eq!(seen.tiers.len(), 3);
+    assert_eq!(seen.listings.len(), 2);
     let staff_view = catalog(&app, &boss).await;
-    assert_eq!(staff_view["listings"].as_array().map(Vec::len), Some(3));
+    assert_eq!(staff_view.listings.len(), 3);
 }
 
 #[tokio::test]

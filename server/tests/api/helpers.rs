@@ -136,6 +136,24 @@ impl TestApp {
         request.send().await.expect("request is sent")
     }
 
+    /// POSTs `body` as `token` with a fresh Idempotency-Key and reads the answer, which must
+    /// be 200, as the wire type `R` the API documents.
+    pub async fn call<R: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+        body: &impl serde::Serialize,
+    ) -> R {
+        let body = serde_json::to_value(body).expect("a JSON body");
+        let response = self.post(path, Some(token), Some(&key()), &body).await;
+        answer(path, response).await
+    }
+
+    /// GETs `path` as `token` and reads the answer, which must be 200, as `R`.
+    pub async fn read<R: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> R {
+        answer(path, self.get_as(path, token).await).await
+    }
+
     /// A payment order of the diner (`diner`: their token) at the demo shop, without a card:
     /// its `code`, `payment_id`, ….
     pub async fn payment_order(
@@ -144,11 +162,7 @@ impl TestApp {
         amount: &str,
     ) -> app::api::payment::PaymentOrder {
         let body = serde_json::json!({ "merchant_id": "demo", "amount": amount, "card": null });
-        let response = self
-            .post("/api/payment/create", Some(diner), Some(&key()), &body)
-            .await;
-        assert_eq!(response.status(), 200, "payment order");
-        response.json().await.expect("a payment order")
+        self.call("/api/payment/create", diner, &body).await
     }
 
     /// GETs with a bearer token.
@@ -214,4 +228,12 @@ impl TestApp {
 /// A fresh Idempotency-Key.
 pub fn key() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// A 200 answer read as `R` (else the test fails, showing what came instead).
+async fn answer<R: serde::de::DeserializeOwned>(path: &str, response: reqwest::Response) -> R {
+    let status = response.status();
+    let text = response.text().await.expect("a body");
+    assert_eq!(status, 200, "{path}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("{path}: {err} in {text}"))
 }

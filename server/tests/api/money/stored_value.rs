@@ -1,7 +1,10 @@
 //! Stored value over HTTP: recharge, pay, refund, the refund preview bound to its confirmation, statements.
 
-use app::domain::Balance;
-use serde_json::{Value, json};
+use app::api::ledger::LedgerLine;
+use app::api::payment::ScanResult;
+use app::api::wallet::StoredValueRefundReceipt;
+use app::domain::{Balance, Clawback, PaymentSplit};
+use serde_json::json;
 
 use super::{DINER, cashier, m, recharge, wallet_of};
 use crate::helpers::{assert_problem, key, spawn_app};
@@ -28,28 +31,21 @@ async fn recharge_pay_verify_refund_over_http() {
     let order = app.payment_order(&diner, "24.00").await;
     let code = order.code.clone();
 
-    let scanned = app
-        .post(
-            "/api/payment/verify",
-            Some(&till),
-            Some(&key()),
-            &json!({ "code": code }),
-        )
+    let scanned: ScanResult = app
+        .call("/api/payment/verify", &till, &json!({ "code": code }))
         .await;
-    assert_eq!(scanned.status(), 200);
-    let scanned: Value = scanned.json().await.expect("scan");
-    assert_eq!(scanned["kind"], "PAYMENT_COLLECTED");
+    let ScanResult::PaymentCollected { split, .. } = scanned else {
+        panic!("expected a collection, got {scanned:?}");
+    };
     assert_eq!(
-        scanned["split"],
-        json!({ "principal": "20.00", "bonus": "4.00" })
+        split,
+        PaymentSplit {
+            principal: m("20.00"),
+            bonus: m("4.00")
+        }
     );
-    let mine: Value = app
-        .get_as("/api/wallets/mine?merchant_id=demo", &diner)
-        .await
-        .json()
-        .await
-        .expect("my wallet");
-    assert_eq!(mine["principal"], "80.00");
+    let mine: Balance = app.read("/api/wallets/mine?merchant_id=demo", &diner).await;
+    assert_eq!(mine.principal, m("80.00"));
 
     let refund = app
         .post(
@@ -76,27 +72,11 @@ async fn the_stored_value_refund_preview_is_what_the_refund_does() {
     let till = cashier(&app).await;
     recharge(&app, &till, DINER, "T300").await;
     let body = json!({ "uid": DINER, "amount": "270" });
-    let preview: Value = app
-        .post("/api/wallet/refund/preview", Some(&till), None, &body)
-        .await
-        .json()
-        .await
-        .expect("preview");
-    let confirmation =
-        json!({ "uid": DINER, "amount": "270", "expected_payout": preview["payout"] });
-    let done: Value = app
-        .post(
-            "/api/wallet/refund",
-            Some(&till),
-            Some(&key()),
-            &confirmation,
-        )
-        .await
-        .json()
-        .await
-        .expect("refund");
-    assert_eq!(done["clawback"], preview);
-    assert_eq!(preview["payout"], "270.00");
+    let preview: Clawback = app.call("/api/wallet/refund/preview", &till, &body).await;
+    let confirmation = json!({ "uid": DINER, "amount": "270", "expected_payout": preview.payout });
+    let done: StoredValueRefundReceipt = app.call("/api/wallet/refund", &till, &confirmation).await;
+    assert_eq!(done.clawback, preview);
+    assert_eq!(preview.payout, m("270.00"));
 }
 
 #[tokio::test]
@@ -107,14 +87,9 @@ async fn a_refund_whose_wallet_changed_since_its_preview_is_refused_with_the_new
     let diner = app.diner_token(DINER).await;
     recharge(&app, &till, DINER, "T100").await;
     let asked = json!({ "uid": DINER, "amount": "80" });
-    let preview: Value = app
-        .post("/api/wallet/refund/preview", Some(&till), None, &asked)
-        .await
-        .json()
-        .await
-        .expect("preview");
+    let preview: Clawback = app.call("/api/wallet/refund/preview", &till, &asked).await;
     // 80 of 100/20: c 16, all from the bonus.
-    assert_eq!(preview["payout"], "80.00");
+    assert_eq!(preview.payout, m("80.00"));
 
     // Meanwhile the diner pays 24 (20 + 4) at another till.
     let order = app.payment_order(&diner, "24.00").await;
@@ -133,14 +108,16 @@ async fn a_refund_whose_wallet_changed_since_its_preview_is_refused_with_the_new
         .expect("ledger")
         .len();
 
-    let stale = json!({ "uid": DINER, "amount": "80", "expected_payout": preview["payout"] });
+    let stale = json!({ "uid": DINER, "amount": "80", "expected_payout": preview.payout });
     let refused = app
         .post("/api/wallet/refund", Some(&till), Some(&key()), &stale)
         .await;
     let problem = assert_problem(refused, 409, "REFUND_PREVIEW_CHANGED").await;
     // 80 of 80/16 with G 20: c 20, 16 from the bonus, 4 already spent → 76.
-    assert_eq!(problem["preview"]["payout"], "76.00");
-    assert_eq!(problem["preview"]["shortfall"], "4.00");
+    let new_preview: Clawback =
+        serde_json::from_value(problem["preview"].clone()).expect("the new preview");
+    assert_eq!(new_preview.payout, m("76.00"));
+    assert_eq!(new_preview.shortfall, m("4.00"));
     assert_eq!(wallet_of(&app, &till, DINER).await, wallet_before);
     assert_eq!(
         db::ledger::for_diner(&app.db, "demo", DINER, 100)
@@ -151,14 +128,9 @@ async fn a_refund_whose_wallet_changed_since_its_preview_is_refused_with_the_new
         "nothing written"
     );
 
-    let confirmed =
-        json!({ "uid": DINER, "amount": "80", "expected_payout": problem["preview"]["payout"] });
-    let done = app
-        .post("/api/wallet/refund", Some(&till), Some(&key()), &confirmed)
-        .await;
-    assert_eq!(done.status(), 200);
-    let done: Value = done.json().await.expect("receipt");
-    assert_eq!(done["clawback"], problem["preview"]);
+    let confirmed = json!({ "uid": DINER, "amount": "80", "expected_payout": new_preview.payout });
+    let done: StoredValueRefundReceipt = app.call("/api/wallet/refund", &till, &confirmed).await;
+    assert_eq!(done.clawback, new_preview);
 }
 
 #[tokio::test]
@@ -214,39 +186,27 @@ async fn diners_read_their_statement_and_staff_read_a_diners() {
     assert_eq!(recharge(&app, &till, DINER, "T300").await.status(), 200);
 
     let diner = app.diner_token(DINER).await;
-    let mine = app
-        .get_as("/api/ledger/mine?merchant_id=demo&limit=1", &diner)
+    let mine: Vec<LedgerLine> = app
+        .read("/api/ledger/mine?merchant_id=demo&limit=1", &diner)
         .await;
-    assert_eq!(mine.status(), 200);
-    let mine: Value = mine.json().await.expect("lines");
-    assert_eq!(mine.as_array().map(Vec::len), Some(1));
-    assert_eq!(mine[0]["kind"], "RECHARGE");
-    assert_eq!(mine[0]["amount"], "300.00");
-    assert_eq!(mine[0]["bonus_change"], "80.00");
-    assert_eq!(mine[0]["staff"], "xiaozhang");
+    let [newest] = mine.as_slice() else {
+        panic!("one line asked for, got {mine:?}");
+    };
+    assert_eq!(newest.kind, "RECHARGE");
+    assert_eq!(newest.amount, "300.00");
+    assert_eq!(newest.bonus_change.as_deref(), Some("80.00"));
+    assert_eq!(newest.staff.as_deref(), Some("xiaozhang"));
 
-    let theirs = app
-        .get_as(&format!("/api/ledger/of?uid={DINER}"), &till)
+    let theirs: Vec<LedgerLine> = app
+        .read(&format!("/api/ledger/of?uid={DINER}"), &till)
         .await;
-    assert_eq!(theirs.status(), 200);
-    let theirs: Value = theirs.json().await.expect("lines");
-    let all_of_mine: Value = app
-        .get_as("/api/ledger/mine?merchant_id=demo", &diner)
-        .await
-        .json()
-        .await
-        .expect("lines");
+    let all_of_mine: Vec<LedgerLine> = app.read("/api/ledger/mine?merchant_id=demo", &diner).await;
     assert_eq!(theirs, all_of_mine);
 
     // Another diner sees only their own (empty) statement, and may not use the staff view.
     let other = app.diner_token("wx-demo-002").await;
-    let empty: Value = app
-        .get_as("/api/ledger/mine?merchant_id=demo", &other)
-        .await
-        .json()
-        .await
-        .expect("lines");
-    assert_eq!(empty, json!([]));
+    let empty: Vec<LedgerLine> = app.read("/api/ledger/mine?merchant_id=demo", &other).await;
+    assert_eq!(empty, []);
     let refused = app
         .get_as(&format!("/api/ledger/of?uid={DINER}"), &other)
         .await;
