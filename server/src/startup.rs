@@ -150,7 +150,7 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         // The demo cards' news is numbered before anyone can listen, so a socket opened once
         // the server serves starts after it rather than hearing it as new (else the
         // sequencer numbers it as soon as it runs).
-        app::realtime::sequencer::number_all(&state.db).await;
+        app::realtime::sequencer::number_all(&state).await;
         tracing::info!("demo data seeded");
     }
     Ok(state)

@@ -25,8 +25,15 @@ pub const KEEP_EXPIRED_SESSIONS: Duration = Duration::from_secs(24 * 60 * 60);
 /// every `expire_every`. Each worker gets the whole state, as a request does, so a new one
 /// finds every client it needs there (the database, the hub, later the model providers).
 pub async fn run(state: AppState, expire_every: Duration) {
+    // This process among the others working the same queues.
+    let owner = format!("process-{}", uuid::Uuid::new_v4().simple());
     tokio::join!(
-        sequencer::run(state.db.clone()),
+        app::work::run(
+            state.clone(),
+            sequencer::Sequencer,
+            owner.clone(),
+            app::work::Settings::default()
+        ),
         state.realtime.run(state.db.clone()),
         purge_expired_answers(state.clone(), PURGE_EVERY, BATCH),
         purge_old_events(state.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),

@@ -10,10 +10,10 @@ use surrealdb::types::SurrealValue;
 use crate::card::CardValue;
 use crate::catalog::RecipeItem;
 use crate::error::checked;
-use crate::events::PUBLISH;
 use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
+use crate::queue::ENQUEUE;
 use crate::{Db, DbResult};
 
 /// A market listing as stored.
@@ -122,7 +122,7 @@ pub async fn trade(db: &Db, t: &Trade<'_>) -> DbResult<()> {
                  count: $held + $fragment_delta
              }} RETURN NONE;
              CREATE ledger CONTENT $entry RETURN NONE;
-             {PUBLISH}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("merchant", t.merchant.to_owned()))
@@ -174,7 +174,7 @@ pub async fn synthesize(db: &Db, s: &Synthesis<'_>) -> DbResult<()> {
                  card_type: type::record('card_type', [$merchant, $card_type]),
                  uid: $uid, status: 'ACTIVE', expiry: $expiry, value: $value }} RETURN NONE;
              CREATE ledger CONTENT $entry RETURN NONE;
-             {PUBLISH}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("merchant", s.merchant.to_owned()))

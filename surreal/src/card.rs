@@ -6,10 +6,10 @@ use surrealdb::types::SurrealValue;
 
 use crate::catalog::{BenefitRow, CardTypeRow};
 use crate::error::checked;
-use crate::events::PUBLISH;
 use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
+use crate::queue::ENQUEUE;
 use crate::{Db, DbResult};
 
 /// What a card is worth, fixed when it is issued: its type's name (for display), benefit and
@@ -96,7 +96,7 @@ pub async fn redeem(
             "BEGIN TRANSACTION;
              {USE_CARD}
              CREATE ledger CONTENT $entry RETURN NONE;
-             {PUBLISH}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("card_uuid", uuid.to_owned()))

@@ -55,6 +55,9 @@ pub enum Rejection {
     AlreadySeeded,
     /// Silver granted to a diner who does not exist.
     UnknownDiner,
+    /// A work queue item's lease expired (or the item was completed) before its work
+    /// committed: another worker has it now; this work is dropped.
+    LeaseLost,
     /// A code this build does not name: a guard nobody handles, kept for the logs.
     #[strum(default)]
     Other(String),
@@ -80,6 +83,11 @@ impl DbError {
             }
             _ => false,
         }
+    }
+
+    /// A record that must be new already exists (a counter behind the records it counts).
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, Self::Surreal(err) if err.is_already_exists())
     }
 
     /// The database could not be reached or did not answer in time (connection lost, engine

@@ -1,10 +1,10 @@
 //! The real-time event log: `event:[recipient, seq]`, numbered 1, 2, 3, … per recipient.
 //!
-//! A change's transaction only appends its events to `event_pending` ([`PUBLISH`], bound by
-//! an `Outcome`): no record is shared between writers, so two cashiers' scans never conflict
-//! over the news of them. The sequencer then numbers them with [`number_pending`]. A
-//! reconnecting client resumes with [`after`]; [`live_numbered`] and [`live_pending`] are the
-//! wake-up signals of the socket hub and the sequencer (one LIVE query each per process).
+//! A change's transaction only enqueues its events on the work queue (`queue::EVENTS`,
+//! bound by an `Outcome`): no record is shared between writers, so two cashiers' scans never
+//! conflict over the news of them. The sequencer claims them and numbers them with
+//! [`number`]. A reconnecting client resumes with [`after`]; [`live_numbered`] is the
+//! wake-up signal of the socket hub (one LIVE query per process).
 
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
@@ -13,6 +13,7 @@ use surrealdb::types::{Action, SurrealValue};
 
 use crate::batch;
 use crate::error::checked;
+use crate::queue::{self, COMPLETE, Completion, NewItem};
 use crate::{Db, DbResult};
 
 /// An event to append for its recipients (`diner:<uid>`, `merchant:<id>`): stored once,
@@ -41,70 +42,90 @@ pub struct StoredEvent {
 /// The fields a [`StoredEvent`] is read from.
 const EVENT_FIELDS: &str = "recipient, seq, type, payload, at";
 
-/// An event waiting for its numbers (only who it is for matters to a listener).
-#[derive(Debug, Clone, PartialEq, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct Pending {
-    recipients: Vec<String>,
+impl NewEvent {
+    /// The queue item that carries this event to the sequencer, in the partition of its
+    /// first recipient.
+    pub fn item(&self) -> NewItem {
+        let key = self.recipients.first().map_or("", String::as_str);
+        NewItem::new(
+            queue::EVENTS,
+            key,
+            serde_json::json!({
+                "recipients": self.recipients, "type": self.kind, "payload": self.payload
+            }),
+        )
+    }
 }
 
-/// Statements that append each of `$events` to `event_pending`; inside a change's
-/// transaction, they exist exactly when the change committed.
-pub(crate) const PUBLISH: &str = "
-    FOR $event IN $events ?? [] {
-        CREATE event_pending CONTENT {
-            recipients: $event.recipients, type: $event.type, payload: $event.payload
-        } RETURN NONE;
-    };
-";
-
-/// Appends events in a transaction of their own (for news with no other write).
+/// Enqueues events in a transaction of their own (for news with no other write).
 pub async fn publish(db: &Db, events: &[NewEvent]) -> DbResult<()> {
-    let response = db
-        .query(format!("BEGIN TRANSACTION;{PUBLISH}COMMIT TRANSACTION;"))
-        .bind(("events", events.to_vec()))
-        .await?;
-    checked(response)?;
-    Ok(())
+    queue::enqueue(db, &events.iter().map(NewEvent::item).collect::<Vec<_>>()).await
 }
 
-/// Numbers the `limit` oldest pending events, whoever they are for: each gets the next
-/// number in each of its recipients' logs. Returns how many events were numbered.
+/// Numbers the claimed events (`done`: their items, still leased to their owner) in one
+/// transaction with their completion: each gets the next number in each of its recipients'
+/// logs, in the order they were published. Returns how many were numbered.
 ///
-/// One transaction numbers many recipients, so the cost of numbering is shared by all the
-/// events of a busy moment. Two calls at once (two processes) write the same counters or
-/// delete the same rows, so one conflicts (`is_retryable`) and must run again: numbers
-/// never repeat or skip.
-pub async fn number_pending(db: &Db, limit: u32) -> DbResult<usize> {
-    let response = db
-        .query(
+/// Numbers follow the order events are numbered in, which is the order their changes
+/// became visible to the sequencer, not exactly the order they committed. One transaction
+/// numbers many recipients, so the cost is shared by all the events of a busy moment; two
+/// sequencers numbering one recipient (a diner served by two shops' partitions) write its
+/// counter, so one conflicts and retries: numbers never repeat or skip.
+pub async fn number(db: &Db, done: &Completion) -> DbResult<usize> {
+    let response = done
+        .bind(db.query(format!(
             "BEGIN TRANSACTION;
-             LET $pending = SELECT id, recipients, type, payload, at FROM event_pending
-                 ORDER BY at, id LIMIT $limit;
-             LET $copies = array::flatten($pending.map(|$event| $event.recipients.map(
-                 |$recipient| { recipient: $recipient, type: $event.type,
-                                payload: $event.payload, at: $event.at })));
-             FOR $recipient IN array::distinct($copies.recipient) {
+             {COMPLETE}
+             LET $copies = array::flatten($work.map(|$item| $item.payload.recipients.map(
+                 |$recipient| {{ recipient: $recipient, type: $item.payload.type,
+                                payload: $item.payload.payload, at: $item.at }})));
+             FOR $recipient IN array::distinct($copies.recipient) {{
                  LET $mine = $copies[WHERE recipient = $recipient];
                  LET $counter = type::record('event_seq', $recipient);
                  LET $base = $counter.n ?? 0;
                  UPSERT $counter SET n = $base + array::len($mine) RETURN NONE;
-                 LET $numbered = array::map($mine, |$event, $i| {
+                 LET $numbered = array::map($mine, |$event, $i| {{
                      id: [$recipient, $base + $i + 1], recipient: $recipient,
                      seq: $base + $i + 1, type: $event.type, payload: $event.payload,
                      at: $event.at
-                 });
+                 }});
                  INSERT INTO event $numbered RETURN NONE;
+             }};
+             RETURN array::len($work);
+             COMMIT TRANSACTION;"
+        )))
+        .await?;
+    // Statement 7 is the RETURN (BEGIN is statement 0, COMPLETE is 1–4).
+    let numbered: Option<i64> = checked(response)?.take(7)?;
+    Ok(numbered
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or_default())
+}
+
+/// Sets the counters of `recipients` to the last number in their logs where they are
+/// behind it (a database restored from a backup taken between the two), so numbering goes
+/// on after the log instead of colliding with it. Returns how many were behind.
+pub async fn repair_counters(db: &Db, recipients: &[String]) -> DbResult<usize> {
+    let response = db
+        .query(
+            "BEGIN TRANSACTION;
+             LET $behind = $recipients.filter(|$recipient| {
+                 (SELECT VALUE seq FROM event WHERE recipient = $recipient
+                     ORDER BY seq DESC LIMIT 1)[0] ?? 0
+                 > (type::record('event_seq', $recipient).n ?? 0)
+             });
+             FOR $recipient IN $behind {
+                 UPSERT type::record('event_seq', $recipient) SET n =
+                     (SELECT VALUE seq FROM event WHERE recipient = $recipient
+                         ORDER BY seq DESC LIMIT 1)[0] RETURN NONE;
              };
-             DELETE $pending.id RETURN NONE;
-             RETURN array::len($pending);
+             RETURN array::len($behind);
              COMMIT TRANSACTION;",
         )
-        .bind(("limit", i64::from(limit)))
+        .bind(("recipients", recipients.to_vec()))
         .await?;
-    // Statement 5 is the RETURN (BEGIN is statement 0).
-    let numbered: Option<i64> = checked(response)?.take(5)?;
-    Ok(numbered
+    let behind: Option<i64> = checked(response)?.take(3)?;
+    Ok(behind
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or_default())
 }
@@ -171,13 +192,15 @@ pub async fn span(db: &Db, recipient: &str) -> DbResult<Span> {
     })
 }
 
-/// Deletes at most `batch` numbered events older than `cutoff`; returns how many (fewer
-/// than `batch`: none are left). A recipient's counter stays, so numbering goes on where it
-/// was. The purge worker calls it until then, so no call holds many rows.
+/// Deletes at most `batch` events numbered before `cutoff`; returns how many (fewer than
+/// `batch`: none are left). By when they were numbered, not published: one numbered late
+/// (after an outage) is kept as long as any other. A recipient's counter stays, so
+/// numbering goes on where it was. The purge worker calls it until then, so no call holds
+/// many rows.
 pub async fn purge_older_than(db: &Db, cutoff: DateTime<Utc>, batch: u32) -> DbResult<usize> {
     let response = db
         .query(batch::step(
-            "event WHERE at < $cutoff",
+            "event WHERE numbered < $cutoff",
             "DELETE $ids RETURN NONE",
         ))
         .bind(("cutoff", cutoff))
@@ -194,15 +217,6 @@ pub async fn live_numbered(db: &Db) -> DbResult<impl Stream<Item = DbResult<Stor
         .await?;
     let stream = response.stream::<Notification<StoredEvent>>(0)?;
     Ok(created(stream))
-}
-
-/// The recipients of every event published from now on, not yet numbered.
-pub async fn live_pending(db: &Db) -> DbResult<impl Stream<Item = DbResult<Vec<String>>>> {
-    let mut response = db
-        .query("LIVE SELECT recipients FROM event_pending")
-        .await?;
-    let stream = response.stream::<Notification<Pending>>(0)?;
-    Ok(created(stream).map(|pending| pending.map(|p| p.recipients)))
 }
 
 /// The records of `CREATE` notifications (deletes and updates are not news).

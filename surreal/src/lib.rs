@@ -17,6 +17,7 @@ pub mod merchant;
 pub mod migrations;
 mod outcome;
 pub mod payment;
+pub mod queue;
 pub mod seed;
 pub mod session;
 pub mod staff;

@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "wallet_made_good",
         sql: include_str!("../migrations/0010_wallet_made_good.surql"),
     },
+    Migration {
+        version: 11,
+        name: "work_queue",
+        sql: include_str!("../migrations/0011_work_queue.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

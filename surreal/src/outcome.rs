@@ -1,6 +1,6 @@
 //! What a mutation's transaction writes besides its effect: the answer to its request
 //! (Idempotency-Key) and the events that tell the people concerned. Both commit with the
-//! effect or not at all; each mutation appends `{PUBLISH}{REMEMBER}` and binds an `Outcome`.
+//! effect or not at all; each mutation appends `{ENQUEUE}{REMEMBER}` and binds an `Outcome`.
 
 use crate::events::NewEvent;
 use crate::idempotency::{Answer, KEEP_HOURS};
@@ -18,7 +18,8 @@ impl Outcome {
         Self::default()
     }
 
-    /// Binds what `idempotency::REMEMBER` and `events::PUBLISH` read.
+    /// Binds what `idempotency::REMEMBER` and `queue::ENQUEUE` read (the events travel to
+    /// the sequencer as work queue items).
     pub(crate) fn bind<'r, C: surrealdb::Connection>(
         &self,
         query: surrealdb::method::Query<'r, C>,
@@ -26,6 +27,9 @@ impl Outcome {
         query
             .bind(("answer", self.answer.clone()))
             .bind(("answer_keep_hours", KEEP_HOURS))
-            .bind(("events", self.events.clone()))
+            .bind((
+                "items",
+                self.events.iter().map(NewEvent::item).collect::<Vec<_>>(),
+            ))
     }
 }

@@ -8,10 +8,10 @@ use rust_decimal::Decimal;
 use surrealdb::types::SurrealValue;
 
 use crate::error::checked;
-use crate::events::PUBLISH;
 use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
+use crate::queue::ENQUEUE;
 use crate::{Db, DbResult};
 
 /// A wallet's balances (zero when the diner never had one at this merchant).
@@ -74,7 +74,7 @@ pub async fn apply(
             "BEGIN TRANSACTION;
              {MOVE_WALLET}
              CREATE ledger CONTENT $entry RETURN NONE;
-             {PUBLISH}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("merchant", merchant.to_owned()))

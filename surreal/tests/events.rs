@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{seeded_db, seeded_disk_db};
+use common::{number_pending, number_pending_as, seeded_db, seeded_disk_db};
 use db::Db;
 use db::events::{self, NewEvent, Span};
 use futures::StreamExt;
@@ -29,7 +29,7 @@ async fn each_recipient_counts_from_one_and_resumes_after_a_number() {
     events::publish(&db, &[event("merchant:m", 4)])
         .await
         .expect("publish");
-    let numbered = |limit| events::number_pending(&db, limit);
+    let numbered = |limit| number_pending(&db, limit);
     assert_eq!(numbered(5).await.expect("some"), 5, "at most the limit");
     assert_eq!(numbered(100).await.expect("rest"), 2);
     assert_eq!(numbered(100).await.expect("none left"), 0);
@@ -60,7 +60,7 @@ async fn purged_events_are_gone_but_numbering_goes_on() {
     events::publish(&db, &[event("diner:p", 1)])
         .await
         .expect("publish");
-    events::number_pending(&db, 10).await.expect("numbered");
+    number_pending(&db, 10).await.expect("numbered");
     let purged =
         events::purge_older_than(&db, chrono::Utc::now() + chrono::Duration::seconds(1), 10)
             .await
@@ -77,7 +77,7 @@ async fn purged_events_are_gone_but_numbering_goes_on() {
     events::publish(&db, &[event("diner:p", 2)])
         .await
         .expect("publish");
-    events::number_pending(&db, 10).await.expect("numbered");
+    number_pending(&db, 10).await.expect("numbered");
     let next = events::after(&db, "diner:p", 0, 10).await.expect("after");
     assert_eq!(next.iter().map(|e| e.seq).collect::<Vec<_>>(), [2]);
 }
@@ -85,7 +85,9 @@ async fn purged_events_are_gone_but_numbering_goes_on() {
 #[tokio::test]
 async fn live_queries_report_published_and_numbered_events() {
     let db = seeded_db().await;
-    let pending = events::live_pending(&db).await.expect("live pending");
+    let pending = db::queue::live_enqueued(&db, db::queue::EVENTS)
+        .await
+        .expect("live queue");
     let numbered = events::live_numbered(&db).await.expect("live numbered");
     futures::pin_mut!(pending, numbered);
     events::publish(&db, &[event("diner:live", 1)])
@@ -94,9 +96,9 @@ async fn live_queries_report_published_and_numbered_events() {
     let woken = tokio::time::timeout(Duration::from_secs(5), pending.next()).await;
     assert_eq!(
         woken.expect("in time").expect("open").expect("ok"),
-        ["diner:live"]
+        db::queue::partition_of("diner:live", db::queue::EVENTS.partitions)
     );
-    events::number_pending(&db, 10).await.expect("numbered");
+    number_pending(&db, 10).await.expect("numbered");
     let heard = tokio::time::timeout(Duration::from_secs(5), numbered.next()).await;
     let heard = heard.expect("in time").expect("open").expect("ok");
     assert_eq!((heard.recipient.as_str(), heard.seq), ("diner:live", 1));
@@ -127,7 +129,13 @@ async fn publishers_never_skip_or_repeat(db: Db) {
         })
         .collect();
     let sequencers: Vec<_> = (0..4)
-        .map(|_| tokio::spawn(sequence_until_numbered(db.clone(), 100)))
+        .map(|n| {
+            tokio::spawn(sequence_until_numbered(
+                db.clone(),
+                format!("sequencer-{n}"),
+                100,
+            ))
+        })
         .collect();
     for task in publishers {
         task.await.expect("task").expect("published");
@@ -155,19 +163,19 @@ async fn publishers_never_skip_or_repeat(db: Db) {
     }
 }
 
-/// Numbers pending events (retrying conflicts) until `merchant:hot` has `total` and
-/// nothing is left.
-async fn sequence_until_numbered(db: Db, total: i64) {
+/// Numbers pending events as `owner` (retrying conflicts) until `merchant:hot` has
+/// `total` and nothing is left.
+async fn sequence_until_numbered(db: Db, owner: String, total: i64) {
     loop {
-        match events::number_pending(&db, 7).await {
+        match number_pending_as(&db, &owner, 7).await {
             Err(err) if err.is_retryable() => {}
             Err(err) => panic!("sequence failed: {err}"),
             Ok(_) => {}
         }
         let span = events::span(&db, "merchant:hot").await.expect("span");
         if span.last >= total {
-            // The shop's last event may be numbered before some diners' (same batch order).
-            while events::number_pending(&db, 1000).await.is_err() {}
+            // The diners' last events may still wait in partitions not yet drained.
+            while number_pending_as(&db, &owner, 1000).await.is_err() {}
             return;
         }
         tokio::task::yield_now().await;
@@ -183,7 +191,7 @@ async fn since_gives_the_latest_events_of_a_day_oldest_first() {
             .await
             .expect("publish");
     }
-    events::number_pending(&db, 10).await.expect("numbered");
+    number_pending(&db, 10).await.expect("numbered");
     let seqs = |rows: Vec<events::StoredEvent>| rows.iter().map(|e| e.seq).collect::<Vec<_>>();
     assert_eq!(
         seqs(
@@ -216,7 +224,7 @@ async fn old_events_are_purged_in_bounded_batches() {
     let db = seeded_db().await;
     let batch: Vec<NewEvent> = (1..=5).map(|n| event("diner:batch", n)).collect();
     events::publish(&db, &batch).await.expect("publish");
-    events::number_pending(&db, 10).await.expect("numbered");
+    number_pending(&db, 10).await.expect("numbered");
     let cutoff = chrono::Utc::now() + chrono::Duration::seconds(1);
     let mut rounds = Vec::new();
     for _ in 0..3 {

@@ -1,79 +1,68 @@
-//! Numbers published events: woken by the LIVE query on `event_pending`, it numbers the
-//! oldest pending events of all recipients in one transaction, batch after batch, until none
-//! is left. Everything published while a batch runs waits for the next one, so under load a
-//! single transaction numbers the news of many changes.
+//! Numbers published events: the consumer of the work queue's `events` items. Each process
+//! works its share of the queue's partitions (`crate::work`), so processes share the
+//! numbering instead of all racing for the same rows; one transaction numbers a claimed
+//! batch of events of many recipients together with the items' completion, so under load
+//! a single transaction numbers the news of many changes.
 //!
-//! Every process runs one. Two of them numbering at once conflict on the same counters or
-//! rows and one retries, so numbers stay gap-free with any number of processes; a process
-//! that dies leaves its pending events to the others (and to its own next start, which
-//! numbers everything still waiting).
+//! A recipient's events are numbered in the order the sequencer sees them, which is the
+//! order their changes became visible, not exactly the order they committed. Two
+//! sequencers numbering one recipient at once (a diner's news from two shops' partitions)
+//! write its counter, so one conflicts and retries: numbers never repeat or skip.
 
-use std::time::Duration;
+use db::queue::{Claimed, Completion, Queue};
 
-use db::Db;
-use futures::{FutureExt, Stream, StreamExt};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::work::Consumer;
 
-use crate::service::with_retries;
+/// The consumer of the `events` queue.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sequencer;
 
-/// Events one transaction numbers at most.
-const BATCH: u32 = 256;
+impl Consumer for Sequencer {
+    fn queue(&self) -> Queue {
+        db::queue::EVENTS
+    }
 
-/// How long to wait before numbering again after a failure.
-const RETRY_AFTER: Duration = Duration::from_millis(500);
-
-/// How long to wait before opening the LIVE query again after losing it.
-const REOPEN_AFTER: Duration = Duration::from_secs(1);
-
-/// Numbers events until dropped.
-pub async fn run(db: Db) {
-    loop {
-        match db::events::live_pending(&db).await {
-            Ok(published) => {
-                number_as_published(&db, published).await;
-                tracing::warn!("live pending events ended; opening them again");
+    async fn work(
+        &self,
+        state: &AppState,
+        done: &Completion,
+        items: &[Claimed],
+    ) -> Result<(), AppError> {
+        match db::events::number(&state.db, done).await {
+            Err(err) if err.is_duplicate() => {
+                // A counter behind its log (a restored backup): set it after the log's last
+                // number, then number again; anything else is an error worth seeing.
+                let recipients = recipients(items);
+                let behind = db::events::repair_counters(&state.db, &recipients).await?;
+                tracing::warn!(behind, "event counters behind their log were repaired");
+                db::events::number(&state.db, done).await?;
             }
-            Err(err) => tracing::warn!(error = %err, "cannot open live pending events"),
+            other => {
+                other?;
+            }
         }
-        tokio::time::sleep(REOPEN_AFTER).await;
+        Ok(())
     }
 }
 
-/// Numbers what is pending now (published while nobody listened), then again each time
-/// `published` reports more, until it ends.
-async fn number_as_published(db: &Db, published: impl Stream<Item = db::DbResult<Vec<String>>>) {
-    futures::pin_mut!(published);
-    loop {
-        // Until everything waiting is numbered: a failure must not leave the last events of a
-        // quiet moment waiting for the next change.
-        while !number_all(db).await {
-            tokio::time::sleep(RETRY_AFTER).await;
-        }
-        match published.next().await {
-            Some(Ok(_)) => {}
-            Some(Err(err)) => {
-                tracing::warn!(error = %err, "live pending events failed");
-                return;
-            }
-            None => return,
-        }
-        // Everything already reported is numbered by the next round anyway.
-        while let Some(Some(Ok(_))) = published.next().now_or_never() {}
-    }
+/// Everyone the items' events are for.
+fn recipients(items: &[Claimed]) -> Vec<String> {
+    let mut all: Vec<String> = items
+        .iter()
+        .filter_map(|item| item.payload.get("recipients")?.as_array().cloned())
+        .flatten()
+        .filter_map(|recipient| recipient.as_str().map(str::to_owned))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
 }
 
-/// Numbers batches until fewer than a full one were waiting; false if it had to stop (it
-/// says why in the log). Start-up calls it too, after writing demo data.
-pub async fn number_all(db: &Db) -> bool {
-    loop {
-        let numbered =
-            with_retries(|| async { Ok(db::events::number_pending(db, BATCH).await?) }).await;
-        match numbered {
-            Ok(count) if count >= usize::try_from(BATCH).unwrap_or(usize::MAX) => {}
-            Ok(_) => return true,
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot number events; trying again");
-                return false;
-            }
-        }
-    }
+/// Numbers everything waiting now (start-up calls it after writing demo data, so the demo's
+/// news is numbered before anyone listens).
+pub async fn number_all(state: &AppState) {
+    let owner = format!("start-up-{}", uuid::Uuid::new_v4().simple());
+    crate::work::drain_all(state, &Sequencer, &owner).await;
 }

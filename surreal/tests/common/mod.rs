@@ -38,3 +38,38 @@ pub async fn seeded_disk_db() -> (Db, tempfile::TempDir) {
     db::seed::demo_data(&db).await.expect("seeds");
     (db, dir)
 }
+
+/// Numbers up to `limit` waiting events as a sequencer does, as `owner`: claims them
+/// partition by partition and numbers each claimed batch with its completion (a conflict
+/// with another sequencer is retried with the same items).
+pub async fn number_pending_as(db: &Db, owner: &str, limit: u32) -> db::DbResult<usize> {
+    use db::queue::{self, Completion, EVENTS};
+    let mut numbered = 0_usize;
+    for partition in 0..EVENTS.partitions {
+        let left = limit.saturating_sub(u32::try_from(numbered).unwrap_or(u32::MAX));
+        if left == 0 {
+            break;
+        }
+        let claimed = queue::claim(db, EVENTS, partition, owner, left, 30_000).await?;
+        if claimed.is_empty() {
+            continue;
+        }
+        let done = Completion::of(owner, &claimed);
+        loop {
+            match db::events::number(db, &done).await {
+                Ok(n) => {
+                    numbered += n;
+                    break;
+                }
+                Err(err) if err.is_retryable() => tokio::task::yield_now().await,
+                Err(err) => return Err(err),
+            }
+        }
+    }
+    Ok(numbered)
+}
+
+/// [`number_pending_as`] as the one sequencer of a test.
+pub async fn number_pending(db: &Db, limit: u32) -> db::DbResult<usize> {
+    number_pending_as(db, "test-sequencer", limit).await
+}
