@@ -1,6 +1,8 @@
 //! Background work of the process, running beside the server and stopped with it.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use app::realtime::sequencer;
@@ -22,12 +24,14 @@ pub const KEEP_EXPIRED_SESSIONS: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Runs every worker until the returned future is dropped (it never finishes by itself):
 /// the real-time sequencer and fan-out, the hourly purges, and the expiry of payment codes
-/// every `expire_every`. Each worker gets the whole state, as a request does, so a new one
+/// every `expire_every` (these two in the process holding the housekeeping [`Duty`]). Each worker gets the whole state, as a request does, so a new one
 /// finds every client it needs there (the database, the hub, later the model providers).
 pub async fn run(state: AppState, expire_every: Duration) {
     // This process among the others working the same queues.
     let owner = format!("process-{}", uuid::Uuid::new_v4().simple());
+    let duty = Duty::claim(&state, &owner).await;
     tokio::join!(
+        hold_duty(state.clone(), owner.clone(), duty.clone()),
         app::work::run(
             state.clone(),
             sequencer::Sequencer,
@@ -35,21 +39,73 @@ pub async fn run(state: AppState, expire_every: Duration) {
             app::work::Settings::default()
         ),
         state.realtime.run(state.db.clone()),
-        purge_expired_answers(state.clone(), PURGE_EVERY, BATCH),
-        purge_old_events(state.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
-        expire_payment_codes(state.clone(), expire_every, BATCH),
-        purge_expired_sessions(state.clone(), PURGE_EVERY, BATCH),
+        purge_expired_answers(state.clone(), duty.clone(), PURGE_EVERY, BATCH),
+        purge_old_events(state.clone(), duty.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
+        expire_payment_codes(state.clone(), duty.clone(), expire_every, BATCH),
+        purge_expired_sessions(state.clone(), duty, PURGE_EVERY, BATCH),
     );
+}
+
+/// How long the housekeeping duty stays with a process that stops renewing it.
+const DUTY_LEASE: Duration = Duration::from_secs(90);
+
+/// How often the duty is renewed (or taken, when its holder has gone).
+const DUTY_RENEW: Duration = Duration::from_secs(30);
+
+/// Whether this process holds the housekeeping duty (`queue::HOUSEKEEPING`): the purges and
+/// expiries that touch many rows run in the one process that holds it, not in every process
+/// at once. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct Duty(Arc<AtomicBool>);
+
+impl Duty {
+    /// Takes the duty for `owner` if nobody holds it (or renews it); says whether it is held.
+    pub async fn claim(state: &AppState, owner: &str) -> Self {
+        let duty = Self::default();
+        duty.renew(state, owner).await;
+        duty
+    }
+
+    /// The duty of a process known to be alone with its database (a one-off command, a
+    /// test calling one worker), held without a lease.
+    pub fn granted() -> Self {
+        Self(Arc::new(AtomicBool::new(true)))
+    }
+
+    async fn renew(&self, state: &AppState, owner: &str) {
+        let lease = u64::try_from(DUTY_LEASE.as_millis()).unwrap_or(u64::MAX);
+        match db::queue::share(&state.db, db::queue::HOUSEKEEPING, owner, lease).await {
+            Ok(held) => self.0.store(!held.is_empty(), Ordering::Relaxed),
+            // Not known to be held any more: stand down until the next renewal says so.
+            Err(err) => {
+                tracing::debug!(error = %err, "housekeeping duty not renewed");
+                self.0.store(false, Ordering::Relaxed);
+            }
+        }
+    }
+
+    pub fn held(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Renews (or takes over) the housekeeping duty every [`DUTY_RENEW`].
+async fn hold_duty(state: AppState, owner: String, duty: Duty) {
+    every_so_often(DUTY_RENEW, || duty.renew(&state, &owner)).await;
 }
 
 /// Deletes sessions a day past their expiry, and lets the login guard forget idle keys,
 /// every `every` (the first right away).
-pub async fn purge_expired_sessions(state: AppState, every: Duration, batch: u32) {
+pub async fn purge_expired_sessions(state: AppState, duty: Duty, every: Duration, batch: u32) {
     let Ok(keep) = chrono::Duration::from_std(KEEP_EXPIRED_SESSIONS) else {
         return;
     };
     every_so_often(every, || async {
+        // The login guard is this process's own memory: every process forgets.
         state.logins.forget_idle();
+        if !duty.held() {
+            return;
+        }
         let cutoff = chrono::Utc::now() - keep;
         in_batches("expired sessions deleted", batch, || {
             db::session::purge_expired(&state.db, cutoff, batch)
@@ -60,12 +116,21 @@ pub async fn purge_expired_sessions(state: AppState, every: Duration, batch: u32
 }
 
 /// Deletes numbered events older than `keep`, every `every` (the first right away).
-pub async fn purge_old_events(state: AppState, every: Duration, keep: Duration, batch: u32) {
+pub async fn purge_old_events(
+    state: AppState,
+    duty: Duty,
+    every: Duration,
+    keep: Duration,
+    batch: u32,
+) {
     let Ok(keep) = chrono::Duration::from_std(keep) else {
         tracing::error!("the event retention does not fit a date; events are kept");
         return;
     };
     every_so_often(every, || async {
+        if !duty.held() {
+            return;
+        }
         let cutoff = chrono::Utc::now() - keep;
         in_batches("old events deleted", batch, || {
             db::events::purge_older_than(&state.db, cutoff, batch)
@@ -76,8 +141,11 @@ pub async fn purge_old_events(state: AppState, every: Duration, keep: Duration, 
 }
 
 /// Deletes idempotency answers past their 24 h, every `every` (the first right away).
-pub async fn purge_expired_answers(state: AppState, every: Duration, batch: u32) {
+pub async fn purge_expired_answers(state: AppState, duty: Duty, every: Duration, batch: u32) {
     every_so_often(every, || async {
+        if !duty.held() {
+            return;
+        }
         in_batches("expired idempotency answers deleted", batch, || {
             db::idempotency::purge_expired(&state.db, batch)
         })
@@ -89,8 +157,11 @@ pub async fn purge_expired_answers(state: AppState, every: Duration, batch: u32)
 /// Marks PENDING payment orders whose code has expired EXPIRED, every `every` (the first
 /// right away). Collecting and the open-order count already go by the expiry time; this
 /// closes the order for whoever reads its status (the diner's app, reports).
-pub async fn expire_payment_codes(state: AppState, every: Duration, batch: u32) {
+pub async fn expire_payment_codes(state: AppState, duty: Duty, every: Duration, batch: u32) {
     every_so_often(every, || async {
+        if !duty.held() {
+            return;
+        }
         let now = chrono::Utc::now();
         in_batches("expired payment codes closed", batch, || {
             db::payment::expire_pending(&state.db, now, batch)

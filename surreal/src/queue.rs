@@ -43,6 +43,13 @@ pub const EVENTS: Queue = Queue {
     partitions: 16,
 };
 
+/// Not a queue of items: its one partition is the lease of the process that runs the
+/// purges and expiries that touch many rows, so they run in one process at a time.
+pub const HOUSEKEEPING: Queue = Queue {
+    name: "housekeeping",
+    partitions: 1,
+};
+
 /// The partition of `key` among `partitions`: a stable hash, the same in every process
 /// and every build.
 pub fn partition_of(key: &str, partitions: u32) -> u32 {

@@ -5,7 +5,10 @@
 //! subscribers, the last number it delivered. The next number is delivered at once; an
 //! older one is a duplicate; a jump means notifications overtook each other, and the hub
 //! reads the missing range from the log (committed, since a notification comes only after
-//! its commit) before going on.
+//! its commit, and numbers are given out in order) before going on. A jump in what the log
+//! itself holds is a hole that will never fill (purged before it was delivered, a restored
+//! database): the hub delivers past it, and each socket, seeing the jump, replays from the
+//! log and tells its client RESET. It never waits on a hole.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -212,21 +215,29 @@ impl Hub {
 
     /// One numbered event from the LIVE query (in any order).
     async fn receive(&self, db: &Db, event: &StoredEvent) {
-        if let Some(after) = self.deliver(event) {
+        if let Some(after) = self.deliver(event, Source::Live) {
             self.catch_up(db, &event.recipient, after).await;
         }
     }
 
     /// Delivers `event` if it is its recipient's next; returns the last number delivered
-    /// when it is further ahead (the missing ones must be read first).
-    fn deliver(&self, event: &StoredEvent) -> Option<i64> {
+    /// when a live event is further ahead (the missing ones must be read first). An event
+    /// read from the log is delivered even past a jump: the log has no more to give.
+    fn deliver(&self, event: &StoredEvent, source: Source) -> Option<i64> {
         let mut streams = self.streams();
         let stream = streams.get_mut(&event.recipient)?;
         if event.seq <= stream.last {
             return None;
         }
         if event.seq > stream.last + 1 {
-            return Some(stream.last);
+            match source {
+                Source::Live => return Some(stream.last),
+                Source::Log => tracing::warn!(
+                    recipient = %event.recipient,
+                    missing = ?(stream.last + 1..event.seq),
+                    "a hole in the event log; sockets are told to reset"
+                ),
+            }
         }
         stream.last = event.seq;
         match render(event) {
@@ -252,7 +263,7 @@ impl Hub {
                         return;
                     };
                     for event in &events {
-                        self.deliver(event);
+                        self.deliver(event, Source::Log);
                     }
                     after = last;
                 }
@@ -299,6 +310,15 @@ impl Hub {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// Where an event reached the hub from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The LIVE query: notifications may overtake each other.
+    Live,
+    /// A read of the log, in order: a jump there is a hole.
+    Log,
 }
 
 impl Stream {

@@ -437,3 +437,36 @@ async fn a_gap_found_while_replaying_is_reported_as_reset() {
     let after_gap = next_frame(&mut socket).await;
     assert_eq!(after_gap["seq"].as_u64(), Some(start + 3));
 }
+
+#[tokio::test]
+async fn a_hole_in_the_log_resets_the_sockets_it_concerns_and_the_others_keep_flowing() {
+    let app = spawn_app().await;
+    let cashier = app.cashier().await;
+    let (owner, other) = (app.diner_token(OWNER).await, app.diner_token(OTHER).await);
+    let mut holed = app.socket(&owner, None).await;
+    let start = ready(&mut holed).await;
+    let mut flowing = app.socket(&other, None).await;
+    ready(&mut flowing).await;
+    // A number given out whose event never reaches the log (as if purged before anyone had
+    // it): the owner's next event comes after a hole.
+    app.db
+        .query("UPSERT type::record('event_seq', $recipient) SET n += 1")
+        .bind(("recipient", format!("diner:{OWNER}")))
+        .await
+        .expect("a number skipped");
+    app.recharge(&cashier, OWNER).await;
+
+    let reset = next_frame(&mut holed).await;
+    assert_eq!(reset["type"], "RESET", "{reset}");
+    assert_eq!(reset["seq"].as_u64(), Some(start + 1));
+    let after_hole = next_event(&mut holed).await;
+    assert_eq!(after_hole["seq"].as_u64(), Some(start + 2));
+    // The stream goes on after the hole, and the other diner's was never held up.
+    app.recharge(&cashier, OWNER).await;
+    assert_eq!(
+        next_event(&mut holed).await["seq"].as_u64(),
+        Some(start + 3)
+    );
+    app.recharge(&cashier, OTHER).await;
+    assert_eq!(next_event(&mut flowing).await["type"], "WALLET_UPDATED");
+}

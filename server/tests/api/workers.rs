@@ -24,8 +24,12 @@ async fn the_purge_worker_deletes_expired_answers_in_batches_and_keeps_live_ones
         .await
         .expect("age five");
     // Batches of two: one round takes three of them to clear the five.
-    let worker =
-        server::workers::purge_expired_answers(app.state.clone(), Duration::from_secs(3600), 2);
+    let worker = server::workers::purge_expired_answers(
+        app.state.clone(),
+        server::workers::Duty::granted(),
+        Duration::from_secs(3600),
+        2,
+    );
     let _ = tokio::time::timeout(Duration::from_millis(300), worker).await;
     let left: Vec<String> = app
         .db
@@ -58,8 +62,12 @@ async fn the_expiry_worker_closes_codes_past_their_time_and_leaves_the_rest() {
         .await
         .expect("old");
     let fresh = create(now).await.expect("fresh");
-    let worker =
-        server::workers::expire_payment_codes(app.state.clone(), Duration::from_secs(3600), 1);
+    let worker = server::workers::expire_payment_codes(
+        app.state.clone(),
+        server::workers::Duty::granted(),
+        Duration::from_secs(3600),
+        1,
+    );
     let _ = tokio::time::timeout(Duration::from_millis(300), worker).await;
     let status = |order: &app::api::payment::PaymentOrder| {
         let id = order.payment_id.clone();
@@ -74,4 +82,22 @@ async fn the_expiry_worker_closes_codes_past_their_time_and_leaves_the_rest() {
     };
     assert_eq!(status(&old).await, "EXPIRED");
     assert_eq!(status(&fresh).await, "PENDING");
+}
+
+#[tokio::test]
+async fn one_process_at_a_time_holds_the_housekeeping_duty() {
+    let app = spawn_app().await;
+    // The app's own process took the duty when its workers started.
+    let second = server::workers::Duty::claim(&app.state, "second-process").await;
+    assert!(!second.held(), "the first process holds it");
+    db::queue::leave(&app.db, db::queue::HOUSEKEEPING, "second-process")
+        .await
+        .expect("leaves");
+    // The first process stops: its lease is given up, and the second takes the duty.
+    app.db
+        .query("UPDATE queue_lease SET until = time::now() WHERE queue = 'housekeeping'")
+        .await
+        .expect("the first lease ends");
+    let second = server::workers::Duty::claim(&app.state, "second-process").await;
+    assert!(second.held());
 }
