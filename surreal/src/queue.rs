@@ -183,7 +183,7 @@ impl Completion {
     }
 
     /// Binds `$owner` and `$done` for [`COMPLETE`].
-    pub(crate) fn bind<'r, C: surrealdb::Connection>(
+    pub fn bind<'r, C: surrealdb::Connection>(
         &self,
         query: surrealdb::method::Query<'r, C>,
     ) -> surrealdb::method::Query<'r, C> {
@@ -194,11 +194,11 @@ impl Completion {
 }
 
 /// Statements that complete the items `$done` of `$owner` inside the work's transaction
-/// (four statements): refused (`THROW 'LEASE_LOST'`) unless every one is still there and
+/// (four statements; bind them with [`Completion::bind`]): refused (`THROW 'LEASE_LOST'`) unless every one is still there and
 /// leased to the owner, then deleted. `$work` holds them as read here, oldest first: the
 /// work decides from them, not from what was claimed earlier. Two completions of one item
 /// write the same row, so only one commits.
-pub(crate) const COMPLETE: &str = "
+pub const COMPLETE: &str = "
     LET $done_items = $done.map(|$id| type::record('queue_item', $id));
     LET $work = SELECT * FROM $done_items WHERE owner = $owner AND until > time::now()
         ORDER BY at, id;

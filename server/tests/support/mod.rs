@@ -55,12 +55,17 @@ pub fn mealquest() -> Command {
 /// port, in memory, with user root/root; returns it and its `ws://` URL once it is healthy.
 pub async fn surrealdb_server() -> (Process, String) {
     let port = free_port();
+    let server = surrealdb_server_on(port, "memory").await;
+    (server, format!("ws://127.0.0.1:{port}"))
+}
+
+/// A SurrealDB server on `port` storing in `store` (`memory`, `surrealkv://<dir>`: started
+/// again on the same directory, it has the same data).
+pub async fn surrealdb_server_on(port: u16, store: &str) -> Process {
     let binary = surreal_binary();
     let child = Command::new(&binary)
         .args(["start", "--bind", &format!("127.0.0.1:{port}")])
-        .args([
-            "--user", "root", "--pass", "root", "--log", "warn", "memory",
-        ])
+        .args(["--user", "root", "--pass", "root", "--log", "warn", store])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -71,7 +76,7 @@ pub async fn surrealdb_server() -> (Process, String) {
         Duration::from_secs(60),
     )
     .await;
-    (server, format!("ws://127.0.0.1:{port}"))
+    server
 }
 
 /// `target/<profile>/surreal`, next to this test's own binary's `deps/` directory. Building
