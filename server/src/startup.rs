@@ -105,13 +105,18 @@ impl Application {
         let serve =
             shutdown::serve_gracefully(self.listener, self.router, stop, self.shutdown_grace);
         let hub = self.state.realtime.clone();
-        tokio::select! {
+        // This process among the others working the same queues.
+        let owner = format!("process-{}", uuid::Uuid::new_v4().simple());
+        let result = tokio::select! {
             result = serve => {
                 hub.closed(SOCKETS_CLOSE_WITHIN).await;
                 result
             }
-            () = workers::run(self.state.clone(), self.expire_payments_every) => Ok(()),
-        }
+            () = workers::run(self.state.clone(), owner.clone(), self.expire_payments_every) => Ok(()),
+        };
+        // The other processes take this one's partitions at once, not when the leases end.
+        workers::leave(&self.state, &owner).await;
+        result
     }
 }
 

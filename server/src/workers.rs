@@ -26,9 +26,7 @@ pub const KEEP_EXPIRED_SESSIONS: Duration = Duration::from_secs(24 * 60 * 60);
 /// the real-time sequencer and fan-out, the hourly purges, and the expiry of payment codes
 /// every `expire_every` (these two in the process holding the housekeeping [`Duty`]). Each worker gets the whole state, as a request does, so a new one
 /// finds every client it needs there (the database, the hub, later the model providers).
-pub async fn run(state: AppState, expire_every: Duration) {
-    // This process among the others working the same queues.
-    let owner = format!("process-{}", uuid::Uuid::new_v4().simple());
+pub async fn run(state: AppState, owner: String, expire_every: Duration) {
     let duty = Duty::claim(&state, &owner).await;
     tokio::join!(
         hold_duty(state.clone(), owner.clone(), duty.clone()),
@@ -44,6 +42,16 @@ pub async fn run(state: AppState, expire_every: Duration) {
         expire_payment_codes(state.clone(), duty.clone(), expire_every, BATCH),
         purge_expired_sessions(state.clone(), duty, PURGE_EVERY, BATCH),
     );
+}
+
+/// Gives up what `owner` (this process, stopping) holds: its partitions of every queue and
+/// the housekeeping duty.
+pub async fn leave(state: &AppState, owner: &str) {
+    for queue in [db::queue::EVENTS, db::queue::HOUSEKEEPING] {
+        if let Err(err) = db::queue::leave(&state.db, queue, owner).await {
+            tracing::warn!(queue = queue.name, error = %err, "cannot give up the queue's leases");
+        }
+    }
 }
 
 /// How long the housekeeping duty stays with a process that stops renewing it.
