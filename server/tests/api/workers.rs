@@ -101,3 +101,66 @@ async fn one_process_at_a_time_holds_the_housekeeping_duty() {
     let second = server::workers::Duty::claim(&app.state, "second-process").await;
     assert!(second.held());
 }
+
+/// A queue of this test's own: nobody else works it.
+const PICKY: db::queue::Queue = db::queue::Queue {
+    name: "picky",
+    partitions: 1,
+};
+
+/// A consumer that cannot work item 0 (say, a payload from a newer build) and completes the
+/// rest.
+struct Picky;
+
+impl app::work::Consumer for Picky {
+    fn queue(&self) -> db::queue::Queue {
+        PICKY
+    }
+
+    async fn work(
+        &self,
+        state: &app::state::AppState,
+        done: &db::queue::Completion,
+        items: &[db::queue::Claimed],
+    ) -> Result<(), app::error::AppError> {
+        if items
+            .iter()
+            .any(|item| item.payload.get("n") == Some(&serde_json::json!(0)))
+        {
+            return Err(app::error::AppError::Internal("cannot read item 0".into()));
+        }
+        db::queue::complete(&state.db, done).await?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_poison_item_is_worked_alone_then_dead_lettered_while_the_rest_flow() {
+    let app = spawn_app().await;
+    let items: Vec<db::queue::NewItem> = (0..5)
+        .map(|n| db::queue::NewItem::new(PICKY, "shop", serde_json::json!({ "n": n })))
+        .collect();
+    db::queue::enqueue(&app.db, &items).await.expect("enqueued");
+    let settings = app::work::Settings {
+        backoff: Duration::ZERO,
+        ..app::work::Settings::default()
+    };
+    // The batch fails as a whole, so each item is worked alone: the four good ones complete
+    // on the first round.
+    app::work::drain(&app.state, &Picky, "worker", 0, settings).await;
+    let figures = db::queue::figures(&app.db, PICKY).await.expect("figures");
+    assert_eq!((figures.pending, figures.dead), (1, 0));
+    for _ in 1..db::queue::MAX_ATTEMPTS {
+        app::work::drain(&app.state, &Picky, "worker", 0, settings).await;
+    }
+    let dead = db::queue::dead(&app.db, PICKY, 10).await.expect("dead");
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0].payload["n"], 0);
+    assert!(
+        dead[0].error.contains("cannot read item 0"),
+        "{}",
+        dead[0].error
+    );
+    let figures = db::queue::figures(&app.db, PICKY).await.expect("figures");
+    assert_eq!((figures.pending, figures.dead), (0, 1));
+}
