@@ -226,6 +226,19 @@ checked_text!(
 );
 
 checked_text!(
+    /// A diner's tag at a shop, set by staff, by a campaign, or from behaviour (`new`,
+    /// `regular`, `lapsed`), e.g. `spicy`.
+    Tag {
+        rule: "1–24 lower-case letters, digits or _ (e.g. spicy)",
+        pattern: "^[a-z0-9_]{1,24}$",
+        length: 1..=24,
+        example: "spicy",
+        accepts: |text| (1..=24).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+    }
+);
+
+checked_text!(
     /// A key that makes a retried request harmless: a UUID the client makes per user action
     /// (random, so two actions never share one by accident).
     IdempotencyKey {

@@ -9,6 +9,7 @@ pub mod events;
 pub mod market;
 pub mod money;
 pub mod payment;
+pub mod rules;
 pub mod stock;
 pub mod wallet;
 

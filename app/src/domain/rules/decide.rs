@@ -1,0 +1,478 @@
+//! The decision for one trigger: which of the merchant's active campaigns fire, and why each
+//! of the others did not. Pure: the caller reads the campaigns and their usage (budget used
+//! today, rewards given) in the transaction that then writes the grants, and the
+//! transaction's guards refuse the write if the usage changed meanwhile.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::condition::{Checked, Condition, Facts};
+use super::weight::{Affinity, weight};
+use crate::domain::Money;
+
+/// What happened that a campaign may answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TriggerType {
+    UserEnterShop,
+    WeatherChange,
+    PaymentDone,
+    CardRedeemed,
+    RechargeDone,
+    TimeTick,
+    StepsSynced,
+}
+
+/// How often a campaign may reward: per diner per shop-local day, per week (Monday to
+/// Sunday, shop time) and over the campaign's life, and in total; none: no limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Limits {
+    pub per_diner_per_day: Option<u32>,
+    pub per_diner_per_week: Option<u32>,
+    pub per_diner: Option<u32>,
+    pub total: Option<u32>,
+}
+
+/// A campaign as the decision sees it (one version of it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    pub version: u32,
+    pub triggers: BTreeSet<TriggerType>,
+    pub condition: Condition,
+    /// 1–100.
+    pub priority: u32,
+    pub affinity: Affinity,
+    /// Fired, it suppresses every campaign ranked below it for this trigger.
+    pub exclusive: bool,
+    /// What one reward costs the shop (from the catalogue's cost bases).
+    pub cost: Money,
+    pub daily_budget_cap: Money,
+    pub limits: Limits,
+    /// The share of matching diners kept out, to measure the campaign's lift (0–50).
+    pub holdout_percent: u8,
+}
+
+/// A campaign's usage as read for the decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub budget_used_today: Money,
+    pub total: u32,
+    pub diner_today: u32,
+    pub diner_this_week: u32,
+    pub diner_ever: u32,
+}
+
+/// Which limit stopped a campaign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Limit {
+    PerDinerPerDay,
+    PerDinerPerWeek,
+    PerDiner,
+    Total,
+}
+
+/// What became of one campaign for this trigger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    /// It rewards the diner.
+    Fired,
+    /// It matched, but the diner is in its holdout: nothing is given, and nothing below it
+    /// is given either (the held-out diner must look like an untreated one).
+    HeldOut,
+    /// It does not answer this trigger.
+    NotTriggered,
+    /// Its condition did not hold (the trace says which check).
+    ConditionFailed,
+    /// Today's budget cannot pay for one more.
+    OverBudget {
+        used: Money,
+        cap: Money,
+        cost: Money,
+    },
+    /// One of its limits is reached.
+    LimitReached { limit: Limit, reached: u32 },
+    /// A campaign ranked above it fired and is exclusive (or held the diner out).
+    Suppressed { by: String },
+}
+
+/// One campaign considered: its version, weight, outcome and every check's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Considered {
+    pub campaign: String,
+    pub version: u32,
+    pub weight: u64,
+    pub outcome: Outcome,
+    pub checks: Vec<Checked>,
+}
+
+/// The decision: the campaigns that fire, best first, and the trace of all of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub fired: Vec<String>,
+    pub considered: Vec<Considered>,
+}
+
+/// Whether `uid` is in `campaign`'s holdout: a sticky hash of the two, so the same diner is
+/// held out of the same campaign on every trigger, and about `percent` of diners are.
+pub fn held_out(campaign: &str, uid: &str, percent: u8) -> bool {
+    let digest = Sha256::digest(format!("{campaign}\u{0}{uid}").as_bytes());
+    let mut head = [0_u8; 2];
+    head.copy_from_slice(digest.get(..2).unwrap_or(&[0; 2]));
+    u16::from_be_bytes(head) % 100 < u16::from(percent.min(100))
+}
+
+/// Decides `trigger` for `uid` with `facts` against the active `rules`, whose usage
+/// `usage_of` gives: rank the matching ones by [`weight`] (ties: higher priority, then id),
+/// then go down the ranking: a campaign inside its budget and limits fires, unless the
+/// diner is in its holdout (then nothing more is given); an exclusive one that fires ends
+/// the list.
+pub fn decide(
+    trigger: TriggerType,
+    uid: &str,
+    facts: &Facts,
+    rules: &[Rule],
+    usage_of: impl Fn(&Rule) -> Usage,
+) -> Decision {
+    let mut considered: Vec<(Considered, &Rule)> = rules
+        .iter()
+        .map(|rule| {
+            let (held, checks) = rule.condition.evaluate(facts);
+            let outcome = if !rule.triggers.contains(&trigger) {
+                Outcome::NotTriggered
+            } else if !held {
+                Outcome::ConditionFailed
+            } else {
+                Outcome::Fired // provisional: budget, limits and ranking decide below
+            };
+            let considered = Considered {
+                campaign: rule.id.clone(),
+                version: rule.version,
+                weight: weight(rule.priority, &rule.affinity, facts),
+                outcome,
+                checks,
+            };
+            (considered, rule)
+        })
+        .collect();
+    considered.sort_by(|(a, ra), (b, rb)| {
+        b.weight
+            .cmp(&a.weight)
+            .then(rb.priority.cmp(&ra.priority))
+            .then(a.campaign.cmp(&b.campaign))
+    });
+    let mut fired = Vec::new();
+    let mut stopped_by: Option<String> = None;
+    for (entry, rule) in &mut considered {
+        if entry.outcome != Outcome::Fired {
+            continue;
+        }
+        if let Some(by) = &stopped_by {
+            entry.outcome = Outcome::Suppressed { by: by.clone() };
+            continue;
+        }
+        if let Some(outcome) = refusal(rule, &usage_of(rule)) {
+            entry.outcome = outcome;
+            continue;
+        }
+        if held_out(&rule.id, uid, rule.holdout_percent) {
+            entry.outcome = Outcome::HeldOut;
+            stopped_by = Some(rule.id.clone());
+            continue;
+        }
+        fired.push(rule.id.clone());
+        if rule.exclusive {
+            stopped_by = Some(rule.id.clone());
+        }
+    }
+    Decision {
+        fired,
+        considered: considered.into_iter().map(|(entry, _)| entry).collect(),
+    }
+}
+
+/// Why a matching campaign cannot reward now, if it cannot: its budget first, then its
+/// limits, the diner's before the total.
+pub fn refusal(rule: &Rule, usage: &Usage) -> Option<Outcome> {
+    let after = usage.budget_used_today.checked_add(rule.cost);
+    if after.is_none_or(|after| after > rule.daily_budget_cap) {
+        return Some(Outcome::OverBudget {
+            used: usage.budget_used_today,
+            cap: rule.daily_budget_cap,
+            cost: rule.cost,
+        });
+    }
+    let limits = [
+        (
+            rule.limits.per_diner_per_day,
+            usage.diner_today,
+            Limit::PerDinerPerDay,
+        ),
+        (
+            rule.limits.per_diner_per_week,
+            usage.diner_this_week,
+            Limit::PerDinerPerWeek,
+        ),
+        (rule.limits.per_diner, usage.diner_ever, Limit::PerDiner),
+        (rule.limits.total, usage.total, Limit::Total),
+    ];
+    limits.into_iter().find_map(|(cap, used, limit)| {
+        cap.filter(|&cap| used >= cap)
+            .map(|reached| Outcome::LimitReached { limit, reached })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::domain::rules::condition::Weather;
+
+    fn money(text: &str) -> Money {
+        text.parse().expect("money")
+    }
+
+    fn rule(id: &str, priority: u32, condition: Condition) -> Rule {
+        Rule {
+            id: id.into(),
+            version: 1,
+            triggers: [TriggerType::UserEnterShop].into(),
+            condition,
+            priority,
+            affinity: Affinity::default(),
+            exclusive: false,
+            cost: money("5"),
+            daily_budget_cap: money("100"),
+            limits: Limits::default(),
+            holdout_percent: 0,
+        }
+    }
+
+    fn rainy() -> Condition {
+        Condition::WeatherIn {
+            weather: vec![Weather::Rainy],
+        }
+    }
+
+    fn everyone() -> Condition {
+        Condition::All { of: vec![] }
+    }
+
+    fn spicy_diner_on_a_rainy_day() -> Facts {
+        Facts {
+            weather: Some(Weather::Rainy),
+            tags: ["spicy".parse().expect("tag")].into(),
+            ..Facts::default()
+        }
+    }
+
+    fn outcomes(decision: &Decision) -> Vec<(&str, &Outcome)> {
+        decision
+            .considered
+            .iter()
+            .map(|c| (c.campaign.as_str(), &c.outcome))
+            .collect()
+    }
+
+    #[test]
+    fn the_heavier_campaign_comes_first_and_all_that_may_fire_do() {
+        let mut spicy_rain = rule("rainy-spicy", 10, rainy());
+        spicy_rain.affinity = Affinity {
+            tags: BTreeMap::from([("spicy".parse().expect("tag"), 50)]),
+            weather: BTreeMap::new(),
+        };
+        let plain = rule("plain", 12, everyone());
+        let sunny = rule(
+            "sunny",
+            50,
+            Condition::WeatherIn {
+                weather: vec![Weather::Sunny],
+            },
+        );
+        let decision = decide(
+            TriggerType::UserEnterShop,
+            "d1",
+            &spicy_diner_on_a_rainy_day(),
+            &[plain, sunny, spicy_rain],
+            |_| Usage::default(),
+        );
+        // 10 × 150 = 1500 beats 12 × 100 = 1200; sunny (5000) does not match.
+        assert_eq!(decision.fired, ["rainy-spicy", "plain"]);
+        assert_eq!(
+            outcomes(&decision),
+            [
+                ("sunny", &Outcome::ConditionFailed),
+                ("rainy-spicy", &Outcome::Fired),
+                ("plain", &Outcome::Fired),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_exclusive_campaign_that_fires_suppresses_those_below_it() {
+        let mut first = rule("first", 20, everyone());
+        first.exclusive = true;
+        let decision = decide(
+            TriggerType::UserEnterShop,
+            "d1",
+            &Facts::default(),
+            &[rule("second", 10, everyone()), first],
+            |_| Usage::default(),
+        );
+        assert_eq!(decision.fired, ["first"]);
+        assert_eq!(
+            outcomes(&decision)[1],
+            ("second", &Outcome::Suppressed { by: "first".into() })
+        );
+    }
+
+    #[test]
+    fn budget_and_limits_pass_the_turn_to_the_next_campaign() {
+        let table = [
+            (
+                Usage {
+                    budget_used_today: money("96"),
+                    ..Usage::default()
+                },
+                Outcome::OverBudget {
+                    used: money("96"),
+                    cap: money("100"),
+                    cost: money("5"),
+                },
+            ),
+            (
+                Usage {
+                    budget_used_today: money("95"),
+                    diner_today: 1,
+                    ..Usage::default()
+                },
+                Outcome::LimitReached {
+                    limit: Limit::PerDinerPerDay,
+                    reached: 1,
+                },
+            ),
+            (
+                Usage {
+                    diner_this_week: 3,
+                    ..Usage::default()
+                },
+                Outcome::LimitReached {
+                    limit: Limit::PerDinerPerWeek,
+                    reached: 3,
+                },
+            ),
+            (
+                Usage {
+                    diner_ever: 5,
+                    ..Usage::default()
+                },
+                Outcome::LimitReached {
+                    limit: Limit::PerDiner,
+                    reached: 5,
+                },
+            ),
+            (
+                Usage {
+                    total: 200,
+                    ..Usage::default()
+                },
+                Outcome::LimitReached {
+                    limit: Limit::Total,
+                    reached: 200,
+                },
+            ),
+        ];
+        for (usage, expected) in table {
+            let mut capped = rule("capped", 50, everyone());
+            capped.limits = Limits {
+                per_diner_per_day: Some(1),
+                per_diner_per_week: Some(3),
+                per_diner: Some(5),
+                total: Some(200),
+            };
+            let decision = decide(
+                TriggerType::UserEnterShop,
+                "d1",
+                &Facts::default(),
+                &[capped, rule("fallback", 1, everyone())],
+                |rule| {
+                    if rule.id == "capped" {
+                        usage
+                    } else {
+                        Usage::default()
+                    }
+                },
+            );
+            assert_eq!(decision.fired, ["fallback"], "{usage:?}");
+            assert_eq!(outcomes(&decision)[0], ("capped", &expected));
+        }
+        // Exactly at the cap still fits.
+        let decision = decide(
+            TriggerType::UserEnterShop,
+            "d1",
+            &Facts::default(),
+            &[rule("last", 1, everyone())],
+            |_| Usage {
+                budget_used_today: money("95"),
+                ..Usage::default()
+            },
+        );
+        assert_eq!(decision.fired, ["last"]);
+    }
+
+    #[test]
+    fn a_campaign_for_other_triggers_is_not_considered_for_this_one() {
+        let decision = decide(
+            TriggerType::PaymentDone,
+            "d1",
+            &Facts::default(),
+            &[rule("entry", 1, everyone())],
+            |_| Usage::default(),
+        );
+        assert!(decision.fired.is_empty());
+        assert_eq!(outcomes(&decision), [("entry", &Outcome::NotTriggered)]);
+    }
+
+    #[test]
+    fn the_holdout_is_sticky_near_its_share_and_gives_nothing_below_it() {
+        let held: Vec<String> = (0..1_000)
+            .map(|n| format!("diner-{n}"))
+            .filter(|uid| held_out("rainy-spicy", uid, 10))
+            .collect();
+        assert!((70..=130).contains(&held.len()), "{} of 1000", held.len());
+        assert!(
+            held.iter().all(|uid| held_out("rainy-spicy", uid, 10)),
+            "sticky"
+        );
+        assert!((0..1_000).all(|n| !held_out("c", &format!("d{n}"), 0)));
+
+        let mut measured = rule("rainy-spicy", 10, everyone());
+        measured.holdout_percent = 10;
+        let uid = held.first().expect("one held out");
+        let decision = decide(
+            TriggerType::UserEnterShop,
+            uid,
+            &Facts::default(),
+            &[measured, rule("plain", 1, everyone())],
+            |_| Usage::default(),
+        );
+        assert!(decision.fired.is_empty());
+        assert_eq!(
+            outcomes(&decision),
+            [
+                ("rainy-spicy", &Outcome::HeldOut),
+                (
+                    "plain",
+                    &Outcome::Suppressed {
+                        by: "rainy-spicy".into()
+                    }
+                ),
+            ]
+        );
+    }
+}
