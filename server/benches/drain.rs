@@ -3,7 +3,8 @@
 //! consumer does it (claim a partition's oldest 256, number them with their completion),
 //! on SurrealKV in a temp dir.
 //!
-//! `cargo bench -p db --bench drain`; figures go to docs/benchmarks.md.
+//! `cargo bench -p server --bench drain` (beside the other benchmarks, so it builds with
+//! their dependencies' features); figures go to docs/benchmarks.md.
 
 use std::time::Instant;
 
