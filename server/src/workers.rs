@@ -97,8 +97,10 @@ impl Duty {
     }
 }
 
-/// Renews (or takes over) the housekeeping duty every [`DUTY_RENEW`].
+/// Renews (or takes over) the housekeeping duty every [`DUTY_RENEW`], from one period after
+/// start-up (`run` has just claimed it).
 async fn hold_duty(state: AppState, owner: String, duty: Duty) {
+    tokio::time::sleep(DUTY_RENEW).await;
     every_so_often(DUTY_RENEW, || duty.renew(&state, &owner)).await;
 }
 

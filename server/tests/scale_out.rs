@@ -154,11 +154,7 @@ impl app::work::Consumer for Tally {
             )))
             .await
             .map_err(db::DbError::from)?;
-        let mut errors = response.check().err();
-        if let Some(err) = errors.take() {
-            // The same reading of a refusal as the crate's own transactions.
-            return Err(db::DbError::from(err).into());
-        }
+        response.check().map_err(db::DbError::from)?;
         self.worked
             .fetch_add(items.len(), std::sync::atomic::Ordering::Relaxed);
         Ok(())

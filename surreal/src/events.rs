@@ -109,22 +109,23 @@ pub async fn repair_counters(db: &Db, recipients: &[String]) -> DbResult<usize> 
     let response = db
         .query(
             "BEGIN TRANSACTION;
-             LET $behind = $recipients.filter(|$recipient| {
-                 (SELECT VALUE seq FROM event WHERE recipient = $recipient
+             LET $logged = $recipients.map(|$recipient| {
+                 recipient: $recipient,
+                 last: (SELECT VALUE seq FROM event WHERE recipient = $recipient
                      ORDER BY seq DESC LIMIT 1)[0] ?? 0
-                 > (type::record('event_seq', $recipient).n ?? 0)
              });
-             FOR $recipient IN $behind {
-                 UPSERT type::record('event_seq', $recipient) SET n =
-                     (SELECT VALUE seq FROM event WHERE recipient = $recipient
-                         ORDER BY seq DESC LIMIT 1)[0] RETURN NONE;
+             LET $behind = $logged.filter(|$log|
+                 $log.last > (type::record('event_seq', $log.recipient).n ?? 0));
+             FOR $log IN $behind {
+                 UPSERT type::record('event_seq', $log.recipient) SET n = $log.last RETURN NONE;
              };
              RETURN array::len($behind);
              COMMIT TRANSACTION;",
         )
         .bind(("recipients", recipients.to_vec()))
         .await?;
-    let behind: Option<i64> = checked(response)?.take(3)?;
+    // Statement 4 is the RETURN (BEGIN is statement 0).
+    let behind: Option<i64> = checked(response)?.take(4)?;
     Ok(behind
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or_default())

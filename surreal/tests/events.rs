@@ -240,3 +240,45 @@ async fn old_events_are_purged_in_bounded_batches() {
         .expect("after");
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[tokio::test]
+async fn a_counter_behind_its_log_is_repaired_and_numbering_goes_on_after_the_log() {
+    let db = seeded_db().await;
+    events::publish(
+        &db,
+        &[event("diner:restored", 1), event("diner:restored", 2)],
+    )
+    .await
+    .expect("publish");
+    number_pending(&db, 10).await.expect("numbered");
+    // A restore put the counter back to before the log's last number.
+    db.query("UPSERT type::record('event_seq', 'diner:restored') SET n = 1")
+        .await
+        .expect("counter set back");
+    let recipients = ["diner:restored".to_owned(), "diner:fine".to_owned()];
+    assert_eq!(
+        events::repair_counters(&db, &recipients)
+            .await
+            .expect("repaired"),
+        1
+    );
+    assert_eq!(
+        events::repair_counters(&db, &recipients)
+            .await
+            .expect("again"),
+        0
+    );
+    events::publish(&db, &[event("diner:restored", 3)])
+        .await
+        .expect("publish");
+    number_pending(&db, 10)
+        .await
+        .expect("numbered after the log");
+    let seqs: Vec<i64> = events::after(&db, "diner:restored", 0, 10)
+        .await
+        .expect("log")
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+}

@@ -39,8 +39,8 @@ impl Consumer for Sequencer {
                 tracing::warn!(behind, "event counters behind their log were repaired");
                 db::events::number(&state.db, done).await?;
             }
-            other => {
-                other?;
+            numbered => {
+                numbered?;
             }
         }
         Ok(())
