@@ -176,7 +176,17 @@ pub struct Problem {
     /// the request, e.g. `merchant_id`, `tier.code` or `card_type.recipe[0].count`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Extension member of `VALIDATION_FAILED` when several values are at fault (a
+    /// campaign): each with where it is, for the form to show at its field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Box<FieldErrors>>,
 }
+
+/// Every value at fault in a request, each with where it is. (Boxed in [`Problem`].)
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FieldErrors(pub Vec<crate::domain::rules::FieldError>);
 
 impl Problem {
     /// The media type of a problem document.
@@ -191,6 +201,7 @@ impl Problem {
             code,
             preview: None,
             field: None,
+            errors: None,
         }
     }
 
@@ -338,6 +349,12 @@ pub enum AppError {
     /// 422 `VALIDATION_FAILED`: a value is not acceptable; the message says which and why.
     #[error("invalid: {0}")]
     Invalid(String),
+    /// 409 `CONFLICT`: the request does not fit the record as it is now (say why).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 422 `VALIDATION_FAILED`: a campaign that cannot be saved, with every fault.
+    #[error("the campaign is not valid: {0:?}")]
+    CampaignInvalid(Vec<crate::domain::rules::FieldError>),
     /// 422 `MEMBER_CODE_INVALID`: a member code that does not verify or has expired.
     #[error("member code invalid or expired")]
     MemberCode,
@@ -448,6 +465,19 @@ impl AppError {
             ),
             Self::NotFound(what) => Problem::new(ErrorCode::NotFound, format!("{what} not found")),
             Self::Invalid(why) => Problem::new(ErrorCode::ValidationFailed, why.clone()),
+            Self::Conflict(why) => Problem::new(ErrorCode::Conflict, why.clone()),
+            Self::CampaignInvalid(errors) => Problem {
+                field: errors.first().map(|e| e.field.clone()),
+                errors: Some(Box::new(FieldErrors(errors.clone()))),
+                ..Problem::new(
+                    ErrorCode::ValidationFailed,
+                    errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            },
             Self::Upstream(_) => Problem::new(
                 ErrorCode::UpstreamUnavailable,
                 "A service we depend on did not answer. Please try again shortly.",

@@ -332,6 +332,11 @@ async fn main() {
                         let outcome = Outcome {
                             answer: Some(verify_request().answer(200, body.to_string())),
                             events: vec![news.publication().expect("event")],
+                            // A redemption triggers the rule engine, as the service does.
+                            triggers: vec![db::rules::NewTrigger {
+                                merchant: "demo".into(),
+                                trigger: serde_json::json!({ "type": "CARD_REDEEMED" }),
+                            }],
                         };
                         db::card::redeem(&db, card, Some("xiaozhang"), &entry, &outcome)
                             .await

@@ -155,6 +155,7 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         // The demo cards' news is numbered before anyone can listen, so a socket opened once
         // the server serves starts after it rather than hearing it as new (else the
         // sequencer numbers it as soon as it runs).
+        app::service::rules::decide_all(&state).await;
         app::realtime::sequencer::number_all(&state).await;
         tracing::info!("demo data seeded");
     }
@@ -263,6 +264,14 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
     let requests = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route(
+            "/api/schemas/campaign.json",
+            get(|| async { axum::Json(app::service::rules::schema::campaign_schema()) }),
+        )
+        .route(
+            "/api/schemas/story.json",
+            get(|| async { axum::Json(app::service::rules::schema::story_schema().clone()) }),
+        )
         .merge(
             SwaggerUi::new("/api/docs")
                 .external_url_unchecked("/api/openapi.json", ApiDoc::document()),

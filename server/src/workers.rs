@@ -23,7 +23,7 @@ pub const BATCH: u32 = 500;
 pub const KEEP_EXPIRED_SESSIONS: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Runs every worker until the returned future is dropped (it never finishes by itself):
-/// the real-time sequencer and fan-out, the hourly purges, and the expiry of payment codes
+/// the real-time sequencer and fan-out, the rule engine's decider, the hourly purges, and the expiry of payment codes
 /// every `expire_every` (these two in the process holding the housekeeping [`Duty`]). Each worker gets the whole state, as a request does, so a new one
 /// finds every client it needs there (the database, the hub, later the model providers).
 pub async fn run(state: AppState, owner: String, expire_every: Duration) {
@@ -36,6 +36,16 @@ pub async fn run(state: AppState, owner: String, expire_every: Duration) {
             owner.clone(),
             app::work::Settings::default()
         ),
+        app::work::run(
+            state.clone(),
+            app::service::rules::Decider,
+            owner.clone(),
+            app::work::Settings {
+                // One transaction per trigger: a batch is a few of them.
+                batch: 32,
+                ..app::work::Settings::default()
+            }
+        ),
         state.realtime.run(state.db.clone()),
         purge_expired_answers(state.clone(), duty.clone(), PURGE_EVERY, BATCH),
         purge_old_events(state.clone(), duty.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
@@ -47,7 +57,11 @@ pub async fn run(state: AppState, owner: String, expire_every: Duration) {
 /// Gives up what `owner` (this process, stopping) holds: its partitions of every queue and
 /// the housekeeping duty.
 pub async fn leave(state: &AppState, owner: &str) {
-    for queue in [db::queue::EVENTS, db::queue::HOUSEKEEPING] {
+    for queue in [
+        db::queue::EVENTS,
+        db::rules::TRIGGERS,
+        db::queue::HOUSEKEEPING,
+    ] {
         if let Err(err) = db::queue::leave(&state.db, queue, owner).await {
             tracing::warn!(queue = queue.name, error = %err, "cannot give up the queue's leases");
         }

@@ -55,6 +55,8 @@ pub enum Rejection {
     AlreadySeeded,
     /// Silver granted to a diner who does not exist.
     UnknownDiner,
+    /// A campaign was saved by someone else since the caller read it.
+    VersionChanged,
     /// A work queue item's lease expired (or the item was completed) before its work
     /// committed: another worker has it now; this work is dropped.
     LeaseLost,

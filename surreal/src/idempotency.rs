@@ -96,7 +96,7 @@ pub async fn store(db: &Db, answer: &Answer) -> DbResult<()> {
     let query = db.query(format!("BEGIN TRANSACTION;{REMEMBER}COMMIT TRANSACTION;"));
     let outcome = Outcome {
         answer: Some(answer.clone()),
-        events: Vec::new(),
+        ..Outcome::none()
     };
     let response = outcome.bind(query).await?;
     match checked(response) {

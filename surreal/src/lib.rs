@@ -18,6 +18,7 @@ pub mod migrations;
 mod outcome;
 pub mod payment;
 pub mod queue;
+pub mod rules;
 pub mod seed;
 pub mod session;
 pub mod staff;

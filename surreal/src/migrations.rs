@@ -80,6 +80,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "work_queue",
         sql: include_str!("../migrations/0011_work_queue.surql"),
     },
+    Migration {
+        version: 12,
+        name: "rule_engine",
+        sql: include_str!("../migrations/0012_rule_engine.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -1,15 +1,19 @@
 //! What a mutation's transaction writes besides its effect: the answer to its request
-//! (Idempotency-Key) and the events that tell the people concerned. Both commit with the
-//! effect or not at all; each mutation appends `{ENQUEUE}{REMEMBER}` and binds an `Outcome`.
+//! (Idempotency-Key), the events that tell the people concerned and the triggers the rule
+//! engine answers. All commit with the effect or not at all; each mutation appends
+//! `{ENQUEUE}{REMEMBER}` and binds an `Outcome`.
 
 use crate::events::NewEvent;
 use crate::idempotency::{Answer, KEEP_HOURS};
+use crate::rules::NewTrigger;
 
 /// The answer to store (when the request had a key) and the events to publish.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
     pub answer: Option<Answer>,
     pub events: Vec<NewEvent>,
+    /// The rule engine's triggers the change makes (a payment, a recharge, a redemption).
+    pub triggers: Vec<NewTrigger>,
 }
 
 impl Outcome {
@@ -29,7 +33,11 @@ impl Outcome {
             .bind(("answer_keep_hours", KEEP_HOURS))
             .bind((
                 "items",
-                self.events.iter().map(NewEvent::item).collect::<Vec<_>>(),
+                self.events
+                    .iter()
+                    .map(NewEvent::item)
+                    .chain(self.triggers.iter().map(NewTrigger::item))
+                    .collect::<Vec<_>>(),
             ))
     }
 }

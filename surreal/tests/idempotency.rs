@@ -181,7 +181,7 @@ async fn purging_deletes_only_expired_answers() {
 fn answered(answer: &Answer) -> Outcome {
     Outcome {
         answer: Some(answer.clone()),
-        events: Vec::new(),
+        ..Outcome::none()
     }
 }
 

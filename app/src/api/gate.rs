@@ -25,6 +25,9 @@ const PUBLIC: &[&str] = &[
     // Anonymous callers get the probes only; staff see their own shop.
     "/api/system/status",
     "/api/openapi.json",
+    // The JSON Schemas of campaigns and stories (what a model or a mini program writes to).
+    "/api/schemas/campaign.json",
+    "/api/schemas/story.json",
     "/console/sign_in",
     // Clearing the cookie needs no valid session (an expired one must be able to leave).
     "/console/sign_out",

@@ -19,5 +19,6 @@ pub mod member;
 pub mod openapi;
 pub mod payment;
 pub mod realtime;
+pub mod rules;
 pub mod system;
 pub mod wallet;

@@ -20,14 +20,18 @@ use crate::api::ledger::{LedgerLine, LedgerOfQuery, MyLedgerQuery};
 use crate::api::member::MemberCode;
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 use crate::api::realtime::{Control, Event, Frame, SocketTicket};
+use crate::api::rules::{
+    Campaign, CampaignQuery, CampaignSpec, CampaignStatus, EventReceipt, InboxQuery, InboxStory,
+    NewCampaign, PostedEvent,
+};
 use crate::api::system::SystemStatus;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::auth_types::Session;
 use crate::domain::checked::{
-    CardId, Code, DinerId, IdempotencyKey, MerchantId, Name, PaymentId, ScanCode,
+    CardId, Code, DinerId, IdempotencyKey, MerchantId, Name, PaymentId, ScanCode, StoryId,
 };
 use crate::domain::{Amount, Balance, Clawback, Money, PaymentSplit};
-use crate::error::{ErrorCode, Problem};
+use crate::error::{ErrorCode, FieldErrors, Problem};
 
 mod responses;
 
@@ -132,6 +136,36 @@ pub struct SaveTierRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SaveListingRequest {
     pub listing: Listing,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreateCampaignRequest {
+    pub campaign: NewCampaign,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UpdateCampaignRequest {
+    pub code: Code,
+    /// The version the edit started from: if someone saved a newer one since, 409.
+    pub version: u32,
+    pub spec: CampaignSpec,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CampaignStatusRequest {
+    pub code: Code,
+    /// DRAFT → ACTIVE, ACTIVE ⇄ PAUSED, any → ENDED (for good).
+    pub status: CampaignStatus,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PostEventRequest {
+    pub event: PostedEvent,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReadStoryRequest {
+    pub id: StoryId,
 }
 
 /// `Idempotency-Key`: required on money and asset mutations.
@@ -242,6 +276,45 @@ fn save_tier() {}
     security(("bearer" = [])), responses((status = 200, body = Listing)))]
 fn save_listing() {}
 
+/// The shop's campaigns with today's spend (OWNER, MANAGER). Each campaign's JSON Schema is
+/// served at `/api/schemas/campaign.json`.
+#[utoipa::path(get, path = "/api/campaigns", tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Campaign>)))]
+fn list_campaigns() {}
+
+#[utoipa::path(get, path = "/api/campaigns/one", tag = "campaigns", params(CampaignQuery),
+    security(("bearer" = [])), responses((status = 200, body = Campaign)))]
+fn read_campaign() {}
+
+/// A new campaign, saved as a DRAFT (version 1). Every fault is listed in the problem's
+/// `errors`, each at its field.
+#[utoipa::path(post, path = "/api/campaigns/create", tag = "campaigns", request_body = CreateCampaignRequest,
+    security(("bearer" = [])), responses((status = 200, body = Campaign)))]
+fn create_campaign() {}
+
+#[utoipa::path(post, path = "/api/campaigns/update", tag = "campaigns", request_body = UpdateCampaignRequest,
+    security(("bearer" = [])), responses((status = 200, body = Campaign)))]
+fn update_campaign() {}
+
+#[utoipa::path(post, path = "/api/campaigns/status", tag = "campaigns", request_body = CampaignStatusRequest,
+    security(("bearer" = [])), responses((status = 200, body = Campaign)))]
+fn set_campaign_status() {}
+
+/// A trigger for the rule engine, decided once: a diner checked in at the counter (CASHIER
+/// and up), the weather or a tick (OWNER, MANAGER).
+#[utoipa::path(post, path = "/api/events", tag = "campaigns", request_body = PostEventRequest,
+    security(("bearer" = [])), responses((status = 200, body = EventReceipt)))]
+fn post_event() {}
+
+/// My stories (diner), newest first; each is also pushed live as a `STORY` frame.
+#[utoipa::path(get, path = "/api/stories/mine", tag = "campaigns", params(InboxQuery),
+    security(("bearer" = [])), responses((status = 200, body = Vec<InboxStory>)))]
+fn my_stories() {}
+
+#[utoipa::path(post, path = "/api/stories/read", tag = "campaigns", request_body = ReadStoryRequest,
+    security(("bearer" = [])), responses((status = 200, description = "Marked read")))]
+fn read_story() {}
+
 #[utoipa::path(get, path = "/api/system/status", tag = "system",
     responses((status = 200, body = SystemStatus)))]
 fn system_status() {}
@@ -296,10 +369,12 @@ impl Modify for BearerAuth {
     paths(staff_login, diner_login, sign_out, create_payment, verify_payment, refund_payment, recharge,
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
-        save_listing, system_status, realtime_ticket, my_member_code, socket),
+        save_listing, list_campaigns, read_campaign, create_campaign, update_campaign,
+        set_campaign_status, post_event, my_stories, read_story, system_status, realtime_ticket,
+        my_member_code, socket),
     components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
         Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
-        Code, Name, IdempotencyKey)),
+        Code, Name, IdempotencyKey, FieldErrors)),
     modifiers(&BearerAuth, &Refusals, &Flows)
 )]
 pub struct ApiDoc;
@@ -333,7 +408,7 @@ mod tests {
     /// pass, and the same wrong values are refused.
     #[test]
     fn documented_requests_are_what_the_server_functions_read() {
-        use crate::api::{assets, auth, catalog, payment, wallet};
+        use crate::api::{assets, auth, catalog, payment, rules, wallet};
         let uuid = "6f1c2a9e-8b1d-4c3e-9f00-1a2b3c4d5e6f";
         macro_rules! check {
             ($doc:ty, $args:ty, good: [$($good:expr),* $(,)?], bad: [$($bad:expr),* $(,)?]) => {
@@ -392,6 +467,30 @@ mod tests {
         check!(SaveListingRequest, catalog::SaveListing,
             good: [json!({"listing": {"fragment": "F", "buy_price": 2, "sell_price": null, "active": true}})],
             bad: [json!({"listing": {"fragment": "F", "buy_price": 0, "sell_price": null, "active": true}})]);
+        let spec = json!({"name": "雨天", "triggers": ["USER_ENTER_SHOP"],
+            "condition": {"check": "weather_in", "weather": ["RAINY"]}, "priority": 10,
+            "action": {"story": {"title": "下雨了", "scenes": [{"text": "来碗汤"}]}},
+            "daily_budget_cap": "50"});
+        let mut scripted = spec.clone();
+        scripted["condition"] = json!({"check": "script", "code": "1 == 1"});
+        check!(CreateCampaignRequest, rules::CreateCampaign,
+            good: [json!({"campaign": {"code": "RAIN", "spec": spec}})],
+            bad: [json!({"campaign": {"code": "RAIN", "spec": scripted}})]);
+        check!(UpdateCampaignRequest, rules::UpdateCampaign,
+            good: [json!({"code": "RAIN", "version": 1, "spec": spec})],
+            bad: [json!({"code": "RAIN", "version": -1, "spec": spec})]);
+        check!(CampaignStatusRequest, rules::SetCampaignStatus,
+            good: [json!({"code": "RAIN", "status": "ACTIVE"})],
+            bad: [json!({"code": "RAIN", "status": "LIVE"})]);
+        check!(PostEventRequest, rules::PostEvent,
+            good: [json!({"event": {"type": "USER_ENTER_SHOP", "merchant_id": "demo", "uid": "u"}}),
+                   json!({"event": {"type": "WEATHER_CHANGE", "merchant_id": "demo",
+                       "context": {"weather": "RAINY"}}})],
+            bad: [json!({"event": {"type": "DINNER", "merchant_id": "demo"}}),
+                  json!({"event": {"type": "TIME_TICK", "merchant_id": "demo",
+                      "context": {"mood": "x"}}})]);
+        check!(ReadStoryRequest, rules::ReadStory,
+            good: [json!({"id": uuid})], bad: [json!({"id": "x"})]);
     }
 
     /// The document lists, for each operation, every status with the codes it carries.

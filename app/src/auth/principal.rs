@@ -31,9 +31,17 @@ impl Role {
                 Refund,
                 ViewLedger,
                 ManageCatalog,
+                ManageCampaigns,
                 ManageStaff,
             ],
-            Self::Manager => &[Scan, Recharge, Refund, ViewLedger, ManageCatalog],
+            Self::Manager => &[
+                Scan,
+                Recharge,
+                Refund,
+                ViewLedger,
+                ManageCatalog,
+                ManageCampaigns,
+            ],
             Self::Cashier => &[Scan, Recharge, Refund, ViewLedger],
         }
     }
@@ -51,6 +59,8 @@ pub enum Permission {
     ViewLedger,
     /// Card types, fragments, tiers, stock caps, listings.
     ManageCatalog,
+    /// Campaigns (write, activate, pause, end, dry-run) and shop-wide events (weather).
+    ManageCampaigns,
     ManageStaff,
 }
 

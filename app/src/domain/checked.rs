@@ -125,6 +125,17 @@ macro_rules! checked_text {
 
         #[cfg(feature = "ssr")]
         impl utoipa::ToSchema for $name {}
+
+        #[cfg(feature = "ssr")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                text_json_schema::<Self>()
+            }
+        }
     };
 }
 
@@ -183,6 +194,17 @@ checked_text!(
         pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
         length: 36..=36,
         example: "6f1c2a9e-8b1d-4c3e-9f00-1a2b3c4d5e6f",
+        accepts: is_uuid,
+    }
+);
+
+checked_text!(
+    /// A story's id, as the inbox lists it.
+    StoryId {
+        rule: "a UUID such as 0193a0c4-e5f0-7c3e-9d2b-6a1f4e8c7b20",
+        pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        length: 36..=36,
+        example: "0193a0c4-e5f0-7c3e-9d2b-6a1f4e8c7b20",
         accepts: is_uuid,
     }
 );
@@ -250,6 +272,18 @@ checked_text!(
         accepts: is_uuid,
     }
 );
+
+/// The JSON Schema of a checked text (campaign and story schemas).
+#[cfg(feature = "ssr")]
+fn text_json_schema<T: CheckedText>() -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "pattern": T::PATTERN,
+        "minLength": T::MIN_LENGTH,
+        "maxLength": T::MAX_LENGTH,
+        "description": T::RULE,
+    })
+}
 
 #[cfg(feature = "ssr")]
 fn text_schema<T: CheckedText>() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {

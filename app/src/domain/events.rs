@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::rules::story::Story;
 use crate::domain::{Balance, Clawback, Money, PaymentSplit};
 
 /// Buy fragments with silver, or sell them back.
@@ -96,6 +97,14 @@ pub enum DomainEvent {
         quantity: u32,
         silver: u64,
     },
+    /// A campaign rewarded the diner: its story, with what it gave.
+    Rewarded {
+        #[serde(flatten)]
+        party: Party,
+        campaign: String,
+        story_id: String,
+        story: Story,
+    },
 }
 
 impl DomainEvent {
@@ -108,7 +117,8 @@ impl DomainEvent {
             | Self::PaymentRefunded { party, .. }
             | Self::CardRedeemed { party, .. }
             | Self::Synthesized { party, .. }
-            | Self::Traded { party, .. } => party,
+            | Self::Traded { party, .. }
+            | Self::Rewarded { party, .. } => party,
         }
     }
 }

@@ -234,6 +234,22 @@ impl utoipa::PartialSchema for Money {
 impl utoipa::ToSchema for Money {}
 
 #[cfg(feature = "ssr")]
+impl schemars::JsonSchema for Money {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": Money::PATTERN,
+            "description": "An amount in yuan, 0 to 10000000.00, with at most two decimals.",
+            "examples": ["12.30"],
+        })
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl utoipa::PartialSchema for Amount {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{ObjectBuilder, Type};

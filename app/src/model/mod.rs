@@ -8,5 +8,6 @@ pub mod catalog;
 pub mod ledger;
 pub mod payment;
 pub mod realtime;
+pub mod rules;
 pub mod system;
 pub mod wallet;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::events::DomainEvent;
+use crate::domain::rules::Story;
 use crate::domain::{Balance, CardStatus, Money};
 
 /// Something that changed, as the people concerned see it.
@@ -61,6 +62,15 @@ pub enum Event {
         uid: String,
         txn_id: String,
     },
+    /// A campaign's story for the diner, with what it gave (also kept in their inbox).
+    Story {
+        merchant_id: String,
+        uid: String,
+        txn_id: String,
+        campaign: String,
+        story_id: String,
+        story: Story,
+    },
 }
 
 /// Who a frame is for: one diner (all their merchants), or one merchant's staff.
@@ -110,6 +120,9 @@ impl Event {
             }
             | Self::AssetChanged {
                 merchant_id, uid, ..
+            }
+            | Self::Story {
+                merchant_id, uid, ..
             } => (merchant_id, uid),
         }
     }
@@ -120,7 +133,7 @@ impl Event {
         let (merchant, uid) = self.parties();
         let diner = Recipient::Diner(uid.to_owned());
         match self {
-            Self::AssetChanged { .. } => vec![diner],
+            Self::AssetChanged { .. } | Self::Story { .. } => vec![diner],
             _ => vec![diner, Recipient::Merchant(merchant.to_owned())],
         }
     }
@@ -244,6 +257,19 @@ impl From<&DomainEvent> for Event {
                 merchant_id,
                 uid,
                 txn_id,
+            },
+            DomainEvent::Rewarded {
+                campaign,
+                story_id,
+                story,
+                ..
+            } => Self::Story {
+                merchant_id,
+                uid,
+                txn_id,
+                campaign: campaign.clone(),
+                story_id: story_id.clone(),
+                story: story.clone(),
             },
         }
     }

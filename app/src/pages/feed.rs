@@ -153,6 +153,10 @@ fn FeedLine(
             uid,
         ),
         Event::AssetChanged { uid, .. } => (td_string!(locale, feed.assets).to_owned(), uid),
+        Event::Story { story, uid, .. } => (
+            td_string!(locale, feed.story, title = story.title.as_str()).to_string(),
+            uid,
+        ),
     };
     view! {
         <li class="flex items-baseline gap-3 py-2" data-testid="live-line" data-payment=payment_attr>

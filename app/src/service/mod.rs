@@ -14,6 +14,7 @@ pub mod ledger;
 mod locks;
 pub mod payment;
 mod retry;
+pub mod rules;
 pub mod system;
 pub mod wallet;
 
@@ -46,8 +47,8 @@ pub(crate) fn answer_to<T: Serialize>(
 }
 
 /// What a change's transaction writes beside its effect: the reply for its Idempotency-Key
-/// (`answer_to`) and the news of what happened for everyone concerned (its frame, numbered
-/// later by the sequencer).
+/// (`answer_to`), the news of what happened for everyone concerned (its frame, numbered
+/// later by the sequencer) and the rule engine's trigger, if the fact makes one.
 pub(crate) fn outcome<T: Serialize>(
     once: Option<&Request>,
     reply: &T,
@@ -58,6 +59,12 @@ pub(crate) fn outcome<T: Serialize>(
         events: fact
             .map(|fact| Event::from(fact).publication())
             .transpose()?
+            .into_iter()
+            .collect(),
+        triggers: fact
+            .map(|fact| rules::trigger_of(fact, chrono::Utc::now()))
+            .transpose()?
+            .flatten()
             .into_iter()
             .collect(),
     })
@@ -80,7 +87,7 @@ pub(crate) async fn merchant_today(
 }
 
 /// The calendar day in `zone` at `now`.
-fn local_day(zone: chrono_tz::Tz, now: DateTime<Utc>) -> NaiveDate {
+pub(crate) fn local_day(zone: chrono_tz::Tz, now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&zone).date_naive()
 }
 
@@ -114,7 +121,7 @@ pub async fn merchant_clock(
     })
 }
 
-async fn merchant_zone(db: &Db, merchant: &str) -> Result<chrono_tz::Tz, AppError> {
+pub(crate) async fn merchant_zone(db: &Db, merchant: &str) -> Result<chrono_tz::Tz, AppError> {
     let zone = db::merchant::timezone(db, merchant)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("merchant {merchant}")))?;

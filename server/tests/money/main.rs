@@ -5,6 +5,7 @@ mod audit;
 mod card_value;
 mod helpers;
 mod payments;
+mod rules;
 mod stored_value;
 #[path = "../support/mod.rs"]
 mod support;

@@ -79,6 +79,13 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
         "set_daily_cap" => &[Forbidden, NotFound],
         "save_tier" => &[Forbidden],
         "my_member_code" => &[Forbidden],
+        "list_campaigns" => &[Forbidden],
+        "read_campaign" => &[Forbidden, NotFound],
+        "create_campaign" => &[Forbidden, Conflict],
+        "update_campaign" | "set_campaign_status" => &[Forbidden, NotFound, Conflict],
+        "post_event" => &[Forbidden, NotFound, DinerNotFound],
+        "my_stories" => &[Forbidden],
+        "read_story" => &[Forbidden, NotFound],
         _ => &[],
     }
 }

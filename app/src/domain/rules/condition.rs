@@ -18,6 +18,7 @@ pub const MAX_NODES: usize = 64;
 pub const MAX_LIST: usize = 32;
 
 /// The weather a trigger's context reports.
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema, utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Weather {
@@ -30,16 +31,40 @@ pub enum Weather {
     Cold,
 }
 
+/// A day as a condition writes it (`chrono::Weekday` on the wire), for the OpenAPI document.
+#[cfg(feature = "ssr")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+enum DayName {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
 /// One condition node.
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema, utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// Every one holds (none: holds).
-    All { of: Vec<Condition> },
+    All {
+        #[cfg_attr(feature = "ssr", schema(no_recursion))]
+        of: Vec<Condition>,
+    },
     /// At least one holds (none: does not hold).
-    Any { of: Vec<Condition> },
+    Any {
+        #[cfg_attr(feature = "ssr", schema(no_recursion))]
+        of: Vec<Condition>,
+    },
     /// The inner one does not hold.
-    Not { of: Box<Condition> },
+    Not {
+        #[cfg_attr(feature = "ssr", schema(no_recursion))]
+        of: Box<Condition>,
+    },
     /// The diner has at least one of these tags at the shop.
     TagIn { tags: Vec<Tag> },
     /// The diner has none of these tags at the shop.
@@ -50,7 +75,10 @@ pub enum Condition {
     /// wraps, e.g. 22:00–02:00.
     LocalTime { from: NaiveTime, to: NaiveTime },
     /// The shop's local day is one of these.
-    Weekdays { days: Vec<Weekday> },
+    Weekdays {
+        #[cfg_attr(feature = "ssr", schema(value_type = Vec<DayName>))]
+        days: Vec<Weekday>,
+    },
     /// The diner's visits to the shop, this one included.
     VisitCount {
         at_least: Option<u32>,

@@ -13,6 +13,7 @@ use super::weight::{Affinity, weight};
 use crate::domain::Money;
 
 /// What happened that a campaign may answer.
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema, utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TriggerType {
@@ -27,6 +28,7 @@ pub enum TriggerType {
 
 /// How often a campaign may reward: per diner per shop-local day, per week (Monday to
 /// Sunday, shop time) and over the campaign's life, and in total; none: no limit.
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema, utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Limits {
     pub per_diner_per_day: Option<u32>,
@@ -53,6 +55,8 @@ pub struct Rule {
     pub limits: Limits,
     /// The share of matching diners kept out, to measure the campaign's lift (0–50).
     pub holdout_percent: u8,
+    /// It gives a card, so it needs one left in today's stock.
+    pub gives_card: bool,
 }
 
 /// A campaign's usage as read for the decision.
@@ -63,6 +67,8 @@ pub struct Usage {
     pub diner_today: u32,
     pub diner_this_week: u32,
     pub diner_ever: u32,
+    /// Cards left in today's stock of the card type it gives.
+    pub cards_left_today: u32,
 }
 
 /// Which limit stopped a campaign.
@@ -96,6 +102,10 @@ pub enum Outcome {
     },
     /// One of its limits is reached.
     LimitReached { limit: Limit, reached: u32 },
+    /// The card it gives has no stock left today.
+    OutOfStock,
+    /// Its story could not be filled in or broke the Story schema: nothing was sent.
+    StoryRefused { reason: String },
     /// A campaign ranked above it fired and is exclusive (or held the diner out).
     Suppressed { by: String },
 }
@@ -206,6 +216,9 @@ pub fn refusal(rule: &Rule, usage: &Usage) -> Option<Outcome> {
             cost: rule.cost,
         });
     }
+    if rule.gives_card && usage.cards_left_today == 0 {
+        return Some(Outcome::OutOfStock);
+    }
     let limits = [
         (
             rule.limits.per_diner_per_day,
@@ -250,6 +263,7 @@ mod tests {
             daily_budget_cap: money("100"),
             limits: Limits::default(),
             holdout_percent: 0,
+            gives_card: false,
         }
     }
 

@@ -20,6 +20,7 @@ use crate::domain::checked::Tag;
 pub const MAX_AFFINITY: u32 = 1_000;
 
 /// How much more a campaign weighs for diners with some tags, or in some weather.
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema, utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Affinity {

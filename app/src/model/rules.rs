@@ -1,0 +1,85 @@
+//! The rule engine as it travels: campaigns with what they spent today, the events clients
+//! post, the decisions' traces and the diner's story inbox.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Money;
+use crate::domain::checked::{Code, DinerId, MerchantId};
+pub use crate::domain::rules::campaign::FieldError;
+pub use crate::domain::rules::{
+    CampaignSpec, CampaignStatus, Considered, Context, Story, TriggerType,
+};
+
+/// A campaign with its current version and what it spent and gave today.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub code: String,
+    pub status: CampaignStatus,
+    pub version: u32,
+    pub spec: CampaignSpec,
+    /// What one reward costs the shop, from the catalogue's cost bases.
+    pub cost: Money,
+    /// Spent today (shop-local day) against `spec.daily_budget_cap`.
+    pub used_today: Money,
+    pub granted_today: u32,
+    pub granted_total: u32,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<String>,
+}
+
+/// A new campaign: its code (unique in the shop) and what it is. It starts as a DRAFT.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCampaign {
+    pub code: Code,
+    pub spec: CampaignSpec,
+}
+
+/// An event a client or a feed posts (`POST /api/events`).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostedEvent {
+    #[serde(rename = "type")]
+    pub kind: TriggerType,
+    pub merchant_id: MerchantId,
+    /// The diner it is about (a diner posts their own; staff name one).
+    #[serde(default)]
+    pub uid: Option<DinerId>,
+    #[serde(default)]
+    pub context: Context,
+}
+
+/// An event accepted: it will be decided (once) by the rule engine.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventReceipt {
+    pub trigger_id: String,
+}
+
+/// A story in the diner's inbox.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxStory {
+    pub id: String,
+    pub merchant_id: String,
+    pub campaign: String,
+    pub story: Story,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+/// A trigger's decision: what fired, who was held out, and every campaign considered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionTrace {
+    pub trigger_id: String,
+    pub uid: Option<String>,
+    pub fired: Vec<String>,
+    pub held_out: Vec<String>,
+    pub considered: Vec<Considered>,
+    /// Why nothing was considered, if nothing was (no diner, an unknown diner).
+    pub note: Option<String>,
+}

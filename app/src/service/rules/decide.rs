@@ -1,0 +1,532 @@
+//! Deciding a trigger: the consumer of the work queue's `triggers`. For each trigger, one
+//! transaction records the decision with its trace, the diner's visit, and for every
+//! campaign that fires its spend, counters, grants, REWARD ledger entry and story (pushed
+//! as a STORY frame), completing the trigger's queue item. The budget, the limits and the
+//! stock are checked again inside that transaction against what the decision read; if any
+//! moved, the trigger is decided again from a fresh read — never past a budget or a limit.
+//! A trigger already decided (delivered twice) is completed without a second decision.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use db::card::CardValue;
+use db::catalog::Catalog;
+use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
+use db::queue::{Claimed, Completion, Queue};
+use db::rules::{CardGrant, DecisionWrite, DinerCountRow, GrantWrite, UsageRow, VisitRow};
+
+use super::{cost_basis, rewards_of, schema, spec_of};
+use crate::domain::checked::Tag;
+use crate::domain::events::{DomainEvent, Party};
+use crate::domain::rules::story::{Values, rewards_in_words};
+use crate::domain::rules::usage::{DinerCount, TagRules, Visits, week_of};
+use crate::domain::rules::{
+    CampaignSpec, Decision, Facts, Outcome as Decided, Rule, Trigger, Usage, Weather, decide,
+};
+use crate::domain::{CardStatus, Money};
+use crate::error::AppError;
+use crate::model::realtime::Event;
+use crate::model::rules::DecisionTrace;
+use crate::service::{catalog, merchant_zone, with_retries};
+use crate::state::AppState;
+use crate::work::Consumer;
+
+/// The consumer of the `triggers` queue.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Decider;
+
+impl Consumer for Decider {
+    fn queue(&self) -> Queue {
+        db::rules::TRIGGERS
+    }
+
+    /// Each trigger in its own transaction, in order (one shop's triggers share a
+    /// partition, so they are decided in the order they were made).
+    async fn work(
+        &self,
+        state: &AppState,
+        done: &Completion,
+        items: &[Claimed],
+    ) -> Result<(), AppError> {
+        for item in items {
+            let one = Completion::of(&done.owner, std::slice::from_ref(item));
+            match with_retries(|| decide_item(state, &one, item)).await {
+                // Completed before (a retried batch) or taken over by another worker.
+                Err(AppError::Database(err))
+                    if err.rejection() == Some(&db::Rejection::LeaseLost) => {}
+                decided => decided?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Decides every trigger waiting now (tests, and start-up after the demo data).
+pub async fn decide_all(state: &AppState) {
+    let owner = format!("start-up-{}", uuid::Uuid::new_v4().simple());
+    crate::work::drain_all(state, &Decider, &owner).await;
+}
+
+/// A campaign loaded for deciding: its spec and the rule the decision reads.
+struct Loaded {
+    spec: CampaignSpec,
+    rule: Rule,
+}
+
+async fn decide_item(state: &AppState, done: &Completion, item: &Claimed) -> Result<(), AppError> {
+    let trigger: Trigger = serde_json::from_value(item.payload.clone())
+        .map_err(|e| AppError::Internal(format!("trigger {} does not read: {e}", item.id)))?;
+    let (write, outcome) = plan(state, &trigger).await?;
+    match db::rules::record_decision(&state.db, done, &write, &outcome).await {
+        Err(err) if err.is_duplicate() => {
+            // Delivered twice: the first delivery's decision stands.
+            if db::rules::decision(&state.db, &trigger.merchant_id, &trigger.id)
+                .await?
+                .is_some()
+            {
+                tracing::info!(trigger = %trigger.id, "trigger already decided");
+                db::rules::complete_decided(&state.db, done).await?;
+                return Ok(());
+            }
+            Err(AppError::Database(err))
+        }
+        recorded => Ok(recorded?),
+    }
+}
+
+/// Reads what the decision needs, decides, and prepares everything its transaction writes.
+async fn plan(
+    state: &AppState,
+    trigger: &Trigger,
+) -> Result<(DecisionWrite, db::Outcome), AppError> {
+    let db = &state.db;
+    let merchant = trigger.merchant_id.as_str();
+    let zone = merchant_zone(db, merchant).await?;
+    let local = trigger.occurred_at.with_timezone(&zone);
+    let day = local.date_naive();
+    let stored_weather = match trigger.context.weather {
+        Some(_) => None,
+        None => db::rules::shop_weather(db, merchant).await?,
+    };
+    let weather = trigger.context.weather.or_else(|| {
+        stored_weather.and_then(|name| serde_json::from_value(serde_json::Value::String(name)).ok())
+    });
+    let mut write = DecisionWrite {
+        merchant: merchant.to_owned(),
+        trigger_id: trigger.id.clone(),
+        uid: trigger.uid.clone(),
+        trigger: serde_json::to_value(trigger)
+            .map_err(|e| AppError::Internal(format!("cannot serialise a trigger: {e}")))?,
+        day: day.to_string(),
+        fired: Vec::new(),
+        held_out: Vec::new(),
+        trace: serde_json::Value::Null,
+        weather: match (trigger.kind, trigger.context.weather) {
+            (crate::domain::rules::TriggerType::WeatherChange, Some(now)) => {
+                Some(weather_name(now))
+            }
+            _ => None,
+        },
+        visit_seen: None,
+        visit_next: None,
+        grants: Vec::new(),
+    };
+    let mut trace = DecisionTrace {
+        trigger_id: trigger.id.clone(),
+        uid: trigger.uid.clone(),
+        fired: Vec::new(),
+        held_out: Vec::new(),
+        considered: Vec::new(),
+        note: None,
+    };
+    let Some(uid) = trigger.uid.as_deref() else {
+        trace.note = Some("about the shop, not a diner: nobody to reward".into());
+        write.trace = to_json(&trace)?;
+        return Ok((write, db::Outcome::none()));
+    };
+    let known = db::rules::diner_facts(db, merchant, uid).await?;
+    if !known.known {
+        trace.note = Some("no such diner".into());
+        write.trace = to_json(&trace)?;
+        return Ok((write, db::Outcome::none()));
+    }
+    // The visit this trigger makes, counted once a shop-local day.
+    let seen_visits = visits(&known.visits);
+    let visits_now = if trigger.kind.is_visit() {
+        let next = seen_visits.after_visit(day);
+        if next != seen_visits {
+            write.visit_seen = Some(known.visits.count);
+            write.visit_next = Some(visit_row(&next));
+        }
+        next
+    } else {
+        seen_visits
+    };
+    let catalog = db::catalog::of_merchant(db, merchant).await?;
+    let campaigns = load_active(state, merchant, &catalog, trigger.occurred_at).await?;
+    let facts = facts(state, trigger, &known, &visits_now, weather, local).await?;
+    let codes: Vec<String> = campaigns.iter().map(|c| c.rule.id.clone()).collect();
+    let usage: BTreeMap<String, UsageRow> =
+        db::rules::usage(db, merchant, &codes, Some(uid), &write.day)
+            .await?
+            .into_iter()
+            .map(|row| (row.code.clone(), row))
+            .collect();
+    let rules: Vec<Rule> = campaigns.iter().map(|c| c.rule.clone()).collect();
+    let usage_of = |rule: &Rule| usage_for(rule, usage.get(&rule.id), &catalog, &campaigns, day);
+    let mut decision = decide(trigger.kind, uid, &facts, &rules, usage_of);
+    let shop = db::merchant::name(db, merchant).await?.unwrap_or_default();
+    let nickname = known.nickname.clone().unwrap_or_else(|| "朋友".into());
+    let mut events = Vec::new();
+    for code in decision.fired.clone() {
+        let Some(campaign) = campaigns.iter().find(|c| c.rule.id == code) else {
+            continue;
+        };
+        let seen = usage.get(&code).and_then(|u| u.diner.as_ref());
+        match grant(
+            campaign,
+            &catalog,
+            trigger,
+            uid,
+            day,
+            seen,
+            &Words {
+                nickname: &nickname,
+                shop: &shop,
+                weather,
+            },
+        ) {
+            Ok((grant, fact)) => {
+                events.push(Event::from(&fact).publication()?);
+                write.grants.push(grant);
+            }
+            Err(reason) => {
+                tracing::warn!(campaign = %code, version = campaign.rule.version, %reason,
+                    "a story was refused and not sent");
+                refuse(&mut decision, &code, reason);
+            }
+        }
+    }
+    write.fired = decision.fired.clone();
+    write.held_out = decision
+        .considered
+        .iter()
+        .filter(|c| c.outcome == Decided::HeldOut)
+        .map(|c| c.campaign.clone())
+        .collect();
+    trace.fired = write.fired.clone();
+    trace.held_out = write.held_out.clone();
+    trace.considered = decision.considered;
+    write.trace = to_json(&trace)?;
+    Ok((
+        write,
+        db::Outcome {
+            events,
+            ..db::Outcome::none()
+        },
+    ))
+}
+
+/// The shop's active campaigns valid at `at`, each with what one reward costs. A stored
+/// campaign that no longer reads is left out and logged (it cannot fire).
+async fn load_active(
+    state: &AppState,
+    merchant: &str,
+    catalog: &Catalog,
+    at: DateTime<Utc>,
+) -> Result<Vec<Loaded>, AppError> {
+    let basis = cost_basis(catalog);
+    let rows = db::rules::campaigns(&state.db, merchant, Some("ACTIVE")).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| match spec_of(row) {
+            Ok(spec) => Some((row, spec)),
+            Err(err) => {
+                tracing::error!(campaign = %row.code, error = %err, "an active campaign does not read");
+                None
+            }
+        })
+        .filter(|(_, spec)| spec.is_valid_at(at))
+        .map(|(row, spec)| {
+            let cost = basis.cost(&spec.action.grants);
+            let version = u32::try_from(row.version).unwrap_or_default();
+            Loaded {
+                rule: spec.rule(&row.code, version, cost),
+                spec,
+            }
+        })
+        .collect())
+}
+
+/// What the conditions are evaluated against: the trigger's context, the shop's clock and
+/// weather, and the diner as the shop knows them.
+async fn facts(
+    state: &AppState,
+    trigger: &Trigger,
+    known: &db::rules::DinerFacts,
+    visits: &Visits,
+    weather: Option<Weather>,
+    local: DateTime<chrono_tz::Tz>,
+) -> Result<Facts, AppError> {
+    let db = &state.db;
+    let merchant = trigger.merchant_id.as_str();
+    let uid = trigger.uid.as_deref().unwrap_or_default();
+    let day = local.date_naive();
+    let rules = TagRules {
+        regular_visits: u32::try_from(known.regular_visits).unwrap_or(5),
+        lapsed_days: u32::try_from(known.lapsed_days).unwrap_or(30),
+    };
+    let mut tags: BTreeSet<Tag> = known.tags.iter().filter_map(|t| t.parse().ok()).collect();
+    tags.extend(rules.tags(visits, day));
+    let wallet = db::wallet::get(db, merchant, uid).await?;
+    let balance = Money::round_half_up(wallet.principal + wallet.bonus);
+    let fragments = db::assets::holdings(db, merchant, uid)
+        .await?
+        .into_iter()
+        .filter_map(|(code, count)| Some((code.parse().ok()?, u32::try_from(count).ok()?)))
+        .collect();
+    let card_types = db::card::for_diner(db, merchant, uid)
+        .await?
+        .into_iter()
+        .filter(|card| card.status == CardStatus::Active.as_str() && card.expiry > local)
+        .filter_map(|card| card.card_type.parse().ok())
+        .collect();
+    Ok(Facts {
+        local_time: local.time(),
+        weekday: Some(local.weekday()),
+        weather,
+        tags,
+        visits: visits.count,
+        days_since_last_visit: visits.days_since_previous(day),
+        balance,
+        payment: trigger.context.payment,
+        fragments,
+        card_types,
+    })
+}
+
+/// A campaign's usage for the decision, on the shop's calendar.
+fn usage_for(
+    rule: &Rule,
+    row: Option<&UsageRow>,
+    catalog: &Catalog,
+    campaigns: &[Loaded],
+    day: NaiveDate,
+) -> Usage {
+    let diner = row.and_then(|r| r.diner.as_ref()).map(diner_count);
+    let (today, week, ever) = diner.unwrap_or_default().as_of(day);
+    let card = campaigns
+        .iter()
+        .find(|c| c.rule.id == rule.id)
+        .and_then(|c| c.spec.action.grants.card.as_ref());
+    let cards_left_today = card
+        .and_then(|code| catalog.stocks.iter().find(|s| s.card_type == code.as_str()))
+        .and_then(|s| catalog::stock(&s.stock).ok())
+        .map_or(0, |stock| stock.available(day));
+    Usage {
+        budget_used_today: row.map_or(Money::ZERO, |r| Money::round_half_up(r.used_today)),
+        total: row.map_or(0, |r| u32::try_from(r.total).unwrap_or(u32::MAX)),
+        diner_today: today,
+        diner_this_week: week,
+        diner_ever: ever,
+        cards_left_today,
+    }
+}
+
+/// What a story's placeholders are filled with.
+struct Words<'a> {
+    nickname: &'a str,
+    shop: &'a str,
+    weather: Option<Weather>,
+}
+
+/// What one fired campaign writes, and its fact (the STORY frame); the reason if its story
+/// cannot be sent (then nothing of it is written).
+fn grant(
+    campaign: &Loaded,
+    catalog: &Catalog,
+    trigger: &Trigger,
+    uid: &str,
+    day: NaiveDate,
+    seen: Option<&DinerCountRow>,
+    words: &Words<'_>,
+) -> Result<(GrantWrite, DomainEvent), String> {
+    let merchant = trigger.merchant_id.as_str();
+    let code = campaign.rule.id.as_str();
+    let grants = &campaign.spec.action.grants;
+    let rewards = rewards_of(grants, catalog);
+    let said = rewards_in_words(&rewards);
+    let values: Values<'_> = BTreeMap::from([
+        ("nickname", words.nickname),
+        ("shop", words.shop),
+        ("weather", words.weather.map_or("", weather_words)),
+        ("rewards", said.as_str()),
+    ]);
+    let story = campaign
+        .spec
+        .action
+        .story
+        .fill(&values, rewards)
+        .map_err(|e| e.to_string())?;
+    let story_json = serde_json::to_value(&story).map_err(|e| e.to_string())?;
+    schema::check_story(&story_json).map_err(|errors| errors.join("; "))?;
+    let card = match &grants.card {
+        Some(card_type) => Some(card_grant(
+            catalog,
+            card_type.as_str(),
+            day,
+            trigger.occurred_at,
+        )?),
+        None => None,
+    };
+    let fragments: BTreeMap<String, i64> = grants
+        .fragments
+        .iter()
+        .map(|(code, count)| (code.to_string(), i64::from(*count)))
+        .collect();
+    let silver = i64::from(grants.silver);
+    let entry = NewLedgerEntry::new(
+        LedgerType::Reward,
+        campaign.rule.cost.amount(),
+        merchant,
+        uid,
+        AssetsChange {
+            silver: (silver > 0).then_some(silver),
+            fragments: (!fragments.is_empty()).then(|| fragments.clone()),
+            cards: card.as_ref().map(|c| {
+                BTreeMap::from([(c.uuid.clone(), CardStatus::Active.as_str().to_owned())])
+            }),
+            ..AssetsChange::default()
+        },
+    )
+    .referencing(format!("campaign:{code}@{}", campaign.rule.version));
+    let story_id = uuid::Uuid::now_v7().to_string();
+    let seen_count = seen.map(diner_count).unwrap_or_default();
+    let fact = DomainEvent::Rewarded {
+        party: Party::new(merchant, uid, &entry.txn_id),
+        campaign: code.to_owned(),
+        story_id: story_id.clone(),
+        story,
+    };
+    Ok((
+        GrantWrite {
+            campaign: code.to_owned(),
+            version: i64::from(campaign.rule.version),
+            cost: campaign.rule.cost.amount(),
+            cap: campaign.rule.daily_budget_cap.amount(),
+            total_cap: campaign.rule.limits.total.map(i64::from),
+            diner_seen_ever: i64::from(seen_count.ever),
+            diner_next: diner_count_row(&seen_count.after_one(day)),
+            silver,
+            fragments,
+            card,
+            story_id,
+            story: story_json,
+            entry,
+        },
+        fact,
+    ))
+}
+
+/// The card a reward issues: one out of today's stock, worth what its type offers now.
+fn card_grant(
+    catalog: &Catalog,
+    card_type: &str,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<CardGrant, String> {
+    let kind = catalog
+        .card_types
+        .iter()
+        .find(|kind| kind.code == card_type && kind.active)
+        .ok_or_else(|| format!("card type {card_type} is no longer on offer"))?;
+    let seen = catalog
+        .stocks
+        .iter()
+        .find(|s| s.card_type == card_type)
+        .map(|s| s.stock.clone())
+        .ok_or_else(|| format!("card type {card_type} has no stock"))?;
+    let next = catalog::stock(&seen)
+        .map_err(|e| e.to_string())?
+        .take_one(day)
+        .map_err(|e| e.to_string())?;
+    Ok(CardGrant {
+        card_type: card_type.to_owned(),
+        uuid: uuid::Uuid::new_v4().to_string(),
+        expiry: now + Duration::days(kind.validity_days),
+        value: CardValue::from(kind),
+        stock_seen: seen,
+        stock_next: catalog::stock_row(&next),
+    })
+}
+
+/// A fired campaign whose story cannot be sent gives nothing: its outcome says why.
+fn refuse(decision: &mut Decision, code: &str, reason: String) {
+    decision.fired.retain(|fired| fired != code);
+    if let Some(entry) = decision.considered.iter_mut().find(|c| c.campaign == code) {
+        entry.outcome = Decided::StoryRefused { reason };
+    }
+}
+
+fn visits(row: &VisitRow) -> Visits {
+    Visits {
+        count: u32::try_from(row.count).unwrap_or_default(),
+        last_day: row.last_day.as_deref().and_then(|d| d.parse().ok()),
+        previous_day: row.previous_day.as_deref().and_then(|d| d.parse().ok()),
+    }
+}
+
+fn visit_row(visits: &Visits) -> VisitRow {
+    VisitRow {
+        count: i64::from(visits.count),
+        last_day: visits.last_day.map(|d| d.to_string()),
+        previous_day: visits.previous_day.map(|d| d.to_string()),
+    }
+}
+
+fn diner_count(row: &DinerCountRow) -> DinerCount {
+    DinerCount {
+        day: row.day.parse().ok(),
+        today: u32::try_from(row.today).unwrap_or(u32::MAX),
+        week: row.week.parse().ok(),
+        this_week: u32::try_from(row.this_week).unwrap_or(u32::MAX),
+        ever: u32::try_from(row.ever).unwrap_or(u32::MAX),
+    }
+}
+
+fn diner_count_row(count: &DinerCount) -> DinerCountRow {
+    let day_text = |day: Option<NaiveDate>| day.map(|d| d.to_string()).unwrap_or_default();
+    DinerCountRow {
+        day: day_text(count.day),
+        today: i64::from(count.today),
+        week: day_text(count.week.or(count.day.map(week_of))),
+        this_week: i64::from(count.this_week),
+        ever: i64::from(count.ever),
+    }
+}
+
+/// The weather's stored name (`RAINY`).
+fn weather_name(weather: Weather) -> String {
+    serde_json::to_value(weather)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The weather as a story says it.
+fn weather_words(weather: Weather) -> &'static str {
+    match weather {
+        Weather::Sunny => "晴天",
+        Weather::Cloudy => "阴天",
+        Weather::Rainy => "雨天",
+        Weather::Snowy => "雪天",
+        Weather::Windy => "大风天",
+        Weather::Hot => "炎热天",
+        Weather::Cold => "寒冷天",
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(value)
+        .map_err(|e| AppError::Internal(format!("cannot serialise a decision: {e}")))
+}

@@ -1,0 +1,109 @@
+//! Where triggers come from: the server's own changes (a payment collected, a card
+//! redeemed, a recharge) make theirs from their fact, in their own transaction
+//! ([`trigger_of`]); staff post theirs (`POST /api/events`, [`post_event`]).
+
+use chrono::{DateTime, Utc};
+use db::rules::NewTrigger;
+
+use crate::auth::{Permission, Principal};
+use crate::domain::events::DomainEvent;
+use crate::domain::rules::{Trigger, TriggerType};
+use crate::error::AppError;
+use crate::model::rules::{EventReceipt, PostedEvent};
+use crate::state::AppState;
+
+/// The trigger a committed change makes, if the rule engine answers it, ready to enqueue in
+/// the change's transaction.
+pub fn trigger_of(fact: &DomainEvent, at: DateTime<Utc>) -> Result<Option<NewTrigger>, AppError> {
+    Trigger::of_fact(fact, uuid::Uuid::now_v7().to_string(), at)
+        .map(|trigger| publication(&trigger))
+        .transpose()
+}
+
+fn publication(trigger: &Trigger) -> Result<NewTrigger, AppError> {
+    Ok(NewTrigger {
+        merchant: trigger.merchant_id.clone(),
+        trigger: serde_json::to_value(trigger)
+            .map_err(|e| AppError::Internal(format!("cannot serialise a trigger: {e}")))?,
+    })
+}
+
+/// Accepts an event posted by staff at their shop: OWNER and MANAGER may post any the
+/// server does not make itself (a diner's arrival, the weather, a tick); a CASHIER checks a
+/// diner in (`USER_ENTER_SHOP`). Payments, redemptions and recharges are triggered by the
+/// server when they happen and cannot be posted. The trigger is durable once this returns:
+/// it is decided once, by whichever process holds the shop's partition.
+pub async fn post_event(
+    state: &AppState,
+    principal: &Principal,
+    posted: PostedEvent,
+    now: DateTime<Utc>,
+) -> Result<EventReceipt, AppError> {
+    let Principal::Staff { merchant_id, .. } = principal else {
+        return Err(AppError::Forbidden(
+            "post events (a diner's arrival is checked in at the counter)".into(),
+        ));
+    };
+    if merchant_id != posted.merchant_id.as_str() {
+        return Err(AppError::NotFound(format!(
+            "merchant {}",
+            posted.merchant_id
+        )));
+    }
+    let allowed = match posted.kind {
+        TriggerType::UserEnterShop => {
+            principal.can(Permission::Scan) || principal.can(Permission::ManageCampaigns)
+        }
+        TriggerType::WeatherChange | TriggerType::TimeTick | TriggerType::StepsSynced => {
+            principal.can(Permission::ManageCampaigns)
+        }
+        TriggerType::PaymentDone | TriggerType::CardRedeemed | TriggerType::RechargeDone => {
+            return Err(AppError::Invalid(
+                "type: payments, redemptions and recharges trigger by themselves when they \
+                 happen"
+                    .into(),
+            ));
+        }
+    };
+    if !allowed {
+        return Err(AppError::Forbidden(format!(
+            "post {:?} events",
+            posted.kind
+        )));
+    }
+    let needs_diner = matches!(
+        posted.kind,
+        TriggerType::UserEnterShop | TriggerType::StepsSynced
+    );
+    match (&posted.uid, needs_diner) {
+        (None, true) => return Err(AppError::Invalid("uid: name the diner".into())),
+        (Some(_), false) => {
+            return Err(AppError::Invalid(
+                "uid: this event is about the shop, not a diner".into(),
+            ));
+        }
+        _ => {}
+    }
+    if posted.kind == TriggerType::WeatherChange && posted.context.weather.is_none() {
+        return Err(AppError::Invalid(
+            "context.weather: say what the weather is".into(),
+        ));
+    }
+    if let Some(uid) = &posted.uid
+        && db::diner::get(&state.db, uid).await?.is_none()
+    {
+        return Err(AppError::DinerNotFound(uid.to_string()));
+    }
+    let trigger = Trigger {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: posted.kind,
+        merchant_id: posted.merchant_id.to_string(),
+        uid: posted.uid.map(|uid| uid.into_string()),
+        context: posted.context,
+        occurred_at: now,
+    };
+    db::queue::enqueue(&state.db, &[publication(&trigger)?.item()]).await?;
+    Ok(EventReceipt {
+        trigger_id: trigger.id,
+    })
+}

@@ -1,0 +1,473 @@
+//! The rule engine against real SurrealDB: campaigns saved and checked, triggers decided
+//! once, stories and rewards granted in one transaction with their REWARD entry, and no
+//! budget or limit passed under concurrency.
+
+use app::auth::{Principal, Role};
+use app::domain::rules::{CampaignSpec, CampaignStatus, Outcome, TriggerType, Weather};
+use app::model::rules::{Context, DecisionTrace, NewCampaign, PostedEvent};
+use app::service::audit::check_books;
+use app::service::rules::{self, Decider};
+use app::state::AppState;
+use chrono::Utc;
+use serde_json::json;
+
+use crate::helpers::{MERCHANT, cashier, seeded_disk_state, seeded_state};
+
+const SPICY: &str = "wx-demo-001";
+
+fn owner() -> Principal {
+    Principal::Staff {
+        staff_id: "owner-1".into(),
+        merchant_id: MERCHANT.into(),
+        role: Role::Owner,
+    }
+}
+
+/// A campaign answering diners entering the shop, giving `grants`, with `extra` fields.
+fn spec(
+    name: &str,
+    priority: u32,
+    grants: serde_json::Value,
+    extra: serde_json::Value,
+) -> CampaignSpec {
+    let mut spec = json!({
+        "name": name,
+        "triggers": ["USER_ENTER_SHOP"],
+        "condition": {"check": "all", "of": []},
+        "priority": priority,
+        "action": {
+            "story": {
+                "title": "{nickname}，欢迎光临{shop}",
+                "scenes": [{"text": "{weather}里为你备了{rewards}", "mood": "RAIN"}],
+                "cta": {"label": "去看看", "action": "OPEN_INVENTORY"}
+            },
+            "grants": grants
+        },
+        "daily_budget_cap": "100.00",
+        "holdout_percent": 0
+    });
+    if let (Some(spec), Some(extra)) = (spec.as_object_mut(), extra.as_object()) {
+        spec.extend(extra.clone());
+    }
+    serde_json::from_value(spec).expect("a campaign")
+}
+
+async fn active(state: &AppState, code: &str, spec: CampaignSpec) {
+    let new = NewCampaign {
+        code: code.parse().expect("code"),
+        spec,
+    };
+    rules::create_campaign(state, MERCHANT, "owner-1", new)
+        .await
+        .expect("created");
+    rules::set_status(state, MERCHANT, "owner-1", code, CampaignStatus::Active)
+        .await
+        .expect("activated");
+}
+
+async fn post(state: &AppState, kind: TriggerType, uid: Option<&str>, context: Context) -> String {
+    let event = PostedEvent {
+        kind,
+        merchant_id: MERCHANT.parse().expect("merchant"),
+        uid: uid.map(|uid| uid.parse().expect("uid")),
+        context,
+    };
+    rules::post_event(state, &owner(), event, Utc::now())
+        .await
+        .expect("accepted")
+        .trigger_id
+}
+
+/// `uid` enters the shop (checked in by staff); returns the trigger's id.
+async fn enter(state: &AppState, uid: &str) -> String {
+    post(
+        state,
+        TriggerType::UserEnterShop,
+        Some(uid),
+        Context::default(),
+    )
+    .await
+}
+
+async fn trace(state: &AppState, trigger: &str) -> DecisionTrace {
+    let row = db::rules::decision(&state.db, MERCHANT, trigger)
+        .await
+        .expect("read")
+        .expect("decided");
+    serde_json::from_value(row.trace).expect("a trace")
+}
+
+async fn chili(state: &AppState, uid: &str) -> i64 {
+    db::assets::holdings(&state.db, MERCHANT, uid)
+        .await
+        .expect("holdings")
+        .get("CHILI")
+        .copied()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_spicy_diner_entering_on_a_rainy_day_gets_the_rainy_spicy_story_and_its_fragments() {
+    let state = seeded_state().await;
+    db::rules::retag(&state.db, MERCHANT, SPICY, &["spicy".into()], &[])
+        .await
+        .expect("tagged");
+    // Priority 10 × (100 + 50 spicy + 30 rain) = 1,800 beats 15 × 100 = 1,500; exclusive.
+    active(
+        &state,
+        "RAINY_SPICY",
+        spec(
+            "雨天辣味",
+            10,
+            json!({"fragments": {"CHILI": 2}}),
+            json!({
+                "condition": {"check": "weather_in", "weather": ["RAINY"]},
+                "affinity": {"tags": {"spicy": 50}, "weather": {"RAINY": 30}},
+                "exclusive": true
+            }),
+        ),
+    )
+    .await;
+    active(
+        &state,
+        "PLAIN",
+        spec("随便送", 15, json!({"silver": 5}), json!({})),
+    )
+    .await;
+    post(
+        &state,
+        TriggerType::WeatherChange,
+        None,
+        Context {
+            weather: Some(Weather::Rainy),
+            ..Context::default()
+        },
+    )
+    .await;
+    let entered = enter(&state, SPICY).await;
+    rules::decide_all(&state).await;
+
+    let decided = trace(&state, &entered).await;
+    assert_eq!(decided.fired, ["RAINY_SPICY"]);
+    let outcomes: Vec<(&str, &Outcome, u64)> = decided
+        .considered
+        .iter()
+        .map(|c| (c.campaign.as_str(), &c.outcome, c.weight))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("RAINY_SPICY", &Outcome::Fired, 1_800),
+            (
+                "PLAIN",
+                &Outcome::Suppressed {
+                    by: "RAINY_SPICY".into()
+                },
+                1_500
+            ),
+        ]
+    );
+    assert_eq!(chili(&state, SPICY).await, 2);
+    let inbox = rules::inbox(&state, SPICY, Some(MERCHANT))
+        .await
+        .expect("inbox");
+    assert_eq!(inbox.len(), 1);
+    let story = &inbox.first().expect("a story").story;
+    let shop = db::merchant::name(&state.db, MERCHANT)
+        .await
+        .expect("shop")
+        .unwrap_or_default();
+    assert_eq!(
+        story.title,
+        format!("{}，欢迎光临{shop}", nickname(&state, SPICY).await)
+    );
+    assert!(
+        story
+            .scenes
+            .iter()
+            .any(|s| s.text == "雨天里为你备了辣椒碎片×2"),
+        "{story:?}"
+    );
+    // The ledger has the reward with what it gave, and the books add up.
+    let lines = db::ledger::for_diner(&state.db, MERCHANT, SPICY, 10)
+        .await
+        .expect("ledger");
+    let reward = lines
+        .iter()
+        .find(|line| line.kind == db::ledger::LedgerType::Reward)
+        .expect("a REWARD entry");
+    assert_eq!(
+        reward
+            .assets_change
+            .fragments
+            .as_ref()
+            .and_then(|f| f.get("CHILI")),
+        Some(&2)
+    );
+    assert_eq!(reward.reference.as_deref(), Some("campaign:RAINY_SPICY@2"));
+    assert_eq!(
+        check_books(&state).await.expect("audit").mismatches,
+        Vec::new()
+    );
+    // The story travels to the diner's socket as a STORY frame.
+    app::realtime::sequencer::number_all(&state).await;
+    let frames = db::events::after(&state.db, &format!("diner:{SPICY}"), 0, 100)
+        .await
+        .expect("log");
+    assert!(frames.iter().any(|f| f.kind == "STORY"), "{frames:?}");
+}
+
+async fn nickname(state: &AppState, uid: &str) -> String {
+    db::diner::get(&state.db, uid)
+        .await
+        .expect("diner")
+        .and_then(|d| d.nickname)
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_payment_a_recharge_and_a_redemption_trigger_in_their_own_transaction() {
+    let state = seeded_state().await;
+    active(
+        &state,
+        "TOP_UP",
+        spec(
+            "充值有礼",
+            10,
+            json!({"silver": 30}),
+            json!({"triggers": ["RECHARGE_DONE"]}),
+        ),
+    )
+    .await;
+    app::service::wallet::recharge(&state, cashier(SPICY), "T100", None)
+        .await
+        .expect("recharge");
+    let before = db::assets::silver(&state.db, SPICY).await.expect("silver");
+    rules::decide_all(&state).await;
+    assert_eq!(
+        db::assets::silver(&state.db, SPICY).await.expect("silver"),
+        before + 30
+    );
+    assert_eq!(
+        check_books(&state).await.expect("audit").mismatches,
+        Vec::new()
+    );
+}
+
+/// Decides the shop's waiting triggers with `workers` workers at once, each claiming its
+/// own items, so their transactions race for the same budget and counters.
+async fn decide_concurrently(state: &AppState, workers: usize) {
+    let partition = db::queue::partition_of(MERCHANT, db::rules::TRIGGERS.partitions);
+    let settings = app::work::Settings {
+        batch: 4,
+        ..app::work::Settings::default()
+    };
+    let runs = (0..workers).map(|i| {
+        let state = state.clone();
+        async move {
+            app::work::drain(
+                &state,
+                &Decider,
+                &format!("worker-{i}"),
+                partition,
+                settings,
+            )
+            .await;
+        }
+    });
+    futures::future::join_all(runs).await;
+    // Anything given back after a failure is decided now.
+    rules::decide_all(state).await;
+}
+
+async fn enqueue_entries(state: &AppState, uids: &[String]) {
+    for uid in uids {
+        enter(state, uid).await;
+    }
+}
+
+async fn budget_holds(state: AppState) {
+    // One chili costs 30 / 11 of a hot-pot card: 2.73. A cap of 54.60 pays 20 rewards.
+    active(
+        &state,
+        "TWENTY",
+        spec(
+            "前二十名",
+            10,
+            json!({"fragments": {"CHILI": 1}}),
+            json!({"daily_budget_cap": "54.60"}),
+        ),
+    )
+    .await;
+    let mut uids = Vec::new();
+    for i in 0..50 {
+        let uid = format!("budget-{i:03}");
+        db::diner::ensure(&state.db, &uid, None, None)
+            .await
+            .expect("diner");
+        uids.push(uid);
+    }
+    // 500 triggers: each of the 50 diners enters ten times.
+    let all: Vec<String> = (0..10).flat_map(|_| uids.clone()).collect();
+    enqueue_entries(&state, &all).await;
+    decide_concurrently(&state, 6).await;
+    let campaign = rules::campaign(&state, MERCHANT, "TWENTY", Utc::now())
+        .await
+        .expect("campaign");
+    assert_eq!(campaign.granted_today, 20);
+    assert_eq!(campaign.used_today.to_string(), "54.60");
+    let mut given = 0;
+    for uid in &uids {
+        given += chili(&state, uid).await;
+    }
+    assert_eq!(given, 20);
+    let decided = db::rules::decisions(
+        &state.db,
+        MERCHANT,
+        Utc::now() - chrono::Duration::hours(1),
+        1_000,
+    )
+    .await
+    .expect("decisions");
+    assert_eq!(decided.len(), 500, "every trigger decided once");
+    assert_eq!(
+        check_books(&state).await.expect("audit").mismatches,
+        Vec::new()
+    );
+}
+
+#[tokio::test]
+async fn five_hundred_concurrent_triggers_never_spend_past_a_budget_for_twenty() {
+    budget_holds(seeded_state().await).await;
+}
+
+#[tokio::test]
+async fn the_budget_holds_on_disk_too() {
+    let (state, _dir) = seeded_disk_state().await;
+    budget_holds(state).await;
+}
+
+#[tokio::test]
+async fn a_per_diner_cap_holds_under_concurrency() {
+    let state = seeded_state().await;
+    active(
+        &state,
+        "THRICE",
+        spec(
+            "一天三次",
+            10,
+            json!({"silver": 1}),
+            json!({"limits": {"per_diner_per_day": 3}}),
+        ),
+    )
+    .await;
+    let before = db::assets::silver(&state.db, SPICY).await.expect("silver");
+    enqueue_entries(&state, &vec![SPICY.to_owned(); 40]).await;
+    decide_concurrently(&state, 4).await;
+    assert_eq!(
+        db::assets::silver(&state.db, SPICY).await.expect("silver"),
+        before + 3
+    );
+}
+
+#[tokio::test]
+async fn a_trigger_delivered_twice_or_left_by_a_dead_worker_is_decided_once() {
+    let state = seeded_state().await;
+    active(
+        &state,
+        "ONCE",
+        spec("一次", 10, json!({"fragments": {"CHILI": 1}}), json!({})),
+    )
+    .await;
+    let trigger = json!({
+        "id": uuid::Uuid::now_v7().to_string(), "type": "USER_ENTER_SHOP",
+        "merchant_id": MERCHANT, "uid": SPICY, "occurred_at": Utc::now()
+    });
+    let item = db::rules::NewTrigger {
+        merchant: MERCHANT.into(),
+        trigger,
+    }
+    .item();
+    db::queue::enqueue(&state.db, &[item.clone(), item])
+        .await
+        .expect("enqueued twice");
+    // A worker claims them and dies: its lease runs out without a decision.
+    let partition = db::queue::partition_of(MERCHANT, db::rules::TRIGGERS.partitions);
+    let claimed = db::queue::claim(&state.db, db::rules::TRIGGERS, partition, "dead", 10, 1)
+        .await
+        .expect("claimed");
+    assert_eq!(claimed.len(), 2);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    rules::decide_all(&state).await;
+    assert_eq!(chili(&state, SPICY).await, 1);
+    let figures = db::queue::figures(&state.db, db::rules::TRIGGERS)
+        .await
+        .expect("figures");
+    assert_eq!((figures.pending, figures.dead), (0, 0));
+}
+
+#[tokio::test]
+async fn a_story_that_breaks_the_schema_is_refused_at_save_and_at_send() {
+    let state = seeded_state().await;
+    let long = "长".repeat(41);
+    let bad = spec(
+        "太长",
+        10,
+        json!({"silver": 1}),
+        json!({"action": {"story": {"title": long, "scenes": [{"text": "{password}"}]}}}),
+    );
+    let refused = rules::create_campaign(
+        &state,
+        MERCHANT,
+        "owner-1",
+        NewCampaign {
+            code: "BAD".parse().expect("code"),
+            spec: bad,
+        },
+    )
+    .await
+    .expect_err("refused");
+    let problem = refused.to_problem();
+    let fields: Vec<String> = problem
+        .errors
+        .map(|errors| errors.0)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.field)
+        .collect();
+    assert_eq!(fields, ["action.story.scenes[0].text"]);
+    // A stored template tampered with behind the API: the story breaks the schema at send
+    // time, is logged and never sent, and its campaign gives nothing.
+    active(
+        &state,
+        "TAMPERED",
+        spec("被改", 10, json!({"silver": 7}), json!({})),
+    )
+    .await;
+    state
+        .db
+        .query("UPDATE type::record('campaign', [$m, 'TAMPERED']) SET spec.action.story.title = $t")
+        .bind(("m", MERCHANT))
+        .bind(("t", "长".repeat(300)))
+        .await
+        .expect("tampered");
+    let before = db::assets::silver(&state.db, SPICY).await.expect("silver");
+    let entered = enter(&state, SPICY).await;
+    rules::decide_all(&state).await;
+    let decided = trace(&state, &entered).await;
+    assert!(decided.fired.is_empty());
+    assert!(matches!(
+        decided.considered.first().map(|c| &c.outcome),
+        Some(Outcome::StoryRefused { .. })
+    ));
+    assert_eq!(
+        db::assets::silver(&state.db, SPICY).await.expect("silver"),
+        before
+    );
+    assert!(
+        rules::inbox(&state, SPICY, None)
+            .await
+            .expect("inbox")
+            .is_empty()
+    );
+}

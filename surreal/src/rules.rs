@@ -1,0 +1,493 @@
+//! The rule engine's records: campaigns and their versions, triggers on the work queue, what
+//! a campaign spent and gave, what the engine knows of a diner at a shop, and the one
+//! transaction that records a trigger's decision with every grant it makes.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use surrealdb::types::SurrealValue;
+
+use crate::assets::StockRow;
+use crate::card::CardValue;
+use crate::error::checked;
+use crate::idempotency::REMEMBER;
+use crate::ledger::NewLedgerEntry;
+use crate::outcome::Outcome;
+use crate::queue::{self, COMPLETE, Completion, ENQUEUE, NewItem, Queue};
+use crate::{Db, DbResult};
+
+/// Triggers to decide, partitioned by merchant: one merchant's triggers are decided in the
+/// order they were made.
+pub const TRIGGERS: Queue = Queue {
+    name: "triggers",
+    partitions: 16,
+};
+
+/// A trigger on its way to the engine (its JSON, read by the rule engine).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTrigger {
+    pub merchant: String,
+    pub trigger: serde_json::Value,
+}
+
+impl NewTrigger {
+    pub fn item(&self) -> NewItem {
+        NewItem::new(TRIGGERS, &self.merchant, self.trigger.clone())
+    }
+}
+
+/// A campaign as stored: its current version and status, the spec as JSON.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CampaignRow {
+    pub code: String,
+    pub name: String,
+    pub status: String,
+    pub version: i64,
+    pub spec: serde_json::Value,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<String>,
+}
+
+const SELECT_CAMPAIGN: &str = "SELECT code, name, status, version, spec, updated_at, updated_by";
+
+/// A save of a campaign: a new version (1 for a new one), refused with `VERSION_CHANGED`
+/// unless the stored version is still `expected` (none: the code must be new).
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CampaignSave {
+    pub merchant: String,
+    pub code: String,
+    pub name: String,
+    pub status: String,
+    pub expected: Option<i64>,
+    pub spec: serde_json::Value,
+    pub by: Option<String>,
+}
+
+/// Saves a campaign as a new version (its spec and status as given).
+pub async fn save_campaign(db: &Db, save: &CampaignSave) -> DbResult<i64> {
+    let response = db
+        .query(
+            "BEGIN TRANSACTION;
+             LET $id = type::record('campaign', [$s.merchant, $s.code]);
+             LET $stored = (SELECT VALUE version FROM ONLY $id) ?? NONE;
+             IF $stored != $s.expected { THROW 'VERSION_CHANGED' };
+             LET $version = ($stored ?? 0) + 1;
+             UPSERT $id CONTENT {
+                 merchant: type::record('merchant', $s.merchant), code: $s.code, name: $s.name,
+                 status: $s.status, version: $version, spec: $s.spec, updated_by: $s.by
+             } RETURN NONE;
+             CREATE type::record('campaign_version', [$s.merchant, $s.code, $version]) CONTENT {
+                 spec: $s.spec, status: $s.status, saved_by: $s.by
+             } RETURN NONE;
+             RETURN $version;
+             COMMIT TRANSACTION;",
+        )
+        .bind(("s", save.clone()))
+        .await?;
+    // Statement 7 is the RETURN (BEGIN is statement 0).
+    let version: Option<i64> = checked(response)?.take(7)?;
+    Ok(version.unwrap_or_default())
+}
+
+/// One campaign of a merchant.
+pub async fn campaign(db: &Db, merchant: &str, code: &str) -> DbResult<Option<CampaignRow>> {
+    let response = db
+        .query(format!(
+            "{SELECT_CAMPAIGN} FROM type::record('campaign', [$merchant, $code])"
+        ))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("code", code.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// A merchant's campaigns, by code; `status` picks one status.
+pub async fn campaigns(
+    db: &Db,
+    merchant: &str,
+    status: Option<&str>,
+) -> DbResult<Vec<CampaignRow>> {
+    let response = db
+        .query(format!(
+            "{SELECT_CAMPAIGN} FROM campaign WHERE merchant = type::record('merchant', $merchant)
+                 AND ($status IS NONE OR status = $status) ORDER BY code"
+        ))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("status", status.map(str::to_owned)))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// A campaign's usage as the decision needs it: spent today, given ever, and one diner's
+/// counter (as stored; the caller reads it on the shop's calendar).
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct UsageRow {
+    pub code: String,
+    pub used_today: Decimal,
+    pub granted_today: i64,
+    pub total: i64,
+    pub diner: Option<DinerCountRow>,
+}
+
+/// How often a campaign rewarded one diner (`day` and `week` as `YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DinerCountRow {
+    pub day: String,
+    pub today: i64,
+    pub week: String,
+    pub this_week: i64,
+    pub ever: i64,
+}
+
+/// The usage of `codes` on `day` (and of `uid`'s counters, if a diner).
+pub async fn usage(
+    db: &Db,
+    merchant: &str,
+    codes: &[String],
+    uid: Option<&str>,
+    day: &str,
+) -> DbResult<Vec<UsageRow>> {
+    let response = db
+        .query(
+            "RETURN $codes.map(|$code| {
+                 code: $code,
+                 used_today: type::record('campaign_day', [$merchant, $code, $day]).used ?? 0dec,
+                 granted_today:
+                     type::record('campaign_day', [$merchant, $code, $day]).granted ?? 0,
+                 total: type::record('campaign_usage', [$merchant, $code]).total ?? 0,
+                 diner: IF $uid THEN
+                     (SELECT day, today, week, this_week, ever
+                         FROM type::record('campaign_diner', [$merchant, $code, $uid]))[0]
+                 END
+             })",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("codes", codes.to_vec()))
+        .bind(("uid", uid.map(str::to_owned)))
+        .bind(("day", day.to_owned()))
+        .await?;
+    // A RETURNed array is read as the statement's rows.
+    Ok(checked(response)?.take(0)?)
+}
+
+/// A diner's visits to a shop, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct VisitRow {
+    pub count: i64,
+    pub last_day: Option<String>,
+    pub previous_day: Option<String>,
+}
+
+/// What the engine knows of a diner at a shop: visits, tags set on them, the shop's tag
+/// rules, and the diner's nickname.
+#[derive(Debug, Clone, PartialEq, Eq, Default, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DinerFacts {
+    pub known: bool,
+    pub nickname: Option<String>,
+    pub visits: VisitRow,
+    pub tags: Vec<String>,
+    pub regular_visits: i64,
+    pub lapsed_days: i64,
+}
+
+/// Reads [`DinerFacts`] in one round trip.
+pub async fn diner_facts(db: &Db, merchant: &str, uid: &str) -> DbResult<DinerFacts> {
+    let response = db
+        .query(
+            "LET $rules = (SELECT regular_visits, lapsed_days
+                 FROM ONLY type::record('tag_rules', $merchant)) ?? {};
+             RETURN {
+                 known: record::exists(type::record('diner', $uid)),
+                 nickname: (SELECT VALUE nickname FROM ONLY type::record('diner', $uid)) ?? NONE,
+                 visits: (SELECT count, last_day, previous_day
+                     FROM ONLY type::record('visit', [$merchant, $uid]))
+                     ?? { count: 0, last_day: NONE, previous_day: NONE },
+                 tags: (SELECT VALUE tags FROM ONLY type::record('diner_tag', [$merchant, $uid]))
+                     ?? [],
+                 regular_visits: $rules.regular_visits ?? 5,
+                 lapsed_days: $rules.lapsed_days ?? 30,
+             };",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("uid", uid.to_owned()))
+        .await?;
+    let facts: Option<DinerFacts> = checked(response)?.take(1)?;
+    Ok(facts.unwrap_or_default())
+}
+
+/// Adds and removes tags of a diner at a shop (staff); returns the tags after.
+pub async fn retag(
+    db: &Db,
+    merchant: &str,
+    uid: &str,
+    add: &[String],
+    remove: &[String],
+) -> DbResult<Vec<String>> {
+    let response = db
+        .query(
+            "LET $id = type::record('diner_tag', [$merchant, $uid]);
+             LET $now = $id.tags ?? [];
+             LET $next = array::sort(array::complement(array::union($now, $add), $remove));
+             UPSERT $id SET tags = $next RETURN NONE;
+             RETURN $next;",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("uid", uid.to_owned()))
+        .bind(("add", add.to_vec()))
+        .bind(("remove", remove.to_vec()))
+        .await?;
+    Ok(checked(response)?.take(4)?)
+}
+
+/// One card a reward issues, out of the day's stock (guarded like a synthesis).
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CardGrant {
+    pub card_type: String,
+    pub uuid: String,
+    pub expiry: DateTime<Utc>,
+    pub value: CardValue,
+    pub stock_seen: StockRow,
+    pub stock_next: StockRow,
+}
+
+/// What one fired campaign writes: its spend, its counters, the grants, the ledger entry and
+/// the story. The spend is refused past the day's cap, the total past its limit and the
+/// diner's counter if it changed since it was read — all with `STALE`: the usage the
+/// decision was made from is gone, so the trigger is decided again from a fresh read.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct GrantWrite {
+    pub campaign: String,
+    pub version: i64,
+    pub cost: Decimal,
+    pub cap: Decimal,
+    pub total_cap: Option<i64>,
+    /// The diner's counter as read (`ever`, 0 if none) and as it becomes.
+    pub diner_seen_ever: i64,
+    pub diner_next: DinerCountRow,
+    pub silver: i64,
+    pub fragments: BTreeMap<String, i64>,
+    pub card: Option<CardGrant>,
+    pub story_id: String,
+    pub story: serde_json::Value,
+    pub entry: NewLedgerEntry,
+}
+
+/// A trigger's decision and everything it writes.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DecisionWrite {
+    pub merchant: String,
+    pub trigger_id: String,
+    pub uid: Option<String>,
+    pub trigger: serde_json::Value,
+    pub day: String,
+    pub fired: Vec<String>,
+    pub held_out: Vec<String>,
+    pub trace: serde_json::Value,
+    /// The shop's weather from now on (a weather trigger).
+    pub weather: Option<String>,
+    /// The diner's visits as read (`count`) and as they become, when this is a visit.
+    pub visit_seen: Option<i64>,
+    pub visit_next: Option<VisitRow>,
+    pub grants: Vec<GrantWrite>,
+}
+
+/// Records a decision with its grants, completing its trigger's queue item (`done`): all in
+/// one transaction. A trigger already decided is refused as a duplicate (`is_duplicate`).
+pub async fn record_decision(
+    db: &Db,
+    done: &Completion,
+    write: &DecisionWrite,
+    outcome: &Outcome,
+) -> DbResult<()> {
+    let query = db
+        .query(format!(
+            "BEGIN TRANSACTION;
+             {COMPLETE}
+             CREATE type::record('decision', [$d.merchant, $d.trigger_id]) CONTENT {{
+                 merchant: $d.merchant, uid: $d.uid, trigger: $d.trigger, day: $d.day,
+                 fired: $d.fired, held_out: $d.held_out, trace: $d.trace
+             }} RETURN NONE;
+             IF $d.weather {{
+                 UPSERT type::record('shop_weather', $d.merchant)
+                     CONTENT {{ weather: $d.weather, at: time::now() }} RETURN NONE;
+             }};
+             IF $d.visit_next {{
+                 LET $visit = type::record('visit', [$d.merchant, $d.uid]);
+                 IF ((SELECT VALUE count FROM ONLY $visit) ?? 0) != $d.visit_seen {{
+                     THROW 'STALE'
+                 }};
+                 UPSERT $visit CONTENT $d.visit_next RETURN NONE;
+             }};
+             FOR $g IN $d.grants {{
+                 LET $day = type::record('campaign_day', [$d.merchant, $g.campaign, $d.day]);
+                 LET $spent = (SELECT used, granted FROM ONLY $day) ?? {{ used: 0dec, granted: 0 }};
+                 IF $spent.used + $g.cost > $g.cap {{ THROW 'STALE' }};
+                 UPSERT $day CONTENT {{ used: $spent.used + $g.cost, granted: $spent.granted + 1 }}
+                     RETURN NONE;
+                 LET $life = type::record('campaign_usage', [$d.merchant, $g.campaign]);
+                 LET $total = (SELECT VALUE total FROM ONLY $life) ?? 0;
+                 IF $g.total_cap AND $total >= $g.total_cap {{ THROW 'STALE' }};
+                 UPSERT $life CONTENT {{ total: $total + 1 }} RETURN NONE;
+                 LET $counter = type::record('campaign_diner', [$d.merchant, $g.campaign, $d.uid]);
+                 IF ((SELECT VALUE ever FROM ONLY $counter) ?? 0) != $g.diner_seen_ever {{
+                     THROW 'STALE'
+                 }};
+                 UPSERT $counter CONTENT $g.diner_next RETURN NONE;
+                 IF $g.silver > 0 {{
+                     LET $paid = UPDATE type::record('diner', $d.uid) SET silver += $g.silver
+                         RETURN AFTER;
+                     IF array::len($paid) != 1 {{ THROW 'UNKNOWN_DINER' }};
+                 }};
+                 FOR $fragment IN object::entries($g.fragments) {{
+                     LET $holding = type::record('holding', [$d.merchant, $d.uid, $fragment[0]]);
+                     LET $held = (SELECT VALUE count FROM ONLY $holding) ?? 0;
+                     UPSERT $holding MERGE {{
+                         merchant: type::record('merchant', $d.merchant), uid: $d.uid,
+                         fragment: $fragment[0], count: $held + $fragment[1]
+                     }} RETURN NONE;
+                 }};
+                 IF $g.card {{
+                     LET $c = $g.card;
+                     LET $taken = UPDATE type::record('card_stock', [$d.merchant, $c.card_type])
+                         SET current_stock = $c.stock_next.current_stock,
+                             reset_day = $c.stock_next.reset_day
+                         WHERE current_stock = $c.stock_seen.current_stock
+                             AND reset_day = $c.stock_seen.reset_day
+                         RETURN AFTER;
+                     IF array::len($taken) != 1 {{ THROW 'STALE' }};
+                     CREATE type::record('card', $c.uuid) CONTENT {{
+                         merchant: type::record('merchant', $d.merchant),
+                         card_type: type::record('card_type', [$d.merchant, $c.card_type]),
+                         uid: $d.uid, status: 'ACTIVE', expiry: $c.expiry, value: $c.value
+                     }} RETURN NONE;
+                 }};
+                 CREATE ledger CONTENT $g.entry RETURN NONE;
+                 CREATE type::record('story', $g.story_id) CONTENT {{
+                     merchant: $d.merchant, uid: $d.uid, campaign: $g.campaign,
+                     version: $g.version, trigger: $d.trigger_id, story: $g.story
+                 }} RETURN NONE;
+             }};
+             {ENQUEUE}{REMEMBER}
+             COMMIT TRANSACTION;"
+        ))
+        .bind(("d", write.clone()));
+    checked(outcome.bind(done.bind(query)).await?)?;
+    Ok(())
+}
+
+/// Completes a trigger's queue item that is already decided (delivered twice).
+pub async fn complete_decided(db: &Db, done: &Completion) -> DbResult<()> {
+    queue::complete(db, done).await
+}
+
+/// The shop's weather as the last weather trigger set it.
+pub async fn shop_weather(db: &Db, merchant: &str) -> DbResult<Option<String>> {
+    let response = db
+        .query("SELECT VALUE weather FROM ONLY type::record('shop_weather', $merchant)")
+        .bind(("merchant", merchant.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// A story in a diner's inbox.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct StoryRow {
+    pub id: String,
+    pub merchant: String,
+    pub campaign: String,
+    pub story: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A diner's stories, newest first (at most `limit`), at one merchant or all.
+pub async fn stories(
+    db: &Db,
+    uid: &str,
+    merchant: Option<&str>,
+    limit: u32,
+) -> DbResult<Vec<StoryRow>> {
+    let response = db
+        .query(
+            "SELECT record::id(id) AS id, merchant, campaign, story, created_at, read_at
+             FROM story WHERE uid = $uid AND ($merchant IS NONE OR merchant = $merchant)
+             ORDER BY created_at DESC LIMIT $limit",
+        )
+        .bind(("uid", uid.to_owned()))
+        .bind(("merchant", merchant.map(str::to_owned)))
+        .bind(("limit", i64::from(limit)))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// Marks a diner's story read (only their own); false if they have no such story.
+pub async fn mark_read(db: &Db, uid: &str, id: &str) -> DbResult<bool> {
+    let response = db
+        .query(
+            "UPDATE type::record('story', $id) SET read_at = read_at ?? time::now()
+             WHERE uid = $uid RETURN VALUE record::id(id)",
+        )
+        .bind(("uid", uid.to_owned()))
+        .bind(("id", id.to_owned()))
+        .await?;
+    let ids: Vec<String> = checked(response)?.take(0)?;
+    Ok(!ids.is_empty())
+}
+
+/// A recorded decision (for traces and backtests).
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DecisionRow {
+    pub trigger_id: String,
+    pub uid: Option<String>,
+    pub trigger: serde_json::Value,
+    pub day: String,
+    pub fired: Vec<String>,
+    pub held_out: Vec<String>,
+    pub trace: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// The decisions of a merchant since `from`, oldest first (at most `limit`).
+pub async fn decisions(
+    db: &Db,
+    merchant: &str,
+    from: DateTime<Utc>,
+    limit: u32,
+) -> DbResult<Vec<DecisionRow>> {
+    let response = db
+        .query(
+            "SELECT record::id(id)[1] AS trigger_id, uid, trigger, day, fired, held_out, trace, at
+             FROM decision WHERE merchant = $merchant AND at >= $from
+             ORDER BY at, id LIMIT $limit",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("from", from))
+        .bind(("limit", i64::from(limit)))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// One decision by its trigger's id.
+pub async fn decision(db: &Db, merchant: &str, trigger_id: &str) -> DbResult<Option<DecisionRow>> {
+    let response = db
+        .query(
+            "SELECT record::id(id)[1] AS trigger_id, uid, trigger, day, fired, held_out, trace, at
+             FROM type::record('decision', [$merchant, $trigger_id])",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("trigger_id", trigger_id.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
