@@ -76,6 +76,9 @@ pub enum ErrorCode {
     RefundPreviewChanged,
     /// 413: the request's body is larger than the server reads.
     PayloadTooLarge,
+    /// 403: a diner's arrival was posted without proof they are at the shop (today's table
+    /// code, or a location within the shop's radius); the detail says what failed.
+    PresenceNotProven,
 }
 
 impl ErrorCode {
@@ -84,7 +87,7 @@ impl ErrorCode {
         match self {
             Self::BadRequest => 400,
             Self::Unauthorized => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::PresenceNotProven => 403,
             Self::NotFound | Self::DinerNotFound => 404,
             Self::Conflict | Self::InsufficientBalance | Self::RefundExceedsPrincipal => 409,
             Self::ValidationFailed | Self::MemberCodeInvalid => 422,
@@ -144,6 +147,7 @@ impl ErrorCode {
             Self::DinerNotFound => "No such diner",
             Self::RefundPreviewChanged => "The refund changed since its preview",
             Self::PayloadTooLarge => "The request is too large",
+            Self::PresenceNotProven => "Not proven to be at the shop",
         }
     }
 
@@ -349,6 +353,9 @@ pub enum AppError {
     /// 422 `VALIDATION_FAILED`: a value is not acceptable; the message says which and why.
     #[error("invalid: {0}")]
     Invalid(String),
+    /// 403 `PRESENCE_NOT_PROVEN`: a diner's arrival without proof they are at the shop.
+    #[error("presence not proven: {0}")]
+    PresenceNotProven(String),
     /// 409 `CONFLICT`: the request does not fit the record as it is now (say why).
     #[error("conflict: {0}")]
     Conflict(String),
@@ -466,6 +473,7 @@ impl AppError {
             Self::NotFound(what) => Problem::new(ErrorCode::NotFound, format!("{what} not found")),
             Self::Invalid(why) => Problem::new(ErrorCode::ValidationFailed, why.clone()),
             Self::Conflict(why) => Problem::new(ErrorCode::Conflict, why.clone()),
+            Self::PresenceNotProven(why) => Problem::new(ErrorCode::PresenceNotProven, why.clone()),
             Self::CampaignInvalid(errors) => Problem {
                 field: errors.first().map(|e| e.field.clone()),
                 errors: Some(Box::new(FieldErrors(errors.clone()))),

@@ -491,3 +491,58 @@ pub async fn decision(db: &Db, merchant: &str, trigger_id: &str) -> DbResult<Opt
         .await?;
     Ok(checked(response)?.take(0)?)
 }
+
+/// The shop's key for signing table codes: the stored one, or `fresh` stored now if it has
+/// none (two processes making one at once: the first stored wins, both read it).
+pub async fn shop_key(db: &Db, merchant: &str, fresh: &str) -> DbResult<String> {
+    let create = db
+        .query(
+            "IF !record::exists(type::record('shop_key', $merchant)) {
+                 CREATE type::record('shop_key', $merchant) CONTENT { key: $fresh } RETURN NONE
+             }",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("fresh", fresh.to_owned()))
+        .await?;
+    match checked(create) {
+        Err(err) if err.is_duplicate() => {}
+        other => {
+            other?;
+        }
+    }
+    let response = db
+        .query("SELECT VALUE key FROM ONLY type::record('shop_key', $merchant)")
+        .bind(("merchant", merchant.to_owned()))
+        .await?;
+    let key: Option<String> = checked(response)?.take(0)?;
+    Ok(key.unwrap_or_default())
+}
+
+/// Where a shop is and how near a diner must be.
+#[derive(Debug, Clone, Copy, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct ShopLocation {
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: i64,
+}
+
+/// The shop's location, if it set one.
+pub async fn shop_location(db: &Db, merchant: &str) -> DbResult<Option<ShopLocation>> {
+    let response = db
+        .query("SELECT lat, lon, radius_m FROM ONLY type::record('shop_location', $merchant)")
+        .bind(("merchant", merchant.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// Sets the shop's location.
+pub async fn set_shop_location(db: &Db, merchant: &str, at: ShopLocation) -> DbResult<()> {
+    let response = db
+        .query("UPSERT type::record('shop_location', $merchant) CONTENT $at RETURN NONE")
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("at", at))
+        .await?;
+    checked(response)?;
+    Ok(())
+}

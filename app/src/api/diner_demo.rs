@@ -153,9 +153,9 @@ pub async fn diner_pay(amount: Money, key: String) -> Result<PaymentQr, Problem>
     })
 }
 
-/// `text` as a QR code, an SVG the page can inline.
+/// `text` as a QR code, an SVG the page can inline (cards, codes, table codes).
 #[cfg(feature = "ssr")]
-fn qr_svg(text: &str) -> Result<String, crate::error::AppError> {
+pub(crate) fn qr_svg(text: &str) -> Result<String, crate::error::AppError> {
     use qrcode::render::svg;
     let code = qrcode::QrCode::new(text.as_bytes())
         .map_err(|e| crate::error::AppError::Internal(format!("QR code: {e}")))?;

@@ -21,8 +21,9 @@ use crate::api::member::MemberCode;
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 use crate::api::realtime::{Control, Event, Frame, SocketTicket};
 use crate::api::rules::{
-    Campaign, CampaignQuery, CampaignSpec, CampaignStatus, EventReceipt, InboxQuery, InboxStory,
-    NewCampaign, PostedEvent,
+    Backtest, Campaign, CampaignQuery, CampaignSpec, CampaignStatus, Days, DryRun, EventReceipt,
+    HoldoutQuery, InboxQuery, InboxStory, Lift, NewCampaign, PostedEvent, ShopPlace,
+    TableCodeToday, TableQuery, TrialTrigger,
 };
 use crate::api::system::SystemStatus;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
@@ -164,6 +165,24 @@ pub struct PostEventRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DryRunRequest {
+    pub code: Code,
+    pub trigger: TrialTrigger,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BacktestRequest {
+    pub code: Code,
+    #[schema(inline)]
+    pub days: Days,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SetShopPlaceRequest {
+    pub place: ShopPlace,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReadStoryRequest {
     pub id: StoryId,
 }
@@ -300,6 +319,24 @@ fn update_campaign() {}
     security(("bearer" = [])), responses((status = 200, body = Campaign)))]
 fn set_campaign_status() {}
 
+/// One trigger decided now with the campaign (any status) beside the active ones: the trace
+/// of every campaign considered and the story the diner would get. Nothing is given.
+#[utoipa::path(post, path = "/api/campaigns/dry_run", tag = "campaigns", request_body = DryRunRequest,
+    security(("bearer" = [])), responses((status = 200, body = DryRun)))]
+fn dry_run_campaign() {}
+
+/// The shop's recorded triggers of the last `days` days replayed with the campaign beside
+/// the active ones: reach, rewards, cost, when each day's budget ran out, and traces.
+/// Nothing is given; the same answer every run.
+#[utoipa::path(post, path = "/api/campaigns/backtest", tag = "campaigns", request_body = BacktestRequest,
+    security(("bearer" = [])), responses((status = 200, body = Backtest)))]
+fn backtest_campaign() {}
+
+/// The campaign's lift over its holdout, or `INCONCLUSIVE` while a group is too small.
+#[utoipa::path(get, path = "/api/campaigns/holdout", tag = "campaigns", params(HoldoutQuery),
+    security(("bearer" = [])), responses((status = 200, body = Lift)))]
+fn campaign_holdout() {}
+
 /// A trigger for the rule engine, decided once: a diner checked in at the counter (CASHIER
 /// and up), the weather or a tick (OWNER, MANAGER).
 #[utoipa::path(post, path = "/api/events", tag = "campaigns", request_body = PostEventRequest,
@@ -310,6 +347,14 @@ fn post_event() {}
 #[utoipa::path(get, path = "/api/stories/mine", tag = "campaigns", params(InboxQuery),
     security(("bearer" = [])), responses((status = 200, body = Vec<InboxStory>)))]
 fn my_stories() {}
+
+#[utoipa::path(get, path = "/api/presence/table_code", tag = "campaigns", params(TableQuery),
+    security(("bearer" = [])), responses((status = 200, body = TableCodeToday)))]
+fn table_code() {}
+
+#[utoipa::path(post, path = "/api/presence/location", tag = "campaigns", request_body = SetShopPlaceRequest,
+    security(("bearer" = [])), responses((status = 200, body = ShopPlace)))]
+fn set_shop_place() {}
 
 #[utoipa::path(post, path = "/api/stories/read", tag = "campaigns", request_body = ReadStoryRequest,
     security(("bearer" = [])), responses((status = 200, description = "Marked read")))]
@@ -370,7 +415,8 @@ impl Modify for BearerAuth {
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
         save_listing, list_campaigns, read_campaign, create_campaign, update_campaign,
-        set_campaign_status, post_event, my_stories, read_story, system_status, realtime_ticket,
+        set_campaign_status, dry_run_campaign, backtest_campaign, campaign_holdout, post_event,
+        my_stories, read_story, table_code, set_shop_place, system_status, realtime_ticket,
         my_member_code, socket),
     components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
         Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
@@ -489,6 +535,23 @@ mod tests {
             bad: [json!({"event": {"type": "DINNER", "merchant_id": "demo"}}),
                   json!({"event": {"type": "TIME_TICK", "merchant_id": "demo",
                       "context": {"mood": "x"}}})]);
+        check!(SetShopPlaceRequest, rules::SetShopPlace,
+            good: [json!({"place": {"lat": 30.65, "lon": 104.06, "radius_m": 200}})],
+            bad: [json!({"place": {"lat": 30.65, "lon": 104.06}})]);
+        check!(PostEventRequest, rules::PostEvent,
+            good: [json!({"event": {"type": "USER_ENTER_SHOP", "merchant_id": "demo",
+                "proof": {"table_code": "MQT1.demo.T1.20261130.00"}}}),
+                   json!({"event": {"type": "USER_ENTER_SHOP", "merchant_id": "demo",
+                "proof": {"location": {"lat": 30.6, "lon": 104.0}}}})],
+            bad: [json!({"event": {"type": "USER_ENTER_SHOP", "merchant_id": "demo",
+                "proof": {"photo": "x"}}})]);
+        check!(DryRunRequest, rules::DryRunCampaign,
+            good: [json!({"code": "RAIN", "trigger": {"type": "USER_ENTER_SHOP", "uid": "u",
+                "context": {"weather": "RAINY"}}})],
+            bad: [json!({"code": "RAIN", "trigger": {"type": "USER_ENTER_SHOP"}})]);
+        check!(BacktestRequest, rules::BacktestCampaign,
+            good: [json!({"code": "RAIN", "days": 7})],
+            bad: [json!({"code": "RAIN", "days": 0}), json!({"code": "RAIN", "days": 91})]);
         check!(ReadStoryRequest, rules::ReadStory,
             good: [json!({"id": uuid})], bad: [json!({"id": "x"})]);
     }

@@ -128,3 +128,118 @@ pub async fn read_story(id: crate::domain::checked::StoryId) -> Result<(), Probl
     let uid = call.diner()?;
     Ok(crate::service::rules::mark_read(&call.state, &uid, &id).await?)
 }
+
+/// The query of `GET /api/presence/table_code`.
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TableQuery {
+    /// The table, e.g. `T3`.
+    pub table: crate::domain::checked::Code,
+}
+
+/// `GET /api/presence/table_code?table=…` (staff): today's code of a table, for the QR
+/// code a diner scans to prove they are at the shop. It changes at the shop's midnight.
+#[leptos::server(prefix = "/api", endpoint = "presence/table_code", input = leptos::server_fn::codec::GetUrl)]
+pub async fn table_code() -> Result<TableCodeToday, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::Scan)?;
+    let TableQuery { table } = crate::api::codec::query()?;
+    let (code, day) = crate::service::rules::presence::table_code(
+        &call.state,
+        &staff.merchant_id,
+        &table,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(TableCodeToday {
+        svg: crate::api::diner_demo::qr_svg(&code)?,
+        code,
+        day,
+    })
+}
+
+/// `POST /api/presence/location` (OWNER, MANAGER): where the shop is, so a diner's phone
+/// within `radius_m` proves they are there.
+#[leptos::server(prefix = "/api", endpoint = "presence/location", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn set_shop_place(place: ShopPlace) -> Result<ShopPlace, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
+    crate::service::rules::presence::set_place(&call.state, &staff.merchant_id, place).await?;
+    Ok(place)
+}
+
+/// `POST /api/campaigns/dry_run` (OWNER, MANAGER): decide one trigger now with the campaign
+/// (any status) beside the active ones — the trace and the story, nothing given.
+#[leptos::server(prefix = "/api", endpoint = "campaigns/dry_run", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn dry_run_campaign(
+    code: crate::domain::checked::Code,
+    trigger: TrialTrigger,
+) -> Result<DryRun, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
+    Ok(crate::service::rules::lab::dry_run(
+        &call.state,
+        &staff.merchant_id,
+        &code,
+        trigger,
+        chrono::Utc::now(),
+    )
+    .await?)
+}
+
+/// How many days a backtest replays or a report reads (1–90).
+pub type Days = crate::domain::checked::Count<1, 90>;
+
+/// `POST /api/campaigns/backtest` (OWNER, MANAGER): replay the shop's triggers of the last
+/// `days` days with the campaign beside the active ones — reach, rewards, cost, when each
+/// day's budget ran out, and traces. Nothing is given; the same answer every run.
+#[leptos::server(prefix = "/api", endpoint = "campaigns/backtest", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn backtest_campaign(
+    code: crate::domain::checked::Code,
+    days: Days,
+) -> Result<Backtest, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
+    Ok(crate::service::rules::lab::backtest(
+        &call.state,
+        &staff.merchant_id,
+        &code,
+        days.get(),
+        chrono::Utc::now(),
+    )
+    .await?)
+}
+
+/// The query of `GET /api/campaigns/holdout`.
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HoldoutQuery {
+    pub code: crate::domain::checked::Code,
+    /// Diners first decided in the last `days` days (1–90, default 30).
+    #[cfg_attr(feature = "ssr", param(inline))]
+    pub days: Option<Days>,
+    /// What they did in the `window` days after (1–90, default 14).
+    #[cfg_attr(feature = "ssr", param(inline))]
+    pub window: Option<Days>,
+}
+
+/// `GET /api/campaigns/holdout?code=…` (OWNER, MANAGER): the campaign's lift over its
+/// holdout (visits and spend per diner, with a 95 % interval) and its net incremental
+/// return, or "inconclusive" while either group is too small.
+#[leptos::server(prefix = "/api", endpoint = "campaigns/holdout", input = leptos::server_fn::codec::GetUrl)]
+pub async fn campaign_holdout() -> Result<Lift, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
+    let HoldoutQuery { code, days, window } = crate::api::codec::query()?;
+    Ok(crate::service::rules::lab::holdout_report(
+        &call.state,
+        &staff.merchant_id,
+        &code,
+        days.map_or(30, Days::get),
+        window.map_or(14, Days::get),
+        chrono::Utc::now(),
+    )
+    .await?)
+}

@@ -6,7 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Money;
 use crate::domain::checked::{Code, DinerId, MerchantId};
+use crate::domain::rules::Facts;
 pub use crate::domain::rules::campaign::FieldError;
+pub use crate::domain::rules::lift::Lift;
+pub use crate::domain::rules::presence::Presence;
+pub use crate::domain::rules::simulate::{Backtest, Replayed};
 pub use crate::domain::rules::{
     CampaignSpec, CampaignStatus, Considered, Context, Story, TriggerType,
 };
@@ -40,7 +44,7 @@ pub struct NewCampaign {
 
 /// An event a client or a feed posts (`POST /api/events`).
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PostedEvent {
     #[serde(rename = "type")]
@@ -51,6 +55,31 @@ pub struct PostedEvent {
     pub uid: Option<DinerId>,
     #[serde(default)]
     pub context: Context,
+    /// A diner's proof they are at the shop (required when a diner posts their arrival).
+    #[serde(default)]
+    pub proof: Option<Presence>,
+}
+
+/// Today's code of one of the shop's tables, for the counter screen's QR code.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableCodeToday {
+    pub code: String,
+    /// The shop-local day it is good for.
+    pub day: chrono::NaiveDate,
+    /// The code as a QR image (SVG).
+    pub svg: String,
+}
+
+/// Where the shop is, and how near a diner's phone must be to count as there.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopPlace {
+    pub lat: f64,
+    pub lon: f64,
+    /// 10–5,000 m.
+    pub radius_m: u32,
 }
 
 /// An event accepted: it will be decided (once) by the rule engine.
@@ -73,6 +102,7 @@ pub struct InboxStory {
 }
 
 /// A trigger's decision: what fired, who was held out, and every campaign considered.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionTrace {
     pub trigger_id: String,
@@ -82,4 +112,28 @@ pub struct DecisionTrace {
     pub considered: Vec<Considered>,
     /// Why nothing was considered, if nothing was (no diner, an unknown diner).
     pub note: Option<String>,
+    /// What the conditions were evaluated against (replayed by backtests).
+    #[serde(default)]
+    pub facts: Option<Facts>,
+}
+
+/// A dry run: the trigger decided with the campaign beside the active ones, nothing given.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DryRun {
+    pub decision: DecisionTrace,
+    /// The campaign's story as the diner would see it, if it fired.
+    pub story: Option<Story>,
+}
+
+/// The trigger a dry run decides.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrialTrigger {
+    #[serde(rename = "type")]
+    pub kind: TriggerType,
+    pub uid: DinerId,
+    #[serde(default)]
+    pub context: Context,
 }

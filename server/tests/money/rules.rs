@@ -3,10 +3,12 @@
 //! budget or limit passed under concurrency.
 
 use app::auth::{Principal, Role};
+use app::domain::rules::presence::Presence;
 use app::domain::rules::{CampaignSpec, CampaignStatus, Outcome, TriggerType, Weather};
-use app::model::rules::{Context, DecisionTrace, NewCampaign, PostedEvent};
+use app::error::ErrorCode;
+use app::model::rules::{Context, DecisionTrace, NewCampaign, PostedEvent, ShopPlace};
 use app::service::audit::check_books;
-use app::service::rules::{self, Decider};
+use app::service::rules::{self, Decider, lab, presence};
 use app::state::AppState;
 use chrono::Utc;
 use serde_json::json;
@@ -71,6 +73,7 @@ async fn post(state: &AppState, kind: TriggerType, uid: Option<&str>, context: C
         merchant_id: MERCHANT.parse().expect("merchant"),
         uid: uid.map(|uid| uid.parse().expect("uid")),
         context,
+        proof: None,
     };
     rules::post_event(state, &owner(), event, Utc::now())
         .await
@@ -280,6 +283,19 @@ async fn decide_concurrently(state: &AppState, workers: usize) {
     rules::decide_all(state).await;
 }
 
+/// `n` new diners named `<prefix>-00`, `<prefix>-01`, …
+async fn diners(state: &AppState, prefix: &str, n: usize) -> Vec<String> {
+    let mut uids = Vec::new();
+    for i in 0..n {
+        let uid = format!("{prefix}-{i:02}");
+        db::diner::ensure(&state.db, &uid, None, None)
+            .await
+            .expect("diner");
+        uids.push(uid);
+    }
+    uids
+}
+
 async fn enqueue_entries(state: &AppState, uids: &[String]) {
     for uid in uids {
         enter(state, uid).await;
@@ -299,14 +315,7 @@ async fn budget_holds(state: AppState) {
         ),
     )
     .await;
-    let mut uids = Vec::new();
-    for i in 0..50 {
-        let uid = format!("budget-{i:03}");
-        db::diner::ensure(&state.db, &uid, None, None)
-            .await
-            .expect("diner");
-        uids.push(uid);
-    }
+    let uids = diners(&state, "budget", 50).await;
     // 500 triggers: each of the 50 diners enters ten times.
     let all: Vec<String> = (0..10).flat_map(|_| uids.clone()).collect();
     enqueue_entries(&state, &all).await;
@@ -470,4 +479,332 @@ async fn a_story_that_breaks_the_schema_is_refused_at_save_and_at_send() {
             .expect("inbox")
             .is_empty()
     );
+}
+
+/// A diner posts their own arrival with `proof`.
+async fn arrive(
+    state: &AppState,
+    uid: &str,
+    proof: Option<Presence>,
+) -> Result<String, app::error::AppError> {
+    let event = PostedEvent {
+        kind: TriggerType::UserEnterShop,
+        merchant_id: MERCHANT.parse().expect("merchant"),
+        uid: None,
+        context: Context {
+            // A diner cannot say what the weather is: this is dropped.
+            weather: Some(Weather::Rainy),
+            ..Context::default()
+        },
+        proof,
+    };
+    let diner = Principal::Diner { uid: uid.into() };
+    rules::post_event(state, &diner, event, Utc::now())
+        .await
+        .map(|receipt| receipt.trigger_id)
+}
+
+fn refusal(result: Result<String, app::error::AppError>) -> (ErrorCode, String) {
+    let problem = result.expect_err("refused").to_problem();
+    (problem.code, problem.detail)
+}
+
+#[tokio::test]
+async fn a_diner_arrives_only_with_todays_table_code_or_from_near_the_shop() {
+    let state = seeded_state().await;
+    active(
+        &state,
+        "WELCOME",
+        spec("欢迎", 10, json!({"silver": 2}), json!({})),
+    )
+    .await;
+    let table = "T3".parse().expect("table");
+    let (today, _) = presence::table_code(&state, MERCHANT, &table, Utc::now())
+        .await
+        .expect("today's code");
+    let (yesterday, _) = presence::table_code(
+        &state,
+        MERCHANT,
+        &table,
+        Utc::now() - chrono::Duration::days(1),
+    )
+    .await
+    .expect("yesterday's code");
+    let forged = format!("{}0", today.get(..today.len() - 1).unwrap_or_default());
+    let elsewhere = today.replacen(".demo.", ".other.", 1);
+    let table_code = |text: &str| Some(Presence::TableCode(text.to_owned()));
+    let refused = [
+        (None, "scan the table code"),
+        (table_code(&yesterday), "another day"),
+        (table_code(&forged), "not genuine"),
+        (table_code(&elsewhere), "another shop"),
+        (table_code("hello"), "not a table code"),
+        (
+            Some(Presence::Location {
+                lat: 30.0,
+                lon: 104.0,
+            }),
+            "has not set its location",
+        ),
+    ];
+    for (proof, why) in refused {
+        let (code, detail) = refusal(arrive(&state, SPICY, proof).await);
+        assert_eq!(code, ErrorCode::PresenceNotProven);
+        assert!(detail.contains(why), "{detail}");
+    }
+    presence::set_place(
+        &state,
+        MERCHANT,
+        ShopPlace {
+            lat: 30.6574,
+            lon: 104.0658,
+            radius_m: 200,
+        },
+    )
+    .await
+    .expect("placed");
+    let (_, far) = refusal(
+        arrive(
+            &state,
+            SPICY,
+            Some(Presence::Location {
+                lat: 30.6551,
+                lon: 104.0781,
+            }),
+        )
+        .await,
+    );
+    assert!(far.contains("m from the shop"), "{far}");
+    // Another diner's arrival, or the weather, is not a diner's to post.
+    let mut theirs = PostedEvent {
+        kind: TriggerType::UserEnterShop,
+        merchant_id: MERCHANT.parse().expect("merchant"),
+        uid: Some("wx-demo-002".parse().expect("uid")),
+        context: Context::default(),
+        proof: table_code(&today),
+    };
+    let diner = Principal::Diner { uid: SPICY.into() };
+    let forbidden = rules::post_event(&state, &diner, theirs.clone(), Utc::now()).await;
+    assert_eq!(
+        forbidden.expect_err("refused").to_problem().code,
+        ErrorCode::Forbidden
+    );
+    theirs.kind = TriggerType::WeatherChange;
+    theirs.uid = None;
+    let forbidden = rules::post_event(&state, &diner, theirs, Utc::now()).await;
+    assert_eq!(
+        forbidden.expect_err("refused").to_problem().code,
+        ErrorCode::Forbidden
+    );
+
+    let before = db::assets::silver(&state.db, SPICY).await.expect("silver");
+    let by_code = arrive(&state, SPICY, table_code(&today))
+        .await
+        .expect("believed");
+    let nearby = Presence::Location {
+        lat: 30.6580,
+        lon: 104.0660,
+    };
+    arrive(&state, SPICY, Some(nearby)).await.expect("believed");
+    rules::decide_all(&state).await;
+    let decided = db::rules::decision(&state.db, MERCHANT, &by_code)
+        .await
+        .expect("read")
+        .expect("decided");
+    assert_eq!(
+        decided.trigger["context"],
+        json!({}),
+        "the diner's weather is dropped"
+    );
+    assert_eq!(
+        db::assets::silver(&state.db, SPICY).await.expect("silver"),
+        before + 4
+    );
+}
+
+async fn draft(state: &AppState, code: &str, spec: CampaignSpec) {
+    let new = NewCampaign {
+        code: code.parse().expect("code"),
+        spec,
+    };
+    rules::create_campaign(state, MERCHANT, "owner-1", new)
+        .await
+        .expect("created");
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_the_trace_and_the_story_and_gives_nothing() {
+    let state = seeded_state().await;
+    draft(
+        &state,
+        "TRY_ME",
+        spec(
+            "试一试",
+            10,
+            json!({"fragments": {"PEPPER": 1}}),
+            json!({"condition": {"check": "weather_in", "weather": ["RAINY"]}}),
+        ),
+    )
+    .await;
+    let trial = |weather| app::model::rules::TrialTrigger {
+        kind: TriggerType::UserEnterShop,
+        uid: SPICY.parse().expect("uid"),
+        context: Context {
+            weather,
+            ..Context::default()
+        },
+    };
+    let dry = lab::dry_run(
+        &state,
+        MERCHANT,
+        "TRY_ME",
+        trial(Some(Weather::Rainy)),
+        Utc::now(),
+    )
+    .await
+    .expect("dry run");
+    assert_eq!(dry.decision.fired, ["TRY_ME"]);
+    let story = dry.story.expect("the story");
+    assert!(
+        story.scenes.iter().any(|s| s.text.ends_with("×1")),
+        "{story:?}"
+    );
+    let sunny = lab::dry_run(
+        &state,
+        MERCHANT,
+        "TRY_ME",
+        trial(Some(Weather::Sunny)),
+        Utc::now(),
+    )
+    .await
+    .expect("dry run");
+    assert!(sunny.decision.fired.is_empty());
+    assert_eq!(
+        sunny.decision.considered.first().map(|c| &c.outcome),
+        Some(&Outcome::ConditionFailed)
+    );
+    // Nothing was given, kept or decided for real.
+    assert!(
+        db::assets::holdings(&state.db, MERCHANT, SPICY)
+            .await
+            .expect("held")
+            .is_empty()
+    );
+    assert!(
+        rules::inbox(&state, SPICY, None)
+            .await
+            .expect("inbox")
+            .is_empty()
+    );
+    let decided = db::rules::decisions(
+        &state.db,
+        MERCHANT,
+        Utc::now() - chrono::Duration::hours(1),
+        10,
+    )
+    .await
+    .expect("decisions");
+    assert!(decided.is_empty());
+}
+
+#[tokio::test]
+async fn a_backtest_replays_recorded_triggers_the_same_twice_and_grants_nothing() {
+    let state = seeded_state().await;
+    active(
+        &state,
+        "LIVE",
+        spec("在用", 10, json!({"silver": 1}), json!({})),
+    )
+    .await;
+    let uids = diners(&state, "replay", 10).await;
+    let all: Vec<String> = (0..3).flat_map(|_| uids.clone()).collect();
+    enqueue_entries(&state, &all).await;
+    rules::decide_all(&state).await;
+    // A candidate whose budget pays five rewards (2.73 each).
+    draft(
+        &state,
+        "CANDIDATE",
+        spec(
+            "候选",
+            20,
+            json!({"fragments": {"CHILI": 1}}),
+            json!({"daily_budget_cap": "13.65"}),
+        ),
+    )
+    .await;
+    let silver_before = db::assets::silver(&state.db, "replay-00")
+        .await
+        .expect("silver");
+    let first = lab::backtest(&state, MERCHANT, "CANDIDATE", 7, Utc::now())
+        .await
+        .expect("backtest");
+    let again = lab::backtest(&state, MERCHANT, "CANDIDATE", 7, Utc::now())
+        .await
+        .expect("backtest");
+    assert_eq!(first, again);
+    assert_eq!(first.triggers, 30);
+    let of = |code: &str| {
+        first
+            .campaigns
+            .iter()
+            .find(|c| c.campaign == code)
+            .cloned()
+            .expect("replayed")
+    };
+    let candidate = of("CANDIDATE");
+    assert_eq!((candidate.rewards, candidate.reach), (5, 5));
+    assert_eq!(candidate.cost.to_string(), "13.65");
+    assert_eq!(candidate.budget_ran_out.len(), 1);
+    assert_eq!(of("LIVE").rewards, 30);
+    assert_eq!(
+        db::assets::silver(&state.db, "replay-00")
+            .await
+            .expect("silver"),
+        silver_before
+    );
+    assert_eq!(chili(&state, "replay-00").await, 0);
+}
+
+#[tokio::test]
+async fn a_held_out_diner_gets_nothing_and_the_report_waits_for_enough_diners() {
+    let state = seeded_state().await;
+    active(
+        &state,
+        "HALF",
+        spec(
+            "一半",
+            10,
+            json!({"silver": 3}),
+            json!({"holdout_percent": 50}),
+        ),
+    )
+    .await;
+    let uids = diners(&state, "holdout", 40).await;
+    enqueue_entries(&state, &uids).await;
+    rules::decide_all(&state).await;
+    let mut held = 0;
+    for uid in &uids {
+        let silver = db::assets::silver(&state.db, uid).await.expect("silver");
+        if app::domain::rules::held_out("HALF", uid, 50) {
+            held += 1;
+            assert_eq!(silver, 0, "{uid} is held out and gets nothing");
+        } else {
+            assert_eq!(silver, 3, "{uid} is treated");
+        }
+    }
+    assert!((10..=30).contains(&held), "{held} of 40 held out");
+    let report = lab::holdout_report(&state, MERCHANT, "HALF", 30, 14, Utc::now())
+        .await
+        .expect("report");
+    match report {
+        app::model::rules::Lift::Measured {
+            treated, held_out, ..
+        }
+        | app::model::rules::Lift::Inconclusive {
+            treated, held_out, ..
+        } => {
+            assert_eq!(held_out, held);
+            assert_eq!(treated + held_out, 40);
+        }
+    }
 }

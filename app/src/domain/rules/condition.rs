@@ -106,10 +106,12 @@ pub enum Condition {
 }
 
 /// What a condition is evaluated against: the trigger's context and the diner as the shop
-/// knows them, read before the decision.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+/// knows them, read before the decision (kept with the decision, for backtests).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Facts {
     pub local_time: NaiveTime,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<DayName>))]
     pub weekday: Option<Weekday>,
     pub weather: Option<Weather>,
     pub tags: BTreeSet<Tag>,
@@ -123,6 +125,7 @@ pub struct Facts {
 
 /// One check's result, for the decision's trace: where it sits in the tree
 /// (`all[1].weather_in`), and whether it held.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checked {
     pub path: String,

@@ -72,6 +72,7 @@ pub struct Usage {
 }
 
 /// Which limit stopped a campaign.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Limit {
@@ -82,6 +83,7 @@ pub enum Limit {
 }
 
 /// What became of one campaign for this trigger.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Outcome {
@@ -111,6 +113,7 @@ pub enum Outcome {
 }
 
 /// One campaign considered: its version, weight, outcome and every check's result.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Considered {
     pub campaign: String,
@@ -121,6 +124,7 @@ pub struct Considered {
 }
 
 /// The decision: the campaigns that fire, best first, and the trace of all of them.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     pub fired: Vec<String>,

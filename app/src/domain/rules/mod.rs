@@ -6,6 +6,9 @@
 pub mod campaign;
 pub mod condition;
 pub mod decide;
+pub mod lift;
+pub mod presence;
+pub mod simulate;
 pub mod story;
 pub mod trigger;
 pub mod usage;

@@ -76,7 +76,7 @@ struct Loaded {
 async fn decide_item(state: &AppState, done: &Completion, item: &Claimed) -> Result<(), AppError> {
     let trigger: Trigger = serde_json::from_value(item.payload.clone())
         .map_err(|e| AppError::Internal(format!("trigger {} does not read: {e}", item.id)))?;
-    let (write, outcome) = plan(state, &trigger).await?;
+    let (write, outcome) = plan(state, &trigger, None).await?;
     match db::rules::record_decision(&state.db, done, &write, &outcome).await {
         Err(err) if err.is_duplicate() => {
             // Delivered twice: the first delivery's decision stands.
@@ -94,10 +94,12 @@ async fn decide_item(state: &AppState, done: &Completion, item: &Claimed) -> Res
     }
 }
 
-/// Reads what the decision needs, decides, and prepares everything its transaction writes.
-async fn plan(
+/// Reads what the decision needs, decides, and prepares everything its transaction writes;
+/// `candidate` (a dry run) is decided beside the active campaigns, whatever its status.
+pub(super) async fn plan(
     state: &AppState,
     trigger: &Trigger,
+    candidate: Option<(&db::rules::CampaignRow, &CampaignSpec)>,
 ) -> Result<(DecisionWrite, db::Outcome), AppError> {
     let db = &state.db;
     let merchant = trigger.merchant_id.as_str();
@@ -138,6 +140,7 @@ async fn plan(
         held_out: Vec::new(),
         considered: Vec::new(),
         note: None,
+        facts: None,
     };
     let Some(uid) = trigger.uid.as_deref() else {
         trace.note = Some("about the shop, not a diner: nobody to reward".into());
@@ -163,7 +166,16 @@ async fn plan(
         seen_visits
     };
     let catalog = db::catalog::of_merchant(db, merchant).await?;
-    let campaigns = load_active(state, merchant, &catalog, trigger.occurred_at).await?;
+    let mut campaigns = load_active(state, merchant, &catalog, trigger.occurred_at).await?;
+    if let Some((row, spec)) = candidate {
+        campaigns.retain(|c| c.rule.id != row.code);
+        let version = u32::try_from(row.version).unwrap_or_default();
+        let cost = cost_basis(&catalog).cost(&spec.action.grants);
+        campaigns.push(Loaded {
+            rule: spec.rule(&row.code, version, cost),
+            spec: spec.clone(),
+        });
+    }
     let facts = facts(state, trigger, &known, &visits_now, weather, local).await?;
     let codes: Vec<String> = campaigns.iter().map(|c| c.rule.id.clone()).collect();
     let usage: BTreeMap<String, UsageRow> =
@@ -217,6 +229,7 @@ async fn plan(
     trace.fired = write.fired.clone();
     trace.held_out = write.held_out.clone();
     trace.considered = decision.considered;
+    trace.facts = Some(facts);
     write.trace = to_json(&trace)?;
     Ok((
         write,

@@ -4,6 +4,8 @@
 //! consumer) and the diner's story inbox.
 
 mod decide;
+pub mod lab;
+pub mod presence;
 pub mod schema;
 mod triggers;
 
@@ -176,7 +178,7 @@ pub async fn campaign(
         .ok_or_else(|| AppError::NotFound(format!("campaign {code}")))
 }
 
-async fn stored(
+pub(crate) async fn stored(
     state: &AppState,
     merchant: &str,
     code: &str,

@@ -28,6 +28,58 @@ fn publication(trigger: &Trigger) -> Result<NewTrigger, AppError> {
     })
 }
 
+/// A diner posts their own arrival, believed only with proof they are at the shop; the
+/// context is the shop's to state (its weather), not the diner's, so theirs is dropped.
+async fn diner_arrives(
+    state: &AppState,
+    principal: &Principal,
+    posted: PostedEvent,
+    now: DateTime<Utc>,
+) -> Result<EventReceipt, AppError> {
+    let Principal::Diner { uid } = principal else {
+        return Err(AppError::Forbidden("post this event".into()));
+    };
+    if posted.kind != TriggerType::UserEnterShop {
+        return Err(AppError::Forbidden(format!(
+            "post {:?} events (a diner posts their own arrival only)",
+            posted.kind
+        )));
+    }
+    if posted
+        .uid
+        .as_ref()
+        .is_some_and(|named| named.as_str() != uid)
+    {
+        return Err(AppError::Forbidden("post another diner's arrival".into()));
+    }
+    crate::service::known_merchant(state, &posted.merchant_id).await?;
+    let proof = posted.proof.as_ref().ok_or_else(|| {
+        AppError::PresenceNotProven(
+            "show that you are at the shop: scan the table code or share your location".into(),
+        )
+    })?;
+    super::presence::check(state, &posted.merchant_id, proof, now).await?;
+    enqueue(
+        state,
+        Trigger {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: TriggerType::UserEnterShop,
+            merchant_id: posted.merchant_id.to_string(),
+            uid: Some(uid.clone()),
+            context: Default::default(),
+            occurred_at: now,
+        },
+    )
+    .await
+}
+
+async fn enqueue(state: &AppState, trigger: Trigger) -> Result<EventReceipt, AppError> {
+    db::queue::enqueue(&state.db, &[publication(&trigger)?.item()]).await?;
+    Ok(EventReceipt {
+        trigger_id: trigger.id,
+    })
+}
+
 /// Accepts an event posted by staff at their shop: OWNER and MANAGER may post any the
 /// server does not make itself (a diner's arrival, the weather, a tick); a CASHIER checks a
 /// diner in (`USER_ENTER_SHOP`). Payments, redemptions and recharges are triggered by the
@@ -40,9 +92,7 @@ pub async fn post_event(
     now: DateTime<Utc>,
 ) -> Result<EventReceipt, AppError> {
     let Principal::Staff { merchant_id, .. } = principal else {
-        return Err(AppError::Forbidden(
-            "post events (a diner's arrival is checked in at the counter)".into(),
-        ));
+        return diner_arrives(state, principal, posted, now).await;
     };
     if merchant_id != posted.merchant_id.as_str() {
         return Err(AppError::NotFound(format!(
@@ -94,16 +144,16 @@ pub async fn post_event(
     {
         return Err(AppError::DinerNotFound(uid.to_string()));
     }
-    let trigger = Trigger {
-        id: uuid::Uuid::now_v7().to_string(),
-        kind: posted.kind,
-        merchant_id: posted.merchant_id.to_string(),
-        uid: posted.uid.map(|uid| uid.into_string()),
-        context: posted.context,
-        occurred_at: now,
-    };
-    db::queue::enqueue(&state.db, &[publication(&trigger)?.item()]).await?;
-    Ok(EventReceipt {
-        trigger_id: trigger.id,
-    })
+    enqueue(
+        state,
+        Trigger {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: posted.kind,
+            merchant_id: posted.merchant_id.to_string(),
+            uid: posted.uid.map(|uid| uid.into_string()),
+            context: posted.context,
+            occurred_at: now,
+        },
+    )
+    .await
 }
