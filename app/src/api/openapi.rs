@@ -31,6 +31,8 @@ use crate::auth_types::Session;
 use crate::domain::checked::{
     CardId, Code, DinerId, IdempotencyKey, MerchantId, Name, PaymentId, ScanCode, StoryId,
 };
+use crate::domain::rules::story::Reward;
+use crate::domain::rules::{Condition, presence::Presence};
 use crate::domain::{Amount, Balance, Clawback, Money, PaymentSplit};
 use crate::error::{ErrorCode, FieldErrors, Problem};
 
@@ -420,7 +422,7 @@ impl Modify for BearerAuth {
         my_member_code, socket),
     components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
         Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
-        Code, Name, IdempotencyKey, FieldErrors)),
+        Code, Name, IdempotencyKey, FieldErrors, Condition, Reward, Presence)),
     modifiers(&BearerAuth, &Refusals, &Flows)
 )]
 pub struct ApiDoc;
@@ -430,6 +432,7 @@ impl ApiDoc {
     pub fn document() -> serde_json::Value {
         let mut document = serde_json::to_value(Self::openapi()).unwrap_or_default();
         responses::camel_case_links(&mut document);
+        responses::close_variants(&mut document, &["Condition", "Reward", "Presence"]);
         document
     }
 }

@@ -381,6 +381,17 @@ impl<const MIN: u32, const MAX: u32> utoipa::PartialSchema for Count<MIN, MAX> {
 }
 
 #[cfg(feature = "ssr")]
+impl<const MIN: u32, const MAX: u32> schemars::JsonSchema for Count<MIN, MAX> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Count{MIN}To{MAX}").into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer", "minimum": MIN, "maximum": MAX })
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl<const MIN: u32, const MAX: u32> utoipa::ToSchema for Count<MIN, MAX> {
     fn name() -> std::borrow::Cow<'static, str> {
         format!("Count{MIN}To{MAX}").into()

@@ -76,10 +76,13 @@ pub struct TableCodeToday {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShopPlace {
+    #[cfg_attr(feature = "ssr", schema(minimum = -90, maximum = 90))]
     pub lat: f64,
+    #[cfg_attr(feature = "ssr", schema(minimum = -180, maximum = 180))]
     pub lon: f64,
     /// 10–5,000 m.
-    pub radius_m: u32,
+    #[cfg_attr(feature = "ssr", schema(inline))]
+    pub radius_m: crate::domain::checked::Count<10, 5000>,
 }
 
 /// An event accepted: it will be decided (once) by the rule engine.

@@ -558,7 +558,7 @@ async fn a_diner_arrives_only_with_todays_table_code_or_from_near_the_shop() {
         ShopPlace {
             lat: 30.6574,
             lon: 104.0658,
-            radius_m: 200,
+            radius_m: serde_json::from_str("200").expect("radius"),
         },
     )
     .await

@@ -296,3 +296,31 @@ pub fn camel_case_links(document: &mut serde_json::Value) {
         }
     }
 }
+
+/// utoipa writes the variants of an internally tagged enum as open objects even when serde
+/// refuses unknown fields (`deny_unknown_fields` is read for structs only); the schemas of
+/// those enums are closed here, so the document forbids what the server refuses.
+pub fn close_variants(document: &mut serde_json::Value, enums: &[&str]) {
+    let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(|s| s.as_object_mut())
+    else {
+        return;
+    };
+    for name in enums {
+        let variants = schemas
+            .get_mut(*name)
+            .and_then(|schema| schema.get_mut("oneOf"))
+            .and_then(|variants| variants.as_array_mut());
+        for variant in variants.into_iter().flatten() {
+            if let Some(object) = variant.as_object_mut()
+                && object.get("type").and_then(|t| t.as_str()) == Some("object")
+            {
+                object.insert(
+                    "additionalProperties".into(),
+                    serde_json::Value::Bool(false),
+                );
+            }
+        }
+    }
+}

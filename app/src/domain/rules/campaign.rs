@@ -14,7 +14,7 @@ use super::decide::{Limits, Rule, TriggerType};
 use super::story::StoryTemplate;
 use super::weight::{Affinity, MAX_AFFINITY};
 use crate::domain::Money;
-use crate::domain::checked::{Code, Name};
+use crate::domain::checked::{Code, Count, Name};
 
 /// The largest holdout a campaign may keep (a campaign for nobody measures nothing).
 pub const MAX_HOLDOUT: u8 = 50;
@@ -67,6 +67,9 @@ impl CampaignStatus {
     }
 }
 
+/// How many of one fragment a reward gives.
+pub type FragmentCount = Count<1, MAX_FRAGMENTS>;
+
 /// What a reward gives besides its story.
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema, utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -74,10 +77,12 @@ impl CampaignStatus {
 pub struct Grants {
     /// Silver (碎银).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(maximum = 100_000))]
+    #[cfg_attr(feature = "ssr", schemars(range(max = 100_000)))]
     pub silver: u32,
-    /// Fragments by code, with how many of each.
+    /// Fragments by code, with how many of each (1–100).
     #[serde(default)]
-    pub fragments: BTreeMap<Code, u32>,
+    pub fragments: BTreeMap<Code, FragmentCount>,
     /// One card of this type, out of the day's stock (none left: the campaign cannot fire).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<Code>,
@@ -106,10 +111,14 @@ pub struct Action {
 pub struct CampaignSpec {
     pub name: Name,
     /// The triggers it answers (at least one).
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
+    #[cfg_attr(feature = "ssr", schemars(length(min = 1)))]
     pub triggers: BTreeSet<TriggerType>,
     /// Whom it wants: all / any / not over a closed set of checks.
     pub condition: Condition,
     /// 1–100: its weight before affinity.
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 100))]
+    #[cfg_attr(feature = "ssr", schemars(range(min = 1, max = 100)))]
     pub priority: u32,
     #[serde(default)]
     pub affinity: Affinity,
@@ -123,6 +132,8 @@ pub struct CampaignSpec {
     pub exclusive: bool,
     /// The share of matching diners (0–50 %) it keeps out to measure its lift.
     #[serde(default = "default_holdout")]
+    #[cfg_attr(feature = "ssr", schema(maximum = 50))]
+    #[cfg_attr(feature = "ssr", schemars(range(max = 50)))]
     pub holdout_percent: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<DateTime<Utc>>,
@@ -190,14 +201,6 @@ impl CampaignSpec {
                 "action.grants.silver",
                 format!("at most {MAX_SILVER}"),
             ));
-        }
-        for (code, count) in &grants.fragments {
-            if !(1..=MAX_FRAGMENTS).contains(count) {
-                problems.push(FieldError::new(
-                    format!("action.grants.fragments.{code}"),
-                    format!("1–{MAX_FRAGMENTS}"),
-                ));
-            }
         }
         let limits = [
             ("per_diner_per_day", self.limits.per_diner_per_day),
@@ -305,7 +308,7 @@ impl CostBasis {
             .fragments
             .iter()
             .map(|(code, count)| {
-                self.fragments.get(code).copied().unwrap_or_default() * Decimal::from(*count)
+                self.fragments.get(code).copied().unwrap_or_default() * Decimal::from(count.get())
             })
             .sum();
         let card = grants
@@ -322,6 +325,10 @@ impl CostBasis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn one() -> FragmentCount {
+        serde_json::from_str("1").expect("a count")
+    }
 
     fn code(text: &str) -> Code {
         text.parse().expect("code")
@@ -344,7 +351,7 @@ mod tests {
             (Grants::default(), "0.00"),
             (
                 Grants {
-                    fragments: [(chili.clone(), 1)].into(),
+                    fragments: [(chili.clone(), one())].into(),
                     ..Grants::default()
                 },
                 "6.00",
@@ -359,7 +366,7 @@ mod tests {
             (
                 Grants {
                     card: Some(card.clone()),
-                    fragments: [(beer.clone(), 1), (code("UNUSED"), 5)].into(),
+                    fragments: [(beer.clone(), one()), (code("UNUSED"), one())].into(),
                     ..Grants::default()
                 },
                 "24.00",
@@ -378,7 +385,7 @@ mod tests {
             [],
         );
         let one = Grants {
-            fragments: [(chili, 1)].into(),
+            fragments: [(chili, one())].into(),
             ..Grants::default()
         };
         assert_eq!(thirds.cost(&one).to_string(), "0.34");

@@ -20,8 +20,10 @@ pub const MAX_SCENES: usize = 6;
 #[serde(deny_unknown_fields)]
 pub struct Story {
     #[cfg_attr(feature = "ssr", schemars(length(min = 1, max = 40)))]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 40))]
     pub title: String,
     #[cfg_attr(feature = "ssr", schemars(length(min = 1, max = 6)))]
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 6))]
     pub scenes: Vec<Scene>,
     /// What the diner was given (empty: a story alone).
     #[cfg_attr(feature = "ssr", schemars(length(max = 16)))]
@@ -36,6 +38,7 @@ pub struct Story {
 #[serde(deny_unknown_fields)]
 pub struct Scene {
     #[cfg_attr(feature = "ssr", schemars(length(min = 1, max = 200)))]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub text: String,
     #[serde(default)]
     pub mood: Mood,
@@ -81,6 +84,7 @@ pub enum Reward {
 #[serde(deny_unknown_fields)]
 pub struct Cta {
     #[cfg_attr(feature = "ssr", schemars(length(min = 1, max = 16)))]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 16))]
     pub label: String,
     pub action: CtaAction,
 }
@@ -101,7 +105,12 @@ pub enum CtaAction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoryTemplate {
+    /// 1–40 characters once filled in.
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 40))]
+    #[cfg_attr(feature = "ssr", schemars(length(min = 1, max = 40)))]
     pub title: String,
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 6))]
+    #[cfg_attr(feature = "ssr", schemars(length(min = 1, max = 6)))]
     pub scenes: Vec<Scene>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cta: Option<Cta>,

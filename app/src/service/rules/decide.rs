@@ -395,7 +395,7 @@ fn grant(
     let fragments: BTreeMap<String, i64> = grants
         .fragments
         .iter()
-        .map(|(code, count)| (code.to_string(), i64::from(*count)))
+        .map(|(code, count)| (code.to_string(), i64::from(count.get())))
         .collect();
     let silver = i64::from(grants.silver);
     let entry = NewLedgerEntry::new(

@@ -342,7 +342,7 @@ pub(crate) fn rewards_of(grants: &Grants, catalog: &Catalog) -> Vec<Reward> {
             rewards.push(Reward::Fragment {
                 code: code.clone(),
                 name,
-                count: *count,
+                count: count.get(),
             });
         }
     }

@@ -88,15 +88,10 @@ pub async fn set_place(
     if !is_place(place.lat, place.lon) {
         return Err(AppError::Invalid("lat, lon: not a place on Earth".into()));
     }
-    if !(10..=5_000).contains(&place.radius_m) {
-        return Err(AppError::Invalid(
-            "radius_m: from 10 to 5,000 metres".into(),
-        ));
-    }
     let at = db::rules::ShopLocation {
         lat: place.lat,
         lon: place.lon,
-        radius_m: i64::from(place.radius_m),
+        radius_m: i64::from(place.radius_m.get()),
     };
     Ok(db::rules::set_shop_location(&state.db, merchant, at).await?)
 }
