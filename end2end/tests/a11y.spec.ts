@@ -1,15 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
-import { type Page, expect, test } from "@playwright/test";
-import { api, signInCashier } from "./helpers";
-
-/** No WCAG 2.x A/AA violation on the page as it is now (axe-core, in the real browser). */
-async function expectAccessible(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const found = results.violations.map(
-    (v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
-  );
-  expect(found, what).toEqual([]);
-}
+import { expect, test } from "@playwright/test";
+import { api, expectAccessible, signInCashier } from "./helpers";
 
 test("the sign-in, the home page and the counter with its panels open have no accessibility violations", async ({
   page,

@@ -1,5 +1,15 @@
 import { randomUUID } from "node:crypto";
+import AxeBuilder from "@axe-core/playwright";
 import { type APIRequestContext, type Page, expect } from "@playwright/test";
+
+/** No WCAG 2.x A/AA violation on the page as it is now (axe-core, in the real browser). */
+export async function expectAccessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const found = results.violations.map(
+    (v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+  );
+  expect(found, what).toEqual([]);
+}
 
 /** The JSON API, as a diner's app or another till uses it. */
 export function api(request: APIRequestContext) {

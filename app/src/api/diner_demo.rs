@@ -34,6 +34,12 @@ pub struct DinerView {
     pub next_key: String,
     /// The shop's offset from UTC now, in seconds: dates are shown on the shop's calendar.
     pub shop_utc_offset: i32,
+    /// Silver (碎银), held across shops.
+    pub silver: i64,
+    /// The fragments held at the shop: (code, name, count).
+    pub fragments: Vec<(String, String, i64)>,
+    /// The story inbox, newest first.
+    pub stories: Vec<crate::api::rules::InboxStory>,
 }
 
 /// The diner's member code (valid for a few minutes: proof that the diner is at the counter)
@@ -97,7 +103,22 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
             })
         })
         .collect::<Result<_, AppError>>()?;
+    let held = crate::service::assets::held(state, merchant, &uid).await?;
+    let names = db::catalog::fragments(&state.db, merchant)
+        .await
+        .map_err(AppError::from)?;
+    let fragments = names
+        .into_iter()
+        .filter_map(|f| {
+            let count = held.fragments.get(&f.code).copied()?;
+            Some((f.code, f.name, count))
+        })
+        .collect();
+    let stories = crate::service::rules::inbox(state, &uid, Some(merchant)).await?;
     Ok(Some(DinerView {
+        silver: held.silver,
+        fragments,
+        stories,
         member: member_qr(&call.state, &uid, &call.session)?,
         uid,
         merchant_id: merchant.to_owned(),
@@ -108,6 +129,26 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
             .await?
             .utc_offset,
     }))
+}
+
+/// The diner says they are at the demo restaurant, with the code on their table: exactly
+/// `POST /api/events` (USER_ENTER_SHOP with a table code as proof).
+#[server(prefix = "/console", endpoint = "diner/arrive")]
+pub async fn diner_arrive(table_code: String) -> Result<String, Problem> {
+    use crate::api::rules::{PostedEvent, Presence};
+    let call = crate::api::edge::authenticated()?;
+    let event = PostedEvent {
+        kind: crate::api::rules::TriggerType::UserEnterShop,
+        merchant_id: db::seed::DEMO_MERCHANT_ID
+            .parse()
+            .map_err(|_| crate::error::AppError::Internal("the demo merchant's id".into()))?,
+        uid: None,
+        context: Default::default(),
+        proof: Some(Presence::TableCode(table_code.trim().to_owned())),
+    };
+    let receipt =
+        crate::service::rules::post_event(&call.state, &call.principal, event, Utc::now()).await?;
+    Ok(receipt.trigger_id)
 }
 
 /// A fresh member code of the signed-in diner (the page asks before the last one expires).

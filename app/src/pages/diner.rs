@@ -1,9 +1,11 @@
 use leptos::prelude::*;
 
 use crate::api::diner_demo::{
-    DinerCard, DinerPay, DinerSignIn, DinerView, FreshMemberCode, diner_pocket,
+    DinerArrive, DinerCard, DinerPay, DinerSignIn, DinerView, FreshMemberCode, diner_pocket,
 };
 use crate::api::realtime::Event;
+use crate::api::rules::InboxStory;
+use crate::domain::rules::story::Reward;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::live::{shop_time, use_live_events};
@@ -61,6 +63,9 @@ fn DinerSignInForm(sign_in: ServerAction<DinerSignIn>) -> impl IntoView {
 fn Pocket(view: DinerView) -> impl IntoView {
     let cards = RwSignal::new(view.cards);
     let balance = RwSignal::new(view.balance);
+    let silver = RwSignal::new(view.silver);
+    let fragments = RwSignal::new(view.fragments.clone());
+    let stories = RwSignal::new(view.stories.clone());
     let merchant = view.merchant_id.clone();
     let i18n = use_i18n();
     let locale = page_locale();
@@ -119,6 +124,42 @@ fn Pocket(view: DinerView) -> impl IntoView {
         } if merchant_id == merchant => {
             balance.set(now);
         }
+        Event::Story {
+            merchant_id,
+            campaign,
+            story_id,
+            story,
+            ..
+        } if merchant_id == merchant => {
+            // What the story gave is the diner's now: shown at once, no reload.
+            for reward in &story.rewards {
+                match reward {
+                    Reward::Silver { amount } => silver.update(|s| *s += i64::from(*amount)),
+                    Reward::Fragment { code, name, count } => fragments.update(|held| {
+                        match held.iter_mut().find(|(c, _, _)| c == code.as_str()) {
+                            Some(line) => line.2 += i64::from(*count),
+                            None => {
+                                held.push((code.to_string(), name.to_string(), i64::from(*count)))
+                            }
+                        }
+                    }),
+                    Reward::Card { .. } => {}
+                }
+            }
+            stories.update(|all| {
+                all.insert(
+                    0,
+                    InboxStory {
+                        id: story_id,
+                        merchant_id,
+                        campaign,
+                        story,
+                        created_at: frame.at,
+                        read: false,
+                    },
+                )
+            });
+        }
         _ => {}
     });
     view! {
@@ -136,6 +177,9 @@ fn Pocket(view: DinerView) -> impl IntoView {
                     </p>
                 </div>
             </div>
+            <ArrivePanel />
+            <StoryInbox stories />
+            <Holdings silver fragments />
             <PayPanel first_key=view.next_key.clone() />
             <h2 class="text-lg font-semibold">{t!(i18n, diner.my_cards)}</h2>
             <Show when=move || cards.with(Vec::is_empty)>
@@ -214,6 +258,92 @@ fn PayPanel(first_key: String) -> impl IntoView {
                 .into_any(),
                 Err(problem) => view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> }.into_any(),
             })}
+        </div>
+    }
+}
+
+/// Checking in at the shop with the code on the table (the mini program scans it; the demo
+/// page takes it pasted).
+#[component]
+fn ArrivePanel() -> impl IntoView {
+    let arrive = ServerAction::<DinerArrive>::new();
+    let i18n = use_i18n();
+    let locale = page_locale();
+    view! {
+        <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
+            <h2 class="text-lg font-semibold">{t!(i18n, diner.arrive_title)}</h2>
+            <p class="text-sm text-stone-500">{t!(i18n, diner.arrive_hint)}</p>
+            <ActionForm action=arrive attr:class="mt-3 flex flex-wrap gap-3">
+                <label for="table-code" class="sr-only">{t!(i18n, diner.arrive_code)}</label>
+                <input id="table-code" name="table_code" required data-testid="arrive-code" placeholder=td_string!(locale, diner.arrive_code)
+                    class="min-w-0 flex-1 rounded-lg border border-stone-300 px-3 py-2 font-mono text-sm focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200" />
+                <button type="submit" data-testid="arrive" class="rounded-lg bg-red-700 px-5 py-2 font-semibold text-white hover:bg-red-800">
+                    {t!(i18n, diner.arrive)}
+                </button>
+            </ActionForm>
+            {move || arrive.value().get().map(|answer| match answer {
+                Ok(_) => view! { <p class="mt-2 text-emerald-800" role="status" data-testid="arrived">{t!(i18n, diner.arrived)}</p> }.into_any(),
+                Err(problem) => view! { <p class="mt-2 text-red-800" role="alert" data-testid="arrive-refused">{problem_text(locale, &problem)}</p> }.into_any(),
+            })}
+        </div>
+    }
+}
+
+/// The diner's stories, newest first, each as the mini program would show it.
+#[component]
+fn StoryInbox(stories: RwSignal<Vec<InboxStory>>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section aria-labelledby="stories-title" class="space-y-3">
+            <h2 id="stories-title" class="text-lg font-semibold">{t!(i18n, diner.stories)}</h2>
+            <Show when=move || stories.with(Vec::is_empty)>
+                <p class="text-stone-500" data-testid="no-stories">{t!(i18n, diner.no_stories)}</p>
+            </Show>
+            <For each=move || stories.get() key=|story| story.id.clone() let:story>
+                <StoryCard story />
+            </For>
+        </section>
+    }
+}
+
+#[component]
+fn StoryCard(story: InboxStory) -> impl IntoView {
+    let i18n = use_i18n();
+    let rewards = crate::domain::rules::story::rewards_in_words(&story.story.rewards);
+    let has_rewards = !story.story.rewards.is_empty();
+    view! {
+        <article data-testid="story" data-campaign=story.campaign.clone()
+            class="rounded-2xl bg-gradient-to-br from-amber-50 to-red-50 p-4 shadow-sm ring-1 ring-amber-200">
+            <h3 class="text-xl font-bold text-red-900" data-testid="story-title">{story.story.title.clone()}</h3>
+            {story.story.scenes.iter().map(|scene| view! { <p class="mt-2 text-stone-800">{scene.text.clone()}</p> }).collect_view()}
+            <Show when=move || has_rewards>
+                <p class="mt-3 font-semibold text-emerald-800" data-testid="story-rewards">{t!(i18n, diner.rewards)} " " {rewards.clone()}</p>
+            </Show>
+        </article>
+    }
+}
+
+/// Silver and the fragments held at the shop.
+#[component]
+fn Holdings(
+    silver: RwSignal<i64>,
+    fragments: RwSignal<Vec<(String, String, i64)>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
+            <p class="text-xl" data-testid="diner-silver">{t!(i18n, diner.silver)} " " {move || silver.get()}</p>
+            <h2 class="mt-3 text-lg font-semibold">{t!(i18n, diner.fragments)}</h2>
+            <Show when=move || fragments.with(Vec::is_empty)>
+                <p class="text-stone-500">{t!(i18n, diner.no_fragments)}</p>
+            </Show>
+            <ul class="mt-2 flex flex-wrap gap-2">
+                <For each=move || fragments.get() key=|line| line.clone() let:line>
+                    <li class="rounded-full bg-amber-100 px-3 py-1 text-sm text-amber-900" data-testid="fragment" data-code=line.0.clone() data-count=line.2>
+                        {format!("{} ×{}", line.1, line.2)}
+                    </li>
+                </For>
+            </ul>
         </div>
     }
 }

@@ -22,8 +22,8 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
-/// Role-aware links: signed-in staff get the counter (owners and managers, later, the boss
-/// console too) and sign-out; everyone else the sign-in link.
+/// Role-aware links: signed-in staff get the counter (owners and managers the campaigns
+/// too) and sign-out; everyone else the sign-in link.
 #[component]
 fn Navigation() -> impl IntoView {
     // Asked again on every navigation: signing in or out moves to another page.
@@ -41,6 +41,12 @@ fn Navigation() -> impl IntoView {
                         .map(|answer| match answer.ok().flatten() {
                             Some(user) => view! {
                                 <a href="/cashier" class=link data-testid="nav-cashier">{t!(i18n, nav.counter)}</a>
+                                <Show when={
+                                    let role = user.role.clone();
+                                    move || role != "CASHIER"
+                                }>
+                                    <a href="/campaigns" class=link data-testid="nav-campaigns">{t!(i18n, nav.campaigns)}</a>
+                                </Show>
                                 <span class="text-sm text-orange-100" data-testid="nav-user">{user.staff_id.clone()}</span>
                                 <ActionForm action=sign_out>
                                     <button type="submit" class=link data-testid="sign-out">{t!(i18n, nav.sign_out)}</button>

@@ -2,6 +2,7 @@
 
 mod banner;
 mod camera;
+mod campaigns;
 mod cashier;
 mod diner;
 mod feed;
@@ -14,6 +15,7 @@ mod not_found;
 mod recharge;
 mod refund;
 
+pub use campaigns::CampaignsPage;
 pub use cashier::CashierPage;
 pub use diner::DinerPage;
 pub use home::HomePage;

@@ -6,10 +6,12 @@
 //! A form answers one shape, [`FormAnswer`]: what it shows when it worked, the refusal to
 //! show beside the form when not, and the key for the page's next action.
 
+mod campaigns;
 mod counter;
 mod feed;
 mod session;
 
+pub use campaigns::*;
 pub use counter::*;
 pub use feed::*;
 pub use session::*;

@@ -1,0 +1,168 @@
+//! The campaigns page's forms: the shop's campaigns with today's spend, a campaign written
+//! from a short form (the whole JSON document is the API's, `POST /api/campaigns/create`),
+//! activate / pause / resume / end, and a dry run. Each calls the same service as the API.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::api::rules::{Campaign, CampaignStatus, DryRun};
+use crate::error::Problem;
+
+/// What the campaigns page shows: the campaigns, and what the form can grant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignsView {
+    pub merchant_id: String,
+    pub campaigns: Vec<Campaign>,
+    /// The shop's fragments (code, name) for the form's grant.
+    pub fragments: Vec<(String, String)>,
+}
+
+/// The campaigns page's data (OWNER, MANAGER; anyone else: none).
+#[server(prefix = "/console", endpoint = "campaigns")]
+pub async fn console_campaigns() -> Result<Option<CampaignsView>, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let Ok(staff) = call.staff(crate::auth::Permission::ManageCampaigns) else {
+        return Ok(None);
+    };
+    let state = &call.state;
+    let campaigns =
+        crate::service::rules::campaigns(state, &staff.merchant_id, chrono::Utc::now()).await?;
+    let fragments = db::catalog::fragments(&state.db, &staff.merchant_id)
+        .await
+        .map_err(crate::error::AppError::from)?
+        .into_iter()
+        .map(|f| (f.code, f.name))
+        .collect();
+    Ok(Some(CampaignsView {
+        merchant_id: staff.merchant_id,
+        campaigns,
+        fragments,
+    }))
+}
+
+/// The page's short form of a campaign: one trigger, an optional weather and tag, what it
+/// gives, its budget and its story.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignFields {
+    pub code: String,
+    pub name: String,
+    pub trigger: String,
+    pub weather: String,
+    pub tag: String,
+    pub priority: u32,
+    pub silver: u32,
+    pub fragment: String,
+    pub fragment_count: u32,
+    pub budget: String,
+    pub title: String,
+    pub text: String,
+}
+
+/// A campaign from the page's short form, saved as a DRAFT.
+#[server(prefix = "/console", endpoint = "campaigns/create")]
+pub async fn console_create_campaign(form: CampaignFields) -> Result<Campaign, Problem> {
+    use serde_json::json;
+    let CampaignFields {
+        code,
+        name,
+        trigger,
+        weather,
+        tag,
+        priority,
+        silver,
+        fragment,
+        fragment_count,
+        budget,
+        title,
+        text,
+    } = form;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
+    let mut checks = Vec::new();
+    if !weather.is_empty() {
+        checks.push(json!({"check": "weather_in", "weather": [weather]}));
+    }
+    if !tag.is_empty() {
+        checks.push(json!({"check": "tag_in", "tags": [tag]}));
+    }
+    let mut fragments = serde_json::Map::new();
+    if !fragment.is_empty() && fragment_count > 0 {
+        fragments.insert(fragment, json!(fragment_count));
+    }
+    let document = json!({
+        "code": code.trim(),
+        "spec": {
+            "name": name.trim(),
+            "triggers": [trigger],
+            "condition": {"check": "all", "of": checks},
+            "priority": priority,
+            "affinity": {"tags": if tag.is_empty() { json!({}) } else { json!({ tag.clone(): 50 }) }},
+            "action": {
+                "story": {
+                    "title": title.trim(),
+                    "scenes": [{"text": text.trim(),
+                        "mood": if weather == "RAINY" { "RAIN" } else { "CALM" }}],
+                    "cta": {"label": "去看看", "action": "OPEN_INVENTORY"}
+                },
+                "grants": {"silver": silver, "fragments": fragments}
+            },
+            "daily_budget_cap": budget.trim(),
+        }
+    });
+    let new = serde_path_to_error::deserialize(document)
+        .map_err(|e| crate::error::refusal(&crate::error::Unreadable::at(e).to_string()))?;
+    Ok(crate::service::rules::create_campaign(
+        &call.state,
+        &staff.merchant_id,
+        &staff.staff_id,
+        new,
+    )
+    .await?)
+}
+
+/// Activates, pauses, resumes or ends a campaign.
+#[server(prefix = "/console", endpoint = "campaigns/status")]
+pub async fn console_campaign_status(
+    code: String,
+    status: CampaignStatus,
+) -> Result<Campaign, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
+    Ok(crate::service::rules::set_status(
+        &call.state,
+        &staff.merchant_id,
+        &staff.staff_id,
+        &code,
+        status,
+    )
+    .await?)
+}
+
+/// A dry run of a diner entering the shop now, in some weather.
+#[server(prefix = "/console", endpoint = "campaigns/dry_run")]
+pub async fn console_dry_run(
+    code: String,
+    uid: String,
+    weather: String,
+) -> Result<DryRun, Problem> {
+    use serde_json::json;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
+    let context = if weather.is_empty() {
+        json!({})
+    } else {
+        json!({"weather": weather})
+    };
+    let trial = serde_path_to_error::deserialize(
+        json!({"type": "USER_ENTER_SHOP", "uid": uid.trim(), "context": context}),
+    )
+    .map_err(|e| crate::error::refusal(&crate::error::Unreadable::at(e).to_string()))?;
+    Ok(crate::service::rules::lab::dry_run(
+        &call.state,
+        &staff.merchant_id,
+        &code,
+        trial,
+        chrono::Utc::now(),
+    )
+    .await?)
+}

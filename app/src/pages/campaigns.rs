@@ -1,0 +1,333 @@
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use crate::api::console::{
+    CampaignsView, ConsoleCampaignStatus, ConsoleCreateCampaign, ConsoleDryRun, console_campaigns,
+};
+use crate::api::rules::{Campaign, CampaignStatus};
+use crate::i18n::*;
+use crate::pages::{page_locale, problem_text};
+
+/// The boss's campaigns: the list with today's spend against the budget (updated after each
+/// change), a short form for a new campaign, the status buttons, and a dry run.
+#[component]
+pub fn CampaignsPage() -> impl IntoView {
+    let create = ServerAction::<ConsoleCreateCampaign>::new();
+    let status = ServerAction::<ConsoleCampaignStatus>::new();
+    let view_data = Resource::new(
+        move || (create.version().get(), status.version().get()),
+        |_| console_campaigns(),
+    );
+    let i18n = use_i18n();
+    view! {
+        <Transition fallback=move || view! { <p class="text-stone-500">{t!(i18n, loading)}</p> }>
+            {move || {
+                view_data
+                    .get()
+                    .map(|answer| match answer {
+                        Ok(Some(data)) => view! { <Campaigns data create status /> }.into_any(),
+                        Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(problem) => view! { <p role="alert">{problem_text(page_locale(), &problem)}</p> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn Campaigns(
+    data: CampaignsView,
+    create: ServerAction<ConsoleCreateCampaign>,
+    status: ServerAction<ConsoleCampaignStatus>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = page_locale();
+    let empty = data.campaigns.is_empty();
+    let codes: Vec<String> = data.campaigns.iter().map(|c| c.code.clone()).collect();
+    view! {
+        <section class="space-y-6">
+            <div>
+                <h1 class="text-3xl font-bold">{t!(i18n, campaigns.title)}</h1>
+                <p class="text-stone-600">{t!(i18n, campaigns.intro)}</p>
+            </div>
+            {move || status.value().get().and_then(Result::err).map(|problem| view! {
+                <p role="alert" class="text-red-800">{problem_text(locale, &problem)}</p>
+            })}
+            <Show when=move || empty>
+                <p class="text-stone-500" data-testid="no-campaigns">{t!(i18n, campaigns.none)}</p>
+            </Show>
+            <div class="overflow-x-auto rounded-2xl bg-white shadow-sm ring-1 ring-stone-200">
+                <table class="w-full text-left text-sm">
+                    <thead class="bg-stone-50 text-stone-600">
+                        <tr>
+                            <th scope="col" class="px-3 py-2">{t!(i18n, campaigns.name)}</th>
+                            <th scope="col" class="px-3 py-2">{t!(i18n, campaigns.status)}</th>
+                            <th scope="col" class="px-3 py-2">{t!(i18n, campaigns.budget)}</th>
+                            <th scope="col" class="px-3 py-2">{t!(i18n, campaigns.granted)}</th>
+                            <th scope="col" class="px-3 py-2">{t!(i18n, campaigns.cost)}</th>
+                            <th scope="col" class="px-3 py-2">{t!(i18n, campaigns.actions)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {data.campaigns.into_iter().map(|campaign| view! { <CampaignRow campaign status /> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <div class="grid gap-6 lg:grid-cols-2">
+                <NewCampaignForm create fragments=data.fragments />
+                <DryRunPanel codes />
+            </div>
+        </section>
+    }
+}
+
+fn status_name(locale: Locale, status: CampaignStatus) -> String {
+    match status {
+        CampaignStatus::Draft => td_string!(locale, campaigns.DRAFT),
+        CampaignStatus::Active => td_string!(locale, campaigns.ACTIVE),
+        CampaignStatus::Paused => td_string!(locale, campaigns.PAUSED),
+        CampaignStatus::Ended => td_string!(locale, campaigns.ENDED),
+    }
+    .to_owned()
+}
+
+#[component]
+fn CampaignRow(campaign: Campaign, status: ServerAction<ConsoleCampaignStatus>) -> impl IntoView {
+    let locale = page_locale();
+    let next: Vec<(CampaignStatus, String)> = match campaign.status {
+        CampaignStatus::Draft => vec![
+            (
+                CampaignStatus::Active,
+                td_string!(locale, campaigns.activate).to_owned(),
+            ),
+            (
+                CampaignStatus::Ended,
+                td_string!(locale, campaigns.end).to_owned(),
+            ),
+        ],
+        CampaignStatus::Active => vec![
+            (
+                CampaignStatus::Paused,
+                td_string!(locale, campaigns.pause).to_owned(),
+            ),
+            (
+                CampaignStatus::Ended,
+                td_string!(locale, campaigns.end).to_owned(),
+            ),
+        ],
+        CampaignStatus::Paused => vec![
+            (
+                CampaignStatus::Active,
+                td_string!(locale, campaigns.resume).to_owned(),
+            ),
+            (
+                CampaignStatus::Ended,
+                td_string!(locale, campaigns.end).to_owned(),
+            ),
+        ],
+        CampaignStatus::Ended => vec![],
+    };
+    let badge = match campaign.status {
+        CampaignStatus::Active => "bg-emerald-100 text-emerald-800",
+        CampaignStatus::Draft => "bg-amber-100 text-amber-900",
+        _ => "bg-stone-200 text-stone-700",
+    };
+    let code = campaign.code.clone();
+    view! {
+        <tr class="border-t border-stone-100" data-testid="campaign-row" data-code=campaign.code.clone() data-status=campaign.status.as_str()>
+            <td class="px-3 py-2">
+                <div class="font-semibold">{campaign.spec.name.to_string()}</div>
+                <div class="font-mono text-xs text-stone-500">{format!("{} · v{}", campaign.code, campaign.version)}</div>
+            </td>
+            <td class="px-3 py-2"><span class=format!("rounded-full px-2 py-0.5 text-xs font-semibold {badge}")>{status_name(locale, campaign.status)}</span></td>
+            <td class="px-3 py-2 font-mono" data-testid="campaign-budget">{format!("¥{} / ¥{}", campaign.used_today, campaign.spec.daily_budget_cap)}</td>
+            <td class="px-3 py-2" data-testid="campaign-granted">{campaign.granted_today}</td>
+            <td class="px-3 py-2 font-mono">{format!("¥{}", campaign.cost)}</td>
+            <td class="px-3 py-2">
+                <div class="flex flex-wrap gap-2">
+                    {next.into_iter().map(|(to, label)| {
+                        let code = code.clone();
+                        view! {
+                            <ActionForm action=status>
+                                <input type="hidden" name="code" value=code.clone() />
+                                <input type="hidden" name="status" value=to.as_str() />
+                                <button type="submit" data-testid=format!("campaign-{}", to.as_str().to_lowercase())
+                                    class="rounded-lg px-3 py-1 text-sm font-semibold text-red-800 ring-1 ring-red-200 hover:bg-red-50">{label}</button>
+                            </ActionForm>
+                        }
+                    }).collect_view()}
+                </div>
+            </td>
+        </tr>
+    }
+}
+
+const FIELD: &str = "w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200";
+const LABEL: &str = "block text-sm font-medium text-stone-700";
+
+#[component]
+fn NewCampaignForm(
+    create: ServerAction<ConsoleCreateCampaign>,
+    fragments: Vec<(String, String)>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = page_locale();
+    let triggers = [
+        "USER_ENTER_SHOP",
+        "PAYMENT_DONE",
+        "RECHARGE_DONE",
+        "CARD_REDEEMED",
+    ];
+    let weathers = ["RAINY", "SUNNY", "CLOUDY", "SNOWY", "HOT", "COLD", "WINDY"];
+    view! {
+        <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
+            <h2 class="text-lg font-semibold">{t!(i18n, campaigns.new_campaign)}</h2>
+            <ActionForm action=create attr:class="mt-3 grid grid-cols-2 gap-3">
+                <div><label for="c-code" class=LABEL>{t!(i18n, campaigns.code)}</label>
+                    <input id="c-code" name="form[code]" required placeholder="RAINY_SPICY" class=FIELD data-testid="c-code" /></div>
+                <div><label for="c-name" class=LABEL>{t!(i18n, campaigns.name)}</label>
+                    <input id="c-name" name="form[name]" required class=FIELD data-testid="c-name" /></div>
+                <div><label for="c-trigger" class=LABEL>{t!(i18n, campaigns.trigger)}</label>
+                    <select id="c-trigger" name="form[trigger]" class=FIELD>
+                        {triggers.into_iter().map(|t| view! { <option value=t>{trigger_name(locale, t)}</option> }).collect_view()}
+                    </select></div>
+                <div><label for="c-weather" class=LABEL>{t!(i18n, campaigns.weather)}</label>
+                    <select id="c-weather" name="form[weather]" class=FIELD data-testid="c-weather">
+                        <option value="">{t!(i18n, campaigns.any_weather)}</option>
+                        {weathers.into_iter().map(|w| view! { <option value=w>{weather_name(locale, w)}</option> }).collect_view()}
+                    </select></div>
+                <div><label for="c-tag" class=LABEL>{t!(i18n, campaigns.tag)}</label>
+                    <input id="c-tag" name="form[tag]" placeholder="spicy" class=FIELD /></div>
+                <div><label for="c-priority" class=LABEL>{t!(i18n, campaigns.priority)}</label>
+                    <input id="c-priority" name="form[priority]" type="number" min="1" max="100" value="10" class=FIELD /></div>
+                <div><label for="c-fragment" class=LABEL>{t!(i18n, campaigns.fragment)}</label>
+                    <select id="c-fragment" name="form[fragment]" class=FIELD data-testid="c-fragment">
+                        <option value="">{t!(i18n, campaigns.no_fragment)}</option>
+                        {fragments.into_iter().map(|(code, name)| view! { <option value=code>{name}</option> }).collect_view()}
+                    </select></div>
+                <div><label for="c-count" class=LABEL>{t!(i18n, campaigns.count)}</label>
+                    <input id="c-count" name="form[fragment_count]" type="number" min="0" max="100" value="1" class=FIELD /></div>
+                <div><label for="c-silver" class=LABEL>{t!(i18n, campaigns.silver)}</label>
+                    <input id="c-silver" name="form[silver]" type="number" min="0" value="0" class=FIELD data-testid="c-silver" /></div>
+                <div><label for="c-budget" class=LABEL>{t!(i18n, campaigns.budget_cap)}</label>
+                    <input id="c-budget" name="form[budget]" required inputmode="decimal" value="50" class=FIELD data-testid="c-budget" /></div>
+                <div class="col-span-2"><label for="c-title" class=LABEL>{t!(i18n, campaigns.story_title)}</label>
+                    <input id="c-title" name="form[title]" required value="{nickname}，欢迎来到{shop}" class=FIELD data-testid="c-title" /></div>
+                <div class="col-span-2"><label for="c-text" class=LABEL>{t!(i18n, campaigns.story_text)}</label>
+                    <textarea id="c-text" name="form[text]" required rows="2" class=FIELD data-testid="c-text">"{weather}里为你备了{rewards}"</textarea>
+                    <p class="text-xs text-stone-500">{t!(i18n, campaigns.story_hint)}</p></div>
+                <div class="col-span-2">
+                    <button type="submit" data-testid="c-create" class="rounded-lg bg-red-700 px-5 py-2 font-semibold text-white hover:bg-red-800">{t!(i18n, campaigns.create)}</button>
+                </div>
+            </ActionForm>
+            {move || create.value().get().map(|answer| match answer {
+                Ok(_) => view! { <p class="mt-2 text-emerald-800" role="status" data-testid="c-created">{t!(i18n, campaigns.created)}</p> }.into_any(),
+                Err(problem) => view! {
+                    <div role="alert" class="mt-2 text-red-800" data-testid="c-refused">
+                        <p>{problem_text(locale, &problem)}</p>
+                        <ul class="list-disc pl-5 text-sm">
+                            {problem.errors.map(|e| e.0).unwrap_or_default().into_iter().map(|e| view! { <li>{format!("{}: {}", e.field, e.message)}</li> }).collect_view()}
+                        </ul>
+                    </div>
+                }.into_any(),
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn DryRunPanel(codes: Vec<String>) -> impl IntoView {
+    let dry = ServerAction::<ConsoleDryRun>::new();
+    let i18n = use_i18n();
+    let locale = page_locale();
+    let weathers = ["RAINY", "SUNNY", "CLOUDY"];
+    view! {
+        <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
+            <h2 class="text-lg font-semibold">{t!(i18n, campaigns.dry_run)}</h2>
+            <ActionForm action=dry attr:class="mt-3 grid grid-cols-2 gap-3">
+                <div><label for="d-code" class=LABEL>{t!(i18n, campaigns.name)}</label>
+                    <select id="d-code" name="code" class=FIELD data-testid="d-code">
+                        {codes.into_iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
+                    </select></div>
+                <div><label for="d-uid" class=LABEL>{t!(i18n, campaigns.dry_uid)}</label>
+                    <input id="d-uid" name="uid" value="wx-demo-001" class=FIELD data-testid="d-uid" /></div>
+                <div><label for="d-weather" class=LABEL>{t!(i18n, campaigns.weather)}</label>
+                    <select id="d-weather" name="weather" class=FIELD data-testid="d-weather">
+                        <option value="">{t!(i18n, campaigns.any_weather)}</option>
+                        {weathers.into_iter().map(|w| view! { <option value=w>{weather_name(locale, w)}</option> }).collect_view()}
+                    </select></div>
+                <div class="flex items-end">
+                    <button type="submit" data-testid="d-run" class="rounded-lg bg-stone-800 px-5 py-2 font-semibold text-white hover:bg-stone-900">{t!(i18n, campaigns.run)}</button>
+                </div>
+            </ActionForm>
+            {move || dry.value().get().map(|answer| match answer {
+                Ok(run) => {
+                    let fired = !run.decision.fired.is_empty();
+                    view! {
+                        <div class="mt-3 space-y-2" data-testid="d-result" data-fired=fired.to_string()>
+                            <p class="font-semibold">{if fired { td_string!(locale, campaigns.fired) } else { td_string!(locale, campaigns.not_fired) }}</p>
+                            <ul class="text-sm text-stone-700">
+                                {run.decision.considered.iter().map(|c| view! {
+                                    <li data-testid="d-line">{format!("{} · {} · {}", c.campaign,
+                                        td_string!(locale, campaigns.weight, weight = c.weight),
+                                        outcome_words(locale, &c.outcome))}</li>
+                                }).collect_view()}
+                            </ul>
+                            {run.story.map(|story| view! {
+                                <div class="rounded-xl bg-amber-50 p-3 ring-1 ring-amber-200">
+                                    <p class="text-xs text-stone-500">{t!(i18n, campaigns.would_show)}</p>
+                                    <p class="font-bold" data-testid="d-story">{story.title.clone()}</p>
+                                    {story.scenes.iter().map(|s| view! { <p>{s.text.clone()}</p> }).collect_view()}
+                                </div>
+                            })}
+                        </div>
+                    }.into_any()
+                }
+                Err(problem) => view! { <p role="alert" class="mt-2 text-red-800">{problem_text(locale, &problem)}</p> }.into_any(),
+            })}
+        </div>
+    }
+}
+
+/// Why a campaign did or did not fire, in words a boss reads.
+fn outcome_words(locale: Locale, outcome: &crate::domain::rules::Outcome) -> String {
+    use crate::domain::rules::Outcome as O;
+    match outcome {
+        O::Fired => td_string!(locale, campaigns.o_fired).to_owned(),
+        O::HeldOut => td_string!(locale, campaigns.o_held_out).to_owned(),
+        O::NotTriggered => td_string!(locale, campaigns.o_not_triggered).to_owned(),
+        O::ConditionFailed => td_string!(locale, campaigns.o_condition_failed).to_owned(),
+        O::OverBudget { used, cap, cost } => {
+            td_string!(locale, campaigns.o_over_budget, used, cost, cap).to_string()
+        }
+        O::LimitReached { reached, .. } => {
+            td_string!(locale, campaigns.o_limit_reached, reached).to_string()
+        }
+        O::OutOfStock => td_string!(locale, campaigns.o_out_of_stock).to_owned(),
+        O::StoryRefused { .. } => td_string!(locale, campaigns.o_story_refused).to_owned(),
+        O::Suppressed { by } => td_string!(locale, campaigns.o_suppressed, by).to_string(),
+    }
+}
+
+fn trigger_name(locale: Locale, name: &str) -> String {
+    match name {
+        "USER_ENTER_SHOP" => td_string!(locale, campaigns.USER_ENTER_SHOP),
+        "PAYMENT_DONE" => td_string!(locale, campaigns.PAYMENT_DONE),
+        "RECHARGE_DONE" => td_string!(locale, campaigns.RECHARGE_DONE),
+        _ => td_string!(locale, campaigns.CARD_REDEEMED),
+    }
+    .to_owned()
+}
+
+fn weather_name(locale: Locale, name: &str) -> String {
+    match name {
+        "RAINY" => td_string!(locale, campaigns.RAINY),
+        "SUNNY" => td_string!(locale, campaigns.SUNNY),
+        "CLOUDY" => td_string!(locale, campaigns.CLOUDY),
+        "SNOWY" => td_string!(locale, campaigns.SNOWY),
+        "HOT" => td_string!(locale, campaigns.HOT),
+        "COLD" => td_string!(locale, campaigns.COLD),
+        _ => td_string!(locale, campaigns.WINDY),
+    }
+    .to_owned()
+}

@@ -1,0 +1,95 @@
+import path from "node:path";
+import { type Page, expect, test } from "@playwright/test";
+import { api, expectAccessible } from "./helpers";
+
+const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
+
+test("the boss writes a campaign, dry-runs it and puts it live; a diner checking in gets its story live", async ({
+  browser,
+  request,
+}, testInfo) => {
+  const project = testInfo.project.name;
+  const code = `RAIN_${project.toUpperCase()}`;
+  const uid = project === "desktop" ? "wx-demo-001" : "wx-demo-002";
+  const shot = (page: Page, state: string) =>
+    page.screenshot({ path: screenshot(`campaigns-${state}-${project}`), fullPage: true });
+
+  // The boss signs in and opens the campaigns page from the menu.
+  const bossContext = await browser.newContext();
+  const boss = await bossContext.newPage();
+  await boss.goto("/login");
+  await expect(boss.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await boss.getByLabel("用户名").fill("laowang");
+  await boss.getByLabel("密码").fill("owner-demo-1");
+  await boss.getByTestId("sign-in").click();
+  await expect(boss).toHaveURL(/\/cashier$/);
+  await boss.getByTestId("nav-campaigns").click();
+  await expect(boss).toHaveURL(/\/campaigns$/);
+  await expect(boss.locator("#app")).toHaveAttribute("data-hydrated", "true");
+
+  // A campaign the form refuses says why, at the field.
+  await boss.getByTestId("c-code").fill(code);
+  await boss.getByTestId("c-name").fill("雨天送辣椒");
+  await boss.getByTestId("c-weather").selectOption("RAINY");
+  await boss.getByTestId("c-fragment").selectOption("CHILI");
+  await boss.getByTestId("c-title").fill("{password}");
+  await boss.getByTestId("c-create").click();
+  await expect(boss.getByTestId("c-refused")).toContainText("action.story.title");
+
+  await boss.getByTestId("c-title").fill("{nickname}，下雨了，进来坐");
+  await boss.getByTestId("c-create").click();
+  const row = boss.locator(`[data-testid="campaign-row"][data-code="${code}"]`);
+  await expect(row).toHaveAttribute("data-status", "DRAFT");
+
+  // Dry run: a diner entering on a rainy day would get it; on a sunny day not.
+  await boss.getByTestId("d-code").selectOption(code);
+  await boss.getByTestId("d-uid").fill(uid);
+  await boss.getByTestId("d-weather").selectOption("SUNNY");
+  await boss.getByTestId("d-run").click();
+  await expect(boss.getByTestId("d-result")).toHaveAttribute("data-fired", "false");
+  await expect(boss.getByTestId("d-line").filter({ hasText: code })).toContainText("条件不满足");
+  await boss.getByTestId("d-weather").selectOption("RAINY");
+  await boss.getByTestId("d-run").click();
+  await expect(boss.getByTestId("d-result")).toHaveAttribute("data-fired", "true");
+  await expect(boss.getByTestId("d-story")).toContainText("下雨了");
+  await expect(boss.getByTestId("d-line").filter({ hasText: code })).toContainText("会发放");
+  await expectAccessible(boss, "campaigns with a dry run");
+  await shot(boss, "dry-run");
+
+  await row.getByTestId("campaign-active").click();
+  await expect(row).toHaveAttribute("data-status", "ACTIVE");
+
+  // It rains at the shop (the weather feed, here the owner).
+  const { post, get } = api(request);
+  const owner = (await post("/api/auth/staff/login", null, { username: "laowang", password: "owner-demo-1" }))
+    .token as string;
+  await post("/api/events", owner, { event: { type: "WEATHER_CHANGE", merchant_id: "demo", context: { weather: "RAINY" } } });
+
+  // The diner, on their phone, checks in with the code on their table.
+  const dinerContext = await browser.newContext({ viewport: { width: 420, height: 900 } });
+  const diner = await dinerContext.newPage();
+  await diner.goto("/diner");
+  await expect(diner.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await diner.getByTestId("diner-uid").selectOption(uid);
+  await diner.getByTestId("diner-sign-in").click();
+  await expect(diner.getByTestId("member-code")).toBeVisible();
+  const table = await get("/api/presence/table_code?table=T1", owner);
+  await diner.getByTestId("arrive-code").fill("MQT1.demo.T1.20000101.00");
+  await diner.getByTestId("arrive").click();
+  await expect(diner.getByTestId("arrive-refused")).toBeVisible();
+  await diner.getByTestId("arrive-code").fill(table.code);
+  await diner.getByTestId("arrive").click();
+  await expect(diner.getByTestId("arrived")).toBeVisible();
+  const story = diner.locator(`[data-testid="story"][data-campaign="${code}"]`);
+  await expect(story).toBeVisible();
+  await expect(story.getByTestId("story-title")).toContainText("下雨了，进来坐");
+  await expect(story.getByTestId("story-rewards")).toContainText("辣椒碎片×1");
+  await expect(diner.locator('[data-testid="fragment"][data-code="CHILI"]')).toBeVisible();
+  await expectAccessible(diner, "diner with a story");
+  await shot(diner, "diner-story");
+
+  // The boss's list shows what it gave today.
+  await boss.reload();
+  await expect(row.getByTestId("campaign-granted")).not.toHaveText("0");
+  await shot(boss, "live");
+});
