@@ -29,6 +29,8 @@ pub struct AppState {
     pub gate: crate::auth::throttle::GateSettings,
     /// How long payment codes live and how many one diner may hold open.
     pub payments: crate::service::payment::PaymentRules,
+    /// The shops' active campaigns, kept while a LIVE query says nothing changed.
+    pub campaigns: crate::service::rules::cache::ActiveCampaigns,
 }
 
 /// The shared state inside a server function (provided by `leptos_routes_with_context`).

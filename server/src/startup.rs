@@ -189,6 +189,7 @@ pub fn state_over(
             trust_forwarded_for: config.settings.server.trust_forwarded_for,
         },
         payments: config.settings.payments.rules(),
+        campaigns: Default::default(),
     })
 }
 

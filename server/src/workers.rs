@@ -46,6 +46,7 @@ pub async fn run(state: AppState, owner: String, expire_every: Duration) {
                 ..app::work::Settings::default()
             }
         ),
+        app::service::rules::cache::watch(state.clone()),
         state.realtime.run(state.db.clone()),
         purge_expired_answers(state.clone(), duty.clone(), PURGE_EVERY, BATCH),
         purge_old_events(state.clone(), duty.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),

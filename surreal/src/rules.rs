@@ -92,6 +92,22 @@ pub async fn save_campaign(db: &Db, save: &CampaignSave) -> DbResult<i64> {
     Ok(version.unwrap_or_default())
 }
 
+/// A signal for every change of any campaign (the in-memory caches of active campaigns are
+/// emptied on it).
+pub async fn live_campaigns(
+    db: &Db,
+) -> DbResult<impl futures::Stream<Item = DbResult<()>> + Send + use<>> {
+    use futures::StreamExt;
+    #[derive(Debug, SurrealValue)]
+    #[surreal(crate = "surrealdb::types")]
+    struct Changed {
+        code: String,
+    }
+    let mut response = db.query("LIVE SELECT code FROM campaign").await?;
+    let stream = response.stream::<surrealdb::Notification<Changed>>(0)?;
+    Ok(stream.map(|notification| notification.map(|_| ()).map_err(Into::into)))
+}
+
 /// One campaign of a merchant.
 pub async fn campaign(db: &Db, merchant: &str, code: &str) -> DbResult<Option<CampaignRow>> {
     let response = db
@@ -329,6 +345,11 @@ pub async fn record_decision(
                  UPSERT $visit CONTENT $d.visit_next RETURN NONE;
              }};
              FOR $g IN $d.grants {{
+                 // Decided from a cached campaign: it must still be this version, and live.
+                 LET $campaign = type::record('campaign', [$d.merchant, $g.campaign]);
+                 IF $campaign.version != $g.version OR $campaign.status != 'ACTIVE' {{
+                     THROW 'STALE'
+                 }};
                  LET $day = type::record('campaign_day', [$d.merchant, $g.campaign, $d.day]);
                  LET $spent = (SELECT used, granted FROM ONLY $day) ?? {{ used: 0dec, granted: 0 }};
                  IF $spent.used + $g.cost > $g.cap {{ THROW 'STALE' }};

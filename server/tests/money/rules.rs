@@ -808,3 +808,41 @@ async fn a_held_out_diner_gets_nothing_and_the_report_waits_for_enough_diners() 
         }
     }
 }
+
+#[tokio::test]
+async fn a_paused_campaign_gives_nothing_even_while_processes_cache_it() {
+    let state = seeded_state().await;
+    let watcher = tokio::spawn(rules::cache::watch(state.clone()));
+    let cached = spec("缓存", 10, json!({"silver": 1}), json!({}));
+    active(&state, "CACHED", cached).await;
+    let before = db::assets::silver(&state.db, SPICY).await.expect("silver");
+    enter(&state, SPICY).await;
+    rules::decide_all(&state).await;
+    let silver = || async { db::assets::silver(&state.db, SPICY).await.expect("silver") };
+    assert_eq!(silver().await, before + 1);
+    // The cache holds the campaign as live, and its watcher stops before the pause: the
+    // worst case of a LIVE notification that has not arrived yet. The decision's
+    // transaction sees the campaign is no longer live, and the retry reads it afresh.
+    for _ in 0..100 {
+        state.campaigns.of(&state.db, MERCHANT).await.expect("read");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if state.campaigns.holds(MERCHANT) {
+            break;
+        }
+    }
+    assert!(state.campaigns.holds(MERCHANT), "the campaign is cached");
+    watcher.abort();
+    let _ = watcher.await;
+    let paused = CampaignStatus::Paused;
+    rules::set_status(&state, MERCHANT, "owner-1", "CACHED", paused)
+        .await
+        .expect("paused");
+    assert!(
+        state.campaigns.holds(MERCHANT),
+        "still cached: nobody told it"
+    );
+    let after_pause = enter(&state, SPICY).await;
+    rules::decide_all(&state).await;
+    assert_eq!(silver().await, before + 1);
+    assert!(trace(&state, &after_pause).await.fired.is_empty());
+}

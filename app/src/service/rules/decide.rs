@@ -50,7 +50,15 @@ impl Consumer for Decider {
     ) -> Result<(), AppError> {
         for item in items {
             let one = Completion::of(&done.owner, std::slice::from_ref(item));
-            match with_retries(|| decide_item(state, &one, item)).await {
+            let decided = with_retries(|| async {
+                let decided = decide_item(state, &one, item).await;
+                if matches!(&decided, Err(AppError::Database(err)) if err.is_retryable()) {
+                    // Perhaps decided from a campaign changed since it was cached.
+                    state.campaigns.empty();
+                }
+                decided
+            });
+            match decided.await {
                 // Completed before (a retried batch) or taken over by another worker.
                 Err(AppError::Database(err))
                     if err.rejection() == Some(&db::Rejection::LeaseLost) => {}
@@ -249,7 +257,7 @@ async fn load_active(
     at: DateTime<Utc>,
 ) -> Result<Vec<Loaded>, AppError> {
     let basis = cost_basis(catalog);
-    let rows = db::rules::campaigns(&state.db, merchant, Some("ACTIVE")).await?;
+    let rows = state.campaigns.of(&state.db, merchant).await?;
     Ok(rows
         .iter()
         .filter_map(|row| match spec_of(row) {

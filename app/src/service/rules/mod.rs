@@ -3,6 +3,7 @@
 //! clients make, the decision of each trigger (`decide`, the work queue's `triggers`
 //! consumer) and the diner's story inbox.
 
+pub mod cache;
 mod decide;
 pub mod lab;
 pub mod presence;
