@@ -21,15 +21,15 @@ use crate::api::member::MemberCode;
 use crate::api::payment::{PaymentOrder, PaymentRefundReceipt, ScanResult};
 use crate::api::realtime::{Control, Event, Frame, SocketTicket};
 use crate::api::rules::{
-    Backtest, Campaign, CampaignQuery, CampaignSpec, CampaignStatus, Days, DryRun, EventReceipt,
-    HoldoutQuery, InboxQuery, InboxStory, Lift, NewCampaign, PostedEvent, ShopPlace,
+    Backtest, Campaign, CampaignQuery, CampaignSpec, CampaignStatus, Days, DinerTags, DryRun,
+    EventReceipt, HoldoutQuery, InboxQuery, InboxStory, Lift, NewCampaign, PostedEvent, ShopPlace,
     TableCodeToday, TableQuery, TrialTrigger,
 };
 use crate::api::system::SystemStatus;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::auth_types::Session;
 use crate::domain::checked::{
-    CardId, Code, DinerId, IdempotencyKey, MerchantId, Name, PaymentId, ScanCode, StoryId,
+    CardId, Code, DinerId, IdempotencyKey, MerchantId, Name, PaymentId, ScanCode, StoryId, Tag,
 };
 use crate::domain::rules::story::Reward;
 use crate::domain::rules::{Condition, presence::Presence};
@@ -182,6 +182,19 @@ pub struct BacktestRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SetShopPlaceRequest {
     pub place: ShopPlace,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TagDinerRequest {
+    pub uid: DinerId,
+    /// Tags to add (at most 16).
+    #[serde(default)]
+    #[schema(max_items = 16)]
+    pub add: Vec<Tag>,
+    /// Tags to remove (at most 16).
+    #[serde(default)]
+    #[schema(max_items = 16)]
+    pub remove: Vec<Tag>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -358,6 +371,11 @@ fn table_code() {}
     security(("bearer" = [])), responses((status = 200, body = ShopPlace)))]
 fn set_shop_place() {}
 
+/// A diner's tags at the shop, added and removed by staff; 409 past 32 tags.
+#[utoipa::path(post, path = "/api/diners/tags", tag = "campaigns", request_body = TagDinerRequest,
+    security(("bearer" = [])), responses((status = 200, body = DinerTags)))]
+fn tag_diner() {}
+
 #[utoipa::path(post, path = "/api/stories/read", tag = "campaigns", request_body = ReadStoryRequest,
     security(("bearer" = [])), responses((status = 200, description = "Marked read")))]
 fn read_story() {}
@@ -418,7 +436,7 @@ impl Modify for BearerAuth {
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
         save_listing, list_campaigns, read_campaign, create_campaign, update_campaign,
         set_campaign_status, dry_run_campaign, backtest_campaign, campaign_holdout, post_event,
-        my_stories, read_story, table_code, set_shop_place, system_status, realtime_ticket,
+        my_stories, read_story, table_code, set_shop_place, tag_diner, system_status, realtime_ticket,
         my_member_code, socket),
     components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
         Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
@@ -555,6 +573,9 @@ mod tests {
         check!(BacktestRequest, rules::BacktestCampaign,
             good: [json!({"code": "RAIN", "days": 7})],
             bad: [json!({"code": "RAIN", "days": 0}), json!({"code": "RAIN", "days": 91})]);
+        check!(TagDinerRequest, rules::TagDiner,
+            good: [json!({"uid": "u", "add": ["spicy"]}), json!({"uid": "u", "remove": ["vip"]})],
+            bad: [json!({"uid": "u", "add": ["Spicy!"]})]);
         check!(ReadStoryRequest, rules::ReadStory,
             good: [json!({"id": uuid})], bad: [json!({"id": "x"})]);
     }

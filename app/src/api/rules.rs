@@ -243,3 +243,28 @@ pub async fn campaign_holdout() -> Result<Lift, Problem> {
     )
     .await?)
 }
+
+/// Tags one request adds or removes at most.
+pub type TagList = Vec<crate::domain::checked::Tag>;
+
+/// `POST /api/diners/tags` (staff): add and remove a diner's tags at the shop (`spicy`,
+/// `vip`…), which campaigns' conditions and affinities ask for.
+#[leptos::server(prefix = "/api", endpoint = "diners/tags", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn tag_diner(
+    uid: crate::domain::checked::DinerId,
+    #[server(default)] add: TagList,
+    #[server(default)] remove: TagList,
+) -> Result<DinerTags, Problem> {
+    use crate::error::AppError;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::Scan)?;
+    if add.len() > 16 || remove.len() > 16 {
+        return Err(AppError::Invalid("add, remove: at most 16 tags each".into()).into());
+    }
+    let tags =
+        crate::service::rules::retag(&call.state, &staff.merchant_id, &uid, &add, &remove).await?;
+    Ok(DinerTags {
+        uid: uid.into_string(),
+        tags,
+    })
+}

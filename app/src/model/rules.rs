@@ -85,6 +85,14 @@ pub struct ShopPlace {
     pub radius_m: crate::domain::checked::Count<10, 5000>,
 }
 
+/// A diner's tags at the shop, as staff set them.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DinerTags {
+    pub uid: String,
+    pub tags: Vec<String>,
+}
+
 /// An event accepted: it will be decided (once) by the rule engine.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

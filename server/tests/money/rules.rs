@@ -846,3 +846,40 @@ async fn a_paused_campaign_gives_nothing_even_while_processes_cache_it() {
     assert_eq!(silver().await, before + 1);
     assert!(trace(&state, &after_pause).await.fired.is_empty());
 }
+
+#[tokio::test]
+async fn staff_tag_a_diner_and_a_campaign_asks_for_the_tag() {
+    let state = seeded_state().await;
+    let wants_vip = json!({"condition": {"check": "tag_in", "tags": ["vip"]}});
+    active(
+        &state,
+        "VIP",
+        spec("贵宾", 10, json!({"silver": 5}), wants_vip),
+    )
+    .await;
+    let before = db::assets::silver(&state.db, SPICY).await.expect("silver");
+    let not_yet = enter(&state, SPICY).await;
+    rules::decide_all(&state).await;
+    assert!(trace(&state, &not_yet).await.fired.is_empty());
+    let tag = |text: &str| text.parse::<app::domain::checked::Tag>().expect("tag");
+    let tags = rules::retag(&state, MERCHANT, SPICY, &[tag("vip"), tag("spicy")], &[])
+        .await
+        .expect("tagged");
+    assert_eq!(tags, ["spicy", "vip"]);
+    let tagged = enter(&state, SPICY).await;
+    rules::decide_all(&state).await;
+    assert_eq!(trace(&state, &tagged).await.fired, ["VIP"]);
+    assert_eq!(
+        db::assets::silver(&state.db, SPICY).await.expect("silver"),
+        before + 5
+    );
+    let tags = rules::retag(&state, MERCHANT, SPICY, &[], &[tag("vip")])
+        .await
+        .expect("untagged");
+    assert_eq!(tags, ["spicy"]);
+    let unknown = rules::retag(&state, MERCHANT, "nobody", &[tag("vip")], &[]).await;
+    assert_eq!(
+        unknown.expect_err("refused").to_problem().code,
+        ErrorCode::DinerNotFound
+    );
+}

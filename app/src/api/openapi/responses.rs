@@ -87,6 +87,7 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
         "backtest_campaign" | "campaign_holdout" => &[Forbidden, NotFound],
         "post_event" => &[Forbidden, NotFound, DinerNotFound, PresenceNotProven],
         "table_code" | "set_shop_place" => &[Forbidden, NotFound],
+        "tag_diner" => &[Forbidden, DinerNotFound, Conflict],
         "my_stories" => &[Forbidden],
         "read_story" => &[Forbidden, NotFound],
         _ => &[],

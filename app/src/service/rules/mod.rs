@@ -378,6 +378,38 @@ fn sample_values(words: &str) -> Values<'_> {
     ])
 }
 
+/// The most tags a diner may carry at one shop (set by staff and campaigns).
+pub const MAX_TAGS: usize = 32;
+
+/// Staff add and remove tags of a diner at their shop (conditions ask for them: `tag_in`).
+pub async fn retag(
+    state: &AppState,
+    merchant: &str,
+    uid: &str,
+    add: &[crate::domain::checked::Tag],
+    remove: &[crate::domain::checked::Tag],
+) -> Result<Vec<String>, AppError> {
+    let db = &state.db;
+    if db::diner::get(db, uid).await?.is_none() {
+        return Err(AppError::DinerNotFound(uid.to_owned()));
+    }
+    let text = |tags: &[crate::domain::checked::Tag]| -> Vec<String> {
+        tags.iter().map(|t| t.to_string()).collect()
+    };
+    let now = db::rules::diner_facts(db, merchant, uid).await?.tags;
+    let after: std::collections::BTreeSet<String> = now
+        .into_iter()
+        .chain(text(add))
+        .filter(|tag| !remove.iter().any(|r| r.as_str() == tag))
+        .collect();
+    if after.len() > MAX_TAGS {
+        return Err(AppError::Conflict(format!(
+            "a diner carries at most {MAX_TAGS} tags at a shop: remove some first"
+        )));
+    }
+    Ok(db::rules::retag(db, merchant, uid, &text(add), &text(remove)).await?)
+}
+
 /// A diner's stories, newest first, at one merchant or all.
 pub async fn inbox(
     state: &AppState,
