@@ -567,3 +567,23 @@ pub async fn set_shop_location(db: &Db, merchant: &str, at: ShopLocation) -> DbR
     checked(response)?;
     Ok(())
 }
+
+/// Sets when a shop's diners earn `regular` (visits) and `lapsed` (days away).
+pub async fn set_tag_rules(
+    db: &Db,
+    merchant: &str,
+    regular_visits: i64,
+    lapsed_days: i64,
+) -> DbResult<()> {
+    let response = db
+        .query(
+            "UPSERT type::record('tag_rules', $merchant)
+                 CONTENT { regular_visits: $regular_visits, lapsed_days: $lapsed_days } RETURN NONE",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("regular_visits", regular_visits))
+        .bind(("lapsed_days", lapsed_days))
+        .await?;
+    checked(response)?;
+    Ok(())
+}

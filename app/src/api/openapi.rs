@@ -23,7 +23,7 @@ use crate::api::realtime::{Control, Event, Frame, SocketTicket};
 use crate::api::rules::{
     Backtest, Campaign, CampaignQuery, CampaignSpec, CampaignStatus, Days, DinerTags, DryRun,
     EventReceipt, HoldoutQuery, InboxQuery, InboxStory, Lift, NewCampaign, PostedEvent, ShopPlace,
-    TableCodeToday, TableQuery, TrialTrigger,
+    TableCodeToday, TableQuery, TagThresholds, TrialTrigger,
 };
 use crate::api::system::SystemStatus;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
@@ -195,6 +195,11 @@ pub struct TagDinerRequest {
     #[serde(default)]
     #[schema(max_items = 16)]
     pub remove: Vec<Tag>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SetTagRulesRequest {
+    pub rules: TagThresholds,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -376,6 +381,11 @@ fn set_shop_place() {}
     security(("bearer" = [])), responses((status = 200, body = DinerTags)))]
 fn tag_diner() {}
 
+/// When the shop's diners earn `regular` and `lapsed` from their visits.
+#[utoipa::path(post, path = "/api/diners/tag_rules", tag = "campaigns", request_body = SetTagRulesRequest,
+    security(("bearer" = [])), responses((status = 200, body = TagThresholds)))]
+fn set_tag_rules() {}
+
 #[utoipa::path(post, path = "/api/stories/read", tag = "campaigns", request_body = ReadStoryRequest,
     security(("bearer" = [])), responses((status = 200, description = "Marked read")))]
 fn read_story() {}
@@ -436,7 +446,7 @@ impl Modify for BearerAuth {
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
         save_listing, list_campaigns, read_campaign, create_campaign, update_campaign,
         set_campaign_status, dry_run_campaign, backtest_campaign, campaign_holdout, post_event,
-        my_stories, read_story, table_code, set_shop_place, tag_diner, system_status, realtime_ticket,
+        my_stories, read_story, table_code, set_shop_place, tag_diner, set_tag_rules, system_status, realtime_ticket,
         my_member_code, socket),
     components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
         Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
@@ -576,6 +586,9 @@ mod tests {
         check!(TagDinerRequest, rules::TagDiner,
             good: [json!({"uid": "u", "add": ["spicy"]}), json!({"uid": "u", "remove": ["vip"]})],
             bad: [json!({"uid": "u", "add": ["Spicy!"]})]);
+        check!(SetTagRulesRequest, rules::SetTagRules,
+            good: [json!({"rules": {"regular_visits": 3, "lapsed_days": 14}})],
+            bad: [json!({"rules": {"regular_visits": 0, "lapsed_days": 14}})]);
         check!(ReadStoryRequest, rules::ReadStory,
             good: [json!({"id": uuid})], bad: [json!({"id": "x"})]);
     }

@@ -268,3 +268,34 @@ pub async fn tag_diner(
         tags,
     })
 }
+
+/// When a diner earns `regular` and `lapsed` at the shop.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagThresholds {
+    /// Visits (days at the shop) from which a diner is `regular` (1–1,000).
+    #[cfg_attr(feature = "ssr", schema(inline))]
+    pub regular_visits: crate::domain::checked::Count<1, 1000>,
+    /// Days away after which a returning diner is `lapsed` (1–3,650).
+    #[cfg_attr(feature = "ssr", schema(inline))]
+    pub lapsed_days: crate::domain::checked::Count<1, 3650>,
+}
+
+/// `POST /api/diners/tag_rules` (OWNER, MANAGER): when the shop's diners earn the tags
+/// `regular` and `lapsed` from their visits (defaults 5 visits, 30 days).
+#[leptos::server(prefix = "/api", endpoint = "diners/tag_rules", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn set_tag_rules(rules: TagThresholds) -> Result<TagThresholds, Problem> {
+    use crate::error::AppError;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
+    db::rules::set_tag_rules(
+        &call.state.db,
+        &staff.merchant_id,
+        i64::from(rules.regular_visits.get()),
+        i64::from(rules.lapsed_days.get()),
+    )
+    .await
+    .map_err(AppError::from)?;
+    Ok(rules)
+}

@@ -883,3 +883,27 @@ async fn staff_tag_a_diner_and_a_campaign_asks_for_the_tag() {
         ErrorCode::DinerNotFound
     );
 }
+
+#[tokio::test]
+async fn a_shop_sets_when_its_diners_are_regulars() {
+    let state = seeded_state().await;
+    let wants_regulars = json!({"condition": {"check": "tag_in", "tags": ["regular"]}});
+    active(
+        &state,
+        "REGULARS",
+        spec("熟客", 10, json!({"silver": 1}), wants_regulars),
+    )
+    .await;
+    let first = enter(&state, SPICY).await;
+    rules::decide_all(&state).await;
+    assert!(
+        trace(&state, &first).await.fired.is_empty(),
+        "one visit is no regular"
+    );
+    db::rules::set_tag_rules(&state.db, MERCHANT, 1, 30)
+        .await
+        .expect("set");
+    let again = enter(&state, SPICY).await;
+    rules::decide_all(&state).await;
+    assert_eq!(trace(&state, &again).await.fired, ["REGULARS"]);
+}

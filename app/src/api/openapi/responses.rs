@@ -88,6 +88,7 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
         "post_event" => &[Forbidden, NotFound, DinerNotFound, PresenceNotProven],
         "table_code" | "set_shop_place" => &[Forbidden, NotFound],
         "tag_diner" => &[Forbidden, DinerNotFound, Conflict],
+        "set_tag_rules" => &[Forbidden],
         "my_stories" => &[Forbidden],
         "read_story" => &[Forbidden, NotFound],
         _ => &[],
