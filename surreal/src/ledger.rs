@@ -154,6 +154,30 @@ pub async fn for_diner(
     Ok(checked(response)?.take(0)?)
 }
 
+/// A merchant's entries of `kinds` since `from`, oldest first (one read for a report over
+/// many diners; the index on merchant, type and time serves it).
+pub async fn of_merchant(
+    db: &Db,
+    merchant: &str,
+    kinds: &[LedgerType],
+    from: chrono::DateTime<chrono::Utc>,
+) -> DbResult<Vec<LedgerEntry>> {
+    let response = db
+        .query(
+            "SELECT * OMIT id FROM ledger \
+             WHERE merchant_id = $merchant AND type IN $kinds AND timestamp >= $from \
+             ORDER BY timestamp",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind((
+            "kinds",
+            kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        ))
+        .bind(("from", from))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
 /// The sum of the wallet diffs of a diner's entries at a merchant, field by field. Equal to
 /// the wallet, always — tests check it after every step.
 pub async fn wallet_sum(db: &Db, merchant: &str, uid: &str) -> DbResult<WalletRow> {

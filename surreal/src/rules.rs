@@ -14,7 +14,7 @@ use crate::error::checked;
 use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
-use crate::queue::{self, COMPLETE, Completion, ENQUEUE, NewItem, Queue};
+use crate::queue::{COMPLETE, Completion, ENQUEUE, NewItem, Queue};
 use crate::{Db, DbResult};
 
 /// Triggers to decide, partitioned by merchant: one merchant's triggers are decided in the
@@ -406,11 +406,6 @@ pub async fn record_decision(
     Ok(())
 }
 
-/// Completes a trigger's queue item that is already decided (delivered twice).
-pub async fn complete_decided(db: &Db, done: &Completion) -> DbResult<()> {
-    queue::complete(db, done).await
-}
-
 /// The shop's weather as the last weather trigger set it.
 pub async fn shop_weather(db: &Db, merchant: &str) -> DbResult<Option<String>> {
     let response = db
@@ -480,6 +475,10 @@ pub struct DecisionRow {
     pub at: DateTime<Utc>,
 }
 
+/// The fields a [`DecisionRow`] is read from.
+const DECISION_FIELDS: &str =
+    "record::id(id)[1] AS trigger_id, uid, trigger, day, fired, held_out, trace, at";
+
 /// The decisions of a merchant since `from`, oldest first (at most `limit`).
 pub async fn decisions(
     db: &Db,
@@ -488,11 +487,10 @@ pub async fn decisions(
     limit: u32,
 ) -> DbResult<Vec<DecisionRow>> {
     let response = db
-        .query(
-            "SELECT record::id(id)[1] AS trigger_id, uid, trigger, day, fired, held_out, trace, at
-             FROM decision WHERE merchant = $merchant AND at >= $from
-             ORDER BY at, id LIMIT $limit",
-        )
+        .query(format!(
+            "SELECT {DECISION_FIELDS} FROM decision WHERE merchant = $merchant AND at >= $from
+             ORDER BY at, id LIMIT $limit"
+        ))
         .bind(("merchant", merchant.to_owned()))
         .bind(("from", from))
         .bind(("limit", i64::from(limit)))
@@ -503,10 +501,9 @@ pub async fn decisions(
 /// One decision by its trigger's id.
 pub async fn decision(db: &Db, merchant: &str, trigger_id: &str) -> DbResult<Option<DecisionRow>> {
     let response = db
-        .query(
-            "SELECT record::id(id)[1] AS trigger_id, uid, trigger, day, fired, held_out, trace, at
-             FROM type::record('decision', [$merchant, $trigger_id])",
-        )
+        .query(format!(
+            "SELECT {DECISION_FIELDS} FROM type::record('decision', [$merchant, $trigger_id])"
+        ))
         .bind(("merchant", merchant.to_owned()))
         .bind(("trigger_id", trigger_id.to_owned()))
         .await?;

@@ -15,13 +15,14 @@ use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::queue::{Claimed, Completion, Queue};
 use db::rules::{CardGrant, DecisionWrite, DinerCountRow, GrantWrite, UsageRow, VisitRow};
 
-use super::{cost_basis, rewards_of, schema, spec_of};
+use super::{cost_basis, rewards_of, rule_of, schema, spec_of};
 use crate::domain::checked::Tag;
 use crate::domain::events::{DomainEvent, Party};
 use crate::domain::rules::story::{Values, rewards_in_words};
 use crate::domain::rules::usage::{DinerCount, TagRules, Visits, week_of};
 use crate::domain::rules::{
-    CampaignSpec, Decision, Facts, Outcome as Decided, Rule, Trigger, Usage, Weather, decide,
+    CampaignSpec, CostBasis, Decision, Facts, Outcome as Decided, Rule, Trigger, Usage, Weather,
+    decide,
 };
 use crate::domain::{CardStatus, Money};
 use crate::error::AppError;
@@ -93,7 +94,7 @@ async fn decide_item(state: &AppState, done: &Completion, item: &Claimed) -> Res
                 .is_some()
             {
                 tracing::info!(trigger = %trigger.id, "trigger already decided");
-                db::rules::complete_decided(&state.db, done).await?;
+                db::queue::complete(&state.db, done).await?;
                 return Ok(());
             }
             Err(AppError::Database(err))
@@ -174,13 +175,12 @@ pub(super) async fn plan(
         seen_visits
     };
     let catalog = db::catalog::of_merchant(db, merchant).await?;
-    let mut campaigns = load_active(state, merchant, &catalog, trigger.occurred_at).await?;
+    let basis = cost_basis(&catalog);
+    let mut campaigns = load_active(state, merchant, &basis, trigger.occurred_at).await?;
     if let Some((row, spec)) = candidate {
         campaigns.retain(|c| c.rule.id != row.code);
-        let version = u32::try_from(row.version).unwrap_or_default();
-        let cost = cost_basis(&catalog).cost(&spec.action.grants);
         campaigns.push(Loaded {
-            rule: spec.rule(&row.code, version, cost),
+            rule: rule_of(row, spec, &basis),
             spec: spec.clone(),
         });
     }
@@ -195,7 +195,12 @@ pub(super) async fn plan(
     let rules: Vec<Rule> = campaigns.iter().map(|c| c.rule.clone()).collect();
     let usage_of = |rule: &Rule| usage_for(rule, usage.get(&rule.id), &catalog, &campaigns, day);
     let mut decision = decide(trigger.kind, uid, &facts, &rules, usage_of);
-    let shop = db::merchant::name(db, merchant).await?.unwrap_or_default();
+    // The shop's name fills in stories: read only when one is sent.
+    let shop = if decision.fired.is_empty() {
+        String::new()
+    } else {
+        db::merchant::name(db, merchant).await?.unwrap_or_default()
+    };
     let nickname = known.nickname.clone().unwrap_or_else(|| "朋友".into());
     let mut events = Vec::new();
     for code in decision.fired.clone() {
@@ -253,10 +258,9 @@ pub(super) async fn plan(
 async fn load_active(
     state: &AppState,
     merchant: &str,
-    catalog: &Catalog,
+    basis: &CostBasis,
     at: DateTime<Utc>,
 ) -> Result<Vec<Loaded>, AppError> {
-    let basis = cost_basis(catalog);
     let rows = state.campaigns.of(&state.db, merchant).await?;
     Ok(rows
         .iter()
@@ -268,13 +272,9 @@ async fn load_active(
             }
         })
         .filter(|(_, spec)| spec.is_valid_at(at))
-        .map(|(row, spec)| {
-            let cost = basis.cost(&spec.action.grants);
-            let version = u32::try_from(row.version).unwrap_or_default();
-            Loaded {
-                rule: spec.rule(&row.code, version, cost),
-                spec,
-            }
+        .map(|(row, spec)| Loaded {
+            rule: rule_of(row, &spec, basis),
+            spec,
         })
         .collect())
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 
 use super::decide::plan;
-use super::{cost_basis, spec_of, stored};
+use super::{cost_basis, rule_of, spec_of, stored};
 use crate::domain::Money;
 use crate::domain::rules::lift::{After, Lift, lift};
 use crate::domain::rules::simulate::{Backtest, Recorded, replay};
@@ -76,12 +76,9 @@ pub async fn backtest(
         if active.code == code {
             continue;
         }
-        let spec = spec_of(&active)?;
-        let version = u32::try_from(active.version).unwrap_or_default();
-        rules.push(spec.rule(&active.code, version, basis.cost(&spec.action.grants)));
+        rules.push(rule_of(&active, &spec_of(&active)?, &basis));
     }
-    let version = u32::try_from(row.version).unwrap_or_default();
-    rules.push(candidate.rule(code, version, basis.cost(&candidate.action.grants)));
+    rules.push(rule_of(&row, &candidate, &basis));
     let from = now - Duration::days(i64::from(days));
     let records: Vec<Recorded> = db::rules::decisions(db, merchant, from, MAX_REPLAY)
         .await?
@@ -141,10 +138,23 @@ pub async fn holdout_report(
             first.entry(uid).or_insert((decision.at, treated));
         }
     }
+    // The shop's payments and rewards of the period, read once for every diner.
+    let kinds = [
+        db::ledger::LedgerType::Payment,
+        db::ledger::LedgerType::Reward,
+    ];
+    let lines = db::ledger::of_merchant(db, merchant, &kinds, from).await?;
+    let mut lines_of: BTreeMap<&str, Vec<&db::ledger::LedgerEntry>> = BTreeMap::new();
+    for line in &lines {
+        lines_of
+            .entry(line.user_uid.as_str())
+            .or_default()
+            .push(line);
+    }
+    let reference = format!("campaign:{code}@");
     let mut treated = Vec::new();
     let mut held_out = Vec::new();
     let mut reward_cost = Money::ZERO;
-    let reference = format!("campaign:{code}@");
     for (uid, (start, was_treated)) in &first {
         let end = *start + Duration::days(i64::from(window));
         let visits = visit_days.get(uid).map_or(0, |days| {
@@ -155,9 +165,8 @@ pub async fn holdout_report(
                 .collect();
             u32::try_from(later.len()).unwrap_or(u32::MAX)
         });
-        let lines = db::ledger::for_diner(db, merchant, uid, 1_000).await?;
         let mut spend = Money::ZERO;
-        for line in &lines {
+        for line in lines_of.get(uid.as_str()).into_iter().flatten() {
             let amount = Money::round_half_up(line.amount);
             match line.kind {
                 db::ledger::LedgerType::Payment

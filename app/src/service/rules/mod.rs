@@ -228,6 +228,16 @@ pub(crate) fn spec_of(row: &db::rules::CampaignRow) -> Result<CampaignSpec, AppE
     })
 }
 
+/// A stored campaign as the decision sees it, with what one reward costs.
+pub(crate) fn rule_of(
+    row: &db::rules::CampaignRow,
+    spec: &CampaignSpec,
+    basis: &CostBasis,
+) -> crate::domain::rules::Rule {
+    let version = u32::try_from(row.version).unwrap_or_default();
+    spec.rule(&row.code, version, basis.cost(&spec.action.grants))
+}
+
 fn status_of(row: &db::rules::CampaignRow) -> Result<CampaignStatus, AppError> {
     row.status
         .parse()
