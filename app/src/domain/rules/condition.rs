@@ -103,6 +103,12 @@ pub enum Condition {
     HoldsFragment { fragment: Code, count: u32 },
     /// The diner holds an active card of a type.
     HoldsCard { card_type: Code },
+    /// The diner's steps today, as WeChat Run counted them (a `STEPS_SYNCED` trigger's; any
+    /// other trigger: does not hold).
+    Steps {
+        at_least: Option<u32>,
+        at_most: Option<u32>,
+    },
 }
 
 /// What a condition is evaluated against: the trigger's context and the diner as the shop
@@ -121,6 +127,9 @@ pub struct Facts {
     pub payment: Option<Money>,
     pub fragments: BTreeMap<Code, u32>,
     pub card_types: BTreeSet<Code>,
+    /// The diner's steps today, when the trigger is their WeChat Run sync.
+    #[serde(default)]
+    pub steps: Option<u32>,
 }
 
 /// One check's result, for the decision's trace: where it sits in the tree
@@ -165,6 +174,7 @@ impl Condition {
             Self::PaymentAmount { .. } => "payment_amount",
             Self::HoldsFragment { .. } => "holds_fragment",
             Self::HoldsCard { .. } => "holds_card",
+            Self::Steps { .. } => "steps",
         }
     }
 
@@ -222,7 +232,8 @@ impl Condition {
             Self::WeatherIn { weather } => list(weather.len()),
             Self::Weekdays { days } => list(days.len()),
             Self::VisitCount { at_least, at_most }
-            | Self::DaysSinceLastVisit { at_least, at_most } => range(ordered(*at_least, *at_most)),
+            | Self::DaysSinceLastVisit { at_least, at_most }
+            | Self::Steps { at_least, at_most } => range(ordered(*at_least, *at_most)),
             Self::Balance { at_least, at_most } | Self::PaymentAmount { at_least, at_most } => {
                 range(ordered(*at_least, *at_most))
             }
@@ -233,20 +244,58 @@ impl Condition {
     /// Whether the condition holds for `facts`, with every check's result (all of them, so
     /// the trace also says what would have held: evaluation does not stop early).
     pub fn evaluate(&self, facts: &Facts) -> (bool, Vec<Checked>) {
-        let mut trace = Vec::new();
-        let held = self.eval(facts, self.name(), &mut trace);
-        (held, trace)
+        let results = self.results(facts);
+        (results.held(), results.trace(self))
     }
 
-    fn eval(&self, facts: &Facts, path: &str, trace: &mut Vec<Checked>) -> bool {
+    /// [`Self::evaluate`] without the trace's words: every check's result as one bit, for
+    /// the decision's hot path (the trace is written out only for what is kept).
+    pub fn results(&self, facts: &Facts) -> Results {
+        let mut results = Results::default();
+        self.eval(facts, &mut results);
+        results
+    }
+
+    /// Every check's path in the tree (`all[1].weather_in`), in the order of [`Results`].
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths = Vec::new();
+        self.collect_paths(self.name().to_owned(), &mut paths);
+        paths
+    }
+
+    fn collect_paths(&self, path: String, paths: &mut Vec<String>) {
+        match self {
+            Self::All { of } | Self::Any { of } => {
+                for (i, inner) in of.iter().enumerate() {
+                    inner.collect_paths(format!("{path}[{i}].{}", inner.name()), paths);
+                }
+            }
+            Self::Not { of } => of.collect_paths(format!("{path}.{}", of.name()), paths),
+            _ => {}
+        }
+        paths.push(path);
+    }
+
+    /// Evaluates every check (children before their parent, none skipped, so the trace also
+    /// says what would have held) and records each result in `results`.
+    fn eval(&self, facts: &Facts, results: &mut Results) -> bool {
         let held = match self {
-            Self::All { of } => of.iter().enumerate().fold(true, |all, (i, inner)| {
-                inner.eval(facts, &format!("{path}[{i}].{}", inner.name()), trace) && all
-            }),
-            Self::Any { of } => of.iter().enumerate().fold(false, |any, (i, inner)| {
-                inner.eval(facts, &format!("{path}[{i}].{}", inner.name()), trace) || any
-            }),
-            Self::Not { of } => !of.eval(facts, &format!("{path}.{}", of.name()), trace),
+            // Loops, not `all`/`any`: every inner check is evaluated, never cut short.
+            Self::All { of } => {
+                let mut all = true;
+                for inner in of {
+                    all &= inner.eval(facts, results);
+                }
+                all
+            }
+            Self::Any { of } => {
+                let mut any = false;
+                for inner in of {
+                    any |= inner.eval(facts, results);
+                }
+                any
+            }
+            Self::Not { of } => !of.eval(facts, results),
             Self::TagIn { tags } => tags.iter().any(|tag| facts.tags.contains(tag)),
             Self::TagNotIn { tags } => !tags.iter().any(|tag| facts.tags.contains(tag)),
             Self::WeatherIn { weather } => facts.weather.is_some_and(|now| weather.contains(&now)),
@@ -264,12 +313,50 @@ impl Condition {
                 facts.fragments.get(fragment).copied().unwrap_or_default() >= *count
             }
             Self::HoldsCard { card_type } => facts.card_types.contains(card_type),
+            Self::Steps { at_least, at_most } => facts
+                .steps
+                .is_some_and(|steps| within(steps, *at_least, *at_most)),
         };
-        trace.push(Checked {
-            path: path.to_owned(),
-            held,
-        });
+        results.push(held);
         held
+    }
+}
+
+/// Every check's result of one evaluation, one bit each in the order of
+/// [`Condition::paths`] (a condition has at most [`MAX_NODES`] = 64 checks); the last is
+/// the whole condition's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Results {
+    bits: u64,
+    len: u32,
+}
+
+impl Results {
+    fn push(&mut self, held: bool) {
+        if held && self.len < u64::BITS {
+            self.bits |= 1 << self.len;
+        }
+        self.len += 1;
+    }
+
+    /// Whether the whole condition held.
+    pub fn held(self) -> bool {
+        self.len
+            .checked_sub(1)
+            .is_some_and(|last| last < u64::BITS && self.bits & (1 << last) != 0)
+    }
+
+    /// The results with their paths in `condition`, as the decision's trace keeps them.
+    pub fn trace(self, condition: &Condition) -> Vec<Checked> {
+        condition
+            .paths()
+            .into_iter()
+            .zip(0..)
+            .map(|(path, i): (String, u32)| Checked {
+                path,
+                held: i < u64::BITS && self.bits & (1 << i) != 0,
+            })
+            .collect()
     }
 }
 
@@ -322,6 +409,7 @@ mod tests {
             payment: None,
             fragments: [("CHILI".parse().expect("code"), 2)].into(),
             card_types: BTreeSet::new(),
+            steps: Some(9_000),
         }
     }
 
@@ -384,6 +472,12 @@ mod tests {
                 json!({"check": "holds_card", "card_type": "FREE_APPETIZER"}),
                 false,
             ),
+            (json!({"check": "steps", "at_least": 8000}), true),
+            (json!({"check": "steps", "at_least": 10000}), false),
+            (
+                json!({"check": "steps", "at_least": 5000, "at_most": 9000}),
+                true,
+            ),
             (json!({"check": "all", "of": []}), true),
             (json!({"check": "any", "of": []}), false),
             (
@@ -439,6 +533,30 @@ mod tests {
                 ("all", true),
             ]
         );
+    }
+
+    #[test]
+    fn a_condition_of_the_largest_size_keeps_every_result() {
+        let leaves = |n: usize, tag: &str| Condition::Any {
+            of: (0..n)
+                .map(|_| Condition::TagIn {
+                    tags: vec![tag.parse().expect("tag")],
+                })
+                .collect(),
+        };
+        let largest = Condition::All {
+            of: vec![leaves(30, "vegan"), leaves(31, "spicy")],
+        };
+        assert_eq!(largest.check_size(), Ok(()));
+        let (held, trace) = largest.evaluate(&diner());
+        assert!(!held);
+        assert_eq!(trace.len(), MAX_NODES);
+        let held: Vec<bool> = trace.iter().map(|c| c.held).collect();
+        let mut expected = vec![false; 31];
+        expected.extend([true; 32]);
+        expected.push(false);
+        assert_eq!(held, expected);
+        assert_eq!(trace.last().map(|c| c.path.as_str()), Some("all"));
     }
 
     #[test]

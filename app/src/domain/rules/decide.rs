@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::condition::{Checked, Condition, Facts};
+use super::condition::{Checked, Condition, Facts, Results};
 use super::weight::{Affinity, weight};
 use crate::domain::Money;
 
@@ -134,17 +134,111 @@ pub struct Decision {
 /// Whether `uid` is in `campaign`'s holdout: a sticky hash of the two, so the same diner is
 /// held out of the same campaign on every trigger, and about `percent` of diners are.
 pub fn held_out(campaign: &str, uid: &str, percent: u8) -> bool {
-    let digest = Sha256::digest(format!("{campaign}\u{0}{uid}").as_bytes());
+    if percent == 0 {
+        return false;
+    }
+    let digest = Sha256::new()
+        .chain_update(campaign.as_bytes())
+        .chain_update([0])
+        .chain_update(uid.as_bytes())
+        .finalize();
     let mut head = [0_u8; 2];
     head.copy_from_slice(digest.get(..2).unwrap_or(&[0; 2]));
     u16::from_be_bytes(head) % 100 < u16::from(percent.min(100))
+}
+
+/// What became of one campaign, before the trace is written out in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Fired,
+    HeldOut,
+    NotTriggered,
+    ConditionFailed,
+    /// Over budget, out of stock or at a limit.
+    Refused(Outcome),
+    /// By the campaign at this index of the rules.
+    Suppressed(usize),
+}
+
+/// One campaign ranked: its index in the rules, weight, verdict and checks' results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ranked {
+    pub rule: usize,
+    pub weight: u64,
+    pub verdict: Verdict,
+    pub results: Results,
 }
 
 /// Decides `trigger` for `uid` with `facts` against the active `rules`, whose usage
 /// `usage_of` gives: rank the matching ones by [`weight`] (ties: higher priority, then id),
 /// then go down the ranking: a campaign inside its budget and limits fires, unless the
 /// diner is in its holdout (then nothing more is given); an exclusive one that fires ends
-/// the list.
+/// the list. Best first; nothing is allocated per check, so deciding stays cheap with
+/// hundreds of campaigns — [`decide`] writes the trace out.
+pub fn rank(
+    trigger: TriggerType,
+    uid: &str,
+    facts: &Facts,
+    rules: &[Rule],
+    usage_of: impl Fn(&Rule) -> Usage,
+) -> Vec<Ranked> {
+    let mut ranked: Vec<Ranked> = rules
+        .iter()
+        .enumerate()
+        .map(|(index, rule)| {
+            let results = rule.condition.results(facts);
+            let verdict = if !rule.triggers.contains(&trigger) {
+                Verdict::NotTriggered
+            } else if !results.held() {
+                Verdict::ConditionFailed
+            } else {
+                Verdict::Fired // provisional: budget, limits and ranking decide below
+            };
+            Ranked {
+                rule: index,
+                weight: weight(rule.priority, &rule.affinity, facts),
+                verdict,
+                results,
+            }
+        })
+        .collect();
+    let rule = |index: usize| rules.get(index);
+    ranked.sort_by(|a, b| {
+        let (ra, rb) = (rule(a.rule), rule(b.rule));
+        b.weight
+            .cmp(&a.weight)
+            .then(rb.map(|r| r.priority).cmp(&ra.map(|r| r.priority)))
+            .then(ra.map(|r| &r.id).cmp(&rb.map(|r| &r.id)))
+    });
+    let mut stopped_by: Option<usize> = None;
+    for entry in &mut ranked {
+        let Some(rule) = rule(entry.rule) else {
+            continue;
+        };
+        if entry.verdict != Verdict::Fired {
+            continue;
+        }
+        if let Some(by) = stopped_by {
+            entry.verdict = Verdict::Suppressed(by);
+            continue;
+        }
+        if let Some(outcome) = refusal(rule, &usage_of(rule)) {
+            entry.verdict = Verdict::Refused(outcome);
+            continue;
+        }
+        if held_out(&rule.id, uid, rule.holdout_percent) {
+            entry.verdict = Verdict::HeldOut;
+            stopped_by = Some(entry.rule);
+            continue;
+        }
+        if rule.exclusive {
+            stopped_by = Some(entry.rule);
+        }
+    }
+    ranked
+}
+
+/// [`rank`], with the trace written out as the decision keeps it.
 pub fn decide(
     trigger: TriggerType,
     uid: &str,
@@ -152,61 +246,40 @@ pub fn decide(
     rules: &[Rule],
     usage_of: impl Fn(&Rule) -> Usage,
 ) -> Decision {
-    let mut considered: Vec<(Considered, &Rule)> = rules
+    let ranked = rank(trigger, uid, facts, rules, usage_of);
+    let id = |index: usize| {
+        rules
+            .get(index)
+            .map(|rule| rule.id.clone())
+            .unwrap_or_default()
+    };
+    let fired = ranked
         .iter()
-        .map(|rule| {
-            let (held, checks) = rule.condition.evaluate(facts);
-            let outcome = if !rule.triggers.contains(&trigger) {
-                Outcome::NotTriggered
-            } else if !held {
-                Outcome::ConditionFailed
-            } else {
-                Outcome::Fired // provisional: budget, limits and ranking decide below
+        .filter(|entry| entry.verdict == Verdict::Fired)
+        .map(|entry| id(entry.rule))
+        .collect();
+    let considered = ranked
+        .into_iter()
+        .filter_map(|entry| {
+            let rule = rules.get(entry.rule)?;
+            let outcome = match entry.verdict {
+                Verdict::Fired => Outcome::Fired,
+                Verdict::HeldOut => Outcome::HeldOut,
+                Verdict::NotTriggered => Outcome::NotTriggered,
+                Verdict::ConditionFailed => Outcome::ConditionFailed,
+                Verdict::Refused(outcome) => outcome,
+                Verdict::Suppressed(by) => Outcome::Suppressed { by: id(by) },
             };
-            let considered = Considered {
+            Some(Considered {
                 campaign: rule.id.clone(),
                 version: rule.version,
-                weight: weight(rule.priority, &rule.affinity, facts),
+                weight: entry.weight,
                 outcome,
-                checks,
-            };
-            (considered, rule)
+                checks: entry.results.trace(&rule.condition),
+            })
         })
         .collect();
-    considered.sort_by(|(a, ra), (b, rb)| {
-        b.weight
-            .cmp(&a.weight)
-            .then(rb.priority.cmp(&ra.priority))
-            .then(a.campaign.cmp(&b.campaign))
-    });
-    let mut fired = Vec::new();
-    let mut stopped_by: Option<String> = None;
-    for (entry, rule) in &mut considered {
-        if entry.outcome != Outcome::Fired {
-            continue;
-        }
-        if let Some(by) = &stopped_by {
-            entry.outcome = Outcome::Suppressed { by: by.clone() };
-            continue;
-        }
-        if let Some(outcome) = refusal(rule, &usage_of(rule)) {
-            entry.outcome = outcome;
-            continue;
-        }
-        if held_out(&rule.id, uid, rule.holdout_percent) {
-            entry.outcome = Outcome::HeldOut;
-            stopped_by = Some(rule.id.clone());
-            continue;
-        }
-        fired.push(rule.id.clone());
-        if rule.exclusive {
-            stopped_by = Some(rule.id.clone());
-        }
-    }
-    Decision {
-        fired,
-        considered: considered.into_iter().map(|(entry, _)| entry).collect(),
-    }
+    Decision { fired, considered }
 }
 
 /// Why a matching campaign cannot reward now, if it cannot: its budget first, then its

@@ -323,6 +323,7 @@ async fn facts(
         payment: trigger.context.payment,
         fragments,
         card_types,
+        steps: trigger.context.steps,
     })
 }
 
