@@ -79,6 +79,9 @@ pub enum ErrorCode {
     /// 403: a diner's arrival was posted without proof they are at the shop (today's table
     /// code, or a location within the shop's radius); the detail says what failed.
     PresenceNotProven,
+    /// 422: WeChat Run data that does not decrypt with the diner's session key, is another
+    /// mini program's, or was read too long ago; the detail says which.
+    StepsUnreadable,
 }
 
 impl ErrorCode {
@@ -90,7 +93,7 @@ impl ErrorCode {
             Self::Forbidden | Self::PresenceNotProven => 403,
             Self::NotFound | Self::DinerNotFound => 404,
             Self::Conflict | Self::InsufficientBalance | Self::RefundExceedsPrincipal => 409,
-            Self::ValidationFailed | Self::MemberCodeInvalid => 422,
+            Self::ValidationFailed | Self::MemberCodeInvalid | Self::StepsUnreadable => 422,
             Self::CardAlreadyUsed
             | Self::CardExpired
             | Self::PaymentExpired
@@ -148,6 +151,7 @@ impl ErrorCode {
             Self::RefundPreviewChanged => "The refund changed since its preview",
             Self::PayloadTooLarge => "The request is too large",
             Self::PresenceNotProven => "Not proven to be at the shop",
+            Self::StepsUnreadable => "The WeChat Run data could not be read",
         }
     }
 
@@ -356,6 +360,9 @@ pub enum AppError {
     /// 403 `PRESENCE_NOT_PROVEN`: a diner's arrival without proof they are at the shop.
     #[error("presence not proven: {0}")]
     PresenceNotProven(String),
+    /// 422 `STEPS_UNREADABLE`: WeChat Run data not believed (say why).
+    #[error("WeChat Run data not read: {0}")]
+    StepsUnreadable(String),
     /// 409 `CONFLICT`: the request does not fit the record as it is now (say why).
     #[error("conflict: {0}")]
     Conflict(String),
@@ -474,6 +481,7 @@ impl AppError {
             Self::Invalid(why) => Problem::new(ErrorCode::ValidationFailed, why.clone()),
             Self::Conflict(why) => Problem::new(ErrorCode::Conflict, why.clone()),
             Self::PresenceNotProven(why) => Problem::new(ErrorCode::PresenceNotProven, why.clone()),
+            Self::StepsUnreadable(why) => Problem::new(ErrorCode::StepsUnreadable, why.clone()),
             Self::CampaignInvalid(errors) => Problem {
                 field: errors.first().map(|e| e.field.clone()),
                 errors: Some(Box::new(FieldErrors(errors.clone()))),

@@ -22,6 +22,7 @@ pub mod rules;
 pub mod seed;
 pub mod session;
 pub mod staff;
+pub mod steps;
 pub mod wallet;
 
 pub use connection::{ConnectOptions, Credentials, Db, Engine, connect};

@@ -85,6 +85,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "rule_engine",
         sql: include_str!("../migrations/0012_rule_engine.surql"),
     },
+    Migration {
+        version: 13,
+        name: "steps",
+        sql: include_str!("../migrations/0013_steps.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

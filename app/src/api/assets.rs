@@ -16,17 +16,29 @@ pub async fn synthesize(
     merchant_id: MerchantId,
     card_type: Code,
 ) -> Result<SynthesisReceipt, Problem> {
-    use crate::api::edge::authenticated;
-    let call = authenticated()?;
+    let call = crate::api::edge::authenticated()?;
+    let key = call.idempotency_header();
+    synthesize_as(&call, key.as_deref(), &merchant_id, &card_type).await
+}
+
+/// A synthesis by the calling diner with Idempotency-Key `key` (the API's header, or the
+/// demo page's form).
+#[cfg(feature = "ssr")]
+pub(crate) async fn synthesize_as(
+    call: &crate::api::edge::Call,
+    key: Option<&str>,
+    merchant_id: &MerchantId,
+    card_type: &Code,
+) -> Result<SynthesisReceipt, Problem> {
     let uid = call.diner()?;
-    crate::service::known_merchant(&call.state, &merchant_id).await?;
-    let args = (&merchant_id, &card_type);
-    call.idempotent("assets/synthesize", &args, |once| {
+    crate::service::known_merchant(&call.state, merchant_id).await?;
+    let args = (merchant_id, card_type);
+    call.idempotent_with_key(key, "assets/synthesize", &args, |once| {
         crate::service::assets::synthesize(
             &call.state,
-            &merchant_id,
+            merchant_id,
             &uid,
-            &card_type,
+            card_type,
             Utc::now,
             Some(once),
         )
@@ -43,19 +55,49 @@ pub async fn market_trade(
     side: TradeSide,
     quantity: Quantity,
 ) -> Result<TradeReceipt, Problem> {
-    use crate::api::edge::authenticated;
-    let call = authenticated()?;
+    let call = crate::api::edge::authenticated()?;
+    let key = call.idempotency_header();
+    let trade = Trade {
+        merchant_id,
+        fragment,
+        side,
+        quantity,
+    };
+    trade_as(&call, key.as_deref(), &trade).await
+}
+
+/// A market trade as the API reads it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Trade {
+    pub merchant_id: MerchantId,
+    pub fragment: Code,
+    pub side: TradeSide,
+    pub quantity: Quantity,
+}
+
+/// A trade by the calling diner with Idempotency-Key `key`.
+#[cfg(feature = "ssr")]
+pub(crate) async fn trade_as(
+    call: &crate::api::edge::Call,
+    key: Option<&str>,
+    trade: &Trade,
+) -> Result<TradeReceipt, Problem> {
     let uid = call.diner()?;
-    crate::service::known_merchant(&call.state, &merchant_id).await?;
-    let args = (&merchant_id, &fragment, side, quantity);
-    call.idempotent("market/trade", &args, |once| {
+    crate::service::known_merchant(&call.state, &trade.merchant_id).await?;
+    let args = (
+        &trade.merchant_id,
+        &trade.fragment,
+        trade.side,
+        trade.quantity,
+    );
+    call.idempotent_with_key(key, "market/trade", &args, |once| {
         crate::service::assets::trade(
             &call.state,
-            &merchant_id,
+            &trade.merchant_id,
             &uid,
-            &fragment,
-            side,
-            quantity.get(),
+            &trade.fragment,
+            trade.side,
+            trade.quantity.get(),
             Some(once),
         )
     })

@@ -40,6 +40,23 @@ pub struct DinerView {
     pub fragments: Vec<(String, String, i64)>,
     /// The story inbox, newest first.
     pub stories: Vec<crate::api::rules::InboxStory>,
+    /// The cards the shop makes from fragments, with today's stock left.
+    pub card_types: Vec<crate::api::catalog::CardTypeOnOffer>,
+    /// The shop's market: fragments bought and sold for silver.
+    pub market: Vec<MarketLine>,
+    /// Today's steps (shop's calendar) and all steps counted.
+    pub steps_today: u32,
+    pub total_steps: u64,
+}
+
+/// A fragment on the shop's market, with its name, in silver.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketLine {
+    pub fragment: String,
+    pub name: String,
+    pub buy_price: u32,
+    /// None: the shop does not buy it back.
+    pub sell_price: Option<u32>,
 }
 
 /// The diner's member code (valid for a few minutes: proof that the diner is at the counter)
@@ -115,7 +132,38 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         })
         .collect();
     let stories = crate::service::rules::inbox(state, &uid, Some(merchant)).await?;
+    let now = Utc::now();
+    let catalog = crate::service::catalog::read(state, merchant, false, now).await?;
+    let name_of = |code: &str| {
+        catalog
+            .fragments
+            .iter()
+            .find(|f| f.code.as_str() == code)
+            .map_or_else(|| code.to_owned(), |f| f.name.to_string())
+    };
+    let market = catalog
+        .listings
+        .iter()
+        .map(|listing| MarketLine {
+            fragment: listing.fragment.to_string(),
+            name: name_of(listing.fragment.as_str()),
+            buy_price: listing.buy_price.get(),
+            sell_price: listing.sell_price.map(|price| price.get()),
+        })
+        .collect();
+    let clock = crate::service::merchant_clock(state, merchant, now).await?;
+    let today = crate::service::merchant_today(&state.db, merchant, now).await?;
+    let steps_today = db::steps::of_day(&state.db, &uid, today)
+        .await
+        .map_err(AppError::from)?;
+    let total_steps = db::steps::total(&state.db, &uid)
+        .await
+        .map_err(AppError::from)?;
     Ok(Some(DinerView {
+        card_types: catalog.card_types,
+        market,
+        steps_today: u32::try_from(steps_today).unwrap_or_default(),
+        total_steps: u64::try_from(total_steps).unwrap_or_default(),
         silver: held.silver,
         fragments,
         stories,
@@ -125,9 +173,7 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         balance,
         cards,
         next_key: crate::api::console::fresh_key(),
-        shop_utc_offset: crate::service::merchant_clock(state, merchant, Utc::now())
-            .await?
-            .utc_offset,
+        shop_utc_offset: clock.utc_offset,
     }))
 }
 
@@ -139,9 +185,7 @@ pub async fn diner_arrive(table_code: String) -> Result<String, Problem> {
     let call = crate::api::edge::authenticated()?;
     let event = PostedEvent {
         kind: crate::api::rules::TriggerType::UserEnterShop,
-        merchant_id: db::seed::DEMO_MERCHANT_ID
-            .parse()
-            .map_err(|_| crate::error::AppError::Internal("the demo merchant's id".into()))?,
+        merchant_id: demo_merchant()?,
         uid: None,
         context: Default::default(),
         proof: Some(Presence::TableCode(table_code.trim().to_owned())),
@@ -205,4 +249,68 @@ pub(crate) fn qr_svg(text: &str) -> Result<String, crate::error::AppError> {
         .min_dimensions(160, 160)
         .quiet_zone(true)
         .build())
+}
+
+/// What the demo page's game forms answer: the receipt or the refusal, and the key for the
+/// next one.
+pub type GameAnswer<R> = crate::api::console::FormAnswer<crate::api::console::Receipt<R>>;
+
+/// Makes a card at the demo restaurant from its recipe: exactly `POST
+/// /api/assets/synthesize`, with the form's key.
+#[server(prefix = "/console", endpoint = "diner/synthesize")]
+pub async fn diner_synthesize(
+    card_type: crate::domain::checked::Code,
+    key: String,
+) -> Result<GameAnswer<crate::api::assets::SynthesisReceipt>, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let merchant = demo_merchant()?;
+    let answer = crate::api::assets::synthesize_as(&call, Some(&key), &merchant, &card_type).await;
+    crate::api::console::form_answer(&call, answer, |receipt| crate::api::console::Receipt {
+        receipt,
+    })
+}
+
+/// Buys or sells fragments at the demo restaurant's market: exactly `POST
+/// /api/market/trade`, with the form's key.
+#[server(prefix = "/console", endpoint = "diner/trade")]
+pub async fn diner_trade(
+    fragment: crate::domain::checked::Code,
+    side: crate::api::assets::TradeSide,
+    quantity: crate::api::assets::Quantity,
+    key: String,
+) -> Result<GameAnswer<crate::api::assets::TradeReceipt>, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let trade = crate::api::assets::Trade {
+        merchant_id: demo_merchant()?,
+        fragment,
+        side,
+        quantity,
+    };
+    let answer = crate::api::assets::trade_as(&call, Some(&key), &trade).await;
+    crate::api::console::form_answer(&call, answer, |receipt| crate::api::console::Receipt {
+        receipt,
+    })
+}
+
+/// Syncs today's steps at the demo restaurant as the mini program would: the DEV stand-in
+/// of `wx.getWeRunData` (`POST /api/dev/werun`) makes the encrypted data, then exactly
+/// `POST /api/steps` reads it.
+#[server(prefix = "/console", endpoint = "diner/steps")]
+pub async fn diner_walk(steps: u32) -> Result<crate::api::steps::StepsSynced, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let now = Utc::now();
+    let data = crate::service::steps::stand_in(&call.state, &call.principal, steps, now)?;
+    let upload = crate::api::steps::StepsUpload {
+        merchant_id: demo_merchant()?,
+        encrypted_data: data.encrypted_data,
+        iv: data.iv,
+    };
+    Ok(crate::service::steps::sync(&call.state, &call.principal, &upload, now).await?)
+}
+
+#[cfg(feature = "ssr")]
+fn demo_merchant() -> Result<crate::domain::checked::MerchantId, crate::error::AppError> {
+    db::seed::DEMO_MERCHANT_ID
+        .parse()
+        .map_err(|_| crate::error::AppError::Internal("the demo merchant's id".into()))
 }

@@ -20,5 +20,6 @@ pub mod openapi;
 pub mod payment;
 pub mod realtime;
 pub mod rules;
+pub mod steps;
 pub mod system;
 pub mod wallet;

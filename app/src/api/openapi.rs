@@ -25,6 +25,7 @@ use crate::api::rules::{
     EventReceipt, HoldoutQuery, InboxQuery, InboxStory, Lift, NewCampaign, PostedEvent, ShopPlace,
     TableCodeToday, TableQuery, TagThresholds, TrialTrigger,
 };
+use crate::api::steps::{StepsSynced, StepsUpload, WeRunData};
 use crate::api::system::SystemStatus;
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::auth_types::Session;
@@ -164,6 +165,12 @@ pub struct CampaignStatusRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PostEventRequest {
     pub event: PostedEvent,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WeRunStandInRequest {
+    /// Today's steps in the made-up data.
+    pub steps: u32,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -363,6 +370,19 @@ fn campaign_holdout() {}
     security(("bearer" = [])), responses((status = 200, body = EventReceipt)))]
 fn post_event() {}
 
+/// Today's steps from the mini program's `wx.getWeRunData` result (diner), decrypted with
+/// the session key of their WeChat login; counted once however often synced. A rise is a
+/// `STEPS_SYNCED` trigger for the shop's campaigns.
+#[utoipa::path(post, path = "/api/steps", tag = "campaigns", request_body = StepsUpload,
+    security(("bearer" = [])), responses((status = 200, body = StepsSynced)))]
+fn sync_steps() {}
+
+/// DEV only (404 elsewhere): what `wx.getWeRunData` would give the diner's mini program,
+/// encrypted with their DEV session key — for the demo diner page and tests.
+#[utoipa::path(post, path = "/api/dev/werun", tag = "campaigns", request_body = WeRunStandInRequest,
+    security(("bearer" = [])), responses((status = 200, body = WeRunData)))]
+fn werun_stand_in() {}
+
 /// My stories (diner), newest first; each is also pushed live as a `STORY` frame.
 #[utoipa::path(get, path = "/api/stories/mine", tag = "campaigns", params(InboxQuery),
     security(("bearer" = [])), responses((status = 200, body = Vec<InboxStory>)))]
@@ -446,7 +466,7 @@ impl Modify for BearerAuth {
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
         save_listing, list_campaigns, read_campaign, create_campaign, update_campaign,
         set_campaign_status, dry_run_campaign, backtest_campaign, campaign_holdout, post_event,
-        my_stories, read_story, table_code, set_shop_place, tag_diner, set_tag_rules, system_status, realtime_ticket,
+        my_stories, read_story, sync_steps, werun_stand_in, table_code, set_shop_place, tag_diner, set_tag_rules, system_status, realtime_ticket,
         my_member_code, socket),
     components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
         Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
@@ -485,7 +505,7 @@ mod tests {
     /// pass, and the same wrong values are refused.
     #[test]
     fn documented_requests_are_what_the_server_functions_read() {
-        use crate::api::{assets, auth, catalog, payment, rules, wallet};
+        use crate::api::{assets, auth, catalog, payment, rules, steps, wallet};
         let uuid = "6f1c2a9e-8b1d-4c3e-9f00-1a2b3c4d5e6f";
         macro_rules! check {
             ($doc:ty, $args:ty, good: [$($good:expr),* $(,)?], bad: [$($bad:expr),* $(,)?]) => {
@@ -576,6 +596,12 @@ mod tests {
                 "proof": {"location": {"lat": 30.6, "lon": 104.0}}}})],
             bad: [json!({"event": {"type": "USER_ENTER_SHOP", "merchant_id": "demo",
                 "proof": {"photo": "x"}}})]);
+        check!(StepsUpload, steps::SyncSteps,
+            good: [json!({"merchant_id": "demo", "encrypted_data": "AAAA", "iv": "AAAA"})],
+            bad: [json!({"merchant_id": "demo", "encrypted_data": "AAAA"}),
+                  json!({"merchant_id": "", "encrypted_data": "AAAA", "iv": "AAAA"})]);
+        check!(WeRunStandInRequest, steps::WerunStandIn,
+            good: [json!({"steps": 8000})], bad: [json!({"steps": -1}), json!({})]);
         check!(DryRunRequest, rules::DryRunCampaign,
             good: [json!({"code": "RAIN", "trigger": {"type": "USER_ENTER_SHOP", "uid": "u",
                 "context": {"weather": "RAINY"}}})],

@@ -4,6 +4,9 @@
 //!   elsewhere).
 //! - `WeChat`: a mini program's `wx.login()` code, exchanged with WeChat's `jscode2session`
 //!   for the user's OpenID, which becomes the uid.
+//!
+//! Both give the login's WeChat session key, which WeChat Run data is encrypted with (DEV:
+//! a key derived from the uid, for the DEV stand-in of `wx.getWeRunData`).
 
 use std::time::Duration;
 
@@ -11,6 +14,19 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::error::AppError;
+use crate::service::steps::werun::SessionKey;
+
+/// The app id the DEV stand-in stamps on WeChat Run data.
+pub const DEV_APP_ID: &str = "mealquest-dev";
+
+/// Who logged in, and the session key of their login.
+#[derive(Clone, Debug)]
+pub struct Login {
+    pub uid: String,
+    /// None when WeChat's answer had no readable key: the login stands, but steps cannot
+    /// be read until the next one.
+    pub session_key: Option<SessionKey>,
+}
 
 /// How long WeChat may take before the login is answered "try again".
 const WECHAT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -46,8 +62,8 @@ impl WeChatMiniProgram {
         }
     }
 
-    /// The OpenID of the user whose `wx.login()` produced `code`.
-    async fn open_id(&self, code: &str) -> Result<String, AppError> {
+    /// The OpenID and session key of the user whose `wx.login()` produced `code`.
+    async fn login(&self, code: &str) -> Result<Login, AppError> {
         let answer: Code2Session = self
             .http
             .get(format!("{}/sns/jscode2session", self.base_url))
@@ -64,8 +80,12 @@ impl WeChatMiniProgram {
             .json()
             .await
             .map_err(|e| unavailable(&e.without_url().to_string()))?;
+        let session_key = answer
+            .session_key
+            .as_deref()
+            .and_then(SessionKey::from_base64);
         match (answer.errcode.unwrap_or(0), answer.openid) {
-            (0, Some(open_id)) if valid_uid(&open_id) => Ok(open_id),
+            (0, Some(uid)) if valid_uid(&uid) => Ok(Login { uid, session_key }),
             // 40029 invalid code, 40163 code already used, 40226 user blocked.
             (40029 | 40163 | 40226, _) => Err(AppError::BadCredentials),
             (code, _) => Err(unavailable(&format!(
@@ -76,10 +96,11 @@ impl WeChatMiniProgram {
     }
 }
 
-/// What `jscode2session` answers (the session key is not needed and not kept).
+/// What `jscode2session` answers.
 #[derive(Deserialize)]
 struct Code2Session {
     openid: Option<String>,
+    session_key: Option<String>,
     errcode: Option<i64>,
     errmsg: Option<String>,
 }
@@ -89,21 +110,32 @@ fn unavailable(detail: &str) -> AppError {
 }
 
 impl IdentityProvider {
-    /// The uid of the diner who sent `code`; 401 for a code that is not theirs to use.
-    pub async fn resolve(&self, code: &str) -> Result<String, AppError> {
+    /// The diner who sent `code`; 401 for a code that is not theirs to use.
+    pub async fn resolve(&self, code: &str) -> Result<Login, AppError> {
         let code = code.trim();
         match self {
             Self::Dev => code
                 .strip_prefix("dev:")
                 .filter(|uid| valid_uid(uid))
-                .map(str::to_owned)
+                .map(|uid| Login {
+                    uid: uid.to_owned(),
+                    session_key: Some(SessionKey::dev(uid)),
+                })
                 .ok_or(AppError::BadCredentials),
             Self::WeChat(program) => {
                 if code.is_empty() || code.len() > 128 {
                     return Err(AppError::BadCredentials);
                 }
-                program.open_id(code).await
+                program.login(code).await
             }
+        }
+    }
+
+    /// The mini program whose WeChat Run data diners send (its watermark must name it).
+    pub fn app_id(&self) -> &str {
+        match self {
+            Self::Dev => DEV_APP_ID,
+            Self::WeChat(program) => &program.app_id,
         }
     }
 }
@@ -124,7 +156,11 @@ mod tests {
     async fn the_dev_provider_reads_the_uid_from_the_code() {
         let dev = IdentityProvider::Dev;
         assert_eq!(
-            dev.resolve("dev:wx-demo-001").await.ok().as_deref(),
+            dev.resolve("dev:wx-demo-001")
+                .await
+                .ok()
+                .map(|login| login.uid)
+                .as_deref(),
             Some("wx-demo-001")
         );
         for bad in ["wx-demo-001", "dev:", "dev:a b", "dev:😀"] {

@@ -13,7 +13,7 @@ pub mod session_cookie;
 #[cfg(feature = "ssr")]
 pub mod throttle;
 
-pub use identity::{IdentityProvider, WeChatMiniProgram};
+pub use identity::{DEV_APP_ID, IdentityProvider, Login, WeChatMiniProgram};
 pub use password::{hash_password, verify_password};
 pub use principal::{Permission, Principal, Role};
 pub use tokens::{

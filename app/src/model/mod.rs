@@ -9,5 +9,6 @@ pub mod ledger;
 pub mod payment;
 pub mod realtime;
 pub mod rules;
+pub mod steps;
 pub mod system;
 pub mod wallet;

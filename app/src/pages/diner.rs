@@ -1,13 +1,15 @@
 use leptos::prelude::*;
 
 use crate::api::diner_demo::{
-    DinerArrive, DinerCard, DinerPay, DinerSignIn, DinerView, FreshMemberCode, diner_pocket,
+    DinerArrive, DinerCard, DinerPay, DinerSignIn, DinerSynthesize, DinerTrade, DinerView,
+    FreshMemberCode, diner_pocket,
 };
 use crate::api::realtime::Event;
 use crate::api::rules::InboxStory;
 use crate::domain::rules::story::Reward;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
+use crate::pages::diner_game::{Market, StepsPanel, Workshop};
 use crate::pages::live::{shop_time, use_live_events};
 use crate::pages::recharge::balance_text;
 use crate::pages::{page_locale, problem_text, rotating_key};
@@ -66,7 +68,36 @@ fn Pocket(view: DinerView) -> impl IntoView {
     let silver = RwSignal::new(view.silver);
     let fragments = RwSignal::new(view.fragments.clone());
     let stories = RwSignal::new(view.stories.clone());
+    let card_types = RwSignal::new(view.card_types.clone());
+    let market = RwSignal::new(view.market.clone());
+    let steps_today = RwSignal::new(view.steps_today);
+    let total_steps = RwSignal::new(view.total_steps);
     let merchant = view.merchant_id.clone();
+    // Silver, fragments, cards and stock read again after a trade or a synthesis, here or on
+    // another of the diner's devices (its ASSET_CHANGED frame).
+    let reload = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(Some(now)) = diner_pocket().await {
+                silver.set(now.silver);
+                fragments.set(now.fragments);
+                cards.set(now.cards);
+                card_types.set(now.card_types);
+            }
+        });
+    };
+    let synthesize = ServerAction::<DinerSynthesize>::new();
+    let trade = ServerAction::<DinerTrade>::new();
+    Effect::new(move |_| {
+        let done = synthesize
+            .value()
+            .with(|v| matches!(v, Some(Ok(a)) if a.shown.receipt.is_some()))
+            || trade
+                .value()
+                .with(|v| matches!(v, Some(Ok(a)) if a.shown.receipt.is_some()));
+        if done {
+            reload();
+        }
+    });
     let i18n = use_i18n();
     let locale = page_locale();
     // A member code lasts five minutes: with JavaScript the page fetches a fresh one every
@@ -92,7 +123,9 @@ fn Pocket(view: DinerView) -> impl IntoView {
             .unwrap_or_else(|| first_member.clone())
     };
     let member_code = member.clone();
+    let changed_at = merchant.clone();
     use_live_events(move |frame| match frame.event {
+        Event::AssetChanged { merchant_id, .. } if merchant_id == changed_at => reload(),
         Event::CardRedeemed { card, status, .. } => cards.update(|cards| {
             if let Some(redeemed) = cards.iter_mut().find(|c| c.uuid == card) {
                 redeemed.status = status.as_str().to_owned();
@@ -169,7 +202,7 @@ fn Pocket(view: DinerView) -> impl IntoView {
                 <p class="text-sm text-stone-500">{format!("{} · 老成都川菜馆", view.uid)}</p>
             </div>
             <div class="flex flex-wrap items-center gap-4 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
-                <div class="w-28" role="img" inner_html=move || member().qr_svg aria-label=td_string!(locale, diner.member_code) data-testid="member-code" data-code=move || member_code().code></div>
+                <div class="w-40 shrink-0" role="img" inner_html=move || member().qr_svg aria-label=td_string!(locale, diner.member_code) data-testid="member-code" data-code=move || member_code().code></div>
                 <div>
                     <p class="text-sm text-stone-500">{t!(i18n, diner.member_code_hint)}</p>
                     <p class="text-xl" data-testid="diner-balance">
@@ -180,6 +213,9 @@ fn Pocket(view: DinerView) -> impl IntoView {
             <ArrivePanel />
             <StoryInbox stories />
             <Holdings silver fragments />
+            <StepsPanel steps_today total_steps />
+            <Workshop card_types fragments market first_key=view.next_key.clone() synthesize />
+            <Market market fragments first_key=view.next_key.clone() trade />
             <PayPanel first_key=view.next_key.clone() />
             <h2 class="text-lg font-semibold">{t!(i18n, diner.my_cards)}</h2>
             <Show when=move || cards.with(Vec::is_empty)>

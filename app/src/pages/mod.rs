@@ -5,6 +5,7 @@ mod camera;
 mod campaigns;
 mod cashier;
 mod diner;
+mod diner_game;
 mod feed;
 mod home;
 mod language;
@@ -178,6 +179,11 @@ pub(crate) fn problem_text(locale: Locale, problem: &Problem) -> String {
         ErrorCode::Busy => td_string!(locale, problem.busy),
         ErrorCode::DinerNotFound => td_string!(locale, problem.diner_not_found),
         ErrorCode::RefundPreviewChanged => td_string!(locale, problem.refund_preview_changed),
+        ErrorCode::InsufficientFragments => td_string!(locale, problem.insufficient_fragments),
+        ErrorCode::InsufficientSilver => td_string!(locale, problem.insufficient_silver),
+        ErrorCode::OutOfStock => td_string!(locale, problem.out_of_stock),
+        ErrorCode::StepsUnreadable => td_string!(locale, problem.steps_unreadable),
+        ErrorCode::PresenceNotProven => td_string!(locale, problem.presence_not_proven),
         _ => return format!("{} · {}", problem.title, problem.detail),
     };
     text.to_owned()

@@ -110,8 +110,8 @@ pub async fn login_diner(
     now: DateTime<Utc>,
 ) -> Result<Session, AppError> {
     state.logins.admit(None, from).map_err(refused)?;
-    let uid = match state.identity.resolve(code).await {
-        Ok(uid) => uid,
+    let login = match state.identity.resolve(code).await {
+        Ok(login) => login,
         Err(err) => {
             if matches!(err, AppError::BadCredentials | AppError::Auth(_)) {
                 state.logins.failed(None, from);
@@ -120,7 +120,12 @@ pub async fn login_diner(
             return Err(err);
         }
     };
+    let uid = login.uid;
     db::diner::ensure(&state.db, &uid, None, None).await?;
+    // The key the mini program's next wx.getWeRunData encrypts with.
+    if let Some(key) = &login.session_key {
+        db::steps::save_key(&state.db, &uid, &key.to_base64()).await?;
+    }
     let principal = Principal::Diner { uid: uid.clone() };
     open_session(state, &principal, uid, now).await
 }

@@ -15,6 +15,7 @@ mod locks;
 pub mod payment;
 mod retry;
 pub mod rules;
+pub mod steps;
 pub mod system;
 pub mod wallet;
 

@@ -14,6 +14,8 @@ use crate::helpers::{TestApp, assert_problem, spawn_app_with};
 const APP_ID: &str = "wx5f0c1e7d2a9b3c4d";
 const APP_SECRET: &str = "the-app-secret";
 const OPEN_ID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+/// The session key WeChat gives this login (16 bytes, Base64).
+const SESSION_KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
 
 /// WeChat's `GET /sns/jscode2session`, for the codes the tests use.
 async fn jscode2session(Query(query): Query<HashMap<String, String>>) -> Json<Value> {
@@ -25,7 +27,7 @@ async fn jscode2session(Query(query): Query<HashMap<String, String>>) -> Json<Va
         return Json(json!({ "errcode": 40002, "errmsg": "invalid grant_type" }));
     }
     Json(match param("js_code") {
-        "fresh-code" => json!({ "openid": OPEN_ID, "session_key": "tiWR5/3kB4l+6hJQ==" }),
+        "fresh-code" => json!({ "openid": OPEN_ID, "session_key": SESSION_KEY }),
         "used-code" => json!({ "errcode": 40163, "errmsg": "code been used" }),
         "while-busy" => json!({ "errcode": -1, "errmsg": "system error" }),
         _ => json!({ "errcode": 40029, "errmsg": "invalid code" }),
@@ -101,4 +103,61 @@ async fn wechat_failures_are_503_and_do_not_leak_the_secret() {
     drop(closed);
     let app = staging_app(&url, APP_SECRET).await;
     assert_problem(login(&app, "fresh-code").await, 503, "UPSTREAM_UNAVAILABLE").await;
+}
+
+#[tokio::test]
+async fn the_logins_session_key_reads_the_diners_wechat_run_data() {
+    use app::service::steps::werun::{DaySteps, SessionKey, Watermark, WeRun, seal};
+    let app = staging_app(&fake_wechat().await, APP_SECRET).await;
+    db::seed::demo_data(&app.db).await.expect("the demo shop");
+    let session: Value = login(&app, "fresh-code")
+        .await
+        .json()
+        .await
+        .expect("session");
+    let token = session["token"].as_str().expect("token");
+    // What wx.getWeRunData gives the mini program: today's steps, sealed by WeChat with the
+    // login's session key, watermarked with the mini program's app id.
+    let now = chrono::Utc::now();
+    // Today's midnight on the phone (China time, as the demo shop's).
+    let china = chrono::FixedOffset::east_opt(8 * 3_600).expect("UTC+8");
+    let midnight = now
+        .with_timezone(&china)
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|day| day.and_local_timezone(china).single())
+        .expect("midnight");
+    let werun = |appid: &str| WeRun {
+        step_info_list: vec![DaySteps {
+            timestamp: midnight.timestamp(),
+            step: 8_888,
+        }],
+        watermark: Watermark {
+            appid: appid.into(),
+            timestamp: now.timestamp(),
+        },
+    };
+    let key = SessionKey::from_base64(SESSION_KEY).expect("key");
+    let upload = |data: &WeRun| {
+        let (encrypted_data, iv) = seal(&key, data, [9; 16]);
+        json!({ "merchant_id": "demo", "encrypted_data": encrypted_data, "iv": iv })
+    };
+    let synced: app::model::steps::StepsSynced =
+        app.call("/api/steps", token, &upload(&werun(APP_ID))).await;
+    assert_eq!((synced.steps_today, synced.counted), (8_888, 8_888));
+    assert!(synced.trigger_id.is_some());
+    let foreign = app
+        .post(
+            "/api/steps",
+            Some(token),
+            None,
+            &upload(&werun("wx-other-app")),
+        )
+        .await;
+    assert_problem(foreign, 422, "STEPS_UNREADABLE").await;
+    // No DEV stand-in outside DEV.
+    let stand_in = app
+        .post("/api/dev/werun", Some(token), None, &json!({ "steps": 1 }))
+        .await;
+    assert_problem(stand_in, 404, "NOT_FOUND").await;
 }

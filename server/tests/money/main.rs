@@ -6,6 +6,7 @@ mod card_value;
 mod helpers;
 mod payments;
 mod rules;
+mod steps;
 mod stored_value;
 #[path = "../support/mod.rs"]
 mod support;

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::helpers::{MERCHANT, cashier, seeded_disk_state, seeded_state};
 
-const SPICY: &str = "wx-demo-001";
+pub(crate) const SPICY: &str = "wx-demo-001";
 
 fn owner() -> Principal {
     Principal::Staff {
@@ -26,7 +26,7 @@ fn owner() -> Principal {
 }
 
 /// A campaign answering diners entering the shop, giving `grants`, with `extra` fields.
-fn spec(
+pub(crate) fn spec(
     name: &str,
     priority: u32,
     grants: serde_json::Value,
@@ -54,7 +54,7 @@ fn spec(
     serde_json::from_value(spec).expect("a campaign")
 }
 
-async fn active(state: &AppState, code: &str, spec: CampaignSpec) {
+pub(crate) async fn active(state: &AppState, code: &str, spec: CampaignSpec) {
     let new = NewCampaign {
         code: code.parse().expect("code"),
         spec,
@@ -92,7 +92,7 @@ async fn enter(state: &AppState, uid: &str) -> String {
     .await
 }
 
-async fn trace(state: &AppState, trigger: &str) -> DecisionTrace {
+pub(crate) async fn trace(state: &AppState, trigger: &str) -> DecisionTrace {
     let row = db::rules::decision(&state.db, MERCHANT, trigger)
         .await
         .expect("read")
@@ -436,15 +436,7 @@ async fn a_story_that_breaks_the_schema_is_refused_at_save_and_at_send() {
     )
     .await
     .expect_err("refused");
-    let problem = refused.to_problem();
-    let fields: Vec<String> = problem
-        .errors
-        .map(|errors| errors.0)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.field)
-        .collect();
-    assert_eq!(fields, ["action.story.scenes[0].text"]);
+    assert_eq!(refused_fields(refused), ["action.story.scenes[0].text"]);
     // A stored template tampered with behind the API: the story breaks the schema at send
     // time, is logged and never sent, and its campaign gives nothing.
     active(
@@ -479,6 +471,18 @@ async fn a_story_that_breaks_the_schema_is_refused_at_save_and_at_send() {
             .expect("inbox")
             .is_empty()
     );
+}
+
+/// The fields a refused campaign save names.
+pub(crate) fn refused_fields(refused: app::error::AppError) -> Vec<String> {
+    refused
+        .to_problem()
+        .errors
+        .map(|errors| errors.0)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.field)
+        .collect()
 }
 
 /// A diner posts their own arrival with `proof`.

@@ -60,7 +60,7 @@ pub(super) fn back_to_counter(query: &[(&str, &str)]) -> Result<(), crate::error
 /// response is 200 whatever status the edge set for the API. Failures (5xx) stay failures.
 /// A page rendered on the server (a GET) calls these too: its own response is left alone.
 #[cfg(feature = "ssr")]
-pub(super) fn as_form_answer<T>(
+pub(crate) fn as_form_answer<T>(
     call: &crate::api::edge::Call,
     answer: Result<T, Problem>,
 ) -> Result<(Option<T>, Option<Problem>), Problem> {
@@ -85,7 +85,7 @@ pub(super) fn as_form_answer<T>(
 
 /// A form's [`FormAnswer`]: `show` makes what it shows from the result (none when refused).
 #[cfg(feature = "ssr")]
-pub(super) fn form_answer<R, T>(
+pub(crate) fn form_answer<R, T>(
     call: &crate::api::edge::Call,
     answer: Result<R, Problem>,
     show: impl FnOnce(Option<R>) -> T,

@@ -89,6 +89,8 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
         "table_code" | "set_shop_place" => &[Forbidden, NotFound],
         "tag_diner" => &[Forbidden, DinerNotFound, Conflict],
         "set_tag_rules" => &[Forbidden],
+        "sync_steps" => &[Forbidden, NotFound, StepsUnreadable],
+        "werun_stand_in" => &[Forbidden, NotFound],
         "my_stories" => &[Forbidden],
         "read_story" => &[Forbidden, NotFound],
         _ => &[],

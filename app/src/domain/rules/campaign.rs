@@ -216,6 +216,17 @@ impl CampaignSpec {
                 ));
             }
         }
+        // A diner syncs their steps as often as they like; each rise is a trigger.
+        if self.triggers.contains(&TriggerType::StepsSynced)
+            && !grants.is_empty()
+            && self.limits.per_diner_per_day.is_none()
+        {
+            problems.push(FieldError::new(
+                "limits.per_diner_per_day",
+                "a campaign answering step syncs needs a daily limit per diner (each sync \
+                 where the steps rose is a trigger)",
+            ));
+        }
         if self.daily_budget_cap.is_zero() && !grants.is_empty() {
             problems.push(FieldError::new(
                 "daily_budget_cap",

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use db::catalog::Catalog;
 
 pub use decide::{Decider, decide_all};
+pub(crate) use triggers::publication;
 pub use triggers::{post_event, trigger_of};
 
 use super::{local_day, merchant_zone};

@@ -20,7 +20,7 @@ pub fn trigger_of(fact: &DomainEvent, at: DateTime<Utc>) -> Result<Option<NewTri
         .transpose()
 }
 
-fn publication(trigger: &Trigger) -> Result<NewTrigger, AppError> {
+pub(crate) fn publication(trigger: &Trigger) -> Result<NewTrigger, AppError> {
     Ok(NewTrigger {
         merchant: trigger.merchant_id.clone(),
         trigger: serde_json::to_value(trigger)
