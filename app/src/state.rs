@@ -31,6 +31,8 @@ pub struct AppState {
     pub payments: crate::service::payment::PaymentRules,
     /// The shops' active campaigns, kept while a LIVE query says nothing changed.
     pub campaigns: crate::service::rules::cache::ActiveCampaigns,
+    /// The weather feed, when one is configured (none: the weather comes only from events).
+    pub weather: Option<crate::service::weather::Feed>,
 }
 
 /// The shared state inside a server function (provided by `leptos_routes_with_context`).

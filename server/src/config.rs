@@ -53,6 +53,27 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub realtime: RealtimeSettings,
     pub payments: PaymentSettings,
+    pub weather: WeatherSettings,
+}
+
+/// Where the shops' weather comes from (its API key is the secret WEATHER_API_KEY).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeatherSettings {
+    pub provider: WeatherProvider,
+    /// The provider's API host.
+    pub base_url: String,
+    /// Minutes between readings of every shop's weather.
+    pub every_minutes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeatherProvider {
+    /// No feed: the weather comes only from `POST /api/events`.
+    None,
+    /// QWeather (和风天气) v7.
+    Qweather,
 }
 
 /// Payment codes (`POST /api/payment/create`).
@@ -216,6 +237,8 @@ pub struct Secrets {
     pub model_api_key: Option<SecretString>,
     /// The WeChat mini program's AppSecret (diner logins).
     pub wechat_app_secret: Option<SecretString>,
+    /// The weather provider's API key.
+    pub weather_api_key: Option<SecretString>,
 }
 
 /// Everything the process is configured with.
@@ -351,6 +374,16 @@ impl AppConfig {
                     .into(),
             ));
         }
+        let weather = &self.settings.weather;
+        if weather.provider != WeatherProvider::None
+            && (weather.every_minutes == 0 || self.secrets.weather_api_key.is_none())
+        {
+            return Err(ConfigError::Invalid(
+                "a weather provider needs weather.every_minutes > 0 and the secret \
+                 WEATHER_API_KEY (MEALQUEST_SECRET_WEATHER_API_KEY[_FILE])"
+                    .into(),
+            ));
+        }
         if self.settings.auth.token_ttl_minutes <= 0 {
             return Err(ConfigError::Invalid(
                 "auth.token_ttl_minutes must be positive".into(),
@@ -428,6 +461,7 @@ impl Secrets {
             jwt_previous_signing_key: secret(vars, "JWT_PREVIOUS_SIGNING_KEY")?,
             model_api_key: secret(vars, "MODEL_API_KEY")?,
             wechat_app_secret: secret(vars, "WECHAT_APP_SECRET")?,
+            weather_api_key: secret(vars, "WEATHER_API_KEY")?,
         })
     }
 }

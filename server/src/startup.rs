@@ -21,7 +21,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use app::auth::{IdentityProvider, SigningKey, TokenKeys, TokenSettings, WeChatMiniProgram};
 use secrecy::ExposeSecret;
 
-use crate::config::{AppConfig, DinerIdentity, Environment};
+use crate::config::{AppConfig, DinerIdentity, Environment, WeatherProvider};
 use crate::{health, shutdown, workers};
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +190,25 @@ pub fn state_over(
         },
         payments: config.settings.payments.rules(),
         campaigns: Default::default(),
+        weather: weather_feed(config),
+    })
+}
+
+/// The weather feed the configuration names, if any.
+fn weather_feed(config: &AppConfig) -> Option<app::service::weather::Feed> {
+    let weather = &config.settings.weather;
+    let source: std::sync::Arc<dyn app::service::weather::WeatherSource> = match weather.provider {
+        WeatherProvider::None => return None,
+        WeatherProvider::Qweather => {
+            std::sync::Arc::new(app::service::weather::qweather::QWeather::new(
+                &weather.base_url,
+                config.secrets.weather_api_key.clone()?,
+            ))
+        }
+    };
+    Some(app::service::weather::Feed {
+        source,
+        every: Duration::from_secs(weather.every_minutes.saturating_mul(60)),
     })
 }
 

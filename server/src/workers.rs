@@ -51,6 +51,7 @@ pub async fn run(state: AppState, owner: String, expire_every: Duration) {
         purge_expired_answers(state.clone(), duty.clone(), PURGE_EVERY, BATCH),
         purge_old_events(state.clone(), duty.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
         expire_payment_codes(state.clone(), duty.clone(), expire_every, BATCH),
+        read_weather(state.clone(), duty.clone()),
         purge_expired_sessions(state.clone(), duty, PURGE_EVERY, BATCH),
     );
 }
@@ -192,6 +193,28 @@ pub async fn expire_payment_codes(state: AppState, duty: Duty, every: Duration, 
             db::payment::expire_pending(&state.db, now, batch)
         })
         .await;
+    })
+    .await;
+}
+
+/// Reads every shop's weather from the configured feed (none: nothing to do), in the process
+/// holding the duty, every `feed.every` (the first right away).
+pub async fn read_weather(state: AppState, duty: Duty) {
+    let Some(feed) = state.weather.clone() else {
+        return;
+    };
+    every_so_often(feed.every, || async {
+        if !duty.held() {
+            return;
+        }
+        let read = app::service::weather::read_all(&state, feed.source.as_ref(), chrono::Utc::now());
+        match read.await {
+            Ok(round) if round.failed > 0 || !round.changed.is_empty() => {
+                tracing::info!(read = round.read, failed = round.failed, changed = ?round.changed, "weather read");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "weather not recorded"),
+        }
     })
     .await;
 }

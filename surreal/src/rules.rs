@@ -584,3 +584,51 @@ pub async fn set_tag_rules(
     checked(response)?;
     Ok(())
 }
+
+/// A shop with its location (where its weather is read).
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct PlacedShop {
+    pub merchant: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// Every shop that has set its location, by merchant.
+pub async fn placed_shops(db: &Db) -> DbResult<Vec<PlacedShop>> {
+    let response = db
+        .query("SELECT record::id(id) AS merchant, lat, lon FROM shop_location ORDER BY merchant")
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// Records the weather a feed read at a shop: when it differs from the shop's last, the
+/// new weather and its `WEATHER_CHANGE` trigger, in one transaction (two readers of the
+/// same change conflict, and the one tried again finds nothing changed). Whether it changed.
+pub async fn weather_read(
+    db: &Db,
+    merchant: &str,
+    weather: &str,
+    trigger: &NewTrigger,
+) -> DbResult<bool> {
+    let response = db
+        .query(format!(
+            "BEGIN TRANSACTION;
+             LET $row = type::record('shop_weather', $merchant);
+             LET $changed = ((SELECT VALUE weather FROM ONLY $row) ?? NONE) != $weather;
+             LET $items = IF $changed {{
+                 UPSERT $row CONTENT {{ weather: $weather, at: time::now() }} RETURN NONE;
+                 $trigger
+             }} ELSE {{ [] }};
+             {ENQUEUE}
+             RETURN $changed;
+             COMMIT TRANSACTION;"
+        ))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("weather", weather.to_owned()))
+        .bind(("trigger", vec![trigger.item()]))
+        .await?;
+    // Statement 5 is the RETURN (BEGIN is statement 0; ENQUEUE is one FOR).
+    let changed: Option<bool> = checked(response)?.take(5)?;
+    Ok(changed.unwrap_or_default())
+}

@@ -18,6 +18,7 @@ pub mod rules;
 pub mod steps;
 pub mod system;
 pub mod wallet;
+pub mod weather;
 
 pub use retry::with_retries;
 

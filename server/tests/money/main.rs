@@ -10,3 +10,4 @@ mod steps;
 mod stored_value;
 #[path = "../support/mod.rs"]
 mod support;
+mod weather;

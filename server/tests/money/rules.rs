@@ -82,7 +82,7 @@ async fn post(state: &AppState, kind: TriggerType, uid: Option<&str>, context: C
 }
 
 /// `uid` enters the shop (checked in by staff); returns the trigger's id.
-async fn enter(state: &AppState, uid: &str) -> String {
+pub(crate) async fn enter(state: &AppState, uid: &str) -> String {
     post(
         state,
         TriggerType::UserEnterShop,
@@ -473,6 +473,21 @@ async fn a_story_that_breaks_the_schema_is_refused_at_save_and_at_send() {
     );
 }
 
+/// Puts the demo shop in Chengdu, 200 m around it counting as in the shop.
+pub(crate) async fn place_the_shop(state: &AppState) {
+    presence::set_place(
+        state,
+        MERCHANT,
+        ShopPlace {
+            lat: 30.6574,
+            lon: 104.0658,
+            radius_m: serde_json::from_str("200").expect("radius"),
+        },
+    )
+    .await
+    .expect("placed");
+}
+
 /// The fields a refused campaign save names.
 pub(crate) fn refused_fields(refused: app::error::AppError) -> Vec<String> {
     refused
@@ -559,17 +574,7 @@ async fn a_diner_arrives_only_with_todays_table_code_or_from_near_the_shop() {
         assert_eq!(code, ErrorCode::PresenceNotProven);
         assert!(detail.contains(why), "{detail}");
     }
-    presence::set_place(
-        &state,
-        MERCHANT,
-        ShopPlace {
-            lat: 30.6574,
-            lon: 104.0658,
-            radius_m: serde_json::from_str("200").expect("radius"),
-        },
-    )
-    .await
-    .expect("placed");
+    place_the_shop(&state).await;
     let (_, far) = refusal(
         arrive(
             &state,

@@ -21,6 +21,8 @@ pub const MAX_LIST: usize = 32;
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema, utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Weather {
     Sunny,
     Cloudy,
@@ -29,6 +31,13 @@ pub enum Weather {
     Windy,
     Hot,
     Cold,
+}
+
+impl Weather {
+    /// Its name on the wire and in the database (`RAINY`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// A day as a condition writes it (`chrono::Weekday` on the wire), for the OpenAPI document.

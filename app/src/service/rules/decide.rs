@@ -134,7 +134,7 @@ pub(super) async fn plan(
         trace: serde_json::Value::Null,
         weather: match (trigger.kind, trigger.context.weather) {
             (crate::domain::rules::TriggerType::WeatherChange, Some(now)) => {
-                Some(weather_name(now))
+                Some(now.as_str().to_owned())
             }
             _ => None,
         },
@@ -525,14 +525,6 @@ fn diner_count_row(count: &DinerCount) -> DinerCountRow {
         this_week: i64::from(count.this_week),
         ever: i64::from(count.ever),
     }
-}
-
-/// The weather's stored name (`RAINY`).
-fn weather_name(weather: Weather) -> String {
-    serde_json::to_value(weather)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// The weather as a story says it.
