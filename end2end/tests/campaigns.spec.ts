@@ -88,8 +88,22 @@ test("the boss writes a campaign, dry-runs it and puts it live; a diner checking
   await expectAccessible(diner, "diner with a story");
   await shot(diner, "diner-story");
 
-  // The boss's list shows what it gave today.
-  await boss.reload();
+  // The boss's list moved by itself (REWARD_GIVEN): what it gave and spent today.
   await expect(row.getByTestId("campaign-granted")).not.toHaveText("0");
+  await expect(row.getByTestId("campaign-budget")).not.toContainText("¥0.00 /");
   await shot(boss, "live");
+
+  // The week replayed: the check-in is among the triggers, and the campaign would reward it;
+  // its holdout is too small to say anything yet, and the page says so.
+  await boss.getByTestId("b-code").selectOption(code);
+  await boss.getByTestId("b-run").click();
+  const replay = boss.getByTestId("b-result");
+  await expect(replay).toBeVisible();
+  expect(Number(await replay.getAttribute("data-triggers"))).toBeGreaterThan(0);
+  await expect(replay.locator(`[data-campaign="${code}"]`)).toContainText("会奖励");
+  await boss.getByTestId("h-code").selectOption(code);
+  await boss.getByTestId("h-run").click();
+  await expect(boss.getByTestId("h-result")).toContainText("样本还不够");
+  await expectAccessible(boss, "campaigns with a backtest and a holdout report");
+  await shot(boss, "lab");
 });

@@ -71,6 +71,17 @@ pub enum Event {
         story_id: String,
         story: Story,
     },
+    /// A campaign rewarded a diner (for the shop's staff): what it cost, and the campaign's
+    /// spend and rewards of the shop's day with it.
+    RewardGiven {
+        merchant_id: String,
+        uid: String,
+        txn_id: String,
+        campaign: String,
+        cost: Money,
+        used_today: Money,
+        granted_today: u32,
+    },
 }
 
 /// Who a frame is for: one diner (all their merchants), or one merchant's staff.
@@ -123,6 +134,9 @@ impl Event {
             }
             | Self::Story {
                 merchant_id, uid, ..
+            }
+            | Self::RewardGiven {
+                merchant_id, uid, ..
             } => (merchant_id, uid),
         }
     }
@@ -134,6 +148,7 @@ impl Event {
         let diner = Recipient::Diner(uid.to_owned());
         match self {
             Self::AssetChanged { .. } | Self::Story { .. } => vec![diner],
+            Self::RewardGiven { .. } => vec![Recipient::Merchant(merchant.to_owned())],
             _ => vec![diner, Recipient::Merchant(merchant.to_owned())],
         }
     }

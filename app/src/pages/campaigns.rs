@@ -2,10 +2,14 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 use crate::api::console::{
-    CampaignsView, ConsoleCampaignStatus, ConsoleCreateCampaign, ConsoleDryRun, console_campaigns,
+    CampaignsView, ConsoleBacktest, ConsoleCampaignStatus, ConsoleCreateCampaign, ConsoleDryRun,
+    ConsoleHoldout, console_campaigns,
 };
+use crate::api::realtime::Event;
+use crate::api::rules::Lift;
 use crate::api::rules::{Campaign, CampaignStatus};
 use crate::i18n::*;
+use crate::pages::live::{shop_time, use_live_events};
 use crate::pages::{page_locale, problem_text};
 
 /// The boss's campaigns: the list with today's spend against the budget (updated after each
@@ -44,6 +48,24 @@ fn Campaigns(
     let locale = page_locale();
     let empty = data.campaigns.is_empty();
     let codes: Vec<String> = data.campaigns.iter().map(|c| c.code.clone()).collect();
+    // Each reward moves its campaign's day at once (REWARD_GIVEN carries the day's figures).
+    let rows = RwSignal::new(data.campaigns);
+    use_live_events(move |frame| {
+        if let Event::RewardGiven {
+            campaign,
+            used_today,
+            granted_today,
+            ..
+        } = frame.event
+        {
+            rows.update(|rows| {
+                if let Some(row) = rows.iter_mut().find(|row| row.code == campaign) {
+                    row.used_today = used_today;
+                    row.granted_today = granted_today;
+                }
+            });
+        }
+    });
     view! {
         <section class="space-y-6">
             <div>
@@ -69,13 +91,18 @@ fn Campaigns(
                         </tr>
                     </thead>
                     <tbody>
-                        {data.campaigns.into_iter().map(|campaign| view! { <CampaignRow campaign status /> }).collect_view()}
+                        <For each=move || rows.get() key=|c| (c.code.clone(), c.version, c.status, c.used_today, c.granted_today) let:campaign>
+                            <CampaignRow campaign status />
+                        </For>
                     </tbody>
                 </table>
             </div>
             <div class="grid gap-6 lg:grid-cols-2">
                 <NewCampaignForm create fragments=data.fragments />
-                <DryRunPanel codes />
+                <div class="space-y-6">
+                    <DryRunPanel codes=codes.clone() />
+                    <LabPanel codes utc_offset=data.utc_offset />
+                </div>
             </div>
         </section>
     }
@@ -286,6 +313,99 @@ fn DryRunPanel(codes: Vec<String>) -> impl IntoView {
                 Err(problem) => view! { <p role="alert" class="mt-2 text-red-800">{problem_text(locale, &problem)}</p> }.into_any(),
             })}
         </div>
+    }
+}
+
+/// What a campaign would have done with the last days' triggers (a backtest: nothing is
+/// given), and what it did against its holdout.
+#[component]
+fn LabPanel(codes: Vec<String>, utc_offset: i32) -> impl IntoView {
+    let backtest = ServerAction::<ConsoleBacktest>::new();
+    let holdout = ServerAction::<ConsoleHoldout>::new();
+    let i18n = use_i18n();
+    let locale = page_locale();
+    let options = move || {
+        codes
+            .iter()
+            .map(|c| view! { <option value=c.clone()>{c.clone()}</option> })
+            .collect_view()
+    };
+    let options_too = options.clone();
+    view! {
+        <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
+            <h2 class="text-lg font-semibold">{t!(i18n, campaigns.lab)}</h2>
+            <p class="text-sm text-stone-500">{t!(i18n, campaigns.lab_hint)}</p>
+            <ActionForm action=backtest attr:class="mt-3 flex flex-wrap items-end gap-3">
+                <div><label for="b-code" class=LABEL>{t!(i18n, campaigns.name)}</label>
+                    <select id="b-code" name="code" class=FIELD data-testid="b-code">{options}</select></div>
+                <div><label for="b-days" class=LABEL>{t!(i18n, campaigns.days)}</label>
+                    <input id="b-days" name="days" type="number" min="1" max="90" value="7" class=format!("{FIELD} w-24") data-testid="b-days" /></div>
+                <button type="submit" data-testid="b-run" class="rounded-lg bg-stone-800 px-5 py-2 font-semibold text-white hover:bg-stone-900">{t!(i18n, campaigns.backtest)}</button>
+            </ActionForm>
+            {move || backtest.value().get().map(|answer| match answer {
+                Ok(replay) => view! {
+                    <div class="mt-3 space-y-1 text-sm" data-testid="b-result" data-triggers=replay.triggers>
+                        <p class="font-semibold">{td_string!(locale, campaigns.replayed, triggers = replay.triggers).to_string()}</p>
+                        <ul class="space-y-1 text-stone-700">
+                            {replay.campaigns.iter().map(|c| {
+                                let ran_out = c.budget_ran_out.iter()
+                                    .map(|at| shop_time(*at, utc_offset).format("%m-%d %H:%M").to_string())
+                                    .collect::<Vec<_>>()
+                                    .join("、");
+                                view! {
+                                    <li data-testid="b-line" data-campaign=c.campaign.clone()>
+                                        {td_string!(locale, campaigns.would_give, campaign = c.campaign.as_str(), rewards = c.rewards, reach = c.reach, cost = c.cost, held_out = c.held_out).to_string()}
+                                        {(!ran_out.is_empty()).then(|| format!(" {}", td_string!(locale, campaigns.ran_out, at = ran_out.as_str())))}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                }.into_any(),
+                Err(problem) => view! { <p role="alert" class="mt-2 text-red-800">{problem_text(locale, &problem)}</p> }.into_any(),
+            })}
+            <ActionForm action=holdout attr:class="mt-4 flex flex-wrap items-end gap-3">
+                <div><label for="h-code" class=LABEL>{t!(i18n, campaigns.name)}</label>
+                    <select id="h-code" name="code" class=FIELD data-testid="h-code">{options_too}</select></div>
+                <button type="submit" data-testid="h-run" class="rounded-lg bg-stone-800 px-5 py-2 font-semibold text-white hover:bg-stone-900">{t!(i18n, campaigns.holdout)}</button>
+            </ActionForm>
+            {move || holdout.value().get().map(|answer| match answer {
+                Ok(lift) => view! { <p class="mt-3 text-sm text-stone-800" data-testid="h-result">{lift_words(locale, &lift)}</p> }.into_any(),
+                Err(problem) => view! { <p role="alert" class="mt-2 text-red-800">{problem_text(locale, &problem)}</p> }.into_any(),
+            })}
+        </div>
+    }
+}
+
+/// A holdout report in words: too few diners yet, or the lift with its interval and what
+/// the campaign earned beyond what would have happened anyway.
+fn lift_words(locale: Locale, lift: &Lift) -> String {
+    match lift {
+        Lift::Inconclusive {
+            treated,
+            held_out,
+            needed,
+        } => td_string!(locale, campaigns.inconclusive, treated, held_out, needed).to_string(),
+        Lift::Measured {
+            treated,
+            held_out,
+            spend,
+            visits,
+            net_incremental,
+            reward_cost,
+        } => td_string!(
+            locale,
+            campaigns.measured,
+            treated,
+            held_out,
+            lift = format!("{:.2}", spend.lift),
+            low = format!("{:.2}", spend.low),
+            high = format!("{:.2}", spend.high),
+            visits = format!("{:.2}", visits.lift),
+            net = format!("{net_incremental:.2}"),
+            cost = reward_cost
+        )
+        .to_string(),
     }
 }
 

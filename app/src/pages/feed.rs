@@ -157,6 +157,15 @@ fn FeedLine(
             td_string!(locale, feed.story, title = story.title.as_str()).to_string(),
             uid,
         ),
+        Event::RewardGiven {
+            campaign,
+            cost,
+            uid,
+            ..
+        } => (
+            td_string!(locale, feed.reward, campaign = campaign.as_str(), cost).to_string(),
+            uid,
+        ),
     };
     view! {
         <li class="flex items-baseline gap-3 py-2" data-testid="live-line" data-payment=payment_attr>

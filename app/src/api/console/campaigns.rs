@@ -15,6 +15,8 @@ pub struct CampaignsView {
     pub campaigns: Vec<Campaign>,
     /// The shop's fragments (code, name) for the form's grant.
     pub fragments: Vec<(String, String)>,
+    /// The shop's offset from UTC now, in seconds (times shown on its clock).
+    pub utc_offset: i32,
 }
 
 /// The campaigns page's data (OWNER, MANAGER; anyone else: none).
@@ -33,7 +35,11 @@ pub async fn console_campaigns() -> Result<Option<CampaignsView>, Problem> {
         .into_iter()
         .map(|f| (f.code, f.name))
         .collect();
+    let utc_offset = crate::service::merchant_clock(state, &staff.merchant_id, chrono::Utc::now())
+        .await?
+        .utc_offset;
     Ok(Some(CampaignsView {
+        utc_offset,
         merchant_id: staff.merchant_id,
         campaigns,
         fragments,
@@ -162,6 +168,33 @@ pub async fn console_dry_run(
         &staff.merchant_id,
         &code,
         trial,
+        chrono::Utc::now(),
+    )
+    .await?)
+}
+
+/// A backtest over the last `days` days: exactly `POST /api/campaigns/backtest` (nothing
+/// is given).
+#[server(prefix = "/console", endpoint = "campaigns/backtest")]
+pub async fn console_backtest(
+    code: crate::domain::checked::Code,
+    days: crate::api::rules::Days,
+) -> Result<crate::api::rules::Backtest, Problem> {
+    crate::api::rules::backtest_campaign(code, days).await
+}
+
+/// The campaign's lift over its holdout (`GET /api/campaigns/holdout`): diners of the last
+/// 30 days, what they did in the 14 after.
+#[server(prefix = "/console", endpoint = "campaigns/holdout")]
+pub async fn console_holdout(code: String) -> Result<crate::api::rules::Lift, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
+    Ok(crate::service::rules::lab::holdout_report(
+        &call.state,
+        &staff.merchant_id,
+        &code,
+        30,
+        14,
         chrono::Utc::now(),
     )
     .await?)

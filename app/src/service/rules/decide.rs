@@ -223,6 +223,25 @@ pub(super) async fn plan(
         ) {
             Ok((grant, fact)) => {
                 events.push(Event::from(&fact).publication()?);
+                // The day's figures as this transaction leaves them (a concurrent grant of the
+                // same campaign conflicts on its day's record, so the read is current).
+                let read = usage.get(&code);
+                let cost = Money::round_half_up(grant.cost);
+                let used = read.map_or(Money::ZERO, |r| Money::round_half_up(r.used_today));
+                events.push(
+                    Event::RewardGiven {
+                        merchant_id: merchant.to_owned(),
+                        uid: uid.to_owned(),
+                        txn_id: grant.entry.txn_id.clone(),
+                        campaign: grant.campaign.clone(),
+                        cost,
+                        used_today: used.checked_add(cost).unwrap_or(used),
+                        granted_today: read
+                            .map_or(0, |r| u32::try_from(r.granted_today).unwrap_or(u32::MAX))
+                            .saturating_add(1),
+                    }
+                    .publication()?,
+                );
                 write.grants.push(grant);
             }
             Err(reason) => {
