@@ -355,6 +355,17 @@ mod tests {
             [Recipient::Diner("wx-demo-001".into())]
         );
         assert_eq!(Recipient::Merchant("demo".into()).key(), "merchant:demo");
+        // What a reward cost is the shop's figure, not the diner's.
+        let rewarded = Event::RewardGiven {
+            merchant_id: "demo".into(),
+            uid: "wx-demo-001".into(),
+            txn_id: "t3".into(),
+            campaign: "RAIN".into(),
+            cost: crate::domain::Money::ZERO,
+            used_today: crate::domain::Money::ZERO,
+            granted_today: 1,
+        };
+        assert_eq!(rewarded.recipients(), [Recipient::Merchant("demo".into())]);
     }
 
     #[cfg(feature = "ssr")]
@@ -392,6 +403,15 @@ mod tests {
                 merchant_id: "m".into(),
                 uid: "u".into(),
                 txn_id: "t".into(),
+            },
+            Event::RewardGiven {
+                merchant_id: "m".into(),
+                uid: "u".into(),
+                txn_id: "t".into(),
+                campaign: "C".into(),
+                cost: money,
+                used_today: money,
+                granted_today: 1,
             },
         ];
         for event in events {
