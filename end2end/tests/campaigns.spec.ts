@@ -30,7 +30,14 @@ test("the boss writes a campaign, dry-runs it and puts it live; a diner checking
   // A campaign the form refuses says why, at the field.
   await boss.getByTestId("c-code").fill(code);
   await boss.getByTestId("c-name").fill("雨天送辣椒");
-  await boss.getByTestId("c-weather").selectOption("RAINY");
+  // The condition, with the editor the campaign schema builds: the weather is rain.
+  await boss.getByTestId("add-check").click();
+  const check = boss.getByTestId("condition-row").first();
+  await check.getByTestId("check-kind").selectOption("weather_in");
+  await check.getByTestId("field-weather").locator('input[data-value="RAINY"]').check();
+  await expect(boss.getByTestId("condition-json")).toHaveValue(/"weather":\["RAINY"\]/);
+  await expectAccessible(boss, "the condition editor");
+  await shot(boss, "condition");
   await boss.getByTestId("c-fragment").selectOption("CHILI");
   await boss.getByTestId("c-title").fill("{password}");
   await boss.getByTestId("c-create").click();

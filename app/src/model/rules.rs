@@ -148,3 +148,41 @@ pub struct TrialTrigger {
     #[serde(default)]
     pub context: Context,
 }
+
+/// One kind of check as the campaign form offers it, read from the campaign JSON Schema (so
+/// a check added to the type appears in the form without the page knowing it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckForm {
+    /// `weather_in`, `steps`…
+    pub check: String,
+    /// The schema's description of it.
+    pub description: String,
+    pub fields: Vec<FieldForm>,
+}
+
+/// One field of a check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldForm {
+    pub name: String,
+    pub kind: FieldKind,
+    /// Left empty, an optional field is left out (no bound).
+    pub required: bool,
+}
+
+/// What a field holds, and so how the form asks for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FieldKind {
+    /// Some of these values (weather, weekdays).
+    Choices { values: Vec<String> },
+    /// Words matching `pattern` (tags), several.
+    Words { pattern: String },
+    /// A whole number.
+    Count,
+    /// An amount in yuan.
+    Money { pattern: String },
+    /// A time of day.
+    Time,
+    /// A catalogue code (a fragment, a card type).
+    Code { pattern: String },
+}

@@ -9,6 +9,7 @@ use crate::api::realtime::Event;
 use crate::api::rules::Lift;
 use crate::api::rules::{Campaign, CampaignStatus};
 use crate::i18n::*;
+use crate::pages::condition_editor::ConditionEditor;
 use crate::pages::live::{shop_time, use_live_events};
 use crate::pages::{page_locale, problem_text};
 
@@ -18,8 +19,16 @@ use crate::pages::{page_locale, problem_text};
 pub fn CampaignsPage() -> impl IntoView {
     let create = ServerAction::<ConsoleCreateCampaign>::new();
     let status = ServerAction::<ConsoleCampaignStatus>::new();
+    // The list is read again after a save that worked, not after a refused one: the form,
+    // its condition included, stays as the boss left it to be put right.
+    let saved = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        if create.value().with(|answer| matches!(answer, Some(Ok(_)))) {
+            saved.update(|n| *n += 1);
+        }
+    });
     let view_data = Resource::new(
-        move || (create.version().get(), status.version().get()),
+        move || (saved.get(), status.version().get()),
         |_| console_campaigns(),
     );
     let i18n = use_i18n();
@@ -98,11 +107,14 @@ fn Campaigns(
                 </table>
             </div>
             <div class="grid gap-6 lg:grid-cols-2">
-                <NewCampaignForm create fragments=data.fragments />
-                <div class="space-y-6">
-                    <DryRunPanel codes=codes.clone() />
-                    <LabPanel codes utc_offset=data.utc_offset />
-                </div>
+                <NewCampaignForm create fragments=data.fragments checks=data.checks codes=data.codes />
+                // Trying a campaign needs one: the panels wait for the first.
+                {(!empty).then(|| view! {
+                    <div class="space-y-6">
+                        <DryRunPanel codes=codes.clone() />
+                        <LabPanel codes utc_offset=data.utc_offset />
+                    </div>
+                })}
             </div>
         </section>
     }
@@ -196,6 +208,8 @@ const LABEL: &str = "block text-sm font-medium text-stone-700";
 fn NewCampaignForm(
     create: ServerAction<ConsoleCreateCampaign>,
     fragments: Vec<(String, String)>,
+    checks: Vec<crate::api::rules::CheckForm>,
+    codes: Vec<(String, String)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let locale = page_locale();
@@ -204,8 +218,8 @@ fn NewCampaignForm(
         "PAYMENT_DONE",
         "RECHARGE_DONE",
         "CARD_REDEEMED",
+        "STEPS_SYNCED",
     ];
-    let weathers = ["RAINY", "SUNNY", "CLOUDY", "SNOWY", "HOT", "COLD", "WINDY"];
     view! {
         <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
             <h2 class="text-lg font-semibold">{t!(i18n, campaigns.new_campaign)}</h2>
@@ -218,13 +232,6 @@ fn NewCampaignForm(
                     <select id="c-trigger" name="form[trigger]" class=FIELD>
                         {triggers.into_iter().map(|t| view! { <option value=t>{trigger_name(locale, t)}</option> }).collect_view()}
                     </select></div>
-                <div><label for="c-weather" class=LABEL>{t!(i18n, campaigns.weather)}</label>
-                    <select id="c-weather" name="form[weather]" class=FIELD data-testid="c-weather">
-                        <option value="">{t!(i18n, campaigns.any_weather)}</option>
-                        {weathers.into_iter().map(|w| view! { <option value=w>{weather_name(locale, w)}</option> }).collect_view()}
-                    </select></div>
-                <div><label for="c-tag" class=LABEL>{t!(i18n, campaigns.tag)}</label>
-                    <input id="c-tag" name="form[tag]" placeholder="spicy" class=FIELD /></div>
                 <div><label for="c-priority" class=LABEL>{t!(i18n, campaigns.priority)}</label>
                     <input id="c-priority" name="form[priority]" type="number" min="1" max="100" value="10" class=FIELD /></div>
                 <div><label for="c-fragment" class=LABEL>{t!(i18n, campaigns.fragment)}</label>
@@ -238,6 +245,7 @@ fn NewCampaignForm(
                     <input id="c-silver" name="form[silver]" type="number" min="0" value="0" class=FIELD data-testid="c-silver" /></div>
                 <div><label for="c-budget" class=LABEL>{t!(i18n, campaigns.budget_cap)}</label>
                     <input id="c-budget" name="form[budget]" required inputmode="decimal" value="50" class=FIELD data-testid="c-budget" /></div>
+                <ConditionEditor forms=checks codes />
                 <div class="col-span-2"><label for="c-title" class=LABEL>{t!(i18n, campaigns.story_title)}</label>
                     <input id="c-title" name="form[title]" required value="{nickname}，欢迎来到{shop}" class=FIELD data-testid="c-title" /></div>
                 <div class="col-span-2"><label for="c-text" class=LABEL>{t!(i18n, campaigns.story_text)}</label>
@@ -434,12 +442,14 @@ fn trigger_name(locale: Locale, name: &str) -> String {
         "USER_ENTER_SHOP" => td_string!(locale, campaigns.USER_ENTER_SHOP),
         "PAYMENT_DONE" => td_string!(locale, campaigns.PAYMENT_DONE),
         "RECHARGE_DONE" => td_string!(locale, campaigns.RECHARGE_DONE),
-        _ => td_string!(locale, campaigns.CARD_REDEEMED),
+        "CARD_REDEEMED" => td_string!(locale, campaigns.CARD_REDEEMED),
+        "STEPS_SYNCED" => td_string!(locale, campaigns.STEPS_SYNCED),
+        _ => return name.to_owned(),
     }
     .to_owned()
 }
 
-fn weather_name(locale: Locale, name: &str) -> String {
+pub(super) fn weather_name(locale: Locale, name: &str) -> String {
     match name {
         "RAINY" => td_string!(locale, campaigns.RAINY),
         "SUNNY" => td_string!(locale, campaigns.SUNNY),

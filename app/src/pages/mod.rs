@@ -4,6 +4,7 @@ mod banner;
 mod camera;
 mod campaigns;
 mod cashier;
+mod condition_editor;
 mod diner;
 mod diner_game;
 mod feed;

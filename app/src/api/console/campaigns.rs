@@ -17,6 +17,10 @@ pub struct CampaignsView {
     pub fragments: Vec<(String, String)>,
     /// The shop's offset from UTC now, in seconds (times shown on its clock).
     pub utc_offset: i32,
+    /// The checks a condition can make, read from the campaign JSON Schema.
+    pub checks: Vec<crate::api::rules::CheckForm>,
+    /// The shop's fragment and card type codes (code, name), for checks naming one.
+    pub codes: Vec<(String, String)>,
 }
 
 /// The campaigns page's data (OWNER, MANAGER; anyone else: none).
@@ -29,16 +33,33 @@ pub async fn console_campaigns() -> Result<Option<CampaignsView>, Problem> {
     let state = &call.state;
     let campaigns =
         crate::service::rules::campaigns(state, &staff.merchant_id, chrono::Utc::now()).await?;
-    let fragments = db::catalog::fragments(&state.db, &staff.merchant_id)
+    let fragments: Vec<(String, String)> = db::catalog::fragments(&state.db, &staff.merchant_id)
         .await
         .map_err(crate::error::AppError::from)?
         .into_iter()
         .map(|f| (f.code, f.name))
         .collect();
+    let catalog =
+        crate::service::catalog::read(state, &staff.merchant_id, true, chrono::Utc::now()).await?;
+    let codes = fragments
+        .iter()
+        .cloned()
+        .chain(catalog.card_types.iter().map(|kind| {
+            (
+                kind.card_type.code.to_string(),
+                kind.card_type.name.to_string(),
+            )
+        }))
+        .collect();
+    let checks = crate::service::rules::check_form::check_forms(
+        &crate::service::rules::schema::campaign_schema(),
+    );
     let utc_offset = crate::service::merchant_clock(state, &staff.merchant_id, chrono::Utc::now())
         .await?
         .utc_offset;
     Ok(Some(CampaignsView {
+        checks,
+        codes,
         utc_offset,
         merchant_id: staff.merchant_id,
         campaigns,
@@ -46,15 +67,16 @@ pub async fn console_campaigns() -> Result<Option<CampaignsView>, Problem> {
     }))
 }
 
-/// The page's short form of a campaign: one trigger, an optional weather and tag, what it
+/// The page's form of a campaign: one trigger, its condition (the editor's JSON), what it
 /// gives, its budget and its story.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignFields {
     pub code: String,
     pub name: String,
     pub trigger: String,
-    pub weather: String,
-    pub tag: String,
+    /// The condition's JSON (empty: every diner).
+    #[serde(default)]
+    pub condition: String,
     pub priority: u32,
     pub silver: u32,
     pub fragment: String,
@@ -72,8 +94,7 @@ pub async fn console_create_campaign(form: CampaignFields) -> Result<Campaign, P
         code,
         name,
         trigger,
-        weather,
-        tag,
+        condition,
         priority,
         silver,
         fragment,
@@ -84,13 +105,41 @@ pub async fn console_create_campaign(form: CampaignFields) -> Result<Campaign, P
     } = form;
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
-    let mut checks = Vec::new();
-    if !weather.is_empty() {
-        checks.push(json!({"check": "weather_in", "weather": [weather]}));
-    }
-    if !tag.is_empty() {
-        checks.push(json!({"check": "tag_in", "tags": [tag]}));
-    }
+    let condition: serde_json::Value = if condition.trim().is_empty() {
+        json!({"check": "all", "of": []})
+    } else {
+        serde_json::from_str(&condition).map_err(|e| {
+            crate::error::AppError::CampaignInvalid(vec![crate::domain::rules::FieldError::new(
+                "condition",
+                e.to_string(),
+            )])
+        })?
+    };
+    // Diners with a tag the condition asks for weigh more; a rainy condition tells a rainy
+    // story.
+    let mut tags = serde_json::Map::new();
+    let mut rainy = false;
+    walk(
+        &condition,
+        &mut |node| match node.get("check").and_then(|c| c.as_str()) {
+            Some("tag_in") => {
+                for tag in node
+                    .get("tags")
+                    .and_then(|t| t.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(tag) = tag.as_str() {
+                        tags.insert(tag.to_owned(), json!(50));
+                    }
+                }
+            }
+            Some("weather_in") => {
+                rainy |= node.to_string().contains("RAINY");
+            }
+            _ => {}
+        },
+    );
     let mut fragments = serde_json::Map::new();
     if !fragment.is_empty() && fragment_count > 0 {
         fragments.insert(fragment, json!(fragment_count));
@@ -100,14 +149,14 @@ pub async fn console_create_campaign(form: CampaignFields) -> Result<Campaign, P
         "spec": {
             "name": name.trim(),
             "triggers": [trigger],
-            "condition": {"check": "all", "of": checks},
+            "condition": condition,
             "priority": priority,
-            "affinity": {"tags": if tag.is_empty() { json!({}) } else { json!({ tag.clone(): 50 }) }},
+            "affinity": {"tags": tags},
             "action": {
                 "story": {
                     "title": title.trim(),
                     "scenes": [{"text": text.trim(),
-                        "mood": if weather == "RAINY" { "RAIN" } else { "CALM" }}],
+                        "mood": if rainy { "RAIN" } else { "CALM" }}],
                     "cta": {"label": "去看看", "action": "OPEN_INVENTORY"}
                 },
                 "grants": {"silver": silver, "fragments": fragments}
@@ -124,6 +173,24 @@ pub async fn console_create_campaign(form: CampaignFields) -> Result<Campaign, P
         new,
     )
     .await?)
+}
+
+/// Calls `visit` on every node of a condition's JSON, outside in (a `not` is not looked
+/// into: its tags are ones the diner must lack).
+#[cfg(feature = "ssr")]
+fn walk(node: &serde_json::Value, visit: &mut impl FnMut(&serde_json::Value)) {
+    visit(node);
+    if node.get("check").and_then(|c| c.as_str()) == Some("not") {
+        return;
+    }
+    for inner in node
+        .get("of")
+        .and_then(|of| of.as_array())
+        .into_iter()
+        .flatten()
+    {
+        walk(inner, visit);
+    }
 }
 
 /// Activates, pauses, resumes or ends a campaign.

@@ -4,6 +4,7 @@
 //! consumer) and the diner's story inbox.
 
 pub mod cache;
+pub mod check_form;
 mod decide;
 pub mod lab;
 pub mod presence;
