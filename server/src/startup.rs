@@ -152,6 +152,9 @@ pub async fn build_state(config: &AppConfig) -> Result<AppState, StartupError> {
         app::service::demo::seed_demo_cards(&state, chrono::Utc::now())
             .await
             .map_err(|err| StartupError::Seed(err.to_string()))?;
+        app::service::demo::seed_demo_campaign(&state)
+            .await
+            .map_err(|err| StartupError::Seed(err.to_string()))?;
         // The demo cards' news is numbered before anyone can listen, so a socket opened once
         // the server serves starts after it rather than hearing it as new (else the
         // sequencer numbers it as soon as it runs).

@@ -55,3 +55,53 @@ pub async fn seed_demo_cards(state: &AppState, now: DateTime<Utc>) -> Result<(),
     }
     Ok(())
 }
+
+/// The demo shop's walking campaign — 8,000 steps today are worth 20 silver, once a day — so
+/// the demo diner page's steps panel earns something. Created and put live once; a boss who
+/// pauses or ends it later is not overruled.
+#[tracing::instrument(skip_all)]
+pub async fn seed_demo_campaign(state: &AppState) -> Result<(), AppError> {
+    const CODE: &str = "WALK_8000";
+    if db::rules::campaign(&state.db, DEMO_MERCHANT_ID, CODE)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let new = serde_json::from_value(serde_json::json!({
+        "code": CODE,
+        "spec": {
+            "name": "日行八千",
+            "triggers": ["STEPS_SYNCED"],
+            "condition": {"check": "steps", "at_least": 8000},
+            "priority": 10,
+            "action": {
+                "story": {
+                    "title": "{nickname}，今天走了八千步",
+                    "scenes": [{"text": "送你{rewards}，去集市换碎片，凑一张入席令", "mood": "SUNSHINE"}],
+                    "cta": {"label": "去集市", "action": "OPEN_INVENTORY"}
+                },
+                "grants": {"silver": 20}
+            },
+            "daily_budget_cap": "50.00",
+            "limits": {"per_diner_per_day": 1},
+            "holdout_percent": 0
+        }
+    }))
+    .map_err(|e| AppError::Internal(format!("the demo campaign: {e}")))?;
+    match super::rules::create_campaign(state, DEMO_MERCHANT_ID, "demo-seed", new).await {
+        Ok(_) => {}
+        // Another process seeding at the same time made it, and puts it live.
+        Err(AppError::Conflict(_)) => return Ok(()),
+        Err(err) => return Err(err),
+    }
+    super::rules::set_status(
+        state,
+        DEMO_MERCHANT_ID,
+        "demo-seed",
+        CODE,
+        crate::domain::rules::CampaignStatus::Active,
+    )
+    .await
+    .map(|_| ())
+}
