@@ -56,7 +56,7 @@ pub async fn seed_demo_cards(state: &AppState, now: DateTime<Utc>) -> Result<(),
     Ok(())
 }
 
-/// The demo shop's walking campaign — 8,000 steps today are worth 20 silver, once a day — so
+/// The demo shop's walking campaign — 8,000 steps today are worth 60 silver (enough for a 凉菜入席令's fragments at the market), once a day — so
 /// the demo diner page's steps panel earns something. Created and put live once; a boss who
 /// pauses or ends it later is not overruled.
 #[tracing::instrument(skip_all)]
@@ -81,7 +81,7 @@ pub async fn seed_demo_campaign(state: &AppState) -> Result<(), AppError> {
                     "scenes": [{"text": "送你{rewards}，去集市换碎片，凑一张入席令", "mood": "SUNSHINE"}],
                     "cta": {"label": "去集市", "action": "OPEN_INVENTORY"}
                 },
-                "grants": {"silver": 20}
+                "grants": {"silver": 60}
             },
             "daily_budget_cap": "50.00",
             "limits": {"per_diner_per_day": 1},
