@@ -56,9 +56,10 @@ pub async fn seed_demo_cards(state: &AppState, now: DateTime<Utc>) -> Result<(),
     Ok(())
 }
 
-/// The demo shop's walking campaign — 8,000 steps today are worth 60 silver (enough for a 凉菜入席令's fragments at the market), once a day — so
-/// the demo diner page's steps panel earns something. Created and put live once; a boss who
-/// pauses or ends it later is not overruled.
+/// The demo shop's walking campaign — 8,000 steps today are worth 60 silver, enough for a
+/// 凉菜入席令's fragments at the market, once a day — so the demo diner page's steps panel
+/// earns something. Created and put live once; a boss who pauses or ends it later is not
+/// overruled.
 #[tracing::instrument(skip_all)]
 pub async fn seed_demo_campaign(state: &AppState) -> Result<(), AppError> {
     const CODE: &str = "WALK_8000";
