@@ -285,6 +285,17 @@ impl Condition {
         paths.push(path);
     }
 
+    /// Whether the condition holds, stopping at the first check that decides it: the
+    /// decision's hot path ([`Self::evaluate`] gives every check's result, for the trace).
+    pub fn holds(&self, facts: &Facts) -> bool {
+        match self {
+            Self::All { of } => of.iter().all(|inner| inner.holds(facts)),
+            Self::Any { of } => of.iter().any(|inner| inner.holds(facts)),
+            Self::Not { of } => !of.holds(facts),
+            leaf => leaf.leaf_holds(facts),
+        }
+    }
+
     /// Evaluates every check (children before their parent, none skipped, so the trace also
     /// says what would have held) and records each result in `results`.
     fn eval(&self, facts: &Facts, results: &mut Results) -> bool {
@@ -305,6 +316,15 @@ impl Condition {
                 any
             }
             Self::Not { of } => !of.eval(facts, results),
+            leaf => leaf.leaf_holds(facts),
+        };
+        results.push(held);
+        held
+    }
+
+    /// A check that is not a combinator.
+    fn leaf_holds(&self, facts: &Facts) -> bool {
+        match self {
             Self::TagIn { tags } => tags.iter().any(|tag| facts.tags.contains(tag)),
             Self::TagNotIn { tags } => !tags.iter().any(|tag| facts.tags.contains(tag)),
             Self::WeatherIn { weather } => facts.weather.is_some_and(|now| weather.contains(&now)),
@@ -325,9 +345,10 @@ impl Condition {
             Self::Steps { at_least, at_most } => facts
                 .steps
                 .is_some_and(|steps| within(steps, *at_least, *at_most)),
-        };
-        results.push(held);
-        held
+            Self::All { of } => of.iter().all(|inner| inner.holds(facts)),
+            Self::Any { of } => of.iter().any(|inner| inner.holds(facts)),
+            Self::Not { of } => !of.holds(facts),
+        }
     }
 }
 
@@ -497,6 +518,7 @@ mod tests {
         for (json, expected) in table {
             let condition = read(json.clone());
             assert_eq!(condition.evaluate(&diner()).0, expected, "{json}");
+            assert_eq!(condition.holds(&diner()), expected, "{json}");
         }
     }
 

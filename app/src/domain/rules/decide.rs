@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::condition::{Checked, Condition, Facts, Results};
+use super::condition::{Checked, Condition, Facts};
 use super::weight::{Affinity, weight};
 use crate::domain::Money;
 
@@ -147,34 +147,33 @@ pub fn held_out(campaign: &str, uid: &str, percent: u8) -> bool {
     u16::from_be_bytes(head) % 100 < u16::from(percent.min(100))
 }
 
-/// What became of one campaign, before the trace is written out in words.
+/// What became of a campaign that matched, before the trace is written out in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Fired,
     HeldOut,
-    NotTriggered,
-    ConditionFailed,
     /// Over budget, out of stock or at a limit.
     Refused(Outcome),
     /// By the campaign at this index of the rules.
     Suppressed(usize),
 }
 
-/// One campaign ranked: its index in the rules, weight, verdict and checks' results.
+/// A campaign that matched the trigger: its index in the rules, weight and verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ranked {
     pub rule: usize,
     pub weight: u64,
     pub verdict: Verdict,
-    pub results: Results,
 }
 
 /// Decides `trigger` for `uid` with `facts` against the active `rules`, whose usage
-/// `usage_of` gives: rank the matching ones by [`weight`] (ties: higher priority, then id),
-/// then go down the ranking: a campaign inside its budget and limits fires, unless the
-/// diner is in its holdout (then nothing more is given); an exclusive one that fires ends
-/// the list. Best first; nothing is allocated per check, so deciding stays cheap with
-/// hundreds of campaigns — [`decide`] writes the trace out.
+/// `usage_of` gives: rank the campaigns that answer the trigger and whose condition holds
+/// by [`weight`] (ties: higher priority, then id), then go down the ranking: a campaign
+/// inside its budget and limits fires, unless the diner is in its holdout (then nothing
+/// more is given); an exclusive one that fires ends the list. Only the matching campaigns,
+/// best first: conditions stop at the first check that decides them and nothing is
+/// allocated per campaign, so deciding stays cheap with hundreds of campaigns — [`decide`]
+/// adds the others and every check's result for the trace.
 pub fn rank(
     trigger: TriggerType,
     uid: &str,
@@ -185,39 +184,26 @@ pub fn rank(
     let mut ranked: Vec<Ranked> = rules
         .iter()
         .enumerate()
-        .map(|(index, rule)| {
-            let results = rule.condition.results(facts);
-            let verdict = if !rule.triggers.contains(&trigger) {
-                Verdict::NotTriggered
-            } else if !results.held() {
-                Verdict::ConditionFailed
-            } else {
-                Verdict::Fired // provisional: budget, limits and ranking decide below
-            };
-            Ranked {
-                rule: index,
-                weight: weight(rule.priority, &rule.affinity, facts),
-                verdict,
-                results,
-            }
+        .filter(|(_, rule)| rule.triggers.contains(&trigger) && rule.condition.holds(facts))
+        .map(|(index, rule)| Ranked {
+            rule: index,
+            weight: weight(rule.priority, &rule.affinity, facts),
+            verdict: Verdict::Fired, // provisional: budget, limits and ranking decide below
         })
         .collect();
     let rule = |index: usize| rules.get(index);
-    ranked.sort_by(|a, b| {
+    ranked.sort_unstable_by(|a, b| {
         let (ra, rb) = (rule(a.rule), rule(b.rule));
         b.weight
             .cmp(&a.weight)
-            .then(rb.map(|r| r.priority).cmp(&ra.map(|r| r.priority)))
-            .then(ra.map(|r| &r.id).cmp(&rb.map(|r| &r.id)))
+            .then_with(|| rb.map(|r| r.priority).cmp(&ra.map(|r| r.priority)))
+            .then_with(|| ra.map(|r| &r.id).cmp(&rb.map(|r| &r.id)))
     });
     let mut stopped_by: Option<usize> = None;
     for entry in &mut ranked {
         let Some(rule) = rule(entry.rule) else {
             continue;
         };
-        if entry.verdict != Verdict::Fired {
-            continue;
-        }
         if let Some(by) = stopped_by {
             entry.verdict = Verdict::Suppressed(by);
             continue;
@@ -238,7 +224,9 @@ pub fn rank(
     ranked
 }
 
-/// [`rank`], with the trace written out as the decision keeps it.
+/// [`rank`], with the trace written out as the decision keeps it: the matching campaigns
+/// best first, then the others in the shop's order (not answering the trigger, or their
+/// condition failing), each with every check's result.
 pub fn decide(
     trigger: TriggerType,
     uid: &str,
@@ -258,28 +246,39 @@ pub fn decide(
         .filter(|entry| entry.verdict == Verdict::Fired)
         .map(|entry| id(entry.rule))
         .collect();
-    let considered = ranked
-        .into_iter()
-        .filter_map(|entry| {
-            let rule = rules.get(entry.rule)?;
-            let outcome = match entry.verdict {
-                Verdict::Fired => Outcome::Fired,
-                Verdict::HeldOut => Outcome::HeldOut,
-                Verdict::NotTriggered => Outcome::NotTriggered,
-                Verdict::ConditionFailed => Outcome::ConditionFailed,
-                Verdict::Refused(outcome) => outcome,
-                Verdict::Suppressed(by) => Outcome::Suppressed { by: id(by) },
+    let considered_one = |rule: &Rule, weight: u64, outcome: Outcome| Considered {
+        campaign: rule.id.clone(),
+        version: rule.version,
+        weight,
+        outcome,
+        checks: rule.condition.evaluate(facts).1,
+    };
+    let matched = ranked.iter().filter_map(|entry| {
+        let rule = rules.get(entry.rule)?;
+        let outcome = match &entry.verdict {
+            Verdict::Fired => Outcome::Fired,
+            Verdict::HeldOut => Outcome::HeldOut,
+            Verdict::Refused(outcome) => outcome.clone(),
+            Verdict::Suppressed(by) => Outcome::Suppressed { by: id(*by) },
+        };
+        Some(considered_one(rule, entry.weight, outcome))
+    });
+    let others = rules
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !ranked.iter().any(|entry| entry.rule == *index))
+        .map(|(_, rule)| {
+            let outcome = if rule.triggers.contains(&trigger) {
+                Outcome::ConditionFailed
+            } else {
+                Outcome::NotTriggered
             };
-            Some(Considered {
-                campaign: rule.id.clone(),
-                version: rule.version,
-                weight: entry.weight,
-                outcome,
-                checks: entry.results.trace(&rule.condition),
-            })
-        })
-        .collect();
-    Decision { fired, considered }
+            considered_one(rule, weight(rule.priority, &rule.affinity, facts), outcome)
+        });
+    Decision {
+        fired,
+        considered: matched.chain(others).collect(),
+    }
 }
 
 /// Why a matching campaign cannot reward now, if it cannot: its budget first, then its
@@ -392,14 +391,15 @@ mod tests {
             &[plain, sunny, spicy_rain],
             |_| Usage::default(),
         );
-        // 10 × 150 = 1500 beats 12 × 100 = 1200; sunny (5000) does not match.
+        // 10 × 150 = 1500 beats 12 × 100 = 1200; sunny (5000) does not match, and is
+        // listed after the ranked ones.
         assert_eq!(decision.fired, ["rainy-spicy", "plain"]);
         assert_eq!(
             outcomes(&decision),
             [
-                ("sunny", &Outcome::ConditionFailed),
                 ("rainy-spicy", &Outcome::Fired),
                 ("plain", &Outcome::Fired),
+                ("sunny", &Outcome::ConditionFailed),
             ]
         );
     }
