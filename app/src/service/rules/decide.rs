@@ -112,13 +112,17 @@ pub(super) async fn plan(
 ) -> Result<(DecisionWrite, db::Outcome), AppError> {
     let db = &state.db;
     let merchant = trigger.merchant_id.as_str();
-    let zone = merchant_zone(db, merchant).await?;
+    // Reads that do not depend on each other go together: the path from a trigger to its
+    // story is mostly waiting for them.
+    let (zone, stored_weather) = tokio::join!(merchant_zone(db, merchant), async {
+        match trigger.context.weather {
+            Some(_) => Ok(None),
+            None => db::rules::shop_weather(db, merchant).await,
+        }
+    });
+    let (zone, stored_weather) = (zone?, stored_weather?);
     let local = trigger.occurred_at.with_timezone(&zone);
     let day = local.date_naive();
-    let stored_weather = match trigger.context.weather {
-        Some(_) => None,
-        None => db::rules::shop_weather(db, merchant).await?,
-    };
     let weather = trigger.context.weather.or_else(|| {
         stored_weather.and_then(|name| serde_json::from_value(serde_json::Value::String(name)).ok())
     });
@@ -156,7 +160,10 @@ pub(super) async fn plan(
         write.trace = to_json(&trace)?;
         return Ok((write, db::Outcome::none()));
     };
-    let known = db::rules::diner_facts(db, merchant, uid).await?;
+    let (known, catalog) = tokio::try_join!(
+        db::rules::diner_facts(db, merchant, uid),
+        db::catalog::of_merchant(db, merchant)
+    )?;
     if !known.known {
         trace.note = Some("no such diner".into());
         write.trace = to_json(&trace)?;
@@ -174,7 +181,6 @@ pub(super) async fn plan(
     } else {
         seen_visits
     };
-    let catalog = db::catalog::of_merchant(db, merchant).await?;
     let basis = cost_basis(&catalog);
     let mut campaigns = load_active(state, merchant, &basis, trigger.occurred_at).await?;
     if let Some((row, spec)) = candidate {
@@ -318,15 +324,17 @@ async fn facts(
     };
     let mut tags: BTreeSet<Tag> = known.tags.iter().filter_map(|t| t.parse().ok()).collect();
     tags.extend(rules.tags(visits, day));
-    let wallet = db::wallet::get(db, merchant, uid).await?;
+    let (wallet, holdings, cards) = tokio::try_join!(
+        db::wallet::get(db, merchant, uid),
+        db::assets::holdings(db, merchant, uid),
+        db::card::for_diner(db, merchant, uid)
+    )?;
     let balance = Money::round_half_up(wallet.principal + wallet.bonus);
-    let fragments = db::assets::holdings(db, merchant, uid)
-        .await?
+    let fragments = holdings
         .into_iter()
         .filter_map(|(code, count)| Some((code.parse().ok()?, u32::try_from(count).ok()?)))
         .collect();
-    let card_types = db::card::for_diner(db, merchant, uid)
-        .await?
+    let card_types = cards
         .into_iter()
         .filter(|card| card.status == CardStatus::Active.as_str() && card.expiry > local)
         .filter_map(|card| card.card_type.parse().ok())
