@@ -296,10 +296,12 @@ pub async fn diner_trade(
 /// of `wx.getWeRunData` (`POST /api/dev/werun`) makes the encrypted data, then exactly
 /// `POST /api/steps` reads it.
 #[server(prefix = "/console", endpoint = "diner/steps")]
-pub async fn diner_walk(steps: u32) -> Result<crate::api::steps::StepsSynced, Problem> {
+pub async fn diner_walk(
+    steps: crate::api::steps::StepCount,
+) -> Result<crate::api::steps::StepsSynced, Problem> {
     let call = crate::api::edge::authenticated()?;
     let now = Utc::now();
-    let data = crate::service::steps::stand_in(&call.state, &call.principal, steps, now)?;
+    let data = crate::service::steps::stand_in(&call.state, &call.principal, steps.get(), now)?;
     let upload = crate::api::steps::StepsUpload {
         merchant_id: demo_merchant()?,
         encrypted_data: data.encrypted_data,

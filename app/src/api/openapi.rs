@@ -170,7 +170,8 @@ pub struct PostEventRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WeRunStandInRequest {
     /// Today's steps in the made-up data.
-    pub steps: u32,
+    #[schema(inline)]
+    pub steps: crate::api::steps::StepCount,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -601,7 +602,8 @@ mod tests {
             bad: [json!({"merchant_id": "demo", "encrypted_data": "AAAA"}),
                   json!({"merchant_id": "", "encrypted_data": "AAAA", "iv": "AAAA"})]);
         check!(WeRunStandInRequest, steps::WerunStandIn,
-            good: [json!({"steps": 8000})], bad: [json!({"steps": -1}), json!({})]);
+            good: [json!({"steps": 8000}), json!({"steps": 729.0})],
+            bad: [json!({"steps": -1}), json!({"steps": 200_001}), json!({})]);
         check!(DryRunRequest, rules::DryRunCampaign,
             good: [json!({"code": "RAIN", "trigger": {"type": "USER_ENTER_SHOP", "uid": "u",
                 "context": {"weather": "RAINY"}}})],

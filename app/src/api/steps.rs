@@ -27,12 +27,12 @@ pub async fn sync_steps(
 /// `POST /api/dev/werun` (diner, DEV only): what `wx.getWeRunData` would give the mini
 /// program, with `steps` today.
 #[leptos::server(prefix = "/api", endpoint = "dev/werun", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
-pub async fn werun_stand_in(steps: u32) -> Result<WeRunData, Problem> {
+pub async fn werun_stand_in(steps: StepCount) -> Result<WeRunData, Problem> {
     let call = crate::api::edge::authenticated()?;
     Ok(crate::service::steps::stand_in(
         &call.state,
         &call.principal,
-        steps,
+        steps.get(),
         chrono::Utc::now(),
     )?)
 }

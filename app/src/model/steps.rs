@@ -4,7 +4,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::checked::MerchantId;
+use crate::domain::checked::{Count, MerchantId};
+
+/// A day's steps as the DEV stand-in takes them (0–200,000).
+pub type StepCount = Count<0, 200_000>;
 
 /// `wx.getWeRunData`'s result as the mini program got it, for the shop the diner is using.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
