@@ -19,49 +19,23 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use support::socket::{Socket, next_event, open_ready};
-use support::{Process, free_port, mealquest, post_json, token_of, wait_until_ready};
+use support::{DemoServer, token_of};
 
 const SAMPLES: usize = 300;
 /// Idle sockets open during each row.
 const IDLE: [usize; 2] = [1_000, 10_000];
 const DINER: &str = "wx-demo-001";
 
-struct Server {
-    process: Process,
-    base: String,
-    client: reqwest::Client,
-    _data: tempfile::TempDir,
-}
+/// The demo server, with what this benchmark asks of it.
+struct Server(DemoServer);
 
 impl Server {
     async fn start() -> Self {
-        let data = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
-        let process = Process(
-            mealquest()
-                .env("MEALQUEST_ENV", "dev")
-                .env(
-                    "MEALQUEST_DATABASE__URL",
-                    format!("surrealkv://{}/db", data.path().display()),
-                )
-                .env("MEALQUEST_DEMO__SEED", "true")
-                .env("MEALQUEST_LOG__FILTER", "warn")
-                .env("MEALQUEST_SERVER__PORT", port.to_string())
-                .spawn()
-                .expect("mealquest starts"),
-        );
-        let base = format!("127.0.0.1:{port}");
-        wait_until_ready(&format!("http://{base}/readyz"), Duration::from_secs(60)).await;
-        Self {
-            process,
-            base,
-            client: reqwest::Client::new(),
-            _data: data,
-        }
+        Self(DemoServer::start().await)
     }
 
     async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Value {
-        post_json(&self.client, &self.base, path, token, body).await
+        self.0.post(path, token, body).await
     }
 
     async fn diner_token(&self, uid: &str) -> String {
@@ -76,12 +50,12 @@ impl Server {
     }
 
     async fn socket(&self, token: &str) -> Socket {
-        open_ready(&self.base, token).await
+        open_ready(&self.0.base, token).await
     }
 
     /// The server process's resident memory, in bytes.
     fn rss(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.0.id()))
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.process.0.id()))
             .expect("proc status");
         status
             .lines()

@@ -16,49 +16,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::socket::{Socket, next_event, open_ready};
-use support::{Process, free_port, mealquest, post_json, token_of, wait_until_ready};
+use support::{DemoServer, token_of};
 
 const SAMPLES: usize = 300;
 const DINER: &str = "wx-demo-002";
-
-struct Server {
-    _process: Process,
-    base: String,
-    client: reqwest::Client,
-    _data: tempfile::TempDir,
-}
-
-impl Server {
-    async fn start() -> Self {
-        let data = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
-        let process = Process(
-            mealquest()
-                .env("MEALQUEST_ENV", "dev")
-                .env(
-                    "MEALQUEST_DATABASE__URL",
-                    format!("surrealkv://{}/db", data.path().display()),
-                )
-                .env("MEALQUEST_DEMO__SEED", "true")
-                .env("MEALQUEST_LOG__FILTER", "warn")
-                .env("MEALQUEST_SERVER__PORT", port.to_string())
-                .spawn()
-                .expect("mealquest starts"),
-        );
-        let base = format!("127.0.0.1:{port}");
-        wait_until_ready(&format!("http://{base}/readyz"), Duration::from_secs(60)).await;
-        Self {
-            _process: process,
-            base,
-            client: reqwest::Client::new(),
-            _data: data,
-        }
-    }
-
-    async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Value {
-        post_json(&self.client, &self.base, path, token, body).await
-    }
-}
 
 /// The next STORY frame on the socket.
 async fn next_story(socket: &mut Socket) -> Value {
@@ -71,7 +32,7 @@ async fn next_story(socket: &mut Socket) -> Value {
 }
 
 /// One check-in, timed to its story: (from sending, from the reply).
-async fn sample(server: &Server, owner: &str, diner: &mut Socket) -> (Duration, Duration) {
+async fn sample(server: &DemoServer, owner: &str, diner: &mut Socket) -> (Duration, Duration) {
     let sent = Instant::now();
     server
         .post(
@@ -94,7 +55,7 @@ fn percentile(values: &mut [Duration], percent: usize) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let server = Server::start().await;
+    let server = DemoServer::start().await;
     let owner = token_of(
         &server
             .post(

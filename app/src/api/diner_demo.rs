@@ -121,19 +121,17 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         })
         .collect::<Result<_, AppError>>()?;
     let held = crate::service::assets::held(state, merchant, &uid).await?;
-    let names = db::catalog::fragments(&state.db, merchant)
-        .await
-        .map_err(AppError::from)?;
-    let fragments = names
-        .into_iter()
+    let now = Utc::now();
+    let catalog = crate::service::catalog::read(state, merchant, false, now).await?;
+    let fragments = catalog
+        .fragments
+        .iter()
         .filter_map(|f| {
-            let count = held.fragments.get(&f.code).copied()?;
-            Some((f.code, f.name, count))
+            let count = held.fragments.get(f.code.as_str()).copied()?;
+            Some((f.code.to_string(), f.name.to_string(), count))
         })
         .collect();
     let stories = crate::service::rules::inbox(state, &uid, Some(merchant)).await?;
-    let now = Utc::now();
-    let catalog = crate::service::catalog::read(state, merchant, false, now).await?;
     let name_of = |code: &str| {
         catalog
             .fragments

@@ -117,6 +117,54 @@ pub async fn post_json(
     response.json().await.expect("json")
 }
 
+/// The `mealquest` binary serving the demo shop (DEV, demo data) on SurrealKV in a temp
+/// dir (fsync on commit), in a process of its own: what the benchmarks measure.
+pub struct DemoServer {
+    pub process: Process,
+    /// `127.0.0.1:<port>`.
+    pub base: String,
+    pub client: reqwest::Client,
+    _data: tempfile::TempDir,
+}
+
+impl DemoServer {
+    pub async fn start() -> Self {
+        let data = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let process = Process(
+            mealquest()
+                .env("MEALQUEST_ENV", "dev")
+                .env(
+                    "MEALQUEST_DATABASE__URL",
+                    format!("surrealkv://{}/db", data.path().display()),
+                )
+                .env("MEALQUEST_DEMO__SEED", "true")
+                .env("MEALQUEST_LOG__FILTER", "warn")
+                .env("MEALQUEST_SERVER__PORT", port.to_string())
+                .spawn()
+                .expect("mealquest starts"),
+        );
+        let base = format!("127.0.0.1:{port}");
+        wait_until_ready(&format!("http://{base}/readyz"), Duration::from_secs(60)).await;
+        Self {
+            process,
+            base,
+            client: reqwest::Client::new(),
+            _data: data,
+        }
+    }
+
+    /// [`post_json`] to this server.
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> serde_json::Value {
+        post_json(&self.client, &self.base, path, token, body).await
+    }
+}
+
 /// The token of a login's session.
 pub fn token_of(session: &serde_json::Value) -> String {
     session

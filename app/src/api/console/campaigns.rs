@@ -33,14 +33,13 @@ pub async fn console_campaigns() -> Result<Option<CampaignsView>, Problem> {
     let state = &call.state;
     let campaigns =
         crate::service::rules::campaigns(state, &staff.merchant_id, chrono::Utc::now()).await?;
-    let fragments: Vec<(String, String)> = db::catalog::fragments(&state.db, &staff.merchant_id)
-        .await
-        .map_err(crate::error::AppError::from)?
-        .into_iter()
-        .map(|f| (f.code, f.name))
-        .collect();
     let catalog =
         crate::service::catalog::read(state, &staff.merchant_id, true, chrono::Utc::now()).await?;
+    let fragments: Vec<(String, String)> = catalog
+        .fragments
+        .iter()
+        .map(|f| (f.code.to_string(), f.name.to_string()))
+        .collect();
     let codes = fragments
         .iter()
         .cloned()
