@@ -31,6 +31,12 @@ pub struct AppState {
     pub payments: crate::service::payment::PaymentRules,
     /// The shops' active campaigns, kept while a LIVE query says nothing changed.
     pub campaigns: crate::service::rules::cache::ActiveCampaigns,
+    /// The shops' names and time zones, kept while a LIVE query says nothing changed.
+    pub shops: crate::service::shops::Shops,
+    /// The shops' catalogues but their stocks, kept while a LIVE query says nothing changed.
+    pub catalogs: crate::service::catalog::Catalogs,
+    /// The agent's workflows and their threads.
+    pub agent: crate::service::agent::Agent,
     /// The weather feed, when one is configured (none: the weather comes only from events).
     pub weather: Option<crate::service::weather::Feed>,
 }

@@ -107,8 +107,9 @@ pub async fn run<C: Consumer>(state: AppState, consumer: C, owner: String, setti
             }
             woken = next_wakeups(&mut wakeups) => woken,
         };
-        for partition in woken.into_iter().filter(|p| mine.contains(p)) {
-            drain(&state, &consumer, &owner, partition, settings).await;
+        let partitions: Vec<u32> = woken.into_iter().filter(|p| mine.contains(p)).collect();
+        if !partitions.is_empty() {
+            drain(&state, &consumer, &owner, &partitions, settings).await;
         }
     }
 }
@@ -136,36 +137,46 @@ async fn next_wakeups(wakeups: &mut Option<Wakeups>) -> BTreeSet<u32> {
     woken
 }
 
-/// Claims and works `partition`'s ready items, batch after batch, until none is left.
+/// Claims and works the ready items of `partitions`, batch after batch, until none is left.
 pub async fn drain<C: Consumer>(
     state: &AppState,
     consumer: &C,
     owner: &str,
-    partition: u32,
+    partitions: &[u32],
     settings: Settings,
 ) {
     let queue = consumer.queue();
+    // A batch is shared out among the partitions (each gives its oldest).
+    let count = u32::try_from(partitions.len()).unwrap_or(u32::MAX).max(1);
+    let quota = settings.batch.div_ceil(count).max(1);
     loop {
         let claimed = match queue::claim(
             &state.db,
             queue,
-            partition,
+            partitions,
             owner,
-            settings.batch,
+            quota,
             millis(settings.item_lease),
         )
         .await
         {
             Ok(claimed) => claimed,
             Err(err) => {
-                tracing::debug!(queue = queue.name, partition, error = %err, "cannot claim now");
+                tracing::debug!(queue = queue.name, ?partitions, error = %err, "cannot claim now");
                 return;
             }
         };
         if claimed.is_empty() {
             return;
         }
-        let full = claimed.len() >= usize::try_from(settings.batch).unwrap_or(usize::MAX);
+        // Some partition gave all it was asked for: it may have more.
+        let full = partitions.iter().any(|&partition| {
+            let given = claimed
+                .iter()
+                .filter(|item| queue::partition_of(&item.key, queue.partitions) == partition)
+                .count();
+            given >= usize::try_from(quota).unwrap_or(usize::MAX)
+        });
         if let Err(err) = work_with_retries(state, consumer, owner, &claimed).await {
             if claimed.len() == 1 {
                 give_back(state, owner, &claimed, &err, settings).await;
@@ -252,11 +263,7 @@ pub async fn drain_all<C: Consumer>(state: &AppState, consumer: &C, owner: &str)
     let queue = consumer.queue();
     let settings = Settings::default();
     match queue::share(&state.db, queue, owner, millis(settings.partition_lease)).await {
-        Ok(held) => {
-            for partition in held {
-                drain(state, consumer, owner, partition, settings).await;
-            }
-        }
+        Ok(held) => drain(state, consumer, owner, &held, settings).await,
         Err(err) => tracing::warn!(queue = queue.name, error = %err, "cannot take partitions"),
     }
     if let Err(err) = queue::leave(&state.db, queue, owner).await {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use app::domain::rules::decide::rank;
 use app::domain::rules::{
-    Affinity, Condition, Facts, Limits, Rule, TriggerType, Usage, Weather, decide,
+    Affinity, Condition, Facts, Limits, Rule, RuleSet, TriggerType, Usage, Weather, decide,
 };
 use chrono::{NaiveTime, Weekday};
 
@@ -120,10 +120,16 @@ fn main() {
     };
     let uids: Vec<String> = (0..1024).map(|i| format!("wx-bench-{i:04}")).collect();
     let uid = |n: usize| uids.get(n % uids.len()).map_or("", String::as_str);
-    println!("| campaigns | rank (triggers/s) | decide with trace (triggers/s) | fired (first) |");
-    println!("|---|---|---|---|");
+    println!(
+        "| campaigns | rank (triggers/s) | decide with trace (triggers/s) | compile (sets/s) | fired (first) |"
+    );
+    println!("|---|---|---|---|---|");
     for count in [10, 100, 1_000] {
-        let rules: Vec<Rule> = (0..count).map(campaign).collect();
+        let written: Vec<Rule> = (0..count).map(campaign).collect();
+        let compiles = rate(|_| {
+            black_box(RuleSet::new(black_box(written.clone())));
+        });
+        let rules = RuleSet::new(written);
         let fired = decide(TriggerType::UserEnterShop, uid(0), &facts, &rules, |_| {
             usage
         })
@@ -147,6 +153,6 @@ fn main() {
                 |_| usage,
             ));
         });
-        println!("| {count} | {ranked:.0} | {traced:.0} | {fired} |");
+        println!("| {count} | {ranked:.0} | {traced:.0} | {compiles:.0} | {fired} |");
     }
 }

@@ -56,7 +56,7 @@ async fn main() {
     let mut numbered = 0;
     for partition in held {
         loop {
-            let claimed = queue::claim(&db, EVENTS, partition, owner, BATCH, 600_000)
+            let claimed = queue::claim(&db, EVENTS, &[partition], owner, BATCH, 600_000)
                 .await
                 .expect("claimed");
             if claimed.is_empty() {

@@ -304,14 +304,18 @@ async fn main() {
             .await,
         );
         // Raw, with the idempotency answer and the events the API stores in the same
-        // transaction: the identical transaction the API commits, called directly.
-        let cards = issue_cards(&db, OPS).await;
-        let (raw_db, raw_cards) = (db.clone(), Arc::clone(&cards));
-        rows.push(
-            drive(
-                "verify: raw transaction + its answer and events",
-                clients,
-                move |i| {
+        // transaction: the identical transaction the API commits, called directly — without
+        // and with the rule engine's trigger, side by side (what writing it costs).
+        for with_trigger in [false, true] {
+            let cards = issue_cards(&db, OPS).await;
+            let (raw_db, raw_cards) = (db.clone(), Arc::clone(&cards));
+            let label = if with_trigger {
+                "verify: raw transaction + its answer, events and trigger"
+            } else {
+                "verify: raw transaction + its answer and events, no trigger"
+            };
+            rows.push(
+                drive(label, clients, move |i| {
                     let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
                     async move {
                         let card = cards.get(i).expect("card");
@@ -333,19 +337,23 @@ async fn main() {
                             answer: Some(verify_request().answer(200, body.to_string())),
                             events: vec![news.publication().expect("event")],
                             // A redemption triggers the rule engine, as the service does.
-                            triggers: vec![db::rules::NewTrigger {
-                                merchant: "demo".into(),
-                                trigger: serde_json::json!({ "type": "CARD_REDEEMED" }),
-                            }],
+                            triggers: if with_trigger {
+                                vec![db::rules::NewTrigger {
+                                    merchant: "demo".into(),
+                                    trigger: serde_json::json!({ "type": "CARD_REDEEMED" }),
+                                }]
+                            } else {
+                                Vec::new()
+                            },
                         };
                         db::card::redeem(&db, card, Some("xiaozhang"), &entry, &outcome)
                             .await
                             .is_ok()
                     }
-                },
-            )
-            .await,
-        );
+                })
+                .await,
+            );
+        }
         // The service layer without HTTP: what `payment/verify` runs after auth, with the
         // idempotency answer stored in the same transaction (tells HTTP's share apart).
         let cards = issue_cards(&db, OPS).await;

@@ -54,6 +54,30 @@ pub struct Settings {
     pub realtime: RealtimeSettings,
     pub payments: PaymentSettings,
     pub weather: WeatherSettings,
+    pub agent: AgentSettings,
+}
+
+/// The agent's workflows (docs/agent.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSettings {
+    /// Checkpoints a finished thread keeps (its last ones; at least 1).
+    pub keep_checkpoints: u32,
+    /// Days a finished thread is kept at all.
+    pub retention_days: u32,
+    /// Seconds a worker holds a node's run before another may take it over (longer than a
+    /// model's slowest answer).
+    pub node_lease_secs: u64,
+}
+
+impl AgentSettings {
+    /// How the runtime keeps threads.
+    pub fn runtime(&self) -> agent::Settings {
+        agent::Settings {
+            keep: self.keep_checkpoints.max(1),
+            retention: std::time::Duration::from_secs(u64::from(self.retention_days) * 24 * 3600),
+        }
+    }
 }
 
 /// Where the shops' weather comes from (its API key is the secret WEATHER_API_KEY).
@@ -495,7 +519,10 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn config_dir() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config")
+        // As the test runner gives it, not as compiled: checkouts may share a target dir.
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from)
+            .join("../config")
     }
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {

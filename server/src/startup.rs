@@ -56,6 +56,7 @@ pub struct Application {
     state: AppState,
     shutdown_grace: Duration,
     expire_payments_every: Duration,
+    agent_lease: Duration,
 }
 
 impl Application {
@@ -78,6 +79,7 @@ impl Application {
             state,
             shutdown_grace: Duration::from_secs(server.shutdown_grace_secs),
             expire_payments_every: Duration::from_secs(config.settings.payments.expire_every_secs),
+            agent_lease: Duration::from_secs(config.settings.agent.node_lease_secs),
         })
     }
 
@@ -112,7 +114,12 @@ impl Application {
                 hub.closed(SOCKETS_CLOSE_WITHIN).await;
                 result
             }
-            () = workers::run(self.state.clone(), owner.clone(), self.expire_payments_every) => Ok(()),
+            () = workers::run(
+                self.state.clone(),
+                owner.clone(),
+                self.expire_payments_every,
+                self.agent_lease,
+            ) => Ok(()),
         };
         // The other processes take this one's partitions at once, not when the leases end.
         workers::leave(&self.state, &owner).await;
@@ -172,6 +179,7 @@ pub fn state_over(
     database: db::Db,
     engine: db::Engine,
 ) -> Result<AppState, StartupError> {
+    let agent = app::service::agent::runtime(&database, config.settings.agent.runtime());
     Ok(AppState {
         leptos_options: leptos_options(config)?,
         db: database,
@@ -193,7 +201,10 @@ pub fn state_over(
         },
         payments: config.settings.payments.rules(),
         campaigns: Default::default(),
+        catalogs: Default::default(),
+        shops: Default::default(),
         weather: weather_feed(config),
+        agent,
     })
 }
 

@@ -26,7 +26,7 @@ pub const KEEP_EXPIRED_SESSIONS: Duration = Duration::from_secs(24 * 60 * 60);
 /// the real-time sequencer and fan-out, the rule engine's decider, the hourly purges, and the expiry of payment codes
 /// every `expire_every` (these two in the process holding the housekeeping [`Duty`]). Each worker gets the whole state, as a request does, so a new one
 /// finds every client it needs there (the database, the hub, later the model providers).
-pub async fn run(state: AppState, owner: String, expire_every: Duration) {
+pub async fn run(state: AppState, owner: String, expire_every: Duration, agent_lease: Duration) {
     let duty = Duty::claim(&state, &owner).await;
     tokio::join!(
         hold_duty(state.clone(), owner.clone(), duty.clone()),
@@ -46,7 +46,19 @@ pub async fn run(state: AppState, owner: String, expire_every: Duration) {
                 ..app::work::Settings::default()
             }
         ),
-        app::service::rules::cache::watch(state.clone()),
+        app::work::run(
+            state.clone(),
+            app::service::agent::Runner,
+            owner.clone(),
+            app::work::Settings {
+                // A node may wait long for a model: its run is held that long, one at a time.
+                item_lease: agent_lease,
+                batch: 1,
+                ..app::work::Settings::default()
+            }
+        ),
+        purge_finished_threads(state.clone(), duty.clone(), PURGE_EVERY),
+        app::service::shops::watch_caches(state.clone()),
         state.realtime.run(state.db.clone()),
         purge_expired_answers(state.clone(), duty.clone(), PURGE_EVERY, BATCH),
         purge_old_events(state.clone(), duty.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
@@ -62,6 +74,7 @@ pub async fn leave(state: &AppState, owner: &str) {
     for queue in [
         db::queue::EVENTS,
         db::rules::TRIGGERS,
+        db::agent::RUNS,
         db::queue::HOUSEKEEPING,
     ] {
         if let Err(err) = db::queue::leave(&state.db, queue, owner).await {
@@ -118,6 +131,22 @@ impl Duty {
 async fn hold_duty(state: AppState, owner: String, duty: Duty) {
     tokio::time::sleep(DUTY_RENEW).await;
     every_so_often(DUTY_RENEW, || duty.renew(&state, &owner)).await;
+}
+
+/// Deletes agent threads finished longer ago than their retention, every `every` (the first
+/// right away).
+pub async fn purge_finished_threads(state: AppState, duty: Duty, every: Duration) {
+    every_so_often(every, || async {
+        if !duty.held() {
+            return;
+        }
+        match state.agent.purge_finished(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "finished agent threads deleted"),
+            Err(err) => tracing::warn!(error = %err, "cannot delete finished agent threads"),
+        }
+    })
+    .await;
 }
 
 /// Deletes sessions a day past their expiry, and lets the login guard forget idle keys,

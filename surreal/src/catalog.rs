@@ -39,6 +39,11 @@ pub struct Catalog {
     pub listings: Vec<ListingRow>,
 }
 
+/// A merchant's card stocks (`$m`: the merchant record), by card type.
+const SELECT_STOCKS: &str = "SELECT record::id(id)[1] AS card_type, { daily_cap: daily_cap,
+        current_stock: current_stock, reset_day: reset_day } AS stock
+    FROM card_stock WHERE merchant = $m ORDER BY card_type";
+
 /// A merchant's whole catalogue in one round trip, each list ordered by code.
 pub async fn of_merchant(db: &Db, merchant: &str) -> DbResult<Catalog> {
     let mut response = checked(
@@ -46,9 +51,7 @@ pub async fn of_merchant(db: &Db, merchant: &str) -> DbResult<Catalog> {
             "LET $m = type::record('merchant', $merchant);
              {SELECT_FRAGMENTS};
              SELECT {CARD_TYPE_FIELDS} FROM card_type WHERE merchant = $m ORDER BY code;
-             SELECT record::id(id)[1] AS card_type, {{ daily_cap: daily_cap,
-                     current_stock: current_stock, reset_day: reset_day }} AS stock
-                 FROM card_stock WHERE merchant = $m ORDER BY card_type;
+             {SELECT_STOCKS};
              SELECT code, label, pay, bonus, active FROM recharge_tier WHERE merchant = $m
                  ORDER BY pay;
              SELECT fragment, buy_price, sell_price, active FROM market_listing
@@ -65,6 +68,22 @@ pub async fn of_merchant(db: &Db, merchant: &str) -> DbResult<Catalog> {
         listings: response.take(5)?,
     })
 }
+
+/// A merchant's card stocks alone (they move with every card given; the rest of the
+/// catalogue only when the boss edits it).
+pub async fn stocks(db: &Db, merchant: &str) -> DbResult<Vec<StockOf>> {
+    let response = db
+        .query(format!(
+            "LET $m = type::record('merchant', $merchant); {SELECT_STOCKS};"
+        ))
+        .bind(("merchant", merchant.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(1)?)
+}
+
+/// The tables of a catalogue but its stocks (fragments, card types, tiers, listings): what
+/// a cache of catalogues watches ([`crate::live::changes`]).
+pub const TABLES: &[&str] = &["fragment", "card_type", "recharge_tier", "market_listing"];
 
 /// A merchant's fragment definitions (`$m`: the merchant record), by code.
 const SELECT_FRAGMENTS: &str =

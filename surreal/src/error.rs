@@ -60,6 +60,8 @@ pub enum Rejection {
     /// A work queue item's lease expired (or the item was completed) before its work
     /// committed: another worker has it now; this work is dropped.
     LeaseLost,
+    /// An agent thread is not waiting for the answer given (answered already, or moved on).
+    NotWaiting,
     /// A code this build does not name: a guard nobody handles, kept for the logs.
     #[strum(default)]
     Other(String),
@@ -155,7 +157,7 @@ mod tests {
     /// Every `THROW '<CODE>'` of the crate's statements is a named [`Rejection`].
     #[test]
     fn every_thrown_code_is_named() -> std::io::Result<()> {
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let src = crate::manifest_dir().join("src");
         let mut seen = 0;
         for file in std::fs::read_dir(src)? {
             let path = file?.path();

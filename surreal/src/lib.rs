@@ -1,6 +1,7 @@
 //! MealQuest's database layer: the SurrealDB connection, the schema (numbered `.surql`
 //! migrations) and every query the product runs. Server-side only; nothing here knows HTTP.
 
+pub mod agent;
 pub mod assets;
 pub mod audit;
 mod batch;
@@ -13,6 +14,7 @@ pub mod events;
 pub mod health;
 pub mod idempotency;
 pub mod ledger;
+pub mod live;
 pub mod merchant;
 pub mod migrations;
 mod outcome;
@@ -29,3 +31,11 @@ pub use connection::{ConnectOptions, Credentials, Db, Engine, connect};
 pub use error::{DbError, DbResult, Rejection};
 pub use outcome::Outcome;
 pub use surrealdb;
+
+/// This crate's folder as the test runner gives it (a binary built in another checkout that
+/// shares the target dir still reads this checkout's files).
+#[cfg(test)]
+pub(crate) fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
+}

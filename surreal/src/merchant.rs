@@ -41,6 +41,23 @@ pub async fn upsert(db: &Db, id: &str, name: &str, timezone: &str) -> DbResult<(
     Ok(())
 }
 
+/// What the engine shows of a shop: its name and IANA time zone.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct Profile {
+    pub name: String,
+    pub timezone: String,
+}
+
+/// A merchant's name and time zone, if the merchant exists.
+pub async fn profile(db: &Db, id: &str) -> DbResult<Option<Profile>> {
+    let response = db
+        .query("SELECT name, timezone FROM ONLY type::record('merchant', $id)")
+        .bind(("id", id.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
 /// A merchant's IANA time zone (e.g. `Asia/Shanghai`), if the merchant exists.
 pub async fn timezone(db: &Db, id: &str) -> DbResult<Option<String>> {
     let response = db

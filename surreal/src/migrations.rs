@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "steps",
         sql: include_str!("../migrations/0013_steps.surql"),
     },
+    Migration {
+        version: 14,
+        name: "agent",
+        sql: include_str!("../migrations/0014_agent.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).
@@ -240,7 +245,7 @@ mod tests {
 
     #[test]
     fn every_file_in_the_migrations_folder_is_listed() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let dir = crate::manifest_dir().join("migrations");
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .into_iter()
             .flatten()

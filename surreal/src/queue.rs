@@ -115,56 +115,68 @@ pub struct Claimed {
     pub at: DateTime<Utc>,
 }
 
-/// Claims the oldest ready items (at most `limit`) of one partition for `owner`, for
-/// `lease_ms`. Items that failed [`MAX_ATTEMPTS`] times (a process died on them each time)
+/// Claims the oldest ready items of each of `partitions` (at most `limit` of each) for
+/// `owner`, for `lease_ms`, in one transaction (the partitions a wake-up names are claimed
+/// and worked together: one commit instead of one per partition). Oldest first; each
+/// partition's items stay in their order. Items that failed [`MAX_ATTEMPTS`] times (a process died on them each time)
 /// move to the dead letters instead.
 pub async fn claim(
     db: &Db,
     queue: Queue,
-    partition: u32,
+    partitions: &[u32],
     owner: &str,
     limit: u32,
     lease_ms: u64,
 ) -> DbResult<Vec<Claimed>> {
+    // One indexed read per partition (its number written in, as the index needs it).
+    let each = partitions
+        .iter()
+        .map(|partition| {
+            format!(
+                "(SELECT id, attempts, owner, at FROM queue_item
+                     WHERE queue = $queue AND partition = {partition} AND not_before <= $now
+                         AND (owner IS NONE OR until < $now)
+                     ORDER BY at, id LIMIT $limit)"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let response = db
-        .query(
+        .query(format!(
             "BEGIN TRANSACTION;
              LET $now = time::now();
-             LET $ready = SELECT id, attempts, owner FROM queue_item
-                 WHERE queue = $queue AND partition = $partition AND not_before <= $now
-                     AND (owner IS NONE OR until < $now)
-                 ORDER BY at, id LIMIT $limit;
-             FOR $item IN $ready[WHERE attempts >= $max_attempts] {
+             LET $each = [{each}];
+             LET $ready = SELECT * FROM array::flatten($each) ORDER BY at, id;
+             FOR $item IN $ready[WHERE attempts >= $max_attempts] {{
                  LET $full = (SELECT * FROM ONLY $item.id);
-                 CREATE queue_dead CONTENT {
+                 CREATE queue_dead CONTENT {{
                      queue: $full.queue, partition: $full.partition, key: $full.key,
                      payload: $full.payload, at: $full.at, attempts: $full.attempts,
                      error: $full.last_error ?? 'the worker stopped while working on it'
-                 } RETURN NONE;
+                 }} RETURN NONE;
                  DELETE $item.id RETURN NONE;
-             };
+             }};
              LET $live = $ready[WHERE attempts < $max_attempts];
              LET $reclaimed = array::len($live[WHERE owner IS NOT NONE]);
-             IF $reclaimed > 0 {
+             IF $reclaimed > 0 {{
                  UPSERT type::record('queue_reclaimed', $queue)
                      SET n = (n ?? 0) + $reclaimed RETURN NONE;
-             };
+             }};
              LET $claimed = UPDATE $live.id SET owner = $owner,
                      until = $now + duration::from_millis($lease_ms), attempts += 1
                  RETURN AFTER;
              RETURN SELECT record::id(id) AS id, key, payload, attempts, at FROM $claimed
                  ORDER BY at, id;
-             COMMIT TRANSACTION;",
-        )
+             COMMIT TRANSACTION;"
+        ))
         .bind(("queue", queue.name))
-        .bind(("partition", i64::from(partition)))
         .bind(("owner", owner.to_owned()))
         .bind(("limit", i64::from(limit)))
         .bind(("lease_ms", i64::try_from(lease_ms).unwrap_or(i64::MAX)))
         .bind(("max_attempts", MAX_ATTEMPTS))
         .await?;
-    // Statement 8 is the RETURN (BEGIN is statement 0).
-    Ok(checked(response)?.take(8)?)
+    // Statement 9 is the RETURN (BEGIN is statement 0).
+    Ok(checked(response)?.take(9)?)
 }
 
 /// What [`COMPLETE`] reads: the items done, and whose lease must still hold them.

@@ -92,22 +92,6 @@ pub async fn save_campaign(db: &Db, save: &CampaignSave) -> DbResult<i64> {
     Ok(version.unwrap_or_default())
 }
 
-/// A signal for every change of any campaign (the in-memory caches of active campaigns are
-/// emptied on it).
-pub async fn live_campaigns(
-    db: &Db,
-) -> DbResult<impl futures::Stream<Item = DbResult<()>> + Send + use<>> {
-    use futures::StreamExt;
-    #[derive(Debug, SurrealValue)]
-    #[surreal(crate = "surrealdb::types")]
-    struct Changed {
-        code: String,
-    }
-    let mut response = db.query("LIVE SELECT code FROM campaign").await?;
-    let stream = response.stream::<surrealdb::Notification<Changed>>(0)?;
-    Ok(stream.map(|notification| notification.map(|_| ()).map_err(Into::into)))
-}
-
 /// One campaign of a merchant.
 pub async fn campaign(db: &Db, merchant: &str, code: &str) -> DbResult<Option<CampaignRow>> {
     let response = db

@@ -22,7 +22,7 @@ async fn claim_all(db: &Db, owner: &str, lease_ms: u64) -> Vec<queue::Claimed> {
     let mut all = Vec::new();
     for partition in 0..WORK.partitions {
         all.extend(
-            queue::claim(db, WORK, partition, owner, 100, lease_ms)
+            queue::claim(db, WORK, &[partition], owner, 100, lease_ms)
                 .await
                 .expect("claim"),
         );
@@ -177,4 +177,61 @@ async fn processes_share_the_partitions_fairly_and_take_over_from_one_that_left(
         .await
         .expect("b alone");
     assert_eq!(b.len(), 16, "b takes a's at once");
+}
+
+#[tokio::test]
+async fn partitions_claimed_together_give_each_partitions_oldest_items_up_to_the_limit() {
+    let db = seeded_db().await;
+    // Keys of two different partitions, four items each, interleaved.
+    let keys: Vec<String> = (0..)
+        .map(|k| format!("key-{k}"))
+        .scan(Vec::<u32>::new(), |seen, key| {
+            let partition = queue::partition_of(&key, WORK.partitions);
+            let fresh = !seen.contains(&partition);
+            seen.push(partition);
+            Some(fresh.then_some(key))
+        })
+        .flatten()
+        .take(2)
+        .collect();
+    for n in 0..8 {
+        let key = &keys[n % 2];
+        queue::enqueue(&db, &[item(key, n)]).await.expect("enqueue");
+    }
+    let partitions: Vec<u32> = keys
+        .iter()
+        .map(|key| queue::partition_of(key, WORK.partitions))
+        .collect();
+    // Three of each partition at most.
+    let first = queue::claim(&db, WORK, &partitions, "a", 3, 60_000)
+        .await
+        .expect("claim");
+    let numbers = |items: &[queue::Claimed]| -> Vec<i64> {
+        items
+            .iter()
+            .map(|item| item.payload["n"].as_i64().expect("n"))
+            .collect()
+    };
+    assert_eq!(
+        numbers(&first),
+        [0, 1, 2, 3, 4, 5],
+        "oldest first, across both"
+    );
+    let rest = queue::claim(&db, WORK, &partitions, "a", 3, 60_000)
+        .await
+        .expect("claim");
+    assert_eq!(numbers(&rest), [6, 7]);
+    let other: Vec<u32> = (0..WORK.partitions)
+        .filter(|p| !partitions.contains(p))
+        .collect();
+    queue::enqueue(&db, &[item(&keys[0], 8)])
+        .await
+        .expect("enqueue");
+    assert!(
+        queue::claim(&db, WORK, &other, "a", 5, 60_000)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "only the partitions named"
+    );
 }

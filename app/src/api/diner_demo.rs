@@ -47,6 +47,8 @@ pub struct DinerView {
     /// Today's steps (shop's calendar) and all steps counted.
     pub steps_today: u32,
     pub total_steps: u64,
+    /// The diner's last live event when this was read: the page's socket starts after it.
+    pub seen: u64,
 }
 
 /// A fragment on the shop's market, with its name, in silver.
@@ -106,6 +108,12 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
     };
     let merchant = db::seed::DEMO_MERCHANT_ID;
     let state = &call.state;
+    // First, so nothing numbered while the rest is read is missed by the page.
+    let seen = crate::service::feed::last_seq(
+        state,
+        &crate::model::realtime::Recipient::Diner(uid.clone()),
+    )
+    .await?;
     let balance = crate::service::wallet::balance(state, merchant, &uid).await?;
     let cards = crate::service::assets::cards(state, merchant, &uid)
         .await?
@@ -172,6 +180,7 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         cards,
         next_key: crate::api::console::fresh_key(),
         shop_utc_offset: clock.utc_offset,
+        seen,
     }))
 }
 

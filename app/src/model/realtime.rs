@@ -82,6 +82,18 @@ pub enum Event {
         used_today: Money,
         granted_today: u32,
     },
+    /// An agent workflow moved on (a node ran, it waits for an answer, it ended): for the
+    /// shop's staff who manage campaigns, never the cashiers.
+    WorkflowProgress {
+        merchant_id: String,
+        thread_id: String,
+        workflow: String,
+        /// The node that ran ('' at the start, 'resume' for an answer, 'restart').
+        node: String,
+        step: i64,
+        /// RUNNING, WAITING, DONE or FAILED.
+        status: String,
+    },
 }
 
 /// Who a frame is for: one diner (all their merchants), or one merchant's staff.
@@ -114,9 +126,10 @@ impl Recipient {
 }
 
 impl Event {
-    /// The diner it concerns and the merchant it happened at.
-    fn parties(&self) -> (&str, &str) {
+    /// The diner it concerns (if any) and the merchant it happened at.
+    fn parties(&self) -> (&str, Option<&str>) {
         match self {
+            Self::WorkflowProgress { merchant_id, .. } => (merchant_id, None),
             Self::WalletUpdated {
                 merchant_id, uid, ..
             }
@@ -137,7 +150,7 @@ impl Event {
             }
             | Self::RewardGiven {
                 merchant_id, uid, ..
-            } => (merchant_id, uid),
+            } => (merchant_id, Some(uid)),
         }
     }
 
@@ -145,17 +158,46 @@ impl Event {
     /// their counter (a diner's trades and syntheses are the diner's own business).
     pub fn recipients(&self) -> Vec<Recipient> {
         let (merchant, uid) = self.parties();
+        let shop = Recipient::Merchant(merchant.to_owned());
+        let Some(uid) = uid else {
+            return vec![shop];
+        };
         let diner = Recipient::Diner(uid.to_owned());
         match self {
             Self::AssetChanged { .. } | Self::Story { .. } => vec![diner],
-            Self::RewardGiven { .. } => vec![Recipient::Merchant(merchant.to_owned())],
-            _ => vec![diner, Recipient::Merchant(merchant.to_owned())],
+            Self::RewardGiven { .. } => vec![shop],
+            _ => vec![diner, shop],
         }
+    }
+}
+
+/// Whether `principal` may hear an event that `needs` a permission (see [`Event::needs`]).
+#[cfg(feature = "ssr")]
+pub fn hears(principal: &crate::auth::Principal, needs: Option<crate::auth::Permission>) -> bool {
+    match (needs, principal) {
+        (Some(permission), crate::auth::Principal::Staff { role, .. }) => {
+            role.permissions().contains(&permission)
+        }
+        _ => true,
     }
 }
 
 #[cfg(feature = "ssr")]
 impl Event {
+    /// What a member of the shop's staff must be allowed to hear it (none: every one).
+    pub fn needs(&self) -> Option<crate::auth::Permission> {
+        match self {
+            Self::WorkflowProgress { .. } => Some(crate::auth::Permission::ManageCampaigns),
+            _ => None,
+        }
+    }
+
+    /// Whether `principal` (a socket's, a page's caller) may hear it: a diner hears their
+    /// own log whole; staff hear their shop's, less what their role is not allowed.
+    pub fn heard_by(&self, principal: &crate::auth::Principal) -> bool {
+        hears(principal, self.needs())
+    }
+
     /// The `SCREAMING_SNAKE_CASE` name a frame carries in `type`.
     pub fn kind(&self) -> &'static str {
         self.into()
@@ -178,7 +220,8 @@ impl Event {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Frame {
-    /// 1, 2, 3, … per recipient, in commit order, without gaps.
+    /// 1, 2, 3, … per recipient, in commit order, without gaps in the log (a member of
+    /// staff is not sent what their role may not hear: their numbers skip it).
     pub seq: u64,
     pub at: DateTime<Utc>,
     #[serde(flatten)]

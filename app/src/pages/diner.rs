@@ -6,11 +6,10 @@ use crate::api::diner_demo::{
 };
 use crate::api::realtime::Event;
 use crate::api::rules::InboxStory;
-use crate::domain::rules::story::Reward;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::diner_game::{Market, StepsPanel, Workshop};
-use crate::pages::live::{shop_time, use_live_events};
+use crate::pages::live::{shop_time, use_live_events_after};
 use crate::pages::recharge::balance_text;
 use crate::pages::{page_locale, problem_text, rotating_key};
 
@@ -124,7 +123,7 @@ fn Pocket(view: DinerView) -> impl IntoView {
     };
     let member_code = member.clone();
     let changed_at = merchant.clone();
-    use_live_events(move |frame| match frame.event {
+    use_live_events_after(Some(view.seen), move |frame| match frame.event {
         Event::AssetChanged { merchant_id, .. } if merchant_id == changed_at => reload(),
         Event::CardRedeemed { card, status, .. } => cards.update(|cards| {
             if let Some(redeemed) = cards.iter_mut().find(|c| c.uuid == card) {
@@ -164,20 +163,14 @@ fn Pocket(view: DinerView) -> impl IntoView {
             story,
             ..
         } if merchant_id == merchant => {
-            // What the story gave is the diner's now: shown at once, no reload.
-            for reward in &story.rewards {
-                match reward {
-                    Reward::Silver { amount } => silver.update(|s| *s += i64::from(*amount)),
-                    Reward::Fragment { code, name, count } => fragments.update(|held| {
-                        match held.iter_mut().find(|(c, _, _)| c == code.as_str()) {
-                            Some(line) => line.2 += i64::from(*count),
-                            None => {
-                                held.push((code.to_string(), name.to_string(), i64::from(*count)))
-                            }
-                        }
-                    }),
-                    Reward::Card { .. } => {}
-                }
+            // The page may already show it (decided while the page was read).
+            if stories.with(|all| all.iter().any(|known| known.id == story_id)) {
+                return;
+            }
+            // What it gave is read again rather than added up here: counted once, whatever
+            // the page had already read.
+            if !story.rewards.is_empty() {
+                reload();
             }
             stories.update(|all| {
                 all.insert(

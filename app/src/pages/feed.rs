@@ -131,6 +131,8 @@ fn FeedLine(
     let payment_attr = refundable.clone();
     let i18n = use_i18n();
     let locale = page_locale();
+    // Whose line it is: a diner's uid, or nobody's (the shop's AI at work).
+    let nobody = String::new();
     let (what, uid) = match &frame.event {
         Event::PaymentCollected { amount, uid, .. } => {
             (td_string!(locale, feed.collected, amount).to_string(), uid)
@@ -166,6 +168,27 @@ fn FeedLine(
             td_string!(locale, feed.reward, campaign = campaign.as_str(), cost).to_string(),
             uid,
         ),
+        Event::WorkflowProgress {
+            workflow,
+            node,
+            status,
+            ..
+        } => {
+            let workflow = workflow.as_str();
+            let line = match status.as_str() {
+                "WAITING" => td_string!(locale, feed.workflow_waiting, workflow).to_string(),
+                "DONE" => td_string!(locale, feed.workflow_done, workflow).to_string(),
+                "FAILED" => td_string!(locale, feed.workflow_failed, workflow).to_string(),
+                _ => td_string!(
+                    locale,
+                    feed.workflow_running,
+                    workflow,
+                    node = node.as_str()
+                )
+                .to_string(),
+            };
+            (line, &nobody)
+        }
     };
     view! {
         <li class="flex items-baseline gap-3 py-2" data-testid="live-line" data-payment=payment_attr>

@@ -38,6 +38,8 @@ const REOPEN_AFTER: Duration = Duration::from_secs(1);
 pub struct Delivery {
     pub seq: i64,
     pub text: Utf8Bytes,
+    /// What a member of staff must be allowed to be sent it (`Event::needs`).
+    pub needs: Option<crate::auth::Permission>,
 }
 
 /// The process's fan-out. Cloning is cheap (one shared inner).
@@ -241,9 +243,10 @@ impl Hub {
         }
         stream.last = event.seq;
         match render(event) {
-            Ok(text) => stream.send(&Delivery {
+            Ok((text, needs)) => stream.send(&Delivery {
                 seq: event.seq,
                 text,
+                needs,
             }),
             // Sockets see the number skipped and read it from the log, where it is the
             // same broken event: logged, never silently lost.
@@ -338,10 +341,14 @@ impl Stream {
     }
 }
 
-/// The JSON text of an event's frame (the hub's deliveries and the sockets' replays).
-pub(crate) fn render(event: &StoredEvent) -> Result<Utf8Bytes, AppError> {
+/// The JSON text of an event's frame, and what staff must be allowed to be sent it (the
+/// hub's deliveries and the sockets' replays).
+pub(crate) fn render(
+    event: &StoredEvent,
+) -> Result<(Utf8Bytes, Option<crate::auth::Permission>), AppError> {
     let frame = Frame::from_stored(event)?;
-    serde_json::to_string(&frame)
+    let text = serde_json::to_string(&frame)
         .map(Utf8Bytes::from)
-        .map_err(|e| AppError::Internal(format!("cannot serialise a frame: {e}")))
+        .map_err(|e| AppError::Internal(format!("cannot serialise a frame: {e}")))?;
+    Ok((text, frame.event.needs()))
 }

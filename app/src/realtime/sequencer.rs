@@ -30,6 +30,12 @@ impl Consumer for Sequencer {
         done: &Completion,
         items: &[Claimed],
     ) -> Result<(), AppError> {
+        let started = std::time::Instant::now();
+        let waited = items
+            .iter()
+            .map(|item| chrono::Utc::now() - item.at)
+            .max()
+            .unwrap_or_default();
         match db::events::number(&state.db, done).await {
             Err(err) if err.is_duplicate() => {
                 // A counter behind its log (a restored backup): set it after the log's last
@@ -43,6 +49,12 @@ impl Consumer for Sequencer {
                 numbered?;
             }
         }
+        tracing::debug!(
+            items = items.len(),
+            waited_ms = waited.num_milliseconds(),
+            number_us = started.elapsed().as_micros(),
+            "events numbered"
+        );
         Ok(())
     }
 }

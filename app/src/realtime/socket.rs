@@ -24,6 +24,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::hub::Subscription;
 use crate::auth::AuthError;
 use crate::error::AppError;
+use crate::model::realtime::hears;
 use crate::model::realtime::{Control, Recipient, close_code};
 use crate::service::auth::Caller;
 use crate::state::AppState;
@@ -179,7 +180,9 @@ impl Session {
                 // fields) is logged and skipped, as the hub does: failing the socket would
                 // only make the client reconnect into the same event forever.
                 let text = match super::hub::render(event) {
-                    Ok(text) => text,
+                    Ok((text, needs)) if hears(&self.caller.principal, needs) => text,
+                    // Not for this member of staff's role: the number is skipped.
+                    Ok(_) => continue,
                     Err(err) => {
                         tracing::error!(error = %err, "cannot render an event; skipped");
                         continue;
@@ -216,6 +219,10 @@ impl Session {
                     // The hub skipped a number (an event it could not render): the log decides.
                     Some(delivery) if delivery.seq > *cursor + 1 => {
                         self.replay(*cursor).await.map(|sent| *cursor = sent)
+                    }
+                    Some(delivery) if !hears(&self.caller.principal, delivery.needs) => {
+                        *cursor = delivery.seq;
+                        Ok(())
                     }
                     Some(delivery) => {
                         *cursor = delivery.seq;

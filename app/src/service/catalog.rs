@@ -18,7 +18,32 @@ use crate::error::AppError;
 use crate::model::catalog::{
     CardType, CardTypeOnOffer, Catalog, Fragment, Listing, Rarity, RecipeLine, Tier,
 };
+use crate::service::shop_cache::ShopCache;
 use crate::state::AppState;
+use futures::TryFutureExt;
+
+/// The shops' catalogues as stored, without their stocks.
+pub type Catalogs = ShopCache<db::catalog::Catalog>;
+
+/// The catalogue of `merchant` as stored, its stocks read now and the rest from memory when
+/// kept: what a decision reads for every trigger. What a decision takes from a kept
+/// catalogue (names, cost bases) may be moments old; a card's stock is always current, and
+/// the decision's transaction checks it again.
+pub async fn of_shop(state: &AppState, merchant: &str) -> Result<db::catalog::Catalog, AppError> {
+    let db = &state.db;
+    let (kept, stocks) = tokio::try_join!(
+        state.catalogs.get(merchant, || async {
+            let mut catalog = db::catalog::of_merchant(db, merchant).await?;
+            catalog.stocks.clear();
+            Ok(catalog)
+        }),
+        db::catalog::stocks(db, merchant).err_into(),
+    )?;
+    Ok(db::catalog::Catalog {
+        stocks,
+        ..(*kept).clone()
+    })
+}
 
 /// The catalogue of `merchant`; inactive entries only when `everything` (its own staff).
 pub async fn read(
@@ -74,7 +99,9 @@ pub async fn save_fragment(
         name: fragment.name.trim().to_owned(),
         rarity: fragment.rarity.as_str().to_owned(),
     };
-    Ok(db::catalog::upsert_fragment(db, merchant, &row).await?)
+    db::catalog::upsert_fragment(db, merchant, &row).await?;
+    state.catalogs.empty();
+    Ok(())
 }
 
 /// Adds or changes a card type and its daily cap, keeping what was taken today. Cards already
@@ -117,7 +144,9 @@ pub async fn save_card_type(
         cost_basis: card_type.cost_basis.amount(),
         active: card_type.active,
     };
-    save_with_cap(db, merchant, &row, card_type.daily_cap.get(), clock).await
+    let saved = save_with_cap(db, merchant, &row, card_type.daily_cap.get(), clock).await?;
+    state.catalogs.empty();
+    Ok(saved)
 }
 
 /// Sets the daily cap of an existing card type.
@@ -137,7 +166,9 @@ pub async fn set_daily_cap(
         money(row.benefit.amount)?,
         daily_cap,
     )?;
-    save_with_cap(db, merchant, &row, daily_cap, clock).await
+    let saved = save_with_cap(db, merchant, &row, daily_cap, clock).await?;
+    state.catalogs.empty();
+    Ok(saved)
 }
 
 /// Adds or changes a recharge tier.
@@ -151,7 +182,9 @@ pub async fn save_tier(state: &AppState, merchant: &str, tier: &Tier) -> Result<
         bonus: tier.bonus.amount(),
         active: tier.active,
     };
-    Ok(db::catalog::upsert_recharge_tier(db, merchant, &row).await?)
+    db::catalog::upsert_recharge_tier(db, merchant, &row).await?;
+    state.catalogs.empty();
+    Ok(())
 }
 
 /// Lists, reprices or withdraws one of the merchant's fragments on the market.
@@ -175,7 +208,9 @@ pub async fn save_listing(
         sell_price: sell_price.map(i64::from),
         active: listing.active,
     };
-    Ok(db::catalog::upsert_listing(db, merchant, &row).await?)
+    db::catalog::upsert_listing(db, merchant, &row).await?;
+    state.catalogs.empty();
+    Ok(())
 }
 
 /// Saves the card type with its stock moved to `daily_cap` from what was read. The day is

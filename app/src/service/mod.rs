@@ -2,6 +2,7 @@
 //! handlers and workers alike. Reads through `db`, decides with `domain`, writes through
 //! `db` in one transaction, retrying when a concurrent change got there first.
 
+pub mod agent;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -15,6 +16,8 @@ mod locks;
 pub mod payment;
 mod retry;
 pub mod rules;
+pub mod shop_cache;
+pub mod shops;
 pub mod steps;
 pub mod system;
 pub mod wallet;

@@ -470,3 +470,70 @@ async fn a_hole_in_the_log_resets_the_sockets_it_concerns_and_the_others_keep_fl
     app.recharge(&cashier, OTHER).await;
     assert_eq!(next_event(&mut flowing).await["type"], "WALLET_UPDATED");
 }
+
+#[tokio::test]
+async fn a_workflows_progress_reaches_the_owner_and_not_the_cashier_whose_numbers_skip_it() {
+    let app = spawn_app().await;
+    let owner = app.staff_token("laowang", "owner-demo-1").await;
+    let cashier = app.cashier().await;
+    let mut owner_socket = app.socket(&owner, None).await;
+    let mut cashier_socket = app.socket(&cashier, None).await;
+    let start = ready(&mut owner_socket).await;
+    assert_eq!(
+        ready(&mut cashier_socket).await,
+        start,
+        "one log: the shop's"
+    );
+    let progress = app::model::realtime::Event::WorkflowProgress {
+        merchant_id: "demo".into(),
+        thread_id: "t1".into(),
+        workflow: "strategist".into(),
+        node: "propose".into(),
+        step: 3,
+        status: "WAITING".into(),
+    };
+    db::events::publish(&app.db, &[progress.publication().expect("publication")])
+        .await
+        .expect("published");
+    app.recharge(&cashier, OWNER).await;
+
+    let heard = next_event(&mut owner_socket).await;
+    assert_eq!(heard["type"], "WORKFLOW_PROGRESS");
+    assert_eq!(heard["seq"].as_u64(), Some(start + 1));
+    assert_eq!(
+        next_event(&mut owner_socket).await["type"],
+        "WALLET_UPDATED"
+    );
+    let first = next_event(&mut cashier_socket).await;
+    assert_eq!(first["type"], "WALLET_UPDATED", "{first}");
+    assert_eq!(first["seq"].as_u64(), Some(start + 2));
+
+    // Replayed after a reconnect, the same: the cashier's socket skips it.
+    let mut again = app.socket(&cashier, Some(start)).await;
+    let replayed = next_event(&mut again).await;
+    assert_eq!(replayed["type"], "WALLET_UPDATED", "{replayed}");
+    // And the counter's feed leaves it out for a cashier, not for the owner.
+    let at_counter = |role| app::auth::Principal::Staff {
+        staff_id: "s".into(),
+        merchant_id: "demo".into(),
+        role,
+    };
+    let feed = |role| {
+        let state = app.state.clone();
+        async move {
+            app::service::feed::today_at(&state, "demo", &at_counter(role), chrono::Utc::now(), 100)
+                .await
+                .expect("feed")
+                .frames
+                .iter()
+                .any(|frame| {
+                    matches!(
+                        frame.event,
+                        app::model::realtime::Event::WorkflowProgress { .. }
+                    )
+                })
+        }
+    };
+    assert!(feed(app::auth::Role::Owner).await);
+    assert!(!feed(app::auth::Role::Cashier).await);
+}

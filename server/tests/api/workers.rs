@@ -147,11 +147,11 @@ async fn a_poison_item_is_worked_alone_then_dead_lettered_while_the_rest_flow() 
     };
     // The batch fails as a whole, so each item is worked alone: the four good ones complete
     // on the first round.
-    app::work::drain(&app.state, &Picky, "worker", 0, settings).await;
+    app::work::drain(&app.state, &Picky, "worker", &[0], settings).await;
     let figures = db::queue::figures(&app.db, PICKY).await.expect("figures");
     assert_eq!((figures.pending, figures.dead), (1, 0));
     for _ in 1..db::queue::MAX_ATTEMPTS {
-        app::work::drain(&app.state, &Picky, "worker", 0, settings).await;
+        app::work::drain(&app.state, &Picky, "worker", &[0], settings).await;
     }
     let dead = db::queue::dead(&app.db, PICKY, 10).await.expect("dead");
     assert_eq!(dead.len(), 1, "{dead:?}");

@@ -11,3 +11,4 @@ mod stored_value;
 #[path = "../support/mod.rs"]
 mod support;
 mod weather;
+mod workflows;

@@ -272,7 +272,7 @@ async fn decide_concurrently(state: &AppState, workers: usize) {
                 &state,
                 &Decider,
                 &format!("worker-{i}"),
-                partition,
+                &[partition],
                 settings,
             )
             .await;
@@ -402,7 +402,7 @@ async fn a_trigger_delivered_twice_or_left_by_a_dead_worker_is_decided_once() {
         .expect("enqueued twice");
     // A worker claims them and dies: its lease runs out without a decision.
     let partition = db::queue::partition_of(MERCHANT, db::rules::TRIGGERS.partitions);
-    let claimed = db::queue::claim(&state.db, db::rules::TRIGGERS, partition, "dead", 10, 1)
+    let claimed = db::queue::claim(&state.db, db::rules::TRIGGERS, &[partition], "dead", 10, 1)
         .await
         .expect("claimed");
     assert_eq!(claimed.len(), 2);
@@ -824,7 +824,7 @@ async fn a_held_out_diner_gets_nothing_and_the_report_waits_for_enough_diners() 
 #[tokio::test]
 async fn a_paused_campaign_gives_nothing_even_while_processes_cache_it() {
     let state = seeded_state().await;
-    let watcher = tokio::spawn(rules::cache::watch(state.clone()));
+    let watcher = tokio::spawn(app::service::shops::watch_caches(state.clone()));
     let cached = spec("缓存", 10, json!({"silver": 1}), json!({}));
     active(&state, "CACHED", cached).await;
     let before = db::assets::silver(&state.db, SPICY).await.expect("silver");
@@ -836,7 +836,7 @@ async fn a_paused_campaign_gives_nothing_even_while_processes_cache_it() {
     // worst case of a LIVE notification that has not arrived yet. The decision's
     // transaction sees the campaign is no longer live, and the retry reads it afresh.
     for _ in 0..100 {
-        state.campaigns.of(&state.db, MERCHANT).await.expect("read");
+        rules::cache::active(&state, MERCHANT).await.expect("read");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         if state.campaigns.holds(MERCHANT) {
             break;
@@ -845,8 +845,15 @@ async fn a_paused_campaign_gives_nothing_even_while_processes_cache_it() {
     assert!(state.campaigns.holds(MERCHANT), "the campaign is cached");
     watcher.abort();
     let _ = watcher.await;
+    // Another process (its own caches, the same database) pauses it.
+    let other = AppState {
+        campaigns: Default::default(),
+        shops: Default::default(),
+        catalogs: Default::default(),
+        ..state.clone()
+    };
     let paused = CampaignStatus::Paused;
-    rules::set_status(&state, MERCHANT, "owner-1", "CACHED", paused)
+    rules::set_status(&other, MERCHANT, "owner-1", "CACHED", paused)
         .await
         .expect("paused");
     assert!(
@@ -857,6 +864,24 @@ async fn a_paused_campaign_gives_nothing_even_while_processes_cache_it() {
     rules::decide_all(&state).await;
     assert_eq!(silver().await, before + 1);
     assert!(trace(&state, &after_pause).await.fired.is_empty());
+}
+
+#[tokio::test]
+async fn the_process_that_saves_a_campaign_forgets_its_cached_campaigns_at_once() {
+    let state = seeded_state().await;
+    let watcher = tokio::spawn(app::service::shops::watch_caches(state.clone()));
+    assert!(until(|| state.campaigns.is_live()).await, "watching");
+    rules::cache::active(&state, MERCHANT).await.expect("read");
+    assert!(state.campaigns.holds(MERCHANT), "kept");
+    // No LIVE notification can arrive while it is stopped: the save itself forgets.
+    watcher.abort();
+    let _ = watcher.await;
+    state.campaigns.empty();
+    rules::cache::active(&state, MERCHANT).await.expect("read");
+    let live = spec("即时", 10, json!({"silver": 1}), json!({}));
+    active(&state, "AT_ONCE", live).await;
+    let read = rules::cache::active(&state, MERCHANT).await.expect("read");
+    assert!(read.iter().any(|row| row.code == "AT_ONCE"), "{read:?}");
 }
 
 #[tokio::test]
@@ -918,4 +943,64 @@ async fn a_shop_sets_when_its_diners_are_regulars() {
     let again = enter(&state, SPICY).await;
     rules::decide_all(&state).await;
     assert_eq!(trace(&state, &again).await.fired, ["REGULARS"]);
+}
+
+/// Waits (at most 5 s) until `kept` says what is wanted.
+async fn until(kept: impl Fn() -> bool) -> bool {
+    for _ in 0..250 {
+        if kept() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_fragment_renamed_while_the_catalogue_is_kept_is_named_anew_in_the_next_story() {
+    let state = seeded_state().await;
+    let watcher = tokio::spawn(app::service::shops::watch_caches(state.clone()));
+    assert!(until(|| state.catalogs.is_live()).await, "watching");
+    active(
+        &state,
+        "CHILI_GIFT",
+        spec("辣椒", 10, json!({"fragments": {"CHILI": 1}}), json!({})),
+    )
+    .await;
+    let told = |trigger: String| {
+        let state = state.clone();
+        async move {
+            rules::decide_all(&state).await;
+            assert_eq!(trace(&state, &trigger).await.fired, ["CHILI_GIFT"]);
+            let inbox = rules::inbox(&state, SPICY, Some(MERCHANT))
+                .await
+                .expect("inbox");
+            let story = &inbox.first().expect("a story").story;
+            story
+                .scenes
+                .iter()
+                .map(|s| s.text.clone())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    let first = told(enter(&state, SPICY).await).await;
+    assert!(first.contains("辣椒碎片×1"), "{first}");
+    assert!(state.catalogs.holds(MERCHANT), "the catalogue is kept");
+
+    let renamed = app::model::catalog::Fragment {
+        code: "CHILI".parse().expect("code"),
+        name: "朝天椒".parse().expect("name"),
+        rarity: app::model::catalog::Rarity::Common,
+    };
+    app::service::catalog::save_fragment(&state, MERCHANT, &renamed)
+        .await
+        .expect("renamed");
+    assert!(
+        until(|| !state.catalogs.holds(MERCHANT)).await,
+        "forgotten at once"
+    );
+    let next = told(enter(&state, SPICY).await).await;
+    assert!(next.contains("朝天椒×1"), "{next}");
+    watcher.abort();
 }

@@ -45,7 +45,7 @@ pub async fn wait_until_ready(url: &str, patience: Duration) -> Duration {
 pub fn mealquest() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mealquest"));
     command
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .current_dir(manifest_dir().join(".."))
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     command
@@ -131,15 +131,21 @@ impl DemoServer {
     pub async fn start() -> Self {
         let data = tempfile::tempdir().expect("temp dir");
         let port = free_port();
+        let mut command = mealquest();
+        // BENCH_SERVER_LOG shows the server's own log, e.g. its timings (`warn,app=debug`).
+        let log = std::env::var("BENCH_SERVER_LOG").ok();
+        if log.is_some() {
+            command.stdout(Stdio::inherit()).stderr(Stdio::inherit());
+        }
         let process = Process(
-            mealquest()
+            command
                 .env("MEALQUEST_ENV", "dev")
                 .env(
                     "MEALQUEST_DATABASE__URL",
                     format!("surrealkv://{}/db", data.path().display()),
                 )
                 .env("MEALQUEST_DEMO__SEED", "true")
-                .env("MEALQUEST_LOG__FILTER", "warn")
+                .env("MEALQUEST_LOG__FILTER", log.as_deref().unwrap_or("warn"))
                 .env("MEALQUEST_SERVER__PORT", port.to_string())
                 .spawn()
                 .expect("mealquest starts"),
@@ -200,6 +206,13 @@ pub fn test_config(extra: &[(&str, &str)]) -> server::config::AppConfig {
             format: server::config::LogFormat::Pretty,
         });
     }
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let dir = manifest_dir().join("../config");
     server::config::AppConfig::load_from(&dir, &vars).expect("test configuration loads")
+}
+
+/// The server crate's folder as the test runner gives it, not as compiled: a test binary
+/// built in another checkout that shares the target dir reads this checkout's files.
+pub fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }

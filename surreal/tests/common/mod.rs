@@ -50,7 +50,7 @@ pub async fn number_pending_as(db: &Db, owner: &str, limit: u32) -> db::DbResult
         if left == 0 {
             break;
         }
-        let claimed = queue::claim(db, EVENTS, partition, owner, left, 30_000).await?;
+        let claimed = queue::claim(db, EVENTS, &[partition], owner, left, 30_000).await?;
         if claimed.is_empty() {
             continue;
         }

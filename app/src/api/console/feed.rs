@@ -18,6 +18,7 @@ pub async fn feed_today() -> Result<TodayAtShop, Problem> {
     let today = crate::service::feed::today_at(
         &call.state,
         &staff.merchant_id,
+        &call.principal,
         chrono::Utc::now(),
         FEED_LINES,
     )

@@ -56,7 +56,7 @@ enum DayName {
 
 /// One condition node.
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema, utoipa::ToSchema))]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// Every one holds (none: holds).

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::compiled::RuleSet;
 use super::condition::{Checked, Condition, Facts};
 use super::weight::{Affinity, weight};
 use crate::domain::Money;
@@ -178,19 +179,20 @@ pub fn rank(
     trigger: TriggerType,
     uid: &str,
     facts: &Facts,
-    rules: &[Rule],
+    set: &RuleSet,
     usage_of: impl Fn(&Rule) -> Usage,
 ) -> Vec<Ranked> {
-    let mut ranked: Vec<Ranked> = rules
-        .iter()
-        .enumerate()
-        .filter(|(_, rule)| rule.triggers.contains(&trigger) && rule.condition.holds(facts))
-        .map(|(index, rule)| Ranked {
-            rule: index,
-            weight: weight(rule.priority, &rule.affinity, facts),
+    let answers = set.answer(trigger, facts);
+    let mut ranked: Vec<Ranked> = set
+        .each(facts, &answers)
+        .filter(|entry| entry.answers(trigger) && entry.holds())
+        .map(|entry| Ranked {
+            rule: entry.index,
+            weight: entry.weight(),
             verdict: Verdict::Fired, // provisional: budget, limits and ranking decide below
         })
         .collect();
+    let rules = set.rules();
     let rule = |index: usize| rules.get(index);
     ranked.sort_unstable_by(|a, b| {
         let (ra, rb) = (rule(a.rule), rule(b.rule));
@@ -231,10 +233,11 @@ pub fn decide(
     trigger: TriggerType,
     uid: &str,
     facts: &Facts,
-    rules: &[Rule],
+    set: &RuleSet,
     usage_of: impl Fn(&Rule) -> Usage,
 ) -> Decision {
-    let ranked = rank(trigger, uid, facts, rules, usage_of);
+    let ranked = rank(trigger, uid, facts, set, usage_of);
+    let rules = set.rules();
     let id = |index: usize| {
         rules
             .get(index)
@@ -388,7 +391,7 @@ mod tests {
             TriggerType::UserEnterShop,
             "d1",
             &spicy_diner_on_a_rainy_day(),
-            &[plain, sunny, spicy_rain],
+            &vec![plain, sunny, spicy_rain].into(),
             |_| Usage::default(),
         );
         // 10 × 150 = 1500 beats 12 × 100 = 1200; sunny (5000) does not match, and is
@@ -412,7 +415,7 @@ mod tests {
             TriggerType::UserEnterShop,
             "d1",
             &Facts::default(),
-            &[rule("second", 10, everyone()), first],
+            &vec![rule("second", 10, everyone()), first].into(),
             |_| Usage::default(),
         );
         assert_eq!(decision.fired, ["first"]);
@@ -490,7 +493,7 @@ mod tests {
                 TriggerType::UserEnterShop,
                 "d1",
                 &Facts::default(),
-                &[capped, rule("fallback", 1, everyone())],
+                &vec![capped, rule("fallback", 1, everyone())].into(),
                 |rule| {
                     if rule.id == "capped" {
                         usage
@@ -507,7 +510,7 @@ mod tests {
             TriggerType::UserEnterShop,
             "d1",
             &Facts::default(),
-            &[rule("last", 1, everyone())],
+            &vec![rule("last", 1, everyone())].into(),
             |_| Usage {
                 budget_used_today: money("95"),
                 ..Usage::default()
@@ -522,7 +525,7 @@ mod tests {
             TriggerType::PaymentDone,
             "d1",
             &Facts::default(),
-            &[rule("entry", 1, everyone())],
+            &vec![rule("entry", 1, everyone())].into(),
             |_| Usage::default(),
         );
         assert!(decision.fired.is_empty());
@@ -549,7 +552,7 @@ mod tests {
             TriggerType::UserEnterShop,
             uid,
             &Facts::default(),
-            &[measured, rule("plain", 1, everyone())],
+            &vec![measured, rule("plain", 1, everyone())].into(),
             |_| Usage::default(),
         );
         assert!(decision.fired.is_empty());

@@ -4,6 +4,7 @@
 //! console previews a condition with the code the server decides with.
 
 pub mod campaign;
+pub mod compiled;
 pub mod condition;
 pub mod decide;
 pub mod lift;
@@ -15,6 +16,7 @@ pub mod usage;
 pub mod weight;
 
 pub use campaign::{Action, CampaignSpec, CampaignStatus, CardCost, CostBasis, FieldError, Grants};
+pub use compiled::RuleSet;
 pub use condition::{Checked, Condition, ConditionError, Facts, Weather};
 pub use decide::{
     Considered, Decision, Limit, Limits, Outcome, Rule, TriggerType, Usage, decide, held_out,

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::compiled::RuleSet;
 use super::condition::Facts;
 use super::decide::{Considered, Outcome as Decided, Rule, TriggerType, Usage, decide};
 use super::usage::DinerCount;
@@ -59,7 +60,8 @@ pub struct Trace {
 
 /// Replays `records` (oldest first) against `rules`, keeping at most `keep_traces` traces
 /// (those in which `focus` was considered first).
-pub fn replay(records: &[Recorded], rules: &[Rule], focus: &str, keep_traces: usize) -> Backtest {
+pub fn replay(records: &[Recorded], set: &RuleSet, focus: &str, keep_traces: usize) -> Backtest {
+    let rules = set.rules();
     let mut spent: BTreeMap<(&str, NaiveDate), Money> = BTreeMap::new();
     let mut totals: BTreeMap<&str, u32> = BTreeMap::new();
     let mut counts: BTreeMap<(&str, &str), DinerCount> = BTreeMap::new();
@@ -96,7 +98,7 @@ pub fn replay(records: &[Recorded], rules: &[Rule], focus: &str, keep_traces: us
                 cards_left_today: u32::MAX,
             }
         };
-        let decision = decide(record.kind, &record.uid, &record.facts, rules, usage_of);
+        let decision = decide(record.kind, &record.uid, &record.facts, set, usage_of);
         for considered in &decision.considered {
             let Some(rule) = rules.iter().find(|r| r.id == considered.campaign) else {
                 continue;
@@ -193,7 +195,7 @@ mod tests {
     #[test]
     fn a_week_replays_the_same_every_time_inside_budget_and_limits() {
         let records = week_of_entries();
-        let rules = [rule("CHEAP", "2.00", "10.00")];
+        let rules = RuleSet::new(vec![rule("CHEAP", "2.00", "10.00")]);
         let first = replay(&records, &rules, "CHEAP", 5);
         assert_eq!(first, replay(&records, &rules, "CHEAP", 5));
         let cheap = first.campaigns.first().expect("replayed");

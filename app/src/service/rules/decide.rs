@@ -13,7 +13,10 @@ use db::card::CardValue;
 use db::catalog::Catalog;
 use db::ledger::{AssetsChange, LedgerType, NewLedgerEntry};
 use db::queue::{Claimed, Completion, Queue};
-use db::rules::{CardGrant, DecisionWrite, DinerCountRow, GrantWrite, UsageRow, VisitRow};
+use db::rules::{
+    CampaignRow, CardGrant, DecisionWrite, DinerCountRow, GrantWrite, UsageRow, VisitRow,
+};
+use futures::TryFutureExt;
 
 use super::{cost_basis, rewards_of, rule_of, schema, spec_of};
 use crate::domain::checked::Tag;
@@ -21,14 +24,14 @@ use crate::domain::events::{DomainEvent, Party};
 use crate::domain::rules::story::{Values, rewards_in_words};
 use crate::domain::rules::usage::{DinerCount, TagRules, Visits, week_of};
 use crate::domain::rules::{
-    CampaignSpec, CostBasis, Decision, Facts, Outcome as Decided, Rule, Trigger, Usage, Weather,
-    decide,
+    CampaignSpec, CostBasis, Decision, Facts, Outcome as Decided, Rule, RuleSet, Trigger, Usage,
+    Weather, decide,
 };
 use crate::domain::{CardStatus, Money};
 use crate::error::AppError;
 use crate::model::realtime::Event;
 use crate::model::rules::DecisionTrace;
-use crate::service::{catalog, merchant_zone, with_retries};
+use crate::service::{catalog, with_retries};
 use crate::state::AppState;
 use crate::work::Consumer;
 
@@ -85,8 +88,18 @@ struct Loaded {
 async fn decide_item(state: &AppState, done: &Completion, item: &Claimed) -> Result<(), AppError> {
     let trigger: Trigger = serde_json::from_value(item.payload.clone())
         .map_err(|e| AppError::Internal(format!("trigger {} does not read: {e}", item.id)))?;
+    let started = std::time::Instant::now();
     let (write, outcome) = plan(state, &trigger, None).await?;
-    match db::rules::record_decision(&state.db, done, &write, &outcome).await {
+    let planned = started.elapsed();
+    let recorded = db::rules::record_decision(&state.db, done, &write, &outcome).await;
+    tracing::debug!(
+        trigger = %trigger.id,
+        waited_ms = (Utc::now() - item.at).num_milliseconds(),
+        plan_us = planned.as_micros(),
+        write_us = (started.elapsed() - planned).as_micros(),
+        "trigger decided"
+    );
+    match recorded {
         Err(err) if err.is_duplicate() => {
             // Delivered twice: the first delivery's decision stands.
             if db::rules::decision(&state.db, &trigger.merchant_id, &trigger.id)
@@ -112,17 +125,40 @@ pub(super) async fn plan(
 ) -> Result<(DecisionWrite, db::Outcome), AppError> {
     let db = &state.db;
     let merchant = trigger.merchant_id.as_str();
-    // Reads that do not depend on each other go together: the path from a trigger to its
-    // story is mostly waiting for them.
-    let (zone, stored_weather) = tokio::join!(merchant_zone(db, merchant), async {
-        match trigger.context.weather {
-            Some(_) => Ok(None),
-            None => db::rules::shop_weather(db, merchant).await,
-        }
-    });
-    let (zone, stored_weather) = (zone?, stored_weather?);
-    let local = trigger.occurred_at.with_timezone(&zone);
+    // The shop and its campaigns come from memory (when kept); then every other read goes
+    // at once: the path from a trigger to its story is mostly waiting for them.
+    let (shop, active) = tokio::try_join!(
+        crate::service::shops::shop(state, merchant),
+        super::cache::active(state, merchant)
+    )?;
+    let local = trigger.occurred_at.with_timezone(&shop.zone);
     let day = local.date_naive();
+    let day_text = day.to_string();
+    let mut codes: Vec<String> = active.iter().map(|row| row.code.clone()).collect();
+    codes.extend(candidate.map(|(row, _)| row.code.clone()));
+    let diner = async {
+        let Some(uid) = trigger.uid.as_deref() else {
+            return Ok(None);
+        };
+        let read = tokio::try_join!(
+            db::rules::diner_facts(db, merchant, uid).err_into(),
+            catalog::of_shop(state, merchant),
+            db::wallet::get(db, merchant, uid).err_into(),
+            db::assets::holdings(db, merchant, uid).err_into(),
+            db::card::for_diner(db, merchant, uid).err_into(),
+            db::rules::usage(db, merchant, &codes, Some(uid), &day_text).err_into(),
+        )?;
+        Ok::<_, AppError>(Some(read))
+    };
+    let (stored_weather, diner) = tokio::try_join!(
+        async {
+            Ok(match trigger.context.weather {
+                Some(_) => None,
+                None => db::rules::shop_weather(db, merchant).await?,
+            })
+        },
+        diner,
+    )?;
     let weather = trigger.context.weather.or_else(|| {
         stored_weather.and_then(|name| serde_json::from_value(serde_json::Value::String(name)).ok())
     });
@@ -132,7 +168,7 @@ pub(super) async fn plan(
         uid: trigger.uid.clone(),
         trigger: serde_json::to_value(trigger)
             .map_err(|e| AppError::Internal(format!("cannot serialise a trigger: {e}")))?,
-        day: day.to_string(),
+        day: day_text.clone(),
         fired: Vec::new(),
         held_out: Vec::new(),
         trace: serde_json::Value::Null,
@@ -155,15 +191,13 @@ pub(super) async fn plan(
         note: None,
         facts: None,
     };
-    let Some(uid) = trigger.uid.as_deref() else {
+    let (Some(uid), Some((known, catalog, wallet, holdings, cards, usage))) =
+        (trigger.uid.as_deref(), diner)
+    else {
         trace.note = Some("about the shop, not a diner: nobody to reward".into());
         write.trace = to_json(&trace)?;
         return Ok((write, db::Outcome::none()));
     };
-    let (known, catalog) = tokio::try_join!(
-        db::rules::diner_facts(db, merchant, uid),
-        db::catalog::of_merchant(db, merchant)
-    )?;
     if !known.known {
         trace.note = Some("no such diner".into());
         write.trace = to_json(&trace)?;
@@ -182,7 +216,7 @@ pub(super) async fn plan(
         seen_visits
     };
     let basis = cost_basis(&catalog);
-    let mut campaigns = load_active(state, merchant, &basis, trigger.occurred_at).await?;
+    let mut campaigns = load_active(&active, &basis, trigger.occurred_at);
     if let Some((row, spec)) = candidate {
         campaigns.retain(|c| c.rule.id != row.code);
         campaigns.push(Loaded {
@@ -190,23 +224,25 @@ pub(super) async fn plan(
             spec: spec.clone(),
         });
     }
-    let facts = facts(state, trigger, &known, &visits_now, weather, local).await?;
-    let codes: Vec<String> = campaigns.iter().map(|c| c.rule.id.clone()).collect();
-    let usage: BTreeMap<String, UsageRow> =
-        db::rules::usage(db, merchant, &codes, Some(uid), &write.day)
-            .await?
-            .into_iter()
-            .map(|row| (row.code.clone(), row))
-            .collect();
-    let rules: Vec<Rule> = campaigns.iter().map(|c| c.rule.clone()).collect();
+    let facts = facts(
+        trigger,
+        &known,
+        &visits_now,
+        weather,
+        local,
+        Held {
+            wallet,
+            holdings,
+            cards,
+        },
+    );
+    let usage: BTreeMap<String, UsageRow> = usage
+        .into_iter()
+        .map(|row| (row.code.clone(), row))
+        .collect();
+    let rules = RuleSet::new(campaigns.iter().map(|c| c.rule.clone()).collect());
     let usage_of = |rule: &Rule| usage_for(rule, usage.get(&rule.id), &catalog, &campaigns, day);
     let mut decision = decide(trigger.kind, uid, &facts, &rules, usage_of);
-    // The shop's name fills in stories: read only when one is sent.
-    let shop = if decision.fired.is_empty() {
-        String::new()
-    } else {
-        db::merchant::name(db, merchant).await?.unwrap_or_default()
-    };
     let nickname = known.nickname.clone().unwrap_or_else(|| "朋友".into());
     let mut events = Vec::new();
     for code in decision.fired.clone() {
@@ -223,7 +259,7 @@ pub(super) async fn plan(
             seen,
             &Words {
                 nickname: &nickname,
-                shop: &shop,
+                shop: &shop.name,
                 weather,
             },
         ) {
@@ -280,15 +316,8 @@ pub(super) async fn plan(
 
 /// The shop's active campaigns valid at `at`, each with what one reward costs. A stored
 /// campaign that no longer reads is left out and logged (it cannot fire).
-async fn load_active(
-    state: &AppState,
-    merchant: &str,
-    basis: &CostBasis,
-    at: DateTime<Utc>,
-) -> Result<Vec<Loaded>, AppError> {
-    let rows = state.campaigns.of(&state.db, merchant).await?;
-    Ok(rows
-        .iter()
+fn load_active(rows: &[CampaignRow], basis: &CostBasis, at: DateTime<Utc>) -> Vec<Loaded> {
+    rows.iter()
         .filter_map(|row| match spec_of(row) {
             Ok(spec) => Some((row, spec)),
             Err(err) => {
@@ -301,22 +330,26 @@ async fn load_active(
             rule: rule_of(row, &spec, basis),
             spec,
         })
-        .collect())
+        .collect()
+}
+
+/// What the diner holds at the shop, as read for the decision.
+struct Held {
+    wallet: db::wallet::WalletRow,
+    holdings: BTreeMap<String, i64>,
+    cards: Vec<db::card::CardRow>,
 }
 
 /// What the conditions are evaluated against: the trigger's context, the shop's clock and
 /// weather, and the diner as the shop knows them.
-async fn facts(
-    state: &AppState,
+fn facts(
     trigger: &Trigger,
     known: &db::rules::DinerFacts,
     visits: &Visits,
     weather: Option<Weather>,
     local: DateTime<chrono_tz::Tz>,
-) -> Result<Facts, AppError> {
-    let db = &state.db;
-    let merchant = trigger.merchant_id.as_str();
-    let uid = trigger.uid.as_deref().unwrap_or_default();
+    held: Held,
+) -> Facts {
     let day = local.date_naive();
     let rules = TagRules {
         regular_visits: u32::try_from(known.regular_visits).unwrap_or(5),
@@ -324,11 +357,11 @@ async fn facts(
     };
     let mut tags: BTreeSet<Tag> = known.tags.iter().filter_map(|t| t.parse().ok()).collect();
     tags.extend(rules.tags(visits, day));
-    let (wallet, holdings, cards) = tokio::try_join!(
-        db::wallet::get(db, merchant, uid),
-        db::assets::holdings(db, merchant, uid),
-        db::card::for_diner(db, merchant, uid)
-    )?;
+    let Held {
+        wallet,
+        holdings,
+        cards,
+    } = held;
     let balance = Money::round_half_up(wallet.principal + wallet.bonus);
     let fragments = holdings
         .into_iter()
@@ -339,7 +372,7 @@ async fn facts(
         .filter(|card| card.status == CardStatus::Active.as_str() && card.expiry > local)
         .filter_map(|card| card.card_type.parse().ok())
         .collect();
-    Ok(Facts {
+    Facts {
         local_time: local.time(),
         weekday: Some(local.weekday()),
         weather,
@@ -351,7 +384,7 @@ async fn facts(
         fragments,
         card_types,
         steps: trigger.context.steps,
-    })
+    }
 }
 
 /// A campaign's usage for the decision, on the shop's calendar.

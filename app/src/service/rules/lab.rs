@@ -11,7 +11,7 @@ use super::{cost_basis, rule_of, spec_of, stored};
 use crate::domain::Money;
 use crate::domain::rules::lift::{After, Lift, lift};
 use crate::domain::rules::simulate::{Backtest, Recorded, replay};
-use crate::domain::rules::{Rule, Story, Trigger, TriggerType};
+use crate::domain::rules::{Rule, RuleSet, Story, Trigger, TriggerType};
 use crate::error::AppError;
 use crate::model::rules::{DecisionTrace, DryRun, TrialTrigger};
 use crate::state::AppState;
@@ -97,7 +97,12 @@ pub async fn backtest(
             })
         })
         .collect();
-    Ok(replay(&records, &rules, code, BACKTEST_TRACES))
+    Ok(replay(
+        &records,
+        &RuleSet::new(rules),
+        code,
+        BACKTEST_TRACES,
+    ))
 }
 
 /// The holdout report of campaign `code` over the last `days` days: the diners it rewarded

@@ -216,7 +216,12 @@ async fn save(
                 "campaign {code} was changed by someone else since you opened it; reload it"
             )))
         }
-        saved => Ok(saved?),
+        saved => {
+            let version = saved?;
+            // This process reads its own write at once; the others when their LIVE query says.
+            state.campaigns.empty();
+            Ok(version)
+        }
     }
 }
 
