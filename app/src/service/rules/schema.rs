@@ -35,17 +35,7 @@ static STORY_VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> =
 /// Checks a story against the Story JSON Schema: every violation, said with where it is.
 pub fn check_story(story: &serde_json::Value) -> Result<(), Vec<String>> {
     let validator = STORY_VALIDATOR.as_ref().map_err(|e| vec![e.clone()])?;
-    let errors: Vec<String> = validator
-        .iter_errors(story)
-        .map(|error| {
-            let at = error.instance_path().to_string();
-            if at.is_empty() {
-                error.to_string()
-            } else {
-                format!("{at}: {error}")
-            }
-        })
-        .collect();
+    let errors = llm::schema_problems(validator, story);
     if errors.is_empty() {
         Ok(())
     } else {

@@ -1,0 +1,21 @@
+//! The model layer. Every chat model serves [`ChatModel`]: the OpenAI-compatible adapter
+//! ([`OpenAiCompatible`], DeepSeek by default), wrapped in limits, retries and a circuit
+//! breaker ([`Guarded`]); the deterministic offline [`Rulebook`]; and the [`Fallback`] that
+//! answers offline when no provider is configured or the provider fails. [`ask_json`] turns
+//! a model's JSON-mode text into a value checked against a JSON Schema and the caller's own
+//! rules, retrying with the problems a bounded number of times.
+
+mod ask;
+mod chat;
+mod fallback;
+mod guard;
+mod offline;
+mod openai;
+
+pub use ask::{Answer, AskError, ask_json, schema_problems};
+pub use chat::{CallError, ChatModel, ChatRequest, Message, Reply, Role, Tier, Usage};
+pub use fallback::Fallback;
+pub use guard::{Guarded, Limits};
+pub use offline::{OFFLINE, Rule, Rulebook};
+pub use openai::{Endpoint, OpenAiCompatible};
+
