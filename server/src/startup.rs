@@ -311,7 +311,7 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
                 .external_url_unchecked("/api/openapi.json", ApiDoc::document()),
         )
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(site_file)
         // Who is calling, before any body is read (the socket checks its own ticket).
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -326,6 +326,42 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Static files (the wasm bundle, the CSS, icons) straight from the site root, precompressed
+/// where a `.br`/`.gz` sits beside them; anything else is the app's "not found" page.
+/// leptos_axum's own file handler makes a reactive owner for every file it serves, and under
+/// load one of those deadlocked a worker thread (reactive_graph 0.2.16: a parent owner's
+/// cleanup waiting on the child it was reached from), which hung the request and, with it,
+/// the process's shutdown.
+async fn site_file(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: axum::http::Uri,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use tower::ServiceExt;
+    let (parts, body) = request.into_parts();
+    if matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) {
+        let probe = axum::http::Request::from_parts(parts.clone(), axum::body::Body::empty());
+        let files = tower_http::services::ServeDir::new(state.leptos_options.site_root.as_ref())
+            .precompressed_br()
+            .precompressed_gzip();
+        if let Ok(found) = files.oneshot(probe).await
+            && found.status() != axum::http::StatusCode::NOT_FOUND
+        {
+            return found.into_response();
+        }
+    }
+    leptos_axum::file_and_error_handler::<AppState, _>(shell)(
+        uri,
+        axum::extract::State(state),
+        axum::http::Request::from_parts(parts, body),
+    )
+    .await
 }
 
 /// The body limit answers 413 in plain text; clients read problems, so it is said as one.
