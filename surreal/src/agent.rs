@@ -102,6 +102,46 @@ pub struct StepWrite {
     pub items: Vec<NewItem>,
     /// When the thread finishes (DONE, FAILED): how many of its last checkpoints it keeps.
     pub keep: i64,
+    /// The step's side effects, written with it or not at all: a node run again after its
+    /// worker died cannot write them twice, since its step can be written only once.
+    pub effects: Vec<Effect>,
+}
+
+/// A side effect of a step, committed in the step's transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// A campaign saved (an approved proposal going live).
+    SaveCampaign(crate::rules::CampaignSave),
+}
+
+impl Effect {
+    /// The statements of the effect bound as `$effect{index}`.
+    fn statements(&self, index: usize) -> String {
+        match self {
+            Self::SaveCampaign(_) => {
+                crate::rules::SAVE_CAMPAIGN.replace("$c.", &format!("$effect{index}."))
+            }
+        }
+    }
+
+    fn bind<'r, C: surrealdb::Connection>(
+        &self,
+        index: usize,
+        query: surrealdb::method::Query<'r, C>,
+    ) -> surrealdb::method::Query<'r, C> {
+        match self {
+            Self::SaveCampaign(save) => query.bind((format!("effect{index}"), save.clone())),
+        }
+    }
+}
+
+/// The statements of `effects`, in order.
+fn effect_statements(effects: &[Effect]) -> String {
+    effects
+        .iter()
+        .enumerate()
+        .map(|(index, effect)| effect.statements(index))
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, SurrealValue)]
@@ -170,6 +210,11 @@ fn bind_step<'r, C: surrealdb::Connection>(
     query: surrealdb::method::Query<'r, C>,
     write: &StepWrite,
 ) -> surrealdb::method::Query<'r, C> {
+    let query = write
+        .effects
+        .iter()
+        .enumerate()
+        .fold(query, |query, (index, effect)| effect.bind(index, query));
     query
         .bind((
             "s",
@@ -188,7 +233,8 @@ fn bind_step<'r, C: surrealdb::Connection>(
 /// Writes one step of a thread outside a queue item (an answer, a restart).
 pub async fn write_step(db: &Db, write: &StepWrite) -> DbResult<()> {
     let query = db.query(format!(
-        "BEGIN TRANSACTION;{STEP}{ENQUEUE}COMMIT TRANSACTION;"
+        "BEGIN TRANSACTION;{STEP}{}{ENQUEUE}COMMIT TRANSACTION;",
+        effect_statements(&write.effects)
     ));
     checked(bind_step(query, write).await?)?;
     Ok(())
@@ -198,7 +244,8 @@ pub async fn write_step(db: &Db, write: &StepWrite) -> DbResult<()> {
 /// is saved exactly when the item is done (`LEASE_LOST` if another worker has it now).
 pub async fn commit_step(db: &Db, done: &Completion, write: &StepWrite) -> DbResult<()> {
     let query = db.query(format!(
-        "BEGIN TRANSACTION;{COMPLETE}{STEP}{ENQUEUE}COMMIT TRANSACTION;"
+        "BEGIN TRANSACTION;{COMPLETE}{STEP}{}{ENQUEUE}COMMIT TRANSACTION;",
+        effect_statements(&write.effects)
     ));
     checked(done.bind(bind_step(query, write)).await?)?;
     Ok(())

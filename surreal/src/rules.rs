@@ -66,26 +66,30 @@ pub struct CampaignSave {
     pub by: Option<String>,
 }
 
+/// The statements of a campaign save, over `$c` (a [`CampaignSave`]); they end with the new
+/// version in `$version`. Shared by [`save_campaign`] and the agent's steps, which save an
+/// approved proposal's campaign in the step's own transaction.
+pub(crate) const SAVE_CAMPAIGN: &str = "
+    LET $id = type::record('campaign', [$c.merchant, $c.code]);
+    LET $stored = (SELECT VALUE version FROM ONLY $id) ?? NONE;
+    IF $stored != $c.expected { THROW 'VERSION_CHANGED' };
+    LET $version = ($stored ?? 0) + 1;
+    UPSERT $id CONTENT {
+        merchant: type::record('merchant', $c.merchant), code: $c.code, name: $c.name,
+        status: $c.status, version: $version, spec: $c.spec, updated_by: $c.by
+    } RETURN NONE;
+    CREATE type::record('campaign_version', [$c.merchant, $c.code, $version]) CONTENT {
+        spec: $c.spec, status: $c.status, saved_by: $c.by
+    } RETURN NONE;
+";
+
 /// Saves a campaign as a new version (its spec and status as given).
 pub async fn save_campaign(db: &Db, save: &CampaignSave) -> DbResult<i64> {
     let response = db
-        .query(
-            "BEGIN TRANSACTION;
-             LET $id = type::record('campaign', [$s.merchant, $s.code]);
-             LET $stored = (SELECT VALUE version FROM ONLY $id) ?? NONE;
-             IF $stored != $s.expected { THROW 'VERSION_CHANGED' };
-             LET $version = ($stored ?? 0) + 1;
-             UPSERT $id CONTENT {
-                 merchant: type::record('merchant', $s.merchant), code: $s.code, name: $s.name,
-                 status: $s.status, version: $version, spec: $s.spec, updated_by: $s.by
-             } RETURN NONE;
-             CREATE type::record('campaign_version', [$s.merchant, $s.code, $version]) CONTENT {
-                 spec: $s.spec, status: $s.status, saved_by: $s.by
-             } RETURN NONE;
-             RETURN $version;
-             COMMIT TRANSACTION;",
-        )
-        .bind(("s", save.clone()))
+        .query(format!(
+            "BEGIN TRANSACTION;{SAVE_CAMPAIGN}RETURN $version;COMMIT TRANSACTION;"
+        ))
+        .bind(("c", save.clone()))
         .await?;
     // Statement 7 is the RETURN (BEGIN is statement 0).
     let version: Option<i64> = checked(response)?.take(7)?;

@@ -139,6 +139,13 @@ fn moved(next: &Next) -> ThreadMove {
     }
 }
 
+/// What a node made besides its state: the events that tell people and its side effects.
+#[derive(Default)]
+struct Made<'a> {
+    events: &'a [db::events::NewEvent],
+    effects: Vec<db::agent::Effect>,
+}
+
 /// What a change writes besides its checkpoint: the node's own events, the application's
 /// news of the change, and the next node's run when a node runs next.
 fn told<C: Announce>(
@@ -341,11 +348,13 @@ impl<C: Announce + Sync + 'static> Runtime<C> {
                         }
                         Ok(ran) => Some((
                             node.to_owned(),
+                            // Failed: what it meant to do is not done.
                             crate::workflow::Step {
                                 next: Next::fail(format!(
                                     "node {node} chose a way its graph does not draw: {:?}",
                                     ran.next
                                 )),
+                                effects: Vec::new(),
                                 ..ran
                             },
                         )),
@@ -393,13 +402,17 @@ impl<C: Announce + Sync + 'static> Runtime<C> {
             input: None,
             by: None,
         };
+        let made = Made {
+            events: &ran.events,
+            effects: ran.effects,
+        };
         let write = self.step_write(
             context,
             &thread,
             &[Status::Running],
             checkpoint,
             &ran.next,
-            &ran.events,
+            made,
         );
         match self.commit(done, &write).await {
             Err(Error::Database(err)) if written_by_another(&err) => self.drop_item(done).await,
@@ -408,7 +421,7 @@ impl<C: Announce + Sync + 'static> Runtime<C> {
     }
 
     /// The write that moves `thread` (as read, in one of `from`) on to `checkpoint`, then
-    /// `next`, with `events` and the news of it.
+    /// `next`, with what the node `made` and the news of it.
     fn step_write(
         &self,
         context: &C,
@@ -416,7 +429,7 @@ impl<C: Announce + Sync + 'static> Runtime<C> {
         from: &[Status],
         checkpoint: NewCheckpoint,
         next: &Next,
-        events: &[db::events::NewEvent],
+        made: Made<'_>,
     ) -> StepWrite {
         let change = Change {
             thread: &thread.id,
@@ -430,10 +443,11 @@ impl<C: Announce + Sync + 'static> Runtime<C> {
             thread: thread.id.clone(),
             step: thread.step,
             from: from.iter().map(ToString::to_string).collect(),
-            items: told(context, &change, events),
+            items: told(context, &change, made.events),
             moved: moved(next),
             checkpoint,
             keep: i64::from(self.settings.keep),
+            effects: made.effects,
         }
     }
 
@@ -493,7 +507,14 @@ impl<C: Announce + Sync + 'static> Runtime<C> {
             input: Some(answer),
             by: by.map(str::to_owned),
         };
-        let write = self.step_write(context, &thread, &[Status::Waiting], answered, &next, &[]);
+        let write = self.step_write(
+            context,
+            &thread,
+            &[Status::Waiting],
+            answered,
+            &next,
+            Made::default(),
+        );
         self.write(id, &write).await?;
         self.existing(id).await
     }
@@ -529,7 +550,14 @@ impl<C: Announce + Sync + 'static> Runtime<C> {
             by: by.map(str::to_owned),
         };
         let stopped = [Status::Waiting, Status::Done, Status::Failed];
-        let write = self.step_write(context, &thread, &stopped, restarted, &next, &[]);
+        let write = self.step_write(
+            context,
+            &thread,
+            &stopped,
+            restarted,
+            &next,
+            Made::default(),
+        );
         match self.write(id, &write).await {
             Err(Error::NotWaiting(_)) => Err(Error::Busy(id.to_owned())),
             written => written,

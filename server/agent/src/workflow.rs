@@ -40,6 +40,9 @@ pub struct Step<S> {
     pub state: S,
     pub next: Next,
     pub events: Vec<db::events::NewEvent>,
+    /// Its side effects (a campaign saved), committed with its checkpoint: a node run again
+    /// after its worker died cannot commit them twice.
+    pub effects: Vec<db::agent::Effect>,
 }
 
 impl<S> Step<S> {
@@ -49,7 +52,14 @@ impl<S> Step<S> {
             state,
             next,
             events: Vec::new(),
+            effects: Vec::new(),
         }
+    }
+
+    /// The same step, committing `effect` with its checkpoint.
+    pub fn with_effect(mut self, effect: db::agent::Effect) -> Self {
+        self.effects.push(effect);
+        self
     }
 }
 
@@ -213,6 +223,7 @@ impl<C: Sync, W: Workflow<C>> Erased<C> for Typed<W> {
                 state: write(&step.state)?,
                 next: step.next,
                 events: step.events,
+                effects: step.effects,
             })
         })
     }

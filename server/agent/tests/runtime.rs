@@ -101,6 +101,18 @@ impl Workflow<Shop> for Proposer {
                 shop.proposed.fetch_add(1, Ordering::SeqCst);
                 let title = format!("雨天鸭脖 {} 份", plan.overstock);
                 plan.proposal = Some(title.clone());
+                // The proposal's draft campaign, saved with the step and named by it (a
+                // second save of a new code throws VERSION_CHANGED; a restart from an earlier
+                // checkpoint runs propose at a new step and drafts anew).
+                let draft = db::rules::CampaignSave {
+                    merchant: run.merchant.to_owned(),
+                    code: format!("AI_{}_{}", run.thread, run.step),
+                    name: title.clone(),
+                    status: "DRAFT".into(),
+                    expected: None,
+                    spec: json!({"name": title}),
+                    by: None,
+                };
                 Ok(Step {
                     next: Next::interrupt(json!({"title": title}), "decide"),
                     events: vec![db::events::NewEvent {
@@ -108,8 +120,10 @@ impl Workflow<Shop> for Proposer {
                         kind: "PROPOSAL".into(),
                         payload: json!({"key": run.key(), "title": title}),
                     }],
+                    effects: Vec::new(),
                     state: plan,
-                })
+                }
+                .with_effect(db::agent::Effect::SaveCampaign(draft)))
             }
             "decide" => {
                 shop.decided.fetch_add(1, Ordering::SeqCst);
@@ -389,7 +403,16 @@ async fn a_node_whose_worker_stalled_past_its_lease_commits_its_effect_once() {
         2,
         "the node ran twice"
     );
-    assert_eq!(published(&db, "PROPOSAL").await.len(), 1, "its effect once");
+    assert_eq!(published(&db, "PROPOSAL").await.len(), 1, "its event once");
+    let draft = db::rules::campaign(&db, MERCHANT, &format!("AI_{thread}_1"))
+        .await
+        .expect("reads")
+        .expect("the draft campaign, saved with the step");
+    assert_eq!(
+        (draft.status.as_str(), draft.version),
+        ("DRAFT", 1),
+        "saved once"
+    );
     let waiting = runtime
         .thread(&thread)
         .await
