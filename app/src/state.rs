@@ -37,6 +37,8 @@ pub struct AppState {
     pub catalogs: crate::service::catalog::Catalogs,
     /// The agent's workflows and their threads.
     pub agent: crate::service::agent::Agent,
+    /// The chat model the workflows ask (offline unless a provider is configured).
+    pub models: crate::service::models::Models,
     /// The weather feed, when one is configured (none: the weather comes only from events).
     pub weather: Option<crate::service::weather::Feed>,
 }

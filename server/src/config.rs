@@ -55,6 +55,7 @@ pub struct Settings {
     pub payments: PaymentSettings,
     pub weather: WeatherSettings,
     pub agent: AgentSettings,
+    pub model: ModelSettings,
 }
 
 /// The agent's workflows (docs/agent.md).
@@ -76,6 +77,63 @@ impl AgentSettings {
         agent::Settings {
             keep: self.keep_checkpoints.max(1),
             retention: std::time::Duration::from_secs(u64::from(self.retention_days) * 24 * 3600),
+        }
+    }
+}
+
+/// The chat models the workflows ask, at an OpenAI-compatible endpoint (DeepSeek by
+/// default). Its API key is the secret MODEL_API_KEY: without it (the default) the offline
+/// rulebook answers, so every workflow runs without a network.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSettings {
+    /// The API base (`https://api.deepseek.com`).
+    pub base_url: String,
+    /// For wording and intent (DeepSeek-V3).
+    pub wording_model: String,
+    /// For strategy (DeepSeek-R1).
+    pub strategy_model: String,
+    /// Seconds one call may take, to the last byte.
+    pub timeout_secs: u64,
+    /// Answers asked for until one passes its schema and checks.
+    pub attempts: u32,
+    /// Retries of a call that met a 429, a 5xx or a timeout (backoff with jitter).
+    pub retries: usize,
+    pub per_merchant_per_minute: u32,
+    pub global_per_minute: u32,
+    /// The breaker opens above this share of failed calls (percent)…
+    pub breaker_error_percent: u8,
+    /// …among at least this many in its window…
+    pub breaker_min_calls: u32,
+    pub breaker_window_secs: u64,
+    /// …and stays open this long before one call may try again.
+    pub breaker_open_secs: u64,
+}
+
+impl ModelSettings {
+    /// The calls' limits, retries and breaker.
+    pub fn limits(&self) -> llm::Limits {
+        let per_minute = |n: u32| std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN);
+        llm::Limits {
+            per_merchant_per_minute: per_minute(self.per_merchant_per_minute),
+            global_per_minute: per_minute(self.global_per_minute),
+            retries: self.retries,
+            max_error_rate: f64::from(self.breaker_error_percent.min(100)) / 100.0,
+            min_calls: self.breaker_min_calls,
+            window: std::time::Duration::from_secs(self.breaker_window_secs),
+            open_for: std::time::Duration::from_secs(self.breaker_open_secs),
+            ..llm::Limits::default()
+        }
+    }
+
+    /// The provider's endpoint, with its key.
+    pub fn endpoint(&self, api_key: SecretString) -> llm::Endpoint {
+        llm::Endpoint {
+            base_url: self.base_url.clone(),
+            api_key,
+            wording_model: self.wording_model.clone(),
+            strategy_model: self.strategy_model.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout_secs),
         }
     }
 }

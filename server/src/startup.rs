@@ -36,6 +36,8 @@ pub enum StartupError {
     Audit(String),
     #[error("diner identity provider: {0}")]
     Identity(String),
+    #[error("model provider: {0}")]
+    Model(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -205,7 +207,23 @@ pub fn state_over(
         shops: Default::default(),
         weather: weather_feed(config),
         agent,
+        models: models(config)?,
     })
+}
+
+/// The chat model the configuration names: the provider when its key is set (guarded,
+/// falling back to the offline rulebook), else the rulebook alone.
+fn models(config: &AppConfig) -> Result<app::service::models::Models, StartupError> {
+    let settings = &config.settings.model;
+    let Some(key) = config.secrets.model_api_key.clone() else {
+        return Ok(app::service::models::Models::default());
+    };
+    let provider = llm::OpenAiCompatible::new(settings.endpoint(key))
+        .map_err(|err| StartupError::Model(err.to_string()))?;
+    Ok(app::service::models::Models::remote(
+        std::sync::Arc::new(llm::Guarded::new(provider, settings.limits())),
+        settings.attempts,
+    ))
 }
 
 /// The weather feed the configuration names, if any.

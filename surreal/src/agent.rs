@@ -318,3 +318,68 @@ pub async fn delete_thread(db: &Db, thread: &str) -> DbResult<()> {
     checked(response)?;
     Ok(())
 }
+
+/// One question asked of a model, all its attempts together.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct NewUsage {
+    pub merchant: String,
+    pub thread: Option<String>,
+    pub task: String,
+    pub model: Option<String>,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub attempts: i64,
+    /// ANSWERED, DEGRADED, INVALID or FAILED.
+    pub outcome: String,
+}
+
+/// Records what a question cost.
+pub async fn record_usage(db: &Db, usage: &NewUsage) -> DbResult<()> {
+    let response = db
+        .query("CREATE model_usage CONTENT $u RETURN NONE")
+        .bind(("u", usage.clone()))
+        .await?;
+    checked(response)?;
+    Ok(())
+}
+
+/// Questions and tokens together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct UsageTotal {
+    pub questions: i64,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+}
+
+const SUM_USAGE: &str = "
+    LET $rows = SELECT prompt_tokens, completion_tokens FROM model_usage WHERE {where};
+    RETURN {
+        questions: array::len($rows),
+        prompt_tokens: math::sum($rows.map(|$r| $r.prompt_tokens)),
+        completion_tokens: math::sum($rows.map(|$r| $r.completion_tokens))
+    };";
+
+/// What a thread's questions cost.
+pub async fn thread_usage(db: &Db, thread: &str) -> DbResult<UsageTotal> {
+    let response = db
+        .query(SUM_USAGE.replace("{where}", "thread = $thread"))
+        .bind(("thread", thread.to_owned()))
+        .await?;
+    Ok(checked(response)?
+        .take::<Option<UsageTotal>>(1)?
+        .unwrap_or_default())
+}
+
+/// What a merchant's questions cost since `since`.
+pub async fn merchant_usage(db: &Db, merchant: &str, since: DateTime<Utc>) -> DbResult<UsageTotal> {
+    let response = db
+        .query(SUM_USAGE.replace("{where}", "merchant = $merchant AND at >= $since"))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("since", since))
+        .await?;
+    Ok(checked(response)?
+        .take::<Option<UsageTotal>>(1)?
+        .unwrap_or_default())
+}

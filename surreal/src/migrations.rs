@@ -95,6 +95,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "agent",
         sql: include_str!("../migrations/0014_agent.surql"),
     },
+    Migration {
+        version: 15,
+        name: "model_usage",
+        sql: include_str!("../migrations/0015_model_usage.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -19,3 +19,5 @@ pub use guard::{Guarded, Limits};
 pub use offline::{OFFLINE, Rule, Rulebook};
 pub use openai::{Endpoint, OpenAiCompatible};
 
+/// The JSON Schema crate the answers are checked with, for building their validators.
+pub use jsonschema;

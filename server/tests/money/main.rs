@@ -4,6 +4,7 @@ mod assets;
 mod audit;
 mod card_value;
 mod helpers;
+mod models;
 mod payments;
 mod rules;
 mod steps;

@@ -1,0 +1,113 @@
+//! The model layer in the application: the process's chat model — the configured provider
+//! behind its limits and breaker, falling back to the offline rulebook, or the rulebook
+//! alone when no provider is configured — and [`ask`], which workflow nodes use to ask it
+//! and which records what every question cost, per merchant and thread.
+
+use std::sync::Arc;
+
+use llm::{Answer, AskError, ChatModel, ChatRequest, Fallback, Rulebook};
+use serde::de::DeserializeOwned;
+
+use crate::state::AppState;
+
+/// Answers asked for, at most, until one passes the schema and the caller's checks.
+pub const DEFAULT_ATTEMPTS: u32 = 3;
+
+/// The process's chat model and how hard to try it.
+#[derive(Debug, Clone)]
+pub struct Models {
+    chat: Arc<dyn ChatModel>,
+    attempts: u32,
+}
+
+impl Default for Models {
+    /// Offline: the rulebook answers every task it knows.
+    fn default() -> Self {
+        Self::new(
+            Arc::new(Fallback::offline(Arc::new(rulebook()))),
+            DEFAULT_ATTEMPTS,
+        )
+    }
+}
+
+impl Models {
+    pub fn new(chat: Arc<dyn ChatModel>, attempts: u32) -> Self {
+        Self {
+            chat,
+            attempts: attempts.max(1),
+        }
+    }
+
+    /// `remote` (already guarded), answered for by the rulebook when it fails.
+    pub fn remote(remote: Arc<dyn ChatModel>, attempts: u32) -> Self {
+        Self::new(
+            Arc::new(Fallback::new(remote, Arc::new(rulebook()))),
+            attempts,
+        )
+    }
+}
+
+/// The offline answers of the tasks the product's workflows ask. Each workflow adds its
+/// own as it comes (the Strategist's plan, the Copilot's intent).
+pub fn rulebook() -> Rulebook {
+    Rulebook::new()
+}
+
+/// Asks the process's model (see [`llm::ask_json`]) and records what it cost, whatever came
+/// of it.
+pub async fn ask<T, F>(
+    state: &AppState,
+    request: ChatRequest,
+    schema: &jsonschema::Validator,
+    check: F,
+) -> Result<Answer<T>, AskError>
+where
+    T: DeserializeOwned,
+    F: Fn(&T) -> Vec<String>,
+{
+    let (merchant, thread, task) = (
+        request.merchant.clone(),
+        request.thread.clone(),
+        request.task.clone(),
+    );
+    let models = &state.models;
+    let result = llm::ask_json(
+        models.chat.as_ref(),
+        request,
+        schema,
+        models.attempts,
+        check,
+    )
+    .await;
+    let (usage, model, attempts, outcome) = match &result {
+        Ok(answer) => (
+            answer.usage,
+            Some(answer.model.clone()),
+            answer.attempts,
+            if answer.degraded {
+                "DEGRADED"
+            } else {
+                "ANSWERED"
+            },
+        ),
+        Err(AskError::Invalid {
+            attempts, usage, ..
+        }) => (*usage, None, *attempts, "INVALID"),
+        Err(AskError::Call { usage, .. }) => (*usage, None, models.attempts, "FAILED"),
+    };
+    let row = db::agent::NewUsage {
+        merchant,
+        thread,
+        task,
+        model,
+        prompt_tokens: i64::from(usage.prompt_tokens),
+        completion_tokens: i64::from(usage.completion_tokens),
+        attempts: i64::from(attempts),
+        outcome: outcome.into(),
+    };
+    // The answer stands even if its bill cannot be written; the log says it was lost.
+    if let Err(err) = db::agent::record_usage(&state.db, &row).await {
+        tracing::error!(error = %err, task = %row.task, merchant = %row.merchant, "model usage not recorded");
+    }
+    result
+}
