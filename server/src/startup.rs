@@ -38,6 +38,8 @@ pub enum StartupError {
     Identity(String),
     #[error("model provider: {0}")]
     Model(String),
+    #[error("agent workflows: {0}")]
+    Agent(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -181,7 +183,8 @@ pub fn state_over(
     database: db::Db,
     engine: db::Engine,
 ) -> Result<AppState, StartupError> {
-    let agent = app::service::agent::runtime(&database, config.settings.agent.runtime());
+    let agent = app::service::agent::runtime(&database, config.settings.agent.runtime())
+        .map_err(|err| StartupError::Agent(err.to_string()))?;
     Ok(AppState {
         leptos_options: leptos_options(config)?,
         db: database,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use surrealdb::types::{Kind, SurrealValue, Value};
 
@@ -230,4 +231,31 @@ mod tests {
         assert!(LedgerType::from_value(Value::String("recharge".into())).is_err());
         Ok(())
     }
+}
+
+/// A shop's collected payments over a time: how many and their total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct Takings {
+    pub payments: i64,
+    pub total: Decimal,
+}
+
+/// The payments `merchant` collected since `since` (by the merchant/type/time index).
+pub async fn takings_since(db: &Db, merchant: &str, since: DateTime<Utc>) -> DbResult<Takings> {
+    let response = db
+        .query(
+            "LET $rows = SELECT amount FROM ledger
+                 WHERE merchant_id = $merchant AND type = 'PAYMENT' AND timestamp >= $since;
+             RETURN {
+                 payments: array::len($rows),
+                 total: <decimal> math::sum($rows.map(|$r| math::abs($r.amount)))
+             };",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("since", since))
+        .await?;
+    Ok(checked(response)?
+        .take::<Option<Takings>>(1)?
+        .unwrap_or_default())
 }

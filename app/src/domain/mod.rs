@@ -11,6 +11,7 @@ pub mod money;
 pub mod payment;
 pub mod rules;
 pub mod stock;
+pub mod strategy;
 pub mod wallet;
 
 pub use card::{CardError, CardStatus};

@@ -13,9 +13,10 @@ use crate::work::Consumer;
 /// The process's runtime, with every workflow it runs.
 pub type Agent = agent::Runtime<AppState>;
 
-/// The runtime over `db` with the product's workflows.
-pub fn runtime(db: &db::Db, settings: agent::Settings) -> Agent {
-    agent::Runtime::new(db.clone(), settings)
+/// The runtime over `db` with the product's workflows (refused if a workflow's graph is
+/// drawn wrong).
+pub fn runtime(db: &db::Db, settings: agent::Settings) -> Result<Agent, agent::Error> {
+    agent::Runtime::new(db.clone(), settings).register(super::strategist::Strategist)
 }
 
 /// The frame of a thread's change: which node ran and where the thread stands.

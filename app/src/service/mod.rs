@@ -20,6 +20,7 @@ pub mod rules;
 pub mod shop_cache;
 pub mod shops;
 pub mod steps;
+pub mod strategist;
 pub mod system;
 pub mod wallet;
 pub mod weather;

@@ -47,10 +47,10 @@ impl Models {
     }
 }
 
-/// The offline answers of the tasks the product's workflows ask. Each workflow adds its
-/// own as it comes (the Strategist's plan, the Copilot's intent).
+/// The offline answers of the tasks the product's workflows ask: the Strategist's plan
+/// (the Copilot's intent comes with it).
 pub fn rulebook() -> Rulebook {
-    Rulebook::new()
+    super::strategist::offline(Rulebook::new())
 }
 
 /// Asks the process's model (see [`llm::ask_json`]) and records what it cost, whatever came

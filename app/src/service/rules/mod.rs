@@ -260,6 +260,19 @@ async fn check_campaign(
     spec: &CampaignSpec,
 ) -> Result<(), AppError> {
     let catalog = db::catalog::of_merchant(&state.db, merchant).await?;
+    let problems = campaign_problems(spec, &catalog)?;
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::CampaignInvalid(problems))
+    }
+}
+
+/// Everything wrong with a campaign for a shop with `catalog` (see [`check_campaign`]).
+pub(crate) fn campaign_problems(
+    spec: &CampaignSpec,
+    catalog: &Catalog,
+) -> Result<Vec<FieldError>, AppError> {
     let mut problems = spec.check();
     let grants = &spec.action.grants;
     for code in grants.fragments.keys() {
@@ -281,7 +294,7 @@ async fn check_campaign(
             "the shop has no such card type on offer",
         ));
     }
-    let rewards = rewards_of(grants, &catalog);
+    let rewards = rewards_of(grants, catalog);
     let words = rewards_in_words(&rewards);
     let sample = sample_values(&words);
     match spec.action.story.fill(&sample, rewards) {
@@ -301,18 +314,14 @@ async fn check_campaign(
             }
         }
     }
-    let cost = cost_basis(&catalog).cost(grants);
+    let cost = cost_basis(catalog).cost(grants);
     if cost > spec.daily_budget_cap {
         problems.push(FieldError::new(
             "daily_budget_cap",
             format!("one reward costs {cost}: the daily budget must cover at least one"),
         ));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::CampaignInvalid(problems))
-    }
+    Ok(problems)
 }
 
 /// What the catalogue says the shop's things cost it.
