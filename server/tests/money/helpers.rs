@@ -68,15 +68,35 @@ pub async fn seeded_disk_state() -> (AppState, tempfile::TempDir) {
     (state, dir)
 }
 
-async fn seeded_state_at(url: &str) -> AppState {
-    let config = crate::support::test_config(&[
+/// A process's state over the store at `url` as it is (nothing seeded), once the previous
+/// process has let go of it.
+pub async fn state_at(url: &str) -> AppState {
+    let mut overrides = vec![
         ("MEALQUEST_DATABASE__URL", url),
         // The catalogue alone: no demo staff or cards in these tests' books.
         ("MEALQUEST_DEMO__SEED", "false"),
-    ]);
-    let state = server::startup::build_state(&config)
-        .await
-        .expect("state builds");
+    ];
+    // A store on disk is the test's own: one database in it, found again after a restart.
+    if !url.starts_with("mem://") {
+        overrides.push(("MEALQUEST_DATABASE__DATABASE", "books"));
+    }
+    let config = crate::support::test_config(&overrides);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match server::startup::build_state(&config).await {
+            Ok(state) => return state,
+            Err(err)
+                if std::time::Instant::now() < deadline && err.to_string().contains("locked") =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(err) => panic!("state builds: {err}"),
+        }
+    }
+}
+
+async fn seeded_state_at(url: &str) -> AppState {
+    let state = state_at(url).await;
     db::seed::demo_data(&state.db).await.expect("seeds");
     db::diner::ensure(&state.db, DINER, Some("测试"), None)
         .await

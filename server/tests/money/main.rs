@@ -9,6 +9,7 @@ mod payments;
 mod rules;
 mod steps;
 mod stored_value;
+mod strategist;
 #[path = "../support/mod.rs"]
 mod support;
 mod weather;

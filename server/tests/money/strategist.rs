@@ -1,0 +1,236 @@
+//! The Strategist end to end, offline (the built-in strategist is the model): 500 duck necks
+//! piling up on a rainy day → a proposal that keeps the margin above the floor → it waits
+//! for the boss with nothing in memory → a new process approves it → the campaign is live
+//! and a rainy payment would now be rewarded. Double approvals, edits that break the margin
+//! and rejections.
+
+use app::model::rules::TrialTrigger;
+use app::service::agent::Runner;
+use app::service::strategist::{self, Card, Goal, Plan};
+use app::state::AppState;
+use chrono::Utc;
+use serde_json::json;
+
+use crate::helpers::{DINER, seeded_disk_state, seeded_state, state_at};
+
+const MERCHANT: &str = "demo";
+
+async fn rain(state: &AppState) {
+    state
+        .db
+        .query(
+            "UPSERT type::record('shop_weather', $m) CONTENT { weather: 'RAINY', at: time::now() }",
+        )
+        .bind(("m", MERCHANT))
+        .await
+        .expect("writes")
+        .check()
+        .expect("rains");
+}
+
+fn duck_necks() -> Goal {
+    Goal {
+        overstock: Some(app::domain::strategy::Overstock {
+            item: "鸭脖".into(),
+            count: 500,
+        }),
+        note: None,
+    }
+}
+
+async fn thread(state: &AppState, id: &str) -> db::agent::ThreadRow {
+    state
+        .agent
+        .thread(id)
+        .await
+        .expect("reads")
+        .expect("a thread")
+}
+
+/// The agent queue worked, node after node, until the thread waits or ends.
+async fn work(state: &AppState, id: &str) {
+    for _ in 0..10 {
+        app::work::drain_all(state, &Runner, "worker").await;
+        if thread(state, id).await.status != "RUNNING" {
+            return;
+        }
+    }
+}
+
+/// Started and worked to its question: the thread and the card the boss sees.
+async fn proposed(state: &AppState) -> (String, Card) {
+    rain(state).await;
+    let id = strategist::start(state, MERCHANT, "laowang", duck_necks())
+        .await
+        .expect("started");
+    work(state, &id).await;
+    let waiting = thread(state, &id).await;
+    assert_eq!(waiting.status, "WAITING", "{:?}", waiting.error);
+    let card: Card = serde_json::from_value(waiting.ask.expect("the card")).expect("a card");
+    (id, card)
+}
+
+async fn plan_of(state: &AppState, id: &str) -> Plan {
+    let history = state.agent.history(id).await.expect("history");
+    let last = history.last().expect("a checkpoint");
+    serde_json::from_value(last.state.clone()).expect("the plan")
+}
+
+#[tokio::test]
+async fn overstock_on_a_rainy_day_is_proposed_above_the_margin_approved_after_a_restart_and_goes_live()
+ {
+    let (state, dir) = seeded_disk_state().await;
+    let (id, card) = proposed(&state).await;
+    // Our code's margin, not the model's word: 6.00 of appetizer on a bill of at least 30.
+    assert!(card.margin.keeps(40), "{:?}", card.margin);
+    assert_eq!(card.model, llm::OFFLINE);
+    assert!(!card.degraded);
+    let spec = &card.proposal.campaign;
+    assert_eq!(
+        spec.action.grants.card.as_ref().map(|c| c.as_str()),
+        Some("FREE_APPETIZER")
+    );
+    assert!(
+        card.proposal
+            .reasoning
+            .iter()
+            .any(|line| line.contains("鸭脖"))
+    );
+    let usage = db::agent::thread_usage(&state.db, &id)
+        .await
+        .expect("usage");
+    assert_eq!(usage.questions, 1, "the question is on the thread's bill");
+    // The process stops while the proposal waits: nothing of it is in memory.
+    let url = format!("surrealkv://{}/db", dir.path().display());
+    drop(state);
+    let state = state_at(&url).await;
+    state
+        .agent
+        .resume(&state, &id, json!({"verdict": "approve"}), Some("laowang"))
+        .await
+        .expect("approved");
+    work(&state, &id).await;
+    assert_eq!(thread(&state, &id).await.status, "DONE");
+    let code = strategist::campaign_code(&id);
+    let live = app::service::rules::campaign(&state, MERCHANT, &code, Utc::now())
+        .await
+        .expect("the campaign");
+    assert_eq!(live.status, app::domain::rules::CampaignStatus::Active);
+    assert!(
+        live.spec
+            .valid_until
+            .is_some_and(|until| until > Utc::now())
+    );
+    assert!(matches!(
+        plan_of(&state, &id).await.decision,
+        Some(strategist::Decision::Approved { campaign }) if campaign == code
+    ));
+    // A rainy payment of the proposal's bill now gets its card.
+    let bill = card.margin.bill;
+    let trial: TrialTrigger = serde_json::from_value(json!({
+        "type": "PAYMENT_DONE", "uid": DINER,
+        "context": { "payment": bill, "weather": "RAINY" }
+    }))
+    .expect("a trial");
+    let dry = app::service::rules::lab::dry_run(&state, MERCHANT, &code, trial, Utc::now())
+        .await
+        .expect("dry run");
+    assert!(dry.decision.fired.contains(&code), "{:?}", dry.decision);
+    assert!(dry.story.is_some());
+}
+
+#[tokio::test]
+async fn two_approvals_at_once_put_one_campaign_live() {
+    let state = seeded_state().await;
+    let (id, _) = proposed(&state).await;
+    let approve = || {
+        state
+            .agent
+            .resume(&state, &id, json!({"verdict": "approve"}), Some("laowang"))
+    };
+    let (first, second) = tokio::join!(approve(), approve());
+    assert_eq!(
+        [&first, &second].iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{first:?} {second:?}"
+    );
+    work(&state, &id).await;
+    let code = strategist::campaign_code(&id);
+    let row = db::rules::campaign(&state.db, MERCHANT, &code)
+        .await
+        .expect("reads")
+        .expect("the campaign");
+    assert_eq!((row.status.as_str(), row.version), ("ACTIVE", 1));
+}
+
+#[tokio::test]
+async fn an_edit_that_breaks_the_margin_goes_back_to_the_boss_and_a_rejection_keeps_its_reason() {
+    let state = seeded_state().await;
+    let (id, card) = proposed(&state).await;
+    // The boss drops the minimum payment: a free appetizer with any bill, judged on the
+    // average bill — there are no payments, so the margin cannot be kept.
+    let mut edited = serde_json::to_value(&card.proposal.campaign).expect("json");
+    edited["condition"] = json!({"check": "weather_in", "weather": ["RAINY"]});
+    state
+        .agent
+        .resume(
+            &state,
+            &id,
+            json!({"verdict": "approve", "campaign": edited}),
+            Some("laowang"),
+        )
+        .await
+        .expect("answered");
+    work(&state, &id).await;
+    let again = thread(&state, &id).await;
+    assert_eq!(again.status, "WAITING");
+    let card: Card = serde_json::from_value(again.ask.expect("the card")).expect("a card");
+    assert!(
+        card.problems.iter().any(|p| p.contains("minimum payment")),
+        "{:?}",
+        card.problems
+    );
+    let code = strategist::campaign_code(&id);
+    assert!(
+        db::rules::campaign(&state.db, MERCHANT, &code)
+            .await
+            .expect("reads")
+            .is_none()
+    );
+    // An empty reason is refused before anything is written; a reason is kept.
+    let refused = state
+        .agent
+        .resume(
+            &state,
+            &id,
+            json!({"verdict": "reject", "reason": " "}),
+            Some("laowang"),
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(agent::Error::BadAnswer(_))),
+        "{refused:?}"
+    );
+    state
+        .agent
+        .resume(
+            &state,
+            &id,
+            json!({"verdict": "reject", "reason": "不要打折，送菜可以"}),
+            Some("laowang"),
+        )
+        .await
+        .expect("rejected");
+    work(&state, &id).await;
+    assert_eq!(thread(&state, &id).await.status, "DONE");
+    assert!(matches!(
+        plan_of(&state, &id).await.decision,
+        Some(strategist::Decision::Rejected { reason }) if reason == "不要打折，送菜可以"
+    ));
+    assert!(
+        db::rules::campaign(&state.db, MERCHANT, &code)
+            .await
+            .expect("reads")
+            .is_none()
+    );
+}
