@@ -338,10 +338,19 @@ async fn main() {
                             events: vec![news.publication().expect("event")],
                             // A redemption triggers the rule engine, as the service does.
                             triggers: if with_trigger {
-                                vec![db::rules::NewTrigger {
-                                    merchant: "demo".into(),
-                                    trigger: serde_json::json!({ "type": "CARD_REDEEMED" }),
-                                }]
+                                let fact = app::domain::events::DomainEvent::CardRedeemed {
+                                    party: app::domain::events::Party {
+                                        merchant_id: MERCHANT.into(),
+                                        uid: "bench".into(),
+                                        txn_id: entry.txn_id.clone(),
+                                    },
+                                    card: card.clone(),
+                                    card_name: "凉菜入席令".into(),
+                                };
+                                app::service::rules::trigger_of(&fact, Utc::now())
+                                    .expect("trigger")
+                                    .into_iter()
+                                    .collect()
                             } else {
                                 Vec::new()
                             },
