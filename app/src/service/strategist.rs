@@ -12,6 +12,7 @@ use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Money;
+use crate::domain::rules::simulate::Replayed;
 use crate::domain::rules::{CampaignSpec, Weather};
 use crate::domain::strategy::{
     DEFAULT_FOOD_COST, DEFAULT_MARGIN_FLOOR, Facts, Margin, Offer, Overstock, PLAN_TASK, Proposal,
@@ -31,12 +32,24 @@ pub struct Goal {
     pub note: Option<String>,
 }
 
+/// What the rule engine's backtest says the campaign would have done over the last days,
+/// beside the campaigns live now: so the boss decides on figures, not on the model's prose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Projection {
+    pub days: u32,
+    /// The recorded triggers replayed.
+    pub triggers: u32,
+    /// Its rewards, reach, cost and the moments its budget ran out.
+    pub campaign: Replayed,
+}
+
 /// The proposal as the boss sees it: the campaign and why, with the margin our code
-/// computed, and who wrote it.
+/// computed, its backtest, and who wrote it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Card {
     pub proposal: Proposal,
     pub margin: Margin,
+    pub projection: Projection,
     /// The model that wrote it (`offline` for the built-in strategist).
     pub model: String,
     /// Written offline because the model provider failed.
@@ -276,9 +289,11 @@ async fn propose(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<
         &facts,
     )
     .map_err(NodeError)?;
+    let projection = project(state, run, &proposal.campaign).await?;
     let card = Card {
         proposal,
         margin,
+        projection,
         model: answer.model,
         degraded: answer.degraded,
         problems: Vec::new(),
@@ -286,6 +301,30 @@ async fn propose(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<
     let ask = serde_json::to_value(&card).map_err(node_error)?;
     plan.card = Some(card);
     Ok(Step::to(plan, Next::interrupt(ask, "decide")))
+}
+
+/// The proposal's campaign replayed over the shop's recorded triggers of the sensed days.
+async fn project(
+    state: &AppState,
+    run: Run<'_>,
+    campaign: &CampaignSpec,
+) -> Result<Projection, NodeError> {
+    let days = u32::try_from(SENSED_DAYS).unwrap_or(u32::MAX);
+    let code = campaign_code(run.thread);
+    let replay =
+        super::rules::lab::backtest_of(state, run.merchant, &code, 1, campaign, days, Utc::now())
+            .await
+            .map_err(node_error)?;
+    let campaign = replay
+        .campaigns
+        .into_iter()
+        .find(|replayed| replayed.campaign == code)
+        .unwrap_or_default();
+    Ok(Projection {
+        days,
+        triggers: replay.triggers,
+        campaign,
+    })
 }
 
 /// The campaign code of a thread's proposal: `AI_` and the thread id's first characters.

@@ -76,11 +76,45 @@ async fn plan_of(state: &AppState, id: &str) -> Plan {
     serde_json::from_value(last.state.clone()).expect("the plan")
 }
 
+/// A rainy payment of `yuan` by the test diner, decided by the rule engine (and recorded
+/// with its facts, as the backtest replays them).
+async fn rainy_payment(state: &AppState, yuan: u32) {
+    rain(state).await;
+    let trigger = app::domain::rules::Trigger {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: app::domain::rules::TriggerType::PaymentDone,
+        merchant_id: MERCHANT.into(),
+        uid: Some(DINER.into()),
+        context: app::domain::rules::Context {
+            payment: Some(app::domain::Money::yuan(yuan, 0)),
+            ..Default::default()
+        },
+        occurred_at: Utc::now(),
+    };
+    let trigger = db::rules::NewTrigger {
+        merchant: MERCHANT.into(),
+        trigger: serde_json::to_value(&trigger).expect("json"),
+    };
+    db::queue::enqueue(&state.db, &[trigger.item()])
+        .await
+        .expect("enqueued");
+    app::service::rules::decide_all(state).await;
+}
+
 #[tokio::test]
 async fn overstock_on_a_rainy_day_is_proposed_above_the_margin_approved_after_a_restart_and_goes_live()
  {
     let (state, dir) = seeded_disk_state().await;
+    // Last days' payments: one the proposal would reward, one too small.
+    rainy_payment(&state, 48).await;
+    rainy_payment(&state, 12).await;
     let (id, card) = proposed(&state).await;
+    // The rule engine's backtest of the proposal, beside the live campaigns.
+    assert_eq!(card.projection.triggers, 2, "{:?}", card.projection);
+    // The 48 would be rewarded (or held out, by the sticky 10 % holdout), the 12 would not.
+    let replayed = &card.projection.campaign;
+    assert_eq!(replayed.rewards + replayed.held_out, 1, "{replayed:?}");
+    assert_eq!(replayed.reach, replayed.rewards, "{replayed:?}");
     // Our code's margin, not the model's word: 6.00 of appetizer on a bill of at least 30.
     assert!(card.margin.keeps(40), "{:?}", card.margin);
     assert_eq!(card.model, llm::OFFLINE);

@@ -11,7 +11,7 @@ use super::{cost_basis, rule_of, spec_of, stored};
 use crate::domain::Money;
 use crate::domain::rules::lift::{After, Lift, lift};
 use crate::domain::rules::simulate::{Backtest, Recorded, replay};
-use crate::domain::rules::{Rule, RuleSet, Story, Trigger, TriggerType};
+use crate::domain::rules::{CampaignSpec, Rule, RuleSet, Story, Trigger, TriggerType};
 use crate::error::AppError;
 use crate::model::rules::{DecisionTrace, DryRun, TrialTrigger};
 use crate::state::AppState;
@@ -66,9 +66,23 @@ pub async fn backtest(
     days: u32,
     now: DateTime<Utc>,
 ) -> Result<Backtest, AppError> {
-    let db = &state.db;
     let row = stored(state, merchant, code).await?;
     let candidate = spec_of(&row)?;
+    let version = u32::try_from(row.version).unwrap_or_default();
+    backtest_of(state, merchant, code, version, &candidate, days, now).await
+}
+
+/// The same for a campaign not saved yet (a proposal): `candidate` as `code` at `version`.
+pub async fn backtest_of(
+    state: &AppState,
+    merchant: &str,
+    code: &str,
+    version: u32,
+    candidate: &CampaignSpec,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<Backtest, AppError> {
+    let db = &state.db;
     let catalog = db::catalog::of_merchant(db, merchant).await?;
     let basis = cost_basis(&catalog);
     let mut rules: Vec<Rule> = Vec::new();
@@ -78,7 +92,7 @@ pub async fn backtest(
         }
         rules.push(rule_of(&active, &spec_of(&active)?, &basis));
     }
-    rules.push(rule_of(&row, &candidate, &basis));
+    rules.push(candidate.rule(code, version, basis.cost(&candidate.action.grants)));
     let from = now - Duration::days(i64::from(days));
     let records: Vec<Recorded> = db::rules::decisions(db, merchant, from, MAX_REPLAY)
         .await?
