@@ -78,7 +78,8 @@ pub struct Margin {
     pub bill: Money,
     /// What one reward costs the shop.
     pub reward: Money,
-    /// (bill − food cost − reward) / bill, in percent, one decimal.
+    /// (bill − food cost − reward) / bill, in percent, one decimal (a string on the wire).
+    #[serde(with = "rust_decimal::serde::str")]
     pub percent: Decimal,
 }
 
