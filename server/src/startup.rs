@@ -371,8 +371,10 @@ async fn site_file(
         let files = tower_http::services::ServeDir::new(state.leptos_options.site_root.as_ref())
             .precompressed_br()
             .precompressed_gzip();
+        // A file (or its unchanged or partial answer); a directory or a miss is a page.
         if let Ok(found) = files.oneshot(probe).await
-            && found.status() != axum::http::StatusCode::NOT_FOUND
+            && (found.status().is_success()
+                || found.status() == axum::http::StatusCode::NOT_MODIFIED)
         {
             return found.into_response();
         }

@@ -36,3 +36,46 @@ async fn an_unknown_page_is_a_404_with_the_console_frame() {
     let html = response.text().await.expect("body");
     assert!(html.contains("页面不存在"));
 }
+
+#[tokio::test]
+async fn the_sites_files_are_served_as_files_and_anything_else_is_the_not_found_page() {
+    let site = tempfile::tempdir().expect("temp dir");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).expect("pkg");
+    std::fs::write(pkg.join("app.css"), "body { color: red }").expect("css");
+    let mut state = server::startup::build_state(&crate::helpers::test_config(&[]))
+        .await
+        .expect("state builds");
+    state.leptos_options.site_root = site.path().display().to_string().into();
+    let router = server::startup::router(state, 1 << 20, std::time::Duration::from_secs(5));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let get = |path: &str| client.get(format!("http://{address}{path}")).send();
+    let css = get("/pkg/app.css").await.expect("answer");
+    assert_eq!(css.status(), 200);
+    assert!(content_type(&css).is_some_and(|v| v.starts_with("text/css")));
+    assert_eq!(css.text().await.expect("body"), "body { color: red }");
+    // A directory and a file that is not there are the app's not-found page, not a listing
+    // or a redirect.
+    for path in ["/pkg", "/pkg/", "/pkg/missing.js"] {
+        let answer = get(path).await.expect("answer");
+        assert_eq!(answer.status(), 404, "{path}");
+        assert!(
+            answer.text().await.expect("body").contains("页面不存在"),
+            "{path}"
+        );
+    }
+}
