@@ -253,20 +253,7 @@ async fn propose(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<
         attempt: 1,
     };
     let check = |proposal: &Proposal| {
-        let spec = &proposal.campaign;
-        let mut problems: Vec<String> = match super::rules::campaign_problems(spec, &catalog) {
-            Ok(found) => found
-                .into_iter()
-                .map(|p| format!("campaign.{}: {}", p.field, p.message))
-                .collect(),
-            Err(err) => vec![err.to_string()],
-        };
-        problems.extend(margin_problems(
-            spec,
-            basis.cost(&spec.action.grants),
-            &facts,
-        ));
-        problems
+        problems(&proposal.campaign, &catalog, &facts).unwrap_or_else(|err| vec![err.to_string()])
     };
     let answer = match super::models::ask(state, request, validator, check).await {
         Ok(answer) => answer,
@@ -301,6 +288,22 @@ async fn propose(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<
     let ask = serde_json::to_value(&card).map_err(node_error)?;
     plan.card = Some(card);
     Ok(Step::to(plan, Next::interrupt(ask, "decide")))
+}
+
+/// Everything wrong with `spec` as a proposal: what the rule engine refuses when a campaign
+/// is saved, and a margin under the shop's floor.
+fn problems(
+    spec: &CampaignSpec,
+    catalog: &db::catalog::Catalog,
+    facts: &Facts,
+) -> Result<Vec<String>, AppError> {
+    let mut problems: Vec<String> = super::rules::campaign_problems(spec, catalog)?
+        .into_iter()
+        .map(|p| format!("campaign.{}: {}", p.field, p.message))
+        .collect();
+    let reward = super::rules::cost_basis(catalog).cost(&spec.action.grants);
+    problems.extend(margin_problems(spec, reward, facts));
+    Ok(problems)
 }
 
 /// The proposal's campaign replayed over the shop's recorded triggers of the sensed days.
@@ -364,17 +367,7 @@ async fn decide(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<P
     let catalog = super::catalog::of_shop(state, run.merchant)
         .await
         .map_err(node_error)?;
-    let basis = super::rules::cost_basis(&catalog);
-    let mut problems: Vec<String> = super::rules::campaign_problems(&spec, &catalog)
-        .map_err(node_error)?
-        .into_iter()
-        .map(|p| format!("campaign.{}: {}", p.field, p.message))
-        .collect();
-    problems.extend(margin_problems(
-        &spec,
-        basis.cost(&spec.action.grants),
-        &facts,
-    ));
+    let problems = problems(&spec, &catalog, &facts).map_err(node_error)?;
     if !problems.is_empty() {
         card.proposal.campaign = spec;
         card.problems = problems;
