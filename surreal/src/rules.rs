@@ -305,6 +305,40 @@ pub struct DecisionWrite {
     pub grants: Vec<GrantWrite>,
 }
 
+impl DecisionWrite {
+    /// A decision that writes nothing but itself: nothing fired, no visit counted, no
+    /// weather set. Nothing another decision reads depends on it, so such decisions can be
+    /// recorded together ([`record_plain`]).
+    pub fn is_plain(&self) -> bool {
+        self.grants.is_empty() && self.visit_next.is_none() && self.weather.is_none()
+    }
+}
+
+/// The decision record of `$d` (a trigger decided twice is refused here as a duplicate).
+const CREATE_DECISION: &str = "
+    CREATE type::record('decision', [$d.merchant, $d.trigger_id]) CONTENT {
+        merchant: $d.merchant, uid: $d.uid, trigger: $d.trigger, day: $d.day,
+        fired: $d.fired, held_out: $d.held_out, trace: $d.trace
+    } RETURN NONE;
+";
+
+/// Records plain decisions ([`DecisionWrite::is_plain`]) in one transaction, completing
+/// their triggers' queue items (`done`): a burst of triggers no campaign answers costs one
+/// commit, not one each. A trigger already decided fails the whole batch as a duplicate.
+pub async fn record_plain(db: &Db, done: &Completion, writes: &[DecisionWrite]) -> DbResult<()> {
+    debug_assert!(writes.iter().all(DecisionWrite::is_plain));
+    let query = db
+        .query(format!(
+            "BEGIN TRANSACTION;
+             {COMPLETE}
+             FOR $d IN $decisions {{ {CREATE_DECISION} }};
+             COMMIT TRANSACTION;"
+        ))
+        .bind(("decisions", writes.to_vec()));
+    checked(done.bind(query).await?)?;
+    Ok(())
+}
+
 /// Records a decision with its grants, completing its trigger's queue item (`done`): all in
 /// one transaction. A trigger already decided is refused as a duplicate (`is_duplicate`).
 pub async fn record_decision(
@@ -317,10 +351,7 @@ pub async fn record_decision(
         .query(format!(
             "BEGIN TRANSACTION;
              {COMPLETE}
-             CREATE type::record('decision', [$d.merchant, $d.trigger_id]) CONTENT {{
-                 merchant: $d.merchant, uid: $d.uid, trigger: $d.trigger, day: $d.day,
-                 fired: $d.fired, held_out: $d.held_out, trace: $d.trace
-             }} RETURN NONE;
+             {CREATE_DECISION}
              IF $d.weather {{
                  UPSERT type::record('shop_weather', $d.merchant)
                      CONTENT {{ weather: $d.weather, at: time::now() }} RETURN NONE;

@@ -296,6 +296,19 @@ async fn diners(state: &AppState, prefix: &str, n: usize) -> Vec<String> {
     uids
 }
 
+/// How many decisions the shop recorded in the last hour.
+async fn decided_this_hour(state: &AppState) -> usize {
+    db::rules::decisions(
+        &state.db,
+        MERCHANT,
+        Utc::now() - chrono::Duration::hours(1),
+        1_000,
+    )
+    .await
+    .expect("decisions")
+    .len()
+}
+
 async fn enqueue_entries(state: &AppState, uids: &[String]) {
     for uid in uids {
         enter(state, uid).await;
@@ -330,15 +343,11 @@ async fn budget_holds(state: AppState) {
         given += chili(&state, uid).await;
     }
     assert_eq!(given, 20);
-    let decided = db::rules::decisions(
-        &state.db,
-        MERCHANT,
-        Utc::now() - chrono::Duration::hours(1),
-        1_000,
-    )
-    .await
-    .expect("decisions");
-    assert_eq!(decided.len(), 500, "every trigger decided once");
+    assert_eq!(
+        decided_this_hour(&state).await,
+        500,
+        "every trigger decided once"
+    );
     assert_eq!(
         check_books(&state).await.expect("audit").mismatches,
         Vec::new()
@@ -409,6 +418,49 @@ async fn a_trigger_delivered_twice_or_left_by_a_dead_worker_is_decided_once() {
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     rules::decide_all(&state).await;
     assert_eq!(chili(&state, SPICY).await, 1);
+    let figures = db::queue::figures(&state.db, db::rules::TRIGGERS)
+        .await
+        .expect("figures");
+    assert_eq!((figures.pending, figures.dead), (0, 0));
+}
+
+#[tokio::test]
+async fn a_burst_of_triggers_no_campaign_answers_is_recorded_together_and_once() {
+    let state = seeded_state().await;
+    active(
+        &state,
+        "ONCE",
+        spec("一次", 10, json!({"fragments": {"CHILI": 1}}), json!({})),
+    )
+    .await;
+    let trigger = |kind: &str| {
+        db::rules::NewTrigger {
+            merchant: MERCHANT.into(),
+            trigger: json!({
+                "id": uuid::Uuid::now_v7().to_string(), "type": kind,
+                "merchant_id": MERCHANT, "uid": SPICY, "occurred_at": Utc::now()
+            }),
+        }
+        .item()
+    };
+    // Plain redemptions, one of them delivered twice inside the batch, and a visit that
+    // fires in the middle: the plain ones before it commit first, then it alone.
+    let twice = trigger("CARD_REDEEMED");
+    let mut items: Vec<_> = (0..4).map(|_| trigger("CARD_REDEEMED")).collect();
+    items.push(twice.clone());
+    items.push(trigger("USER_ENTER_SHOP"));
+    items.push(twice);
+    items.extend((0..3).map(|_| trigger("CARD_REDEEMED")));
+    db::queue::enqueue(&state.db, &items)
+        .await
+        .expect("enqueued");
+    rules::decide_all(&state).await;
+    assert_eq!(
+        decided_this_hour(&state).await,
+        9,
+        "nine triggers, each decided once"
+    );
+    assert_eq!(chili(&state, SPICY).await, 1, "the visit fired once");
     let figures = db::queue::figures(&state.db, db::rules::TRIGGERS)
         .await
         .expect("figures");

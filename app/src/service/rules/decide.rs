@@ -44,33 +44,94 @@ impl Consumer for Decider {
         db::rules::TRIGGERS
     }
 
-    /// Each trigger in its own transaction, in order (one shop's triggers share a
-    /// partition, so they are decided in the order they were made).
+    /// In order (one shop's triggers share a partition, so they are decided in the order
+    /// they were made). A decision that grants or counts something commits alone, checked
+    /// against what it read; the plain ones before it (nothing fired, nothing counted: most
+    /// triggers) are recorded together in one transaction first.
     async fn work(
         &self,
         state: &AppState,
         done: &Completion,
         items: &[Claimed],
     ) -> Result<(), AppError> {
+        let mut plain: Vec<(&Claimed, DecisionWrite)> = Vec::new();
         for item in items {
-            let one = Completion::of(&done.owner, std::slice::from_ref(item));
-            let decided = with_retries(|| async {
-                let decided = decide_item(state, &one, item).await;
-                if matches!(&decided, Err(AppError::Database(err)) if err.is_retryable()) {
-                    // Perhaps decided from a campaign changed since it was cached.
-                    state.campaigns.empty();
+            match plan_item(state, item).await {
+                Ok((write, outcome)) if write.is_plain() && outcome == db::Outcome::none() => {
+                    plain.push((item, write));
                 }
-                decided
-            });
-            match decided.await {
-                // Completed before (a retried batch) or taken over by another worker.
-                Err(AppError::Database(err))
-                    if err.rejection() == Some(&db::Rejection::LeaseLost) => {}
-                decided => decided?,
+                planned => {
+                    record_together(state, &done.owner, std::mem::take(&mut plain)).await?;
+                    decide_alone(state, &done.owner, item, planned.ok()).await?;
+                }
             }
         }
-        Ok(())
+        record_together(state, &done.owner, plain).await
     }
+}
+
+/// Records plain decisions in one transaction; if that fails (one was decided already, a
+/// lease moved), each is decided again alone, which knows those cases.
+async fn record_together(
+    state: &AppState,
+    owner: &str,
+    plain: Vec<(&Claimed, DecisionWrite)>,
+) -> Result<(), AppError> {
+    if plain.is_empty() {
+        return Ok(());
+    }
+    let items: Vec<Claimed> = plain.iter().map(|(item, _)| (*item).clone()).collect();
+    let writes: Vec<DecisionWrite> = plain.into_iter().map(|(_, write)| write).collect();
+    match db::rules::record_plain(&state.db, &Completion::of(owner, &items), &writes).await {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            tracing::debug!(error = %err, triggers = items.len(), "plain decisions recorded one by one");
+            for item in &items {
+                decide_alone(state, owner, item, None).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Decides one trigger in its own transaction (from `planned` when it was planned
+/// already), again from a fresh read after a conflict.
+async fn decide_alone(
+    state: &AppState,
+    owner: &str,
+    item: &Claimed,
+    planned: Option<(DecisionWrite, db::Outcome)>,
+) -> Result<(), AppError> {
+    let one = &Completion::of(owner, std::slice::from_ref(item));
+    let mut planned = planned;
+    let decided = with_retries(|| {
+        let planned = planned.take();
+        async move {
+            let decided = decide_item(state, one, item, planned).await;
+            if matches!(&decided, Err(AppError::Database(err)) if err.is_retryable()) {
+                // Perhaps decided from a campaign changed since it was cached.
+                state.campaigns.empty();
+            }
+            decided
+        }
+    });
+    match decided.await {
+        // Completed before (a retried batch) or taken over by another worker.
+        Err(AppError::Database(err)) if err.rejection() == Some(&db::Rejection::LeaseLost) => {
+            Ok(())
+        }
+        decided => decided,
+    }
+}
+
+/// A queued trigger read and planned.
+async fn plan_item(
+    state: &AppState,
+    item: &Claimed,
+) -> Result<(DecisionWrite, db::Outcome), AppError> {
+    let trigger: Trigger = serde_json::from_value(item.payload.clone())
+        .map_err(|e| AppError::Internal(format!("trigger {} does not read: {e}", item.id)))?;
+    plan(state, &trigger, None).await
 }
 
 /// Decides every trigger waiting now (tests, and start-up after the demo data).
@@ -85,15 +146,21 @@ struct Loaded {
     rule: Rule,
 }
 
-async fn decide_item(state: &AppState, done: &Completion, item: &Claimed) -> Result<(), AppError> {
-    let trigger: Trigger = serde_json::from_value(item.payload.clone())
-        .map_err(|e| AppError::Internal(format!("trigger {} does not read: {e}", item.id)))?;
+async fn decide_item(
+    state: &AppState,
+    done: &Completion,
+    item: &Claimed,
+    planned: Option<(DecisionWrite, db::Outcome)>,
+) -> Result<(), AppError> {
     let started = std::time::Instant::now();
-    let (write, outcome) = plan(state, &trigger, None).await?;
+    let (write, outcome) = match planned {
+        Some(planned) => planned,
+        None => plan_item(state, item).await?,
+    };
     let planned = started.elapsed();
     let recorded = db::rules::record_decision(&state.db, done, &write, &outcome).await;
     tracing::debug!(
-        trigger = %trigger.id,
+        trigger = %write.trigger_id,
         waited_ms = (Utc::now() - item.at).num_milliseconds(),
         plan_us = planned.as_micros(),
         write_us = (started.elapsed() - planned).as_micros(),
@@ -102,11 +169,11 @@ async fn decide_item(state: &AppState, done: &Completion, item: &Claimed) -> Res
     match recorded {
         Err(err) if err.is_duplicate() => {
             // Delivered twice: the first delivery's decision stands.
-            if db::rules::decision(&state.db, &trigger.merchant_id, &trigger.id)
+            if db::rules::decision(&state.db, &write.merchant, &write.trigger_id)
                 .await?
                 .is_some()
             {
-                tracing::info!(trigger = %trigger.id, "trigger already decided");
+                tracing::info!(trigger = %write.trigger_id, "trigger already decided");
                 db::queue::complete(&state.db, done).await?;
                 return Ok(());
             }
