@@ -14,6 +14,7 @@ use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Jitter, Quota, RateLimiter};
 
 use crate::chat::{CallError, ChatModel, ChatRequest, Reply};
+use crate::embed::Embedder;
 
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -71,7 +72,7 @@ impl<M: std::fmt::Debug> std::fmt::Debug for Guarded<M> {
     }
 }
 
-impl<M: ChatModel> Guarded<M> {
+impl<M> Guarded<M> {
     pub fn new(inner: M, limits: Limits) -> Self {
         let policy = failure_policy::success_rate_over_time_window(
             (1.0 - limits.max_error_rate).clamp(0.0, 1.0),
@@ -93,19 +94,24 @@ impl<M: ChatModel> Guarded<M> {
         !self.breaker.is_call_permitted()
     }
 
-    async fn call(&self, request: &ChatRequest) -> Result<Reply, CallError> {
+    /// `call` of the inner model for `merchant`, behind the limits, the retries and the
+    /// breaker (`what` names it in the logs).
+    async fn guard<'a, T, F>(&'a self, merchant: &str, what: &str, call: F) -> Result<T, CallError>
+    where
+        F: Fn(&'a M) -> BoxFuture<'a, Result<T, CallError>>,
+    {
         // Waiting for a turn is the queue: a burst of calls is spread, not refused.
         let jitter = Jitter::up_to(self.limits.first_backoff);
         self.global.until_ready_with_jitter(jitter).await;
         self.merchants
-            .until_key_ready_with_jitter(&request.merchant, jitter)
+            .until_key_ready_with_jitter(&merchant.to_owned(), jitter)
             .await;
         if self.merchants.len() > 10_000 {
             self.merchants.retain_recent();
         }
         let once = || async {
             self.breaker
-                .call_with(CallError::is_outage, self.inner.chat(request))
+                .call_with(CallError::is_outage, call(&self.inner))
                 .await
                 .map_err(|error| match error {
                     failsafe::Error::Inner(error) => error,
@@ -123,7 +129,7 @@ impl<M: ChatModel> Guarded<M> {
         )
         .when(CallError::is_retryable)
         .notify(|error, pause| {
-            tracing::warn!(task = %request.task, merchant = %request.merchant, %error, ?pause, "model call failed, retrying");
+            tracing::warn!(task = %what, %merchant, %error, ?pause, "model call failed, retrying");
         })
         .await
     }
@@ -131,6 +137,22 @@ impl<M: ChatModel> Guarded<M> {
 
 impl<M: ChatModel> ChatModel for Guarded<M> {
     fn chat<'a>(&'a self, request: &'a ChatRequest) -> BoxFuture<'a, Result<Reply, CallError>> {
-        Box::pin(self.call(request))
+        Box::pin(self.guard(&request.merchant, &request.task, move |model| {
+            model.chat(request)
+        }))
+    }
+}
+
+impl<M: Embedder> Embedder for Guarded<M> {
+    fn space(&self) -> &str {
+        self.inner.space()
+    }
+
+    fn embed<'a>(
+        &'a self,
+        merchant: &'a str,
+        texts: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, CallError>> {
+        Box::pin(self.guard(merchant, "embed", move |model| model.embed(merchant, texts)))
     }
 }

@@ -7,6 +7,7 @@
 
 mod ask;
 mod chat;
+mod embed;
 mod fallback;
 mod guard;
 mod offline;
@@ -14,10 +15,11 @@ mod openai;
 
 pub use ask::{Answer, AskError, ask_json, schema_problems};
 pub use chat::{CallError, ChatModel, ChatRequest, Message, Reply, Role, Tier, Usage};
+pub use embed::{DIMENSION, Embedder, LEXICAL, Lexical, cosine};
 pub use fallback::Fallback;
 pub use guard::{Guarded, Limits};
 pub use offline::{OFFLINE, Rule, Rulebook};
-pub use openai::{Endpoint, OpenAiCompatible};
+pub use openai::{EmbeddingEndpoint, Endpoint, OpenAiCompatible, OpenAiEmbeddings};
 
 /// The JSON Schema crate the answers are checked with, for building their validators.
 pub use jsonschema;

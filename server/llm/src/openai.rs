@@ -13,10 +13,12 @@ use async_openai::types::chat::{
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     CreateChatCompletionRequestArgs, ResponseFormat,
 };
+use async_openai::types::embeddings::CreateEmbeddingRequestArgs;
 use futures::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::chat::{CallError, ChatModel, ChatRequest, Reply, Role, Tier, Usage};
+use crate::embed::{DIMENSION, Embedder};
 
 /// Where the models are and which to use for what.
 #[derive(Clone, Debug)]
@@ -38,18 +40,27 @@ pub struct OpenAiCompatible {
     endpoint: Endpoint,
 }
 
+/// A client of `base_url` with `api_key`, each call bounded by `timeout`.
+fn client(
+    base_url: &str,
+    api_key: &SecretString,
+    timeout: Duration,
+) -> Result<Client<OpenAIConfig>, CallError> {
+    let http = reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| CallError::Transport(e.to_string()))?;
+    let config = OpenAIConfig::new()
+        .with_api_base(base_url.trim_end_matches('/'))
+        .with_api_key(api_key.expose_secret());
+    // The plain transport, without async-openai's own retry layer: retries are
+    // `Guarded`'s, so each attempt is paced, jittered and counted by the breaker.
+    Ok(Client::with_config(config).with_http_service(ReqwestService::new(http)))
+}
+
 impl OpenAiCompatible {
     pub fn new(endpoint: Endpoint) -> Result<Self, CallError> {
-        let http = reqwest::Client::builder()
-            .timeout(endpoint.timeout)
-            .build()
-            .map_err(|e| CallError::Transport(e.to_string()))?;
-        let config = OpenAIConfig::new()
-            .with_api_base(endpoint.base_url.trim_end_matches('/'))
-            .with_api_key(endpoint.api_key.expose_secret());
-        // The plain transport, without async-openai's own retry layer: retries are
-        // `Guarded`'s, so each attempt is paced, jittered and counted by the breaker.
-        let client = Client::with_config(config).with_http_service(ReqwestService::new(http));
+        let client = client(&endpoint.base_url, &endpoint.api_key, endpoint.timeout)?;
         Ok(Self { client, endpoint })
     }
 
@@ -147,5 +158,83 @@ fn classify(error: OpenAIError) -> CallError {
 impl ChatModel for OpenAiCompatible {
     fn chat<'a>(&'a self, request: &'a ChatRequest) -> BoxFuture<'a, Result<Reply, CallError>> {
         Box::pin(self.call(request))
+    }
+}
+
+/// Where the embedding model is (DeepSeek has none: often another provider than the chat's).
+#[derive(Clone, Debug)]
+pub struct EmbeddingEndpoint {
+    pub base_url: String,
+    pub api_key: SecretString,
+    /// `bge-m3`, `text-embedding-3-small`…: asked for [`DIMENSION`] dimensions.
+    pub model: String,
+    pub timeout: Duration,
+}
+
+/// Any OpenAI-compatible `/embeddings` endpoint.
+#[derive(Debug)]
+pub struct OpenAiEmbeddings {
+    client: Client<OpenAIConfig>,
+    timeout: Duration,
+    model: String,
+    space: String,
+}
+
+impl OpenAiEmbeddings {
+    pub fn new(endpoint: EmbeddingEndpoint) -> Result<Self, CallError> {
+        Ok(Self {
+            client: client(&endpoint.base_url, &endpoint.api_key, endpoint.timeout)?,
+            timeout: endpoint.timeout,
+            space: format!("openai:{}", endpoint.model),
+            model: endpoint.model,
+        })
+    }
+
+    async fn call(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, CallError> {
+        let body = CreateEmbeddingRequestArgs::default()
+            .model(&self.model)
+            .input(texts.to_vec())
+            .dimensions(u32::try_from(DIMENSION).unwrap_or(u32::MAX))
+            .build()
+            .map_err(|e| CallError::Refused {
+                status: 0,
+                message: e.to_string(),
+            })?;
+        let answer = tokio::time::timeout(self.timeout, self.client.embeddings().create(body))
+            .await
+            .map_err(|_| CallError::Timeout)?
+            .map_err(classify)?;
+        let mut data = answer.data;
+        data.sort_by_key(|embedding| embedding.index);
+        if data.len() != texts.len() {
+            return Err(CallError::Malformed(format!(
+                "{} vectors for {} texts",
+                data.len(),
+                texts.len()
+            )));
+        }
+        // A vector of another length cannot go into the index: the provider ignored the
+        // dimensions asked for.
+        if let Some(wrong) = data.iter().find(|e| e.embedding.len() != DIMENSION) {
+            return Err(CallError::Malformed(format!(
+                "a vector of {} dimensions, not {DIMENSION}",
+                wrong.embedding.len()
+            )));
+        }
+        Ok(data.into_iter().map(|e| e.embedding).collect())
+    }
+}
+
+impl Embedder for OpenAiEmbeddings {
+    fn space(&self) -> &str {
+        &self.space
+    }
+
+    fn embed<'a>(
+        &'a self,
+        _merchant: &'a str,
+        texts: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, CallError>> {
+        Box::pin(self.call(texts))
     }
 }

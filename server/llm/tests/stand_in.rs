@@ -14,8 +14,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use llm::{
-    AskError, CallError, ChatModel, ChatRequest, Endpoint, Fallback, Guarded, Limits,
-    OpenAiCompatible, Rulebook, Tier, ask_json,
+    AskError, CallError, ChatModel, ChatRequest, Embedder, EmbeddingEndpoint, Endpoint, Fallback,
+    Guarded, Limits, OpenAiCompatible, OpenAiEmbeddings, Rulebook, Tier, ask_json,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -26,6 +26,8 @@ enum Scripted {
     Content(String),
     Status(u16),
     Silent,
+    /// Embeddings of this many dimensions, whatever was asked.
+    Dimensions(usize),
 }
 
 #[derive(Default)]
@@ -86,7 +88,61 @@ async fn completions(
             tokio::time::sleep(Duration::from_secs(30)).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
         }
+        Scripted::Dimensions(_) => StatusCode::BAD_REQUEST.into_response(),
     }
+}
+
+/// `/embeddings` as OpenAI documents it: one vector per input, `dimensions` long (or as
+/// scripted), or the scripted failure.
+async fn embeddings(State(seen): State<Shared>, Json(body): Json<Value>) -> Response {
+    let next = {
+        let mut seen = seen.lock().expect("lock");
+        seen.requests.push(body.clone());
+        seen.script.pop_front().unwrap_or(Scripted::Status(500))
+    };
+    let asked = body
+        .get("dimensions")
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(1024);
+    let length = match next {
+        Scripted::Dimensions(n) => n,
+        Scripted::Content(_) => asked,
+        other => return completions_failure(other).await,
+    };
+    let inputs: Vec<String> = match body.get("input") {
+        Some(Value::String(one)) => vec![one.clone()],
+        Some(Value::Array(many)) => many
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    // A vector that depends on the text (the lexical one, stretched or cut to length).
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, text)| {
+            let base = llm::Lexical::vector(text);
+            let vector: Vec<f32> = base.iter().copied().cycle().take(length).collect();
+            json!({ "object": "embedding", "index": index, "embedding": vector })
+        })
+        .collect();
+    Json(json!({
+        "object": "list", "data": data, "model": body.get("model"),
+        "usage": { "prompt_tokens": 8, "total_tokens": 8 }
+    }))
+    .into_response()
+}
+
+/// A scripted failure answered as `/chat/completions` answers it.
+async fn completions_failure(scripted: Scripted) -> Response {
+    let seen: Shared = Arc::new(Mutex::new(Seen {
+        script: vec![scripted].into(),
+        ..Seen::default()
+    }));
+    completions(State(seen), HeaderMap::new(), Json(json!({}))).await
 }
 
 struct StandIn {
@@ -102,6 +158,7 @@ impl StandIn {
         }));
         let app = axum::Router::new()
             .route("/v1/chat/completions", post(completions))
+            .route("/v1/embeddings", post(embeddings))
             .with_state(Arc::clone(&seen));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -119,6 +176,16 @@ impl StandIn {
             strategy_model: "deepseek-reasoner".into(),
             timeout: Duration::from_millis(500),
         }
+    }
+
+    fn embedder(&self) -> OpenAiEmbeddings {
+        OpenAiEmbeddings::new(EmbeddingEndpoint {
+            base_url: format!("http://{}/v1", self.address),
+            api_key: "sk-test".into(),
+            model: "bge-m3".into(),
+            timeout: Duration::from_millis(500),
+        })
+        .expect("client")
     }
 
     fn model(&self) -> OpenAiCompatible {
@@ -406,4 +473,41 @@ async fn offline_with_no_provider_is_the_normal_mode_not_a_degraded_one() {
     unknown.task = "nobody.knows".into();
     let error = model.chat(&unknown).await.expect_err("no rule");
     assert!(matches!(error, CallError::Unavailable(_)));
+}
+
+#[tokio::test]
+async fn embeddings_come_one_per_text_in_order_with_the_dimensions_asked() {
+    let stand_in = StandIn::start(vec![Scripted::Content(String::new())]).await;
+    let embedder = Guarded::new(stand_in.embedder(), quick());
+    let texts = vec!["不要打折".to_owned(), "喜欢送菜".to_owned()];
+    let vectors = embedder.embed("m1", &texts).await.expect("vectors");
+    assert_eq!(vectors.len(), 2);
+    assert!(vectors.iter().all(|v| v.len() == llm::DIMENSION));
+    assert!(llm::cosine(&vectors[0], &llm::Lexical::vector("不要打折")) > 0.99);
+    assert_eq!(embedder.space(), "openai:bge-m3");
+    let sent = stand_in.requests();
+    let body = sent.first().expect("one request");
+    assert_eq!(body.get("model"), Some(&json!("bge-m3")));
+    assert_eq!(body.get("dimensions"), Some(&json!(llm::DIMENSION)));
+    assert_eq!(body.get("input"), Some(&json!(["不要打折", "喜欢送菜"])));
+}
+
+#[tokio::test]
+async fn vectors_of_another_length_or_a_failing_provider_are_errors_not_vectors() {
+    let stand_in = StandIn::start(vec![
+        Scripted::Dimensions(1024),
+        Scripted::Status(500),
+        Scripted::Status(500),
+        Scripted::Content(String::new()),
+    ])
+    .await;
+    let texts = vec!["不要打折".to_owned()];
+    let plain = stand_in.embedder();
+    let wrong = plain.embed("m1", &texts).await.expect_err("wrong length");
+    assert!(matches!(wrong, CallError::Malformed(_)), "{wrong:?}");
+    // Guarded: two 500s are retried, the third call answers.
+    let guarded = Guarded::new(plain, quick());
+    let vectors = guarded.embed("m1", &texts).await.expect("after retries");
+    assert_eq!(vectors.len(), 1);
+    assert_eq!(stand_in.requests().len(), 4);
 }
