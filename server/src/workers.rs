@@ -40,11 +40,8 @@ pub async fn run(state: AppState, owner: String, expire_every: Duration, agent_l
             state.clone(),
             app::service::rules::Decider,
             owner.clone(),
-            app::work::Settings {
-                // One transaction per trigger: a batch is a few of them.
-                batch: 32,
-                ..app::work::Settings::default()
-            }
+            // The plain decisions of a claimed batch commit together.
+            app::work::Settings::default()
         ),
         app::work::run(
             state.clone(),
