@@ -108,6 +108,10 @@ pub struct ModelSettings {
     pub breaker_window_secs: u64,
     /// …and stays open this long before one call may try again.
     pub breaker_open_secs: u64,
+    /// The embedding provider's API base (its key: EMBEDDING_API_KEY, else MODEL_API_KEY).
+    pub embedding_base_url: String,
+    /// Its model, asked for 256 dimensions; empty: the offline lexical embedder.
+    pub embedding_model: String,
 }
 
 impl ModelSettings {
@@ -124,6 +128,17 @@ impl ModelSettings {
             open_for: std::time::Duration::from_secs(self.breaker_open_secs),
             ..llm::Limits::default()
         }
+    }
+
+    /// The embedding provider's endpoint with its key, when a model is named.
+    pub fn embedding_endpoint(&self, api_key: SecretString) -> Option<llm::EmbeddingEndpoint> {
+        let model = self.embedding_model.trim();
+        (!model.is_empty()).then(|| llm::EmbeddingEndpoint {
+            base_url: self.embedding_base_url.clone(),
+            api_key,
+            model: model.to_owned(),
+            timeout: std::time::Duration::from_secs(self.timeout_secs),
+        })
     }
 
     /// The provider's endpoint, with its key.
@@ -317,6 +332,8 @@ pub struct Secrets {
     pub jwt_previous_signing_key: Option<SecretString>,
     /// API key of the OpenAI-compatible model provider (DeepSeek by default).
     pub model_api_key: Option<SecretString>,
+    /// API key of the embedding provider (MODEL_API_KEY's when absent).
+    pub embedding_api_key: Option<SecretString>,
     /// The WeChat mini program's AppSecret (diner logins).
     pub wechat_app_secret: Option<SecretString>,
     /// The weather provider's API key.
@@ -542,6 +559,7 @@ impl Secrets {
             jwt_signing_key: secret(vars, "JWT_SIGNING_KEY")?,
             jwt_previous_signing_key: secret(vars, "JWT_PREVIOUS_SIGNING_KEY")?,
             model_api_key: secret(vars, "MODEL_API_KEY")?,
+            embedding_api_key: secret(vars, "EMBEDDING_API_KEY")?,
             wechat_app_secret: secret(vars, "WECHAT_APP_SECRET")?,
             weather_api_key: secret(vars, "WEATHER_API_KEY")?,
         })
@@ -795,6 +813,24 @@ mod tests {
         assert_eq!(jwt_key.expose_secret(), "from-a-file-and-at-least-32-bytes");
         let printed = format!("{config:?}");
         assert!(!printed.contains("sk-live-123") && !printed.contains("from-a-file"));
+    }
+
+    #[test]
+    fn the_memory_embeds_offline_unless_an_embedding_model_is_named() {
+        let config = AppConfig::load_from(
+            &config_dir(),
+            &vars(&[("MEALQUEST_SECRET_MODEL_API_KEY", "sk-live-123")]),
+        )
+        .expect("loads");
+        let model = &config.settings.model;
+        assert!(model.embedding_endpoint("k".into()).is_none());
+        let named = ModelSettings {
+            embedding_model: "bge-m3".into(),
+            ..model.clone()
+        };
+        let endpoint = named.embedding_endpoint("k".into()).expect("named");
+        assert_eq!(endpoint.model, "bge-m3");
+        assert!(endpoint.base_url.starts_with("https://"));
     }
 
     #[test]

@@ -215,18 +215,37 @@ pub fn state_over(
 }
 
 /// The chat model the configuration names: the provider when its key is set (guarded,
-/// falling back to the offline rulebook), else the rulebook alone.
+/// falling back to the offline rulebook), else the rulebook alone; and the embedding model
+/// when one is named and has a key, else the lexical embedder.
 fn models(config: &AppConfig) -> Result<app::service::models::Models, StartupError> {
     let settings = &config.settings.model;
-    let Some(key) = config.secrets.model_api_key.clone() else {
-        return Ok(app::service::models::Models::default());
+    let secrets = &config.secrets;
+    let refused = |err: llm::CallError| StartupError::Model(err.to_string());
+    let models = match secrets.model_api_key.clone() {
+        None => app::service::models::Models::default(),
+        Some(key) => {
+            let provider = llm::OpenAiCompatible::new(settings.endpoint(key)).map_err(refused)?;
+            app::service::models::Models::remote(
+                std::sync::Arc::new(llm::Guarded::new(provider, settings.limits())),
+                settings.attempts,
+            )
+        }
     };
-    let provider = llm::OpenAiCompatible::new(settings.endpoint(key))
-        .map_err(|err| StartupError::Model(err.to_string()))?;
-    Ok(app::service::models::Models::remote(
-        std::sync::Arc::new(llm::Guarded::new(provider, settings.limits())),
-        settings.attempts,
-    ))
+    let embedding = secrets
+        .embedding_api_key
+        .clone()
+        .or_else(|| secrets.model_api_key.clone())
+        .and_then(|key| settings.embedding_endpoint(key));
+    Ok(match embedding {
+        None => models,
+        Some(endpoint) => {
+            let provider = llm::OpenAiEmbeddings::new(endpoint).map_err(refused)?;
+            models.with_embedder(std::sync::Arc::new(llm::Guarded::new(
+                provider,
+                settings.limits(),
+            )))
+        }
+    })
 }
 
 /// The weather feed the configuration names, if any.

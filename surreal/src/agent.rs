@@ -112,6 +112,8 @@ pub struct StepWrite {
 pub enum Effect {
     /// A campaign saved (an approved proposal going live).
     SaveCampaign(crate::rules::CampaignSave),
+    /// A preference kept in the agent's memory (a rejection's reason).
+    Remember(crate::memory::PreferenceSave),
 }
 
 impl Effect {
@@ -120,6 +122,9 @@ impl Effect {
         match self {
             Self::SaveCampaign(_) => {
                 crate::rules::SAVE_CAMPAIGN.replace("$c.", &format!("$effect{index}."))
+            }
+            Self::Remember(_) => {
+                crate::memory::REMEMBER.replace("$p.", &format!("$effect{index}."))
             }
         }
     }
@@ -131,6 +136,7 @@ impl Effect {
     ) -> surrealdb::method::Query<'r, C> {
         match self {
             Self::SaveCampaign(save) => query.bind((format!("effect{index}"), save.clone())),
+            Self::Remember(save) => query.bind((format!("effect{index}"), save.clone())),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod health;
 pub mod idempotency;
 pub mod ledger;
 pub mod live;
+pub mod memory;
 pub mod merchant;
 pub mod migrations;
 mod outcome;

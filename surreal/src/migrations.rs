@@ -100,6 +100,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "model_usage",
         sql: include_str!("../migrations/0015_model_usage.surql"),
     },
+    Migration {
+        version: 16,
+        name: "memory",
+        sql: include_str!("../migrations/0016_memory.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

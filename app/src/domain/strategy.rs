@@ -190,6 +190,12 @@ pub fn plan(facts: &Facts, attempt: u32) -> Option<serde_json::Value> {
     if rainy {
         reasoning.push("只在下雨天触发，雨天客流少，正好拉一把".into());
     }
+    // The offline strategist only ever gives a card (送菜, never a discount); it says which
+    // of the boss's words it kept in mind.
+    if let Some(said) = facts.preferences.first() {
+        let said: String = said.chars().take(30).collect();
+        reasoning.push(format!("记着老板说过：「{said}」"));
+    }
     Some(serde_json::json!({
         "title": title.chars().take(40).collect::<String>(),
         "reasoning": reasoning,

@@ -13,6 +13,7 @@ pub mod feed;
 pub mod in_flight;
 pub mod ledger;
 mod locks;
+pub mod memory;
 pub mod models;
 pub mod payment;
 mod retry;

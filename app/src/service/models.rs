@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use llm::{Answer, AskError, ChatModel, ChatRequest, Fallback, Rulebook};
+use llm::{Answer, AskError, ChatModel, ChatRequest, Embedder, Fallback, Lexical, Rulebook};
 use serde::de::DeserializeOwned;
 
 use crate::state::AppState;
@@ -13,11 +13,13 @@ use crate::state::AppState;
 /// Answers asked for, at most, until one passes the schema and the caller's checks.
 pub const DEFAULT_ATTEMPTS: u32 = 3;
 
-/// The process's chat model and how hard to try it.
+/// The process's chat model and how hard to try it, and its embedding model (none: the
+/// offline lexical embedder).
 #[derive(Debug, Clone)]
 pub struct Models {
     chat: Arc<dyn ChatModel>,
     attempts: u32,
+    embedder: Option<Arc<dyn Embedder>>,
 }
 
 impl Default for Models {
@@ -35,7 +37,15 @@ impl Models {
         Self {
             chat,
             attempts: attempts.max(1),
+            embedder: None,
         }
+    }
+
+    /// With `embedder` (already guarded) for the memory; the lexical one answers when it
+    /// fails.
+    pub fn with_embedder(mut self, embedder: Arc<dyn Embedder>) -> Self {
+        self.embedder = Some(embedder);
+        self
     }
 
     /// `remote` (already guarded), answered for by the rulebook when it fails.
@@ -110,4 +120,44 @@ where
         tracing::error!(error = %err, task = %row.task, merchant = %row.merchant, "model usage not recorded");
     }
     result
+}
+
+/// A text's vectors: in the embedding model's space (or the lexical one when there is no
+/// model or it failed), and always the lexical one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedded {
+    pub space: String,
+    pub embedding: Vec<f32>,
+    pub lexical: Vec<f32>,
+}
+
+impl Embedded {
+    /// Made by the lexical embedder alone.
+    pub fn is_lexical(&self) -> bool {
+        self.space == llm::LEXICAL
+    }
+}
+
+/// Embeds `text` for `merchant`'s memory.
+pub async fn embed(state: &AppState, merchant: &str, text: &str) -> Embedded {
+    let lexical = Lexical::vector(text);
+    let remote = match &state.models.embedder {
+        Some(embedder) => match embedder.embed(merchant, &[text.to_owned()]).await {
+            Ok(vectors) => vectors
+                .into_iter()
+                .next()
+                .map(|vector| (embedder.space().to_owned(), vector)),
+            Err(error) => {
+                tracing::warn!(%merchant, %error, "embedding provider failed, embedding lexically");
+                None
+            }
+        },
+        None => None,
+    };
+    let (space, embedding) = remote.unwrap_or_else(|| (llm::LEXICAL.to_owned(), lexical.clone()));
+    Embedded {
+        space,
+        embedding,
+        lexical,
+    }
 }

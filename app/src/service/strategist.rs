@@ -32,6 +32,21 @@ pub struct Goal {
     pub note: Option<String>,
 }
 
+impl Goal {
+    /// What the goal is about, in words: the preferences nearest to it are recalled.
+    pub fn about(&self) -> String {
+        let stock = self
+            .overstock
+            .as_ref()
+            .map(|stock| format!("{} {}", stock.item, stock.count));
+        [self.note.clone(), stock]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 /// What the rule engine's backtest says the campaign would have done over the last days,
 /// beside the campaigns live now: so the boss decides on figures, not on the model's prose.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,11 +179,13 @@ pub async fn start(
 async fn sense(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<Plan>, NodeError> {
     let merchant = run.merchant;
     let since = Utc::now() - Duration::days(SENSED_DAYS);
-    let (shop, catalog, weather, takings) = tokio::join!(
+    let about = plan.goal.about();
+    let (shop, catalog, weather, takings, preferences) = tokio::join!(
         super::shops::shop(state, merchant),
         super::catalog::of_shop(state, merchant),
         db::rules::shop_weather(&state.db, merchant),
         db::ledger::takings_since(&state.db, merchant, since),
+        super::memory::recall(state, merchant, &about, super::memory::RECALLED),
     );
     let (shop, catalog) = (shop.map_err(node_error)?, catalog.map_err(node_error)?);
     let weather = weather
@@ -208,7 +225,7 @@ async fn sense(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<Pl
         average_bill,
         margin_floor: DEFAULT_MARGIN_FLOOR,
         food_cost: DEFAULT_FOOD_COST,
-        preferences: Vec::new(),
+        preferences: preferences.map_err(node_error)?,
     });
     Ok(Step::to(plan, Next::goto("propose")))
 }
@@ -357,8 +374,20 @@ async fn decide(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<P
     };
     let spec = match answer {
         Answer::Reject { reason } => {
+            // The reason is remembered with the decision's step, once.
+            let remembered = super::memory::preference(
+                state,
+                run.merchant,
+                &reason,
+                super::memory::Source::Rejection,
+                Some(run.thread),
+            )
+            .await
+            .map_err(node_error)?;
             plan.decision = Some(Decision::Rejected { reason });
-            return Ok(Step::to(plan, Next::End));
+            return Ok(
+                Step::to(plan, Next::End).with_effect(db::agent::Effect::Remember(remembered))
+            );
         }
         Answer::Approve { campaign } => {
             campaign.map_or_else(|| card.proposal.campaign.clone(), |edited| *edited)

@@ -3,70 +3,22 @@
 //! speaks the OpenAI chat protocol), answered offline for a failing provider, or refused for
 //! answers that never passed their schema.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use app::service::models::{Models, ask};
 use app::state::AppState;
-use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use llm::{AskError, ChatRequest, Fallback, Guarded, Limits, Rulebook, Tier};
+use llm::{AskError, ChatRequest, Fallback, Rulebook, Tier};
 use serde_json::{Value, json};
 
 use crate::helpers::seeded_state;
-
-type Script = Arc<Mutex<VecDeque<Option<String>>>>;
-
-/// Answers each request with the next scripted content (a 500 for `None`), 100 prompt and
-/// 20 completion tokens each.
-async fn completions(State(script): State<Script>, Json(body): Json<Value>) -> Response {
-    let next = script.lock().expect("lock").pop_front().flatten();
-    match next {
-        Some(content) => Json(json!({
-            "id": "chatcmpl-1", "object": "chat.completion", "created": 1_764_000_000,
-            "model": body.get("model"),
-            "choices": [{ "index": 0, "finish_reason": "stop", "logprobs": null,
-                          "message": { "role": "assistant", "content": content } }],
-            "usage": { "prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120 }
-        }))
-        .into_response(),
-        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
+use crate::provider::Provider;
 
 /// The state with its model at a stand-in provider answering `script`.
 async fn with_provider(script: Vec<Option<&str>>) -> AppState {
-    let script: Script = Arc::new(Mutex::new(
-        script.into_iter().map(|c| c.map(str::to_owned)).collect(),
-    ));
-    let app = axum::Router::new()
-        .route("/v1/chat/completions", axum::routing::post(completions))
-        .with_state(script);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let provider = llm::OpenAiCompatible::new(llm::Endpoint {
-        base_url: format!("http://{address}/v1"),
-        api_key: "sk-test".into(),
-        wording_model: "deepseek-chat".into(),
-        strategy_model: "deepseek-reasoner".into(),
-        timeout: Duration::from_secs(5),
-    })
-    .expect("client");
-    let limits = Limits {
-        retries: 0,
-        ..Limits::default()
-    };
+    let provider = Provider::start(script).await;
     let mut state = seeded_state().await;
-    let remote = Arc::new(Guarded::new(provider, limits));
-    let offline = Arc::new(rulebook());
-    state.models = Models::new(Arc::new(Fallback::new(remote, offline)), 3);
+    state.models = Models::new(provider.chat(Arc::new(rulebook())), 3);
     state
 }
 

@@ -11,7 +11,12 @@ use app::state::AppState;
 use chrono::Utc;
 use serde_json::json;
 
+use std::sync::Arc;
+
+use app::service::models::Models;
+
 use crate::helpers::{DINER, seeded_disk_state, seeded_state, state_at};
+use crate::provider::Provider;
 
 const MERCHANT: &str = "demo";
 
@@ -267,4 +272,60 @@ async fn an_edit_that_breaks_the_margin_goes_back_to_the_boss_and_a_rejection_ke
             .expect("reads")
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn a_rejections_reason_is_remembered_and_the_next_proposals_prompt_carries_it() {
+    // The provider fails every chat (the offline strategist answers, degraded) but the
+    // stand-in keeps what it was asked; its embeddings work.
+    let provider = Provider::start(Vec::new()).await;
+    let mut state = seeded_state().await;
+    state.models = Models::new(provider.chat(Arc::new(app::service::models::rulebook())), 1)
+        .with_embedder(provider.embedder());
+    let (first, card) = proposed(&state).await;
+    assert!(card.degraded);
+    let asked = provider.chats().len();
+    assert!(asked >= 1);
+    assert!(!prompt_of(&provider, asked).contains("不要打折"));
+    state
+        .agent
+        .resume(
+            &state,
+            &first,
+            json!({"verdict": "reject", "reason": "不要打折，送菜可以"}),
+            Some("laowang"),
+        )
+        .await
+        .expect("rejected");
+    work(&state, &first).await;
+    let kept = db::memory::preferences(&state.db, MERCHANT, 10)
+        .await
+        .expect("reads");
+    assert_eq!(kept.len(), 1, "remembered once");
+    assert_eq!(
+        (kept[0].text.as_str(), kept[0].source.as_str()),
+        ("不要打折，送菜可以", "REJECTION")
+    );
+    let (_, next) = proposed(&state).await;
+    let prompt = prompt_of(&provider, provider.chats().len());
+    assert!(prompt.contains("不要打折，送菜可以"), "{prompt}");
+    assert!(
+        next.proposal
+            .reasoning
+            .iter()
+            .any(|line| line.contains("不要打折")),
+        "{:?}",
+        next.proposal.reasoning
+    );
+}
+
+/// The facts message of the `n`th chat request the provider received (1 the first).
+fn prompt_of(provider: &Provider, n: usize) -> String {
+    let chats = provider.chats();
+    chats
+        .get(n - 1)
+        .and_then(|chat| chat.pointer("/messages/1/content"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
