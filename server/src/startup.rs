@@ -343,6 +343,10 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
             get(|| async { axum::Json(app::service::rules::schema::campaign_schema()) }),
         )
         .route(
+            "/api/agent/resume/{thread_id}",
+            axum::routing::post(app::api::agent::resume),
+        )
+        .route(
             "/api/schemas/story.json",
             get(|| async { axum::Json(app::service::rules::schema::story_schema().clone()) }),
         )

@@ -271,6 +271,26 @@ pub async fn thread(db: &Db, id: &str) -> DbResult<Option<ThreadRow>> {
     Ok(checked(response)?.take(0)?)
 }
 
+/// A shop's threads, the latest changed first (at most `limit`), of one status or all.
+pub async fn threads(
+    db: &Db,
+    merchant: &str,
+    status: Option<&str>,
+    limit: u32,
+) -> DbResult<Vec<ThreadRow>> {
+    let response = db
+        .query(format!(
+            "{SELECT_THREAD} FROM agent_thread
+                 WHERE merchant = $merchant AND ($status IS NONE OR status = $status)
+                 ORDER BY updated_at DESC LIMIT $limit"
+        ))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("status", status.map(str::to_owned)))
+        .bind(("limit", i64::from(limit)))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
 const SELECT_CHECKPOINT: &str =
     "SELECT step, node, state, version, parent, next, input, by, at FROM";
 

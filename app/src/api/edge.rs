@@ -60,22 +60,27 @@ pub fn client_addr() -> crate::auth::throttle::ClientAddr {
         .unwrap_or(crate::auth::throttle::ClientAddr(None))
 }
 
+/// `principal` as staff holding `permission`, else 403 (routes outside server functions).
+pub fn staff_of(principal: &Principal, permission: Permission) -> Result<StaffCaller, AppError> {
+    match principal {
+        Principal::Staff {
+            staff_id,
+            merchant_id,
+            ..
+        } if principal.can(permission) => Ok(StaffCaller {
+            merchant_id: merchant_id.clone(),
+            staff_id: staff_id.clone(),
+        }),
+        _ => Err(AppError::Forbidden(
+            format!("{permission:?}").to_lowercase(),
+        )),
+    }
+}
+
 impl Call {
     /// The caller as staff holding `permission`, else 403.
     pub fn staff(&self, permission: Permission) -> Result<StaffCaller, AppError> {
-        match &self.principal {
-            Principal::Staff {
-                staff_id,
-                merchant_id,
-                ..
-            } if self.principal.can(permission) => Ok(StaffCaller {
-                merchant_id: merchant_id.clone(),
-                staff_id: staff_id.clone(),
-            }),
-            _ => Err(AppError::Forbidden(
-                format!("{permission:?}").to_lowercase(),
-            )),
-        }
+        staff_of(&self.principal, permission)
     }
 
     /// The caller as a diner, else 403.

@@ -2,6 +2,7 @@
 //! the spec's paths). Each is a thin front door: authenticate, check permission and
 //! Idempotency-Key (`edge`), then call the service layer.
 
+pub mod agent;
 pub mod assets;
 pub mod auth;
 pub mod catalog;

@@ -215,6 +215,11 @@ pub struct ReadStoryRequest {
     pub id: StoryId,
 }
 
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CommandRequest {
+    pub command: crate::api::agent::Command,
+}
+
 /// `Idempotency-Key`: required on money and asset mutations.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Header)]
@@ -411,6 +416,38 @@ fn set_tag_rules() {}
     security(("bearer" = [])), responses((status = 200, description = "Marked read")))]
 fn read_story() {}
 
+/// The boss's sentence (OWNER, MANAGER), understood by the model (or offline) and done: a
+/// campaign asked of the Strategist (its `thread_id` returned), a preference kept, or what
+/// the Copilot can do.
+#[utoipa::path(post, path = "/api/agent/command", tag = "agent", request_body = CommandRequest,
+    security(("bearer" = [])), responses((status = 200, body = crate::api::agent::CommandReply)))]
+fn agent_command() {}
+
+/// The shop's workflow threads, the latest changed first (WAITING: proposals for the boss).
+#[utoipa::path(get, path = "/api/agent/threads", tag = "agent", params(crate::api::agent::ThreadsQuery),
+    security(("bearer" = [])), responses((status = 200, body = Vec<crate::api::agent::Thread>)))]
+fn agent_threads() {}
+
+/// Where a thread stands: its status, the node next, what it asks while WAITING (the
+/// proposal card), its error, its tokens.
+#[utoipa::path(get, path = "/api/agent/thread", tag = "agent", params(crate::api::agent::ThreadQuery),
+    security(("bearer" = [])), responses((status = 200, body = crate::api::agent::Thread)))]
+fn agent_thread() {}
+
+/// A thread's kept checkpoints, oldest first (who answered what, when).
+#[utoipa::path(get, path = "/api/agent/thread/history", tag = "agent", params(crate::api::agent::ThreadQuery),
+    security(("bearer" = [])), responses((status = 200, body = Vec<crate::api::agent::Checkpoint>)))]
+fn agent_history() {}
+
+/// The answer to the question a WAITING thread asks, once (a second answer is 409). For a
+/// proposal: `{"verdict": "approve"}`, with an edited `campaign` if any (checked as the
+/// proposal was), or `{"verdict": "reject", "reason": …}` (remembered).
+#[utoipa::path(post, path = "/api/agent/resume/{thread_id}", tag = "agent",
+    params(("thread_id" = crate::domain::checked::ThreadId, Path, description = "The thread")),
+    request_body = crate::api::agent::Answer,
+    security(("bearer" = [])), responses((status = 200, body = crate::api::agent::Thread)))]
+fn resume_thread() {}
+
 #[utoipa::path(get, path = "/api/system/status", tag = "system",
     responses((status = 200, body = SystemStatus)))]
 fn system_status() {}
@@ -468,7 +505,8 @@ impl Modify for BearerAuth {
         save_listing, list_campaigns, read_campaign, create_campaign, update_campaign,
         set_campaign_status, dry_run_campaign, backtest_campaign, campaign_holdout, post_event,
         my_stories, read_story, sync_steps, werun_stand_in, table_code, set_shop_place, tag_diner, set_tag_rules, system_status, realtime_ticket,
-        my_member_code, socket),
+        my_member_code, socket, agent_command, agent_threads, agent_thread, agent_history,
+        resume_thread),
     components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
         Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
         Code, Name, IdempotencyKey, FieldErrors, Condition, Reward, Presence)),
@@ -506,7 +544,7 @@ mod tests {
     /// pass, and the same wrong values are refused.
     #[test]
     fn documented_requests_are_what_the_server_functions_read() {
-        use crate::api::{assets, auth, catalog, payment, rules, steps, wallet};
+        use crate::api::{agent, assets, auth, catalog, payment, rules, steps, wallet};
         let uuid = "6f1c2a9e-8b1d-4c3e-9f00-1a2b3c4d5e6f";
         macro_rules! check {
             ($doc:ty, $args:ty, good: [$($good:expr),* $(,)?], bad: [$($bad:expr),* $(,)?]) => {
@@ -617,6 +655,9 @@ mod tests {
         check!(SetTagRulesRequest, rules::SetTagRules,
             good: [json!({"rules": {"regular_visits": 3, "lapsed_days": 14}})],
             bad: [json!({"rules": {"regular_visits": 0, "lapsed_days": 14}})]);
+        check!(CommandRequest, agent::AgentCommand,
+            good: [json!({"command": {"text": "鸭脖积压了500份"}})],
+            bad: [json!({"command": {"text": "x", "extra": 1}}), json!({"command": {}})]);
         check!(ReadStoryRequest, rules::ReadStory,
             good: [json!({"id": uuid})], bad: [json!({"id": "x"})]);
     }

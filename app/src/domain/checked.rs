@@ -210,6 +210,17 @@ checked_text!(
 );
 
 checked_text!(
+    /// A workflow thread's id, as the Copilot returned it.
+    ThreadId {
+        rule: "a UUID such as 0193a0c4-e5f0-7c3e-9d2b-6a1f4e8c7b20",
+        pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        length: 36..=36,
+        example: "0193a0c4-e5f0-7c3e-9d2b-6a1f4e8c7b20",
+        accepts: is_uuid,
+    }
+);
+
+checked_text!(
     /// What a cashier's scanner read: a card's uuid or an 18-digit payment code.
     ScanCode {
         rule: "a card's UUID or a payment code: 18 digits starting 66",

@@ -4,6 +4,7 @@
 pub mod card;
 pub mod catalog;
 pub mod checked;
+pub mod copilot;
 pub mod diner;
 pub mod events;
 pub mod market;

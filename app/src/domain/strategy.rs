@@ -21,6 +21,7 @@ pub const DEFAULT_FOOD_COST: u8 = 35;
 const HEADROOM: u8 = 5;
 
 /// Stock the boss wants moved (or the shop's stock figure says is piling up).
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overstock {
     pub item: String,

@@ -3,6 +3,7 @@
 //! services that return it, so the API, the services, the workers and the pages share one
 //! definition; `api::*` re-exports each next to its endpoints.
 
+pub mod agent;
 pub mod assets;
 pub mod catalog;
 pub mod ledger;

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod copilot;
 pub mod demo;
 pub mod diners;
 pub mod feed;

@@ -60,7 +60,7 @@ impl Models {
 /// The offline answers of the tasks the product's workflows ask: the Strategist's plan
 /// (the Copilot's intent comes with it).
 pub fn rulebook() -> Rulebook {
-    super::strategist::offline(Rulebook::new())
+    super::copilot::offline(super::strategist::offline(Rulebook::new()))
 }
 
 /// Asks the process's model (see [`llm::ask_json`]) and records what it cost, whatever came

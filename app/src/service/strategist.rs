@@ -12,13 +12,13 @@ use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Money;
-use crate::domain::rules::simulate::Replayed;
 use crate::domain::rules::{CampaignSpec, Weather};
 use crate::domain::strategy::{
     DEFAULT_FOOD_COST, DEFAULT_MARGIN_FLOOR, Facts, Margin, Offer, Overstock, PLAN_TASK, Proposal,
     margin_problems, plan,
 };
 use crate::error::AppError;
+pub use crate::model::agent::{Answer, Card, Projection};
 use crate::state::AppState;
 
 /// The days of bills the Strategist reads.
@@ -47,52 +47,12 @@ impl Goal {
     }
 }
 
-/// What the rule engine's backtest says the campaign would have done over the last days,
-/// beside the campaigns live now: so the boss decides on figures, not on the model's prose.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Projection {
-    pub days: u32,
-    /// The recorded triggers replayed.
-    pub triggers: u32,
-    /// Its rewards, reach, cost and the moments its budget ran out.
-    pub campaign: Replayed,
-}
-
-/// The proposal as the boss sees it: the campaign and why, with the margin our code
-/// computed, its backtest, and who wrote it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Card {
-    pub proposal: Proposal,
-    pub margin: Margin,
-    pub projection: Projection,
-    /// The model that wrote it (`offline` for the built-in strategist).
-    pub model: String,
-    /// Written offline because the model provider failed.
-    pub degraded: bool,
-    /// What was wrong with the last answer the boss gave (an edit that did not pass).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<String>,
-}
-
 /// What the boss decided.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Decision {
     Approved { campaign: String },
     Rejected { reason: String },
-}
-
-/// The boss's answer to a proposal.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "verdict", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Answer {
-    /// Put it live, as proposed or as edited.
-    Approve {
-        #[serde(default)]
-        campaign: Option<Box<CampaignSpec>>,
-    },
-    /// No, and why (remembered for the next proposals).
-    Reject { reason: String },
 }
 
 /// The Strategist's state (version 1).

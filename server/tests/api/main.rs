@@ -2,6 +2,7 @@
 //! (a fresh datastore and database per test).
 
 mod access;
+mod agent;
 mod catalog_api;
 mod console;
 mod demo_data;

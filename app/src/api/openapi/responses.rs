@@ -93,6 +93,9 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
         "werun_stand_in" => &[Forbidden, NotFound],
         "my_stories" => &[Forbidden],
         "read_story" => &[Forbidden, NotFound],
+        "agent_command" | "agent_threads" => &[Forbidden],
+        "agent_thread" | "agent_history" => &[Forbidden, NotFound],
+        "resume_thread" => &[Forbidden, NotFound, Conflict],
         _ => &[],
     }
 }
