@@ -509,7 +509,8 @@ impl Modify for BearerAuth {
         resume_thread),
     components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
         Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
-        Code, Name, IdempotencyKey, FieldErrors, Condition, Reward, Presence)),
+        Code, Name, IdempotencyKey, FieldErrors, Condition, Reward, Presence,
+        crate::domain::checked::ThreadId, crate::api::agent::ThreadStatus)),
     modifiers(&BearerAuth, &Refusals, &Flows)
 )]
 pub struct ApiDoc;
@@ -660,6 +661,36 @@ mod tests {
             bad: [json!({"command": {"text": "x", "extra": 1}}), json!({"command": {}})]);
         check!(ReadStoryRequest, rules::ReadStory,
             good: [json!({"id": uuid})], bad: [json!({"id": "x"})]);
+    }
+
+    /// Every `$ref` names a schema the document has (a type used only in a path's params
+    /// must still be listed among the components).
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(value: &serde_json::Value, found: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                        found.push(target.clone());
+                    }
+                    map.values().for_each(|v| refs(v, found));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+                _ => {}
+            }
+        }
+        let doc = ApiDoc::document();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        let missing: Vec<&String> = found
+            .iter()
+            .filter(|target| {
+                let name = target.trim_start_matches("#/components/schemas/");
+                doc.pointer(&format!("/components/schemas/{name}"))
+                    .is_none()
+            })
+            .collect();
+        assert!(missing.is_empty(), "unresolvable: {missing:?}");
     }
 
     /// The document lists, for each operation, every status with the codes it carries.
