@@ -69,6 +69,10 @@ pub struct AgentSettings {
     /// Seconds a worker holds a node's run before another may take it over (longer than a
     /// model's slowest answer).
     pub node_lease_secs: u64,
+    /// The Strategist proposes unasked every so many days of a shop's calendar (0: never)…
+    pub propose_every_days: u32,
+    /// …and on a rainy or snowy day; every shop is looked at this often.
+    pub propose_check_minutes: u64,
 }
 
 impl AgentSettings {

@@ -61,6 +61,7 @@ pub struct Application {
     shutdown_grace: Duration,
     expire_payments_every: Duration,
     agent_lease: Duration,
+    proposals: workers::Proposals,
 }
 
 impl Application {
@@ -84,6 +85,10 @@ impl Application {
             shutdown_grace: Duration::from_secs(server.shutdown_grace_secs),
             expire_payments_every: Duration::from_secs(config.settings.payments.expire_every_secs),
             agent_lease: Duration::from_secs(config.settings.agent.node_lease_secs),
+            proposals: workers::Proposals {
+                every_days: config.settings.agent.propose_every_days,
+                check: Duration::from_secs(config.settings.agent.propose_check_minutes.max(1) * 60),
+            },
         })
     }
 
@@ -123,6 +128,7 @@ impl Application {
                 owner.clone(),
                 self.expire_payments_every,
                 self.agent_lease,
+                self.proposals,
             ) => Ok(()),
         };
         // The other processes take this one's partitions at once, not when the leases end.

@@ -26,7 +26,13 @@ pub const KEEP_EXPIRED_SESSIONS: Duration = Duration::from_secs(24 * 60 * 60);
 /// the real-time sequencer and fan-out, the rule engine's decider, the hourly purges, and the expiry of payment codes
 /// every `expire_every` (these two in the process holding the housekeeping [`Duty`]). Each worker gets the whole state, as a request does, so a new one
 /// finds every client it needs there (the database, the hub, later the model providers).
-pub async fn run(state: AppState, owner: String, expire_every: Duration, agent_lease: Duration) {
+pub async fn run(
+    state: AppState,
+    owner: String,
+    expire_every: Duration,
+    agent_lease: Duration,
+    proposals: Proposals,
+) {
     let duty = Duty::claim(&state, &owner).await;
     tokio::join!(
         hold_duty(state.clone(), owner.clone(), duty.clone()),
@@ -55,6 +61,7 @@ pub async fn run(state: AppState, owner: String, expire_every: Duration, agent_l
             }
         ),
         purge_finished_threads(state.clone(), duty.clone(), PURGE_EVERY),
+        propose(state.clone(), duty.clone(), proposals),
         app::service::shops::watch_caches(state.clone()),
         state.realtime.run(state.db.clone()),
         purge_expired_answers(state.clone(), duty.clone(), PURGE_EVERY, BATCH),
@@ -240,6 +247,48 @@ pub async fn read_weather(state: AppState, duty: Duty) {
             }
             Ok(_) => {}
             Err(err) => tracing::warn!(error = %err, "weather not recorded"),
+        }
+    })
+    .await;
+}
+
+/// When the Strategist proposes unasked (`[agent]` settings).
+#[derive(Debug, Clone, Copy)]
+pub struct Proposals {
+    /// A routine proposal every so many days of each shop's calendar (0: never).
+    pub every_days: u32,
+    /// How often every shop is looked at (a rainy day's proposal waits this long at most).
+    pub check: Duration,
+}
+
+/// Starts the Strategist's routine and rainy-day proposals that are due, in every shop (by
+/// the process holding the housekeeping duty; each occasion starts once anyway).
+pub async fn propose(state: AppState, duty: Duty, proposals: Proposals) {
+    every_so_often(proposals.check, || async {
+        if !duty.held() {
+            return;
+        }
+        let shops = match db::merchant::list(&state.db).await {
+            Ok(shops) => shops,
+            Err(err) => {
+                tracing::warn!(error = %err, "shops not read for proposals");
+                return;
+            }
+        };
+        for shop in shops {
+            let due = app::service::strategist::propose_when_due(
+                &state,
+                &shop.id,
+                chrono::Utc::now(),
+                proposals.every_days,
+            );
+            match due.await {
+                Ok(started) if !started.is_empty() => {
+                    tracing::info!(merchant = %shop.id, ?started, "the strategist proposes unasked");
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(merchant = %shop.id, error = %err, "proposals not started"),
+            }
         }
     })
     .await;

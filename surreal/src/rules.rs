@@ -434,6 +434,23 @@ pub async fn shop_weather(db: &Db, merchant: &str) -> DbResult<Option<String>> {
     Ok(checked(response)?.take(0)?)
 }
 
+/// The shop's weather as the last weather trigger set it, and when.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct WeatherReading {
+    pub weather: String,
+    pub at: DateTime<Utc>,
+}
+
+/// [`shop_weather`] with the moment it was set.
+pub async fn shop_weather_reading(db: &Db, merchant: &str) -> DbResult<Option<WeatherReading>> {
+    let response = db
+        .query("SELECT weather, at FROM ONLY type::record('shop_weather', $merchant)")
+        .bind(("merchant", merchant.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
 /// A story in a diner's inbox.
 #[derive(Debug, Clone, PartialEq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]

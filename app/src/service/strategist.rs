@@ -135,6 +135,82 @@ pub async fn start(
         .await?)
 }
 
+/// Starts the Strategist for `merchant` once per `occasion` (a period of the schedule, a
+/// rainy day): the thread's id is derived from the two, so a second start of the same
+/// occasion — another round, another process — starts nothing. The id of the thread it
+/// started, if it did.
+pub async fn start_once(
+    state: &AppState,
+    merchant: &str,
+    occasion: &str,
+    goal: Goal,
+) -> Result<Option<String>, AppError> {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("strategist\u{0}{merchant}\u{0}{occasion}"));
+    let mut bytes = [0_u8; 16];
+    bytes.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+    let id = uuid::Uuid::new_v8(bytes).to_string();
+    let plan = Plan {
+        goal,
+        ..Plan::default()
+    };
+    match state
+        .agent
+        .start::<Strategist>(state, Some(id), merchant, None, &plan)
+        .await
+    {
+        Ok(id) => Ok(Some(id)),
+        Err(agent::Error::AlreadyStarted(_)) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Starts what is due for `merchant` at `now` without the boss asking: a routine proposal
+/// every `every_days` days of the shop's calendar (0: never), and one on a day the last
+/// weather reading says rain or snow (diners stay home). Each occasion once.
+pub async fn propose_when_due(
+    state: &AppState,
+    merchant: &str,
+    now: chrono::DateTime<Utc>,
+    every_days: u32,
+) -> Result<Vec<String>, AppError> {
+    use chrono::Datelike;
+    let shop = super::shops::shop(state, merchant).await?;
+    let today = now.with_timezone(&shop.zone).date_naive();
+    let mut started = Vec::new();
+    if every_days > 0 {
+        let period = today.num_days_from_ce() / i32::try_from(every_days).unwrap_or(i32::MAX);
+        let goal = Goal {
+            overstock: None,
+            note: Some("例行检查：看看最近的生意，提一个方案".into()),
+        };
+        started.extend(
+            start_once(
+                state,
+                merchant,
+                &format!("routine:{every_days}:{period}"),
+                goal,
+            )
+            .await?,
+        );
+    }
+    let reading = db::rules::shop_weather_reading(&state.db, merchant).await?;
+    if let Some(reading) = reading.filter(|r| r.at.with_timezone(&shop.zone).date_naive() == today)
+        && matches!(reading.weather.as_str(), "RAINY" | "SNOWY")
+    {
+        let goal = Goal {
+            overstock: None,
+            note: Some(if reading.weather == "RAINY" {
+                "今天下雨，客人少，想个办法把人请进来".into()
+            } else {
+                "今天下雪，客人少，想个办法把人请进来".into()
+            }),
+        };
+        started.extend(start_once(state, merchant, &format!("weather:{today}"), goal).await?);
+    }
+    Ok(started)
+}
+
 /// Reads what the Strategist knows of the shop.
 async fn sense(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<Plan>, NodeError> {
     let merchant = run.merchant;

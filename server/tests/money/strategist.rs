@@ -329,3 +329,42 @@ fn prompt_of(provider: &Provider, n: usize) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+#[tokio::test]
+async fn the_strategist_proposes_unasked_once_per_period_and_once_on_a_rainy_day() {
+    let state = seeded_state().await;
+    let now = Utc::now();
+    let first = strategist::propose_when_due(&state, MERCHANT, now, 7)
+        .await
+        .expect("due");
+    assert_eq!(first.len(), 1, "the routine proposal of this week");
+    // Another round, or another process, at the same time: nothing more.
+    let again = strategist::propose_when_due(&state, MERCHANT, now, 7)
+        .await
+        .expect("due");
+    assert!(again.is_empty(), "{again:?}");
+    // It starts raining today: one more, once.
+    rain(&state).await;
+    let rainy = strategist::propose_when_due(&state, MERCHANT, now, 7)
+        .await
+        .expect("due");
+    assert_eq!(rainy.len(), 1);
+    assert!(
+        strategist::propose_when_due(&state, MERCHANT, now, 7)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    // Next week's routine is a new one; with the schedule off only the weather counts.
+    let next_week =
+        strategist::propose_when_due(&state, MERCHANT, now + chrono::Duration::days(7), 7)
+            .await
+            .expect("due");
+    assert_eq!(next_week.len(), 1);
+    let off = strategist::propose_when_due(&state, MERCHANT, now, 0)
+        .await
+        .expect("due");
+    assert!(off.is_empty());
+    work(&state, &first[0]).await;
+    assert_eq!(thread(&state, &first[0]).await.status, "WAITING");
+}

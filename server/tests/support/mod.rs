@@ -189,6 +189,8 @@ pub fn test_config(extra: &[(&str, &str)]) -> server::config::AppConfig {
         ("MEALQUEST_SERVER__PORT", "0"),
         ("MEALQUEST_SERVER__SHUTDOWN_GRACE_SECS", "2"),
         ("MEALQUEST_DEMO__SEED", "true"),
+        // No unasked proposal: a test's shop log holds only what the test does.
+        ("MEALQUEST_AGENT__PROPOSE_EVERY_DAYS", "0"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
