@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("login") view=pages::LoginPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("cashier") view=pages::CashierPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("campaigns") view=pages::CampaignsPage ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("proposals") view=pages::ProposalsPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("diner") view=pages::DinerPage ssr=SsrMode::InOrder />
                     </Routes>
                 </pages::Layout>

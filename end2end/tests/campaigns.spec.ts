@@ -1,6 +1,6 @@
 import path from "node:path";
 import { type Page, expect, test } from "@playwright/test";
-import { api, expectAccessible } from "./helpers";
+import { api, expectAccessible, signInOwnerTo } from "./helpers";
 
 const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
 
@@ -20,15 +20,7 @@ test("the boss writes a campaign, dry-runs it and puts it live; a diner checking
   // The boss signs in and opens the campaigns page from the menu.
   const bossContext = await browser.newContext();
   const boss = await bossContext.newPage();
-  await boss.goto("/login");
-  await expect(boss.locator("#app")).toHaveAttribute("data-hydrated", "true");
-  await boss.getByLabel("用户名").fill("laowang");
-  await boss.getByLabel("密码").fill("owner-demo-1");
-  await boss.getByTestId("sign-in").click();
-  await expect(boss).toHaveURL(/\/cashier$/);
-  await boss.getByTestId("nav-campaigns").click();
-  await expect(boss).toHaveURL(/\/campaigns$/);
-  await expect(boss.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await signInOwnerTo(boss, "campaigns");
 
   // A campaign the form refuses says why, at the field.
   await boss.getByTestId("c-code").fill(code);

@@ -33,12 +33,25 @@ export function api(request: APIRequestContext) {
   return { post, get, cashier, diner };
 }
 
-/** Signs the demo cashier in through the sign-in page; ends on the counter. */
-export async function signInCashier(page: Page) {
+/** Signs a demo member of staff in through the sign-in page; ends on the counter. */
+export async function signIn(page: Page, username: string, password: string) {
   await page.goto("/login");
   await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
-  await page.getByLabel("用户名").fill("xiaozhang");
-  await page.getByLabel("密码").fill("cashier-demo-1");
+  await page.getByLabel("用户名").fill(username);
+  await page.getByLabel("密码").fill(password);
   await page.getByTestId("sign-in").click();
   await expect(page).toHaveURL(/\/cashier$/);
+}
+
+/** Signs the demo cashier in; ends on the counter. */
+export async function signInCashier(page: Page) {
+  await signIn(page, "xiaozhang", "cashier-demo-1");
+}
+
+/** Signs the demo owner in and opens a console page from the menu (`campaigns`, `proposals`). */
+export async function signInOwnerTo(page: Page, menu: string) {
+  await signIn(page, "laowang", "owner-demo-1");
+  await page.getByTestId(`nav-${menu}`).click();
+  await expect(page).toHaveURL(new RegExp(`/${menu}$`));
+  await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
 }

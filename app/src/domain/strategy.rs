@@ -138,6 +138,64 @@ pub fn minimum_payment(condition: &Condition) -> Option<Money> {
     }
 }
 
+/// `spec` with the daily budget and the minimum bill the boss typed (blank: as proposed);
+/// `None` when neither changed. The minimum replaces every payment floor of the condition,
+/// or is added to it when it had none.
+pub fn edited(
+    spec: &CampaignSpec,
+    budget: &str,
+    minimum: &str,
+) -> Result<Option<CampaignSpec>, String> {
+    let read = |field: &str, text: &str| -> Result<Option<Money>, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse::<Money>()
+            .map(Some)
+            .map_err(|e| format!("{field}: {e}"))
+    };
+    let (budget, minimum) = (read("budget", budget)?, read("minimum", minimum)?);
+    let mut edited = spec.clone();
+    if let Some(budget) = budget {
+        edited.daily_budget_cap = budget;
+    }
+    if let Some(minimum) = minimum.filter(|m| Some(*m) != minimum_payment(&spec.condition))
+        && !set_minimum(&mut edited.condition, minimum)
+    {
+        let before = std::mem::replace(&mut edited.condition, Condition::All { of: Vec::new() });
+        edited.condition = Condition::All {
+            of: vec![
+                Condition::PaymentAmount {
+                    at_least: Some(minimum),
+                    at_most: None,
+                },
+                before,
+            ],
+        };
+    }
+    Ok((edited != *spec).then_some(edited))
+}
+
+/// Sets every payment floor in `condition` to `minimum`; whether there was one.
+fn set_minimum(condition: &mut Condition, minimum: Money) -> bool {
+    match condition {
+        Condition::PaymentAmount { at_least, .. } => {
+            *at_least = Some(minimum);
+            true
+        }
+        Condition::All { of } | Condition::Any { of } => {
+            // Every floor, not only the first.
+            let mut found = false;
+            for child in of.iter_mut() {
+                found |= set_minimum(child, minimum);
+            }
+            found
+        }
+        _ => false,
+    }
+}
+
 fn percent(value: u8) -> Decimal {
     Decimal::from(value) / Decimal::ONE_HUNDRED
 }
@@ -211,7 +269,12 @@ pub fn plan(facts: &Facts, attempt: u32) -> Option<serde_json::Value> {
                 "story": {
                     "title": "{nickname}，这份送你",
                     "scenes": [{
-                        "text": format!("{{weather}}天也来了，满{bill}元送你{{rewards}}，{item}管够"),
+                        // "雨天也来了": the weather is said only when it is why.
+                        "text": if rainy {
+                            format!("{{weather}}也来了，满{bill}元送你{{rewards}}，{item}管够")
+                        } else {
+                            format!("来得正好，满{bill}元送你{{rewards}}，{item}管够")
+                        },
                         "mood": if rainy { "RAIN" } else { "CALM" }
                     }],
                     "cta": {"label": "看看我的卡", "action": "OPEN_INVENTORY"}
@@ -362,5 +425,64 @@ mod tests {
             ],
         };
         assert_eq!(minimum_payment(&open), None);
+    }
+}
+
+#[cfg(test)]
+mod edit_tests {
+    use super::*;
+
+    fn planned() -> CampaignSpec {
+        let facts = Facts {
+            shop: "店".into(),
+            weather: Some(Weather::Rainy),
+            overstock: None,
+            offers: vec![Offer {
+                code: "FREE_APPETIZER".into(),
+                name: "凉菜入席令".into(),
+                cost: Money::yuan(6, 0),
+            }],
+            average_bill: None,
+            margin_floor: DEFAULT_MARGIN_FLOOR,
+            food_cost: DEFAULT_FOOD_COST,
+            preferences: Vec::new(),
+        };
+        let plan = plan(&facts, 1).expect("a plan");
+        let proposal: Proposal = serde_json::from_value(plan).expect("a proposal");
+        proposal.campaign
+    }
+
+    #[test]
+    fn blank_or_unchanged_fields_are_no_edit() {
+        let spec = planned();
+        let minimum = minimum_payment(&spec.condition)
+            .expect("a floor")
+            .to_string();
+        assert_eq!(edited(&spec, "", ""), Ok(None));
+        assert_eq!(
+            edited(&spec, &spec.daily_budget_cap.to_string(), &minimum),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn a_new_budget_and_minimum_bill_change_the_campaign_and_bad_numbers_are_refused() {
+        let spec = planned();
+        let changed = edited(&spec, "88", "120").expect("reads").expect("an edit");
+        assert_eq!(changed.daily_budget_cap, Money::yuan(88, 0));
+        assert_eq!(
+            minimum_payment(&changed.condition),
+            Some(Money::yuan(120, 0))
+        );
+        let mut floorless = spec.clone();
+        floorless.condition = Condition::WeatherIn {
+            weather: vec![Weather::Rainy],
+        };
+        let added = edited(&floorless, "", "99")
+            .expect("reads")
+            .expect("an edit");
+        assert_eq!(minimum_payment(&added.condition), Some(Money::yuan(99, 0)));
+        assert!(edited(&spec, "lots", "").is_err());
+        assert!(edited(&spec, "", "-5").is_err());
     }
 }

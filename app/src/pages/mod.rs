@@ -14,6 +14,7 @@ mod layout;
 mod live;
 mod login;
 mod not_found;
+mod proposals;
 mod recharge;
 mod refund;
 
@@ -24,6 +25,7 @@ pub use home::HomePage;
 pub use layout::Layout;
 pub use login::LoginPage;
 pub use not_found::NotFound;
+pub use proposals::ProposalsPage;
 
 use crate::error::{ErrorCode, Problem};
 use crate::i18n::{Locale, td_string, use_i18n};

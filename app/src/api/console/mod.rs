@@ -9,11 +9,13 @@
 mod campaigns;
 mod counter;
 mod feed;
+mod proposals;
 mod session;
 
 pub use campaigns::*;
 pub use counter::*;
 pub use feed::*;
+pub use proposals::*;
 pub use session::*;
 
 #[cfg(feature = "ssr")]

@@ -483,10 +483,10 @@ fn usage_for(
 }
 
 /// What a story's placeholders are filled with.
-struct Words<'a> {
-    nickname: &'a str,
-    shop: &'a str,
-    weather: Option<Weather>,
+pub(crate) struct Words<'a> {
+    pub nickname: &'a str,
+    pub shop: &'a str,
+    pub weather: Option<Weather>,
 }
 
 /// What one fired campaign writes, and its fact (the STORY frame); the reason if its story
@@ -503,20 +503,7 @@ fn grant(
     let merchant = trigger.merchant_id.as_str();
     let code = campaign.rule.id.as_str();
     let grants = &campaign.spec.action.grants;
-    let rewards = rewards_of(grants, catalog);
-    let said = rewards_in_words(&rewards);
-    let values: Values<'_> = BTreeMap::from([
-        ("nickname", words.nickname),
-        ("shop", words.shop),
-        ("weather", words.weather.map_or("", weather_words)),
-        ("rewards", said.as_str()),
-    ]);
-    let story = campaign
-        .spec
-        .action
-        .story
-        .fill(&values, rewards)
-        .map_err(|e| e.to_string())?;
+    let story = story_for(&campaign.spec, catalog, words).map_err(|e| e.to_string())?;
     let story_json = serde_json::to_value(&story).map_err(|e| e.to_string())?;
     schema::check_story(&story_json).map_err(|errors| errors.join("; "))?;
     let card = match &grants.card {
@@ -652,6 +639,23 @@ fn diner_count_row(count: &DinerCount) -> DinerCountRow {
         this_week: i64::from(count.this_week),
         ever: i64::from(count.ever),
     }
+}
+
+/// The story `spec` tells a diner, in `words`, with its rewards named from `catalog`.
+pub(crate) fn story_for(
+    spec: &CampaignSpec,
+    catalog: &Catalog,
+    words: &Words<'_>,
+) -> Result<crate::domain::rules::Story, crate::domain::rules::story::StoryError> {
+    let rewards = rewards_of(&spec.action.grants, catalog);
+    let said = rewards_in_words(&rewards);
+    let values: Values<'_> = BTreeMap::from([
+        ("nickname", words.nickname),
+        ("shop", words.shop),
+        ("weather", words.weather.map_or("", weather_words)),
+        ("rewards", said.as_str()),
+    ]);
+    spec.action.story.fill(&values, rewards)
 }
 
 /// The weather as a story says it.

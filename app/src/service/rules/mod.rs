@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use db::catalog::Catalog;
 
 pub use decide::{Decider, decide_all};
+pub(crate) use decide::{Words, story_for};
 pub(crate) use triggers::publication;
 pub use triggers::{post_event, trigger_of};
 
