@@ -82,7 +82,12 @@ pub enum Condition {
     WeatherIn { weather: Vec<Weather> },
     /// The shop's local time is in `[from, to)`; a window past midnight (`from` > `to`)
     /// wraps, e.g. 22:00–02:00.
-    LocalTime { from: NaiveTime, to: NaiveTime },
+    LocalTime {
+        #[cfg_attr(feature = "ssr", schema(value_type = String, pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$"))]
+        from: NaiveTime,
+        #[cfg_attr(feature = "ssr", schema(value_type = String, pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$"))]
+        to: NaiveTime,
+    },
     /// The shop's local day is one of these.
     Weekdays {
         #[cfg_attr(feature = "ssr", schema(value_type = Vec<DayName>))]
