@@ -118,5 +118,8 @@ pub enum Answer {
         campaign: Option<Box<CampaignSpec>>,
     },
     /// No, and why (remembered for the next proposals).
-    Reject { reason: String },
+    Reject {
+        #[cfg_attr(feature = "ssr", schema(min_length = 1, pattern = r"\S"))]
+        reason: String,
+    },
 }
