@@ -427,11 +427,9 @@ pub async fn record_decision(
 
 /// The shop's weather as the last weather trigger set it.
 pub async fn shop_weather(db: &Db, merchant: &str) -> DbResult<Option<String>> {
-    let response = db
-        .query("SELECT VALUE weather FROM ONLY type::record('shop_weather', $merchant)")
-        .bind(("merchant", merchant.to_owned()))
-        .await?;
-    Ok(checked(response)?.take(0)?)
+    Ok(shop_weather_reading(db, merchant)
+        .await?
+        .map(|reading| reading.weather))
 }
 
 /// The shop's weather as the last weather trigger set it, and when.

@@ -12,7 +12,7 @@ use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Money;
-use crate::domain::rules::{CampaignSpec, Weather};
+use crate::domain::rules::CampaignSpec;
 use crate::domain::strategy::{
     DEFAULT_FOOD_COST, DEFAULT_MARGIN_FLOOR, Facts, Margin, Offer, Overstock, PLAN_TASK, Proposal,
     margin_problems, plan,
@@ -219,14 +219,12 @@ async fn sense(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<Pl
     let (shop, catalog, weather, takings, preferences) = tokio::join!(
         super::shops::shop(state, merchant),
         super::catalog::of_shop(state, merchant),
-        db::rules::shop_weather(&state.db, merchant),
+        super::rules::shop_weather(state, merchant),
         db::ledger::takings_since(&state.db, merchant, since),
         super::memory::recall(state, merchant, &about, super::memory::RECALLED),
     );
     let (shop, catalog) = (shop.map_err(node_error)?, catalog.map_err(node_error)?);
-    let weather = weather
-        .map_err(node_error)?
-        .and_then(|text| serde_json::from_value::<Weather>(serde_json::Value::String(text)).ok());
+    let weather = weather.map_err(node_error)?;
     let takings = takings.map_err(node_error)?;
     let basis = super::rules::cost_basis(&catalog);
     let mut offers: Vec<Offer> = catalog

@@ -43,10 +43,7 @@ pub async fn console_proposals() -> Result<Option<ProposalsView>, Problem> {
         crate::service::shops::shop(state, merchant),
         crate::service::catalog::of_shop(state, merchant),
     )?;
-    let weather = db::rules::shop_weather(&state.db, merchant)
-        .await
-        .map_err(crate::error::AppError::from)?
-        .and_then(|text| serde_json::from_value(serde_json::Value::String(text)).ok());
+    let weather = crate::service::rules::shop_weather(state, merchant).await?;
     let mut view = ProposalsView {
         waiting: Vec::new(),
         running: Vec::new(),

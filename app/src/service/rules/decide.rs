@@ -217,18 +217,15 @@ pub(super) async fn plan(
         )?;
         Ok::<_, AppError>(Some(read))
     };
-    let (stored_weather, diner) = tokio::try_join!(
+    let (weather, diner) = tokio::try_join!(
         async {
-            Ok(match trigger.context.weather {
-                Some(_) => None,
-                None => db::rules::shop_weather(db, merchant).await?,
-            })
+            match trigger.context.weather {
+                Some(now) => Ok(Some(now)),
+                None => super::shop_weather(state, merchant).await,
+            }
         },
         diner,
     )?;
-    let weather = trigger.context.weather.or_else(|| {
-        stored_weather.and_then(|name| serde_json::from_value(serde_json::Value::String(name)).ok())
-    });
     let mut write = DecisionWrite {
         merchant: merchant.to_owned(),
         trigger_id: trigger.id.clone(),

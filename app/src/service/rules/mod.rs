@@ -227,6 +227,17 @@ async fn save(
 }
 
 /// A stored campaign's spec (a stored one that no longer reads is our fault: 500).
+/// The shop's weather as the last weather trigger set it (a stored name this build does
+/// not know reads as none).
+pub async fn shop_weather(
+    state: &AppState,
+    merchant: &str,
+) -> Result<Option<crate::domain::rules::Weather>, AppError> {
+    Ok(db::rules::shop_weather(&state.db, merchant)
+        .await?
+        .and_then(|name| serde_json::from_value(serde_json::Value::String(name)).ok()))
+}
+
 pub(crate) fn spec_of(row: &db::rules::CampaignRow) -> Result<CampaignSpec, AppError> {
     serde_json::from_value(row.spec.clone()).map_err(|e| {
         AppError::Internal(format!(
