@@ -38,22 +38,32 @@ pub struct StockRow {
 /// The fragments a diner holds at a merchant, by fragment code (zero counts left out).
 pub async fn holdings(db: &Db, merchant: &str, uid: &str) -> DbResult<BTreeMap<String, i64>> {
     let response = db
-        .query(
-            "SELECT fragment, count FROM holding \
-             WHERE uid = $uid AND merchant = type::record('merchant', $merchant) AND count > 0",
-        )
+        .query(SELECT_HOLDINGS)
         .bind(("merchant", merchant.to_owned()))
         .bind(("uid", uid.to_owned()))
         .await?;
-    #[derive(SurrealValue)]
-    #[surreal(crate = "surrealdb::types")]
-    struct Held {
-        fragment: String,
-        count: i64,
-    }
-    let rows: Vec<Held> = checked(response)?.take(0)?;
-    Ok(rows.into_iter().map(|h| (h.fragment, h.count)).collect())
+    let rows: Vec<Holding> = checked(response)?.take(0)?;
+    Ok(Holding::by_fragment(rows))
 }
+
+/// What a diner holds of one fragment at a merchant.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct Holding {
+    pub fragment: String,
+    pub count: i64,
+}
+
+impl Holding {
+    /// Counts by fragment code.
+    pub fn by_fragment(rows: Vec<Self>) -> BTreeMap<String, i64> {
+        rows.into_iter().map(|h| (h.fragment, h.count)).collect()
+    }
+}
+
+/// The fragments `$uid` holds at `$merchant` (zero counts left out).
+pub(crate) const SELECT_HOLDINGS: &str = "SELECT fragment, count FROM holding \
+     WHERE uid = $uid AND merchant = type::record('merchant', $merchant) AND count > 0";
 
 /// A diner's silver (0 when unknown).
 pub async fn silver(db: &Db, uid: &str) -> DbResult<i64> {

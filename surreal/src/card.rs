@@ -73,6 +73,16 @@ pub async fn for_diner(db: &Db, merchant: &str, uid: &str) -> DbResult<Vec<CardR
     Ok(checked(response)?.take(0)?)
 }
 
+/// The ACTIVE cards of `$uid` at `$merchant` (some may be past their expiry): what the
+/// rule engine's conditions look at, read by the `card_owner` index however many cards the
+/// diner has used over the years.
+pub(crate) fn select_active_cards() -> String {
+    format!(
+        "{SELECT_CARD} FROM card WHERE uid = $uid \
+         AND merchant = type::record('merchant', $merchant) AND status = 'ACTIVE'"
+    )
+}
+
 /// Statements that mark `$card_uuid` USED by `$staff` if it is still ACTIVE, else THROW
 /// 'STALE'. For use inside a transaction.
 pub(crate) const USE_CARD: &str = "

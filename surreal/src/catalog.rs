@@ -40,7 +40,8 @@ pub struct Catalog {
 }
 
 /// A merchant's card stocks (`$m`: the merchant record), by card type.
-const SELECT_STOCKS: &str = "SELECT record::id(id)[1] AS card_type, { daily_cap: daily_cap,
+pub(crate) const SELECT_STOCKS: &str =
+    "SELECT record::id(id)[1] AS card_type, { daily_cap: daily_cap,
         current_stock: current_stock, reset_day: reset_day } AS stock
     FROM card_stock WHERE merchant = $m ORDER BY card_type";
 

@@ -3,18 +3,21 @@
 //! transaction that records a trigger's decision with every grant it makes.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use surrealdb::types::SurrealValue;
 
-use crate::assets::StockRow;
-use crate::card::CardValue;
+use crate::assets::{Holding, SELECT_HOLDINGS, StockRow};
+use crate::card::{CardRow, CardValue};
+use crate::catalog::{SELECT_STOCKS, StockOf};
 use crate::error::checked;
 use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
 use crate::queue::{COMPLETE, Completion, ENQUEUE, NewItem, Queue};
+use crate::wallet::{SELECT_WALLET, WalletRow};
 use crate::{Db, DbResult};
 
 /// Triggers to decide, partitioned by merchant: one merchant's triggers are decided in the
@@ -148,6 +151,19 @@ pub struct DinerCountRow {
     pub ever: i64,
 }
 
+/// The usage of `$codes` at `$merchant` on `$day` (and of `$uid`'s counters, if a diner): an
+/// array of [`UsageRow`].
+const USAGE: &str = "$codes.map(|$code| {
+    code: $code,
+    used_today: type::record('campaign_day', [$merchant, $code, $day]).used ?? 0dec,
+    granted_today: type::record('campaign_day', [$merchant, $code, $day]).granted ?? 0,
+    total: type::record('campaign_usage', [$merchant, $code]).total ?? 0,
+    diner: IF $uid THEN
+        (SELECT day, today, week, this_week, ever
+            FROM type::record('campaign_diner', [$merchant, $code, $uid]))[0]
+    END
+})";
+
 /// The usage of `codes` on `day` (and of `uid`'s counters, if a diner).
 pub async fn usage(
     db: &Db,
@@ -157,19 +173,7 @@ pub async fn usage(
     day: &str,
 ) -> DbResult<Vec<UsageRow>> {
     let response = db
-        .query(
-            "RETURN $codes.map(|$code| {
-                 code: $code,
-                 used_today: type::record('campaign_day', [$merchant, $code, $day]).used ?? 0dec,
-                 granted_today:
-                     type::record('campaign_day', [$merchant, $code, $day]).granted ?? 0,
-                 total: type::record('campaign_usage', [$merchant, $code]).total ?? 0,
-                 diner: IF $uid THEN
-                     (SELECT day, today, week, this_week, ever
-                         FROM type::record('campaign_diner', [$merchant, $code, $uid]))[0]
-                 END
-             })",
-        )
+        .query(format!("RETURN {USAGE}"))
         .bind(("merchant", merchant.to_owned()))
         .bind(("codes", codes.to_vec()))
         .bind(("uid", uid.map(str::to_owned)))
@@ -201,29 +205,115 @@ pub struct DinerFacts {
     pub lapsed_days: i64,
 }
 
+/// [`DinerFacts`] of `$uid` at `$merchant` (the shop's tag rules' defaults when it set none).
+const DINER_FACTS: &str = "{
+    known: record::exists(type::record('diner', $uid)),
+    nickname: type::record('diner', $uid).nickname ?? NONE,
+    visits: (SELECT count, last_day, previous_day FROM ONLY type::record('visit', [$merchant, $uid]))
+        ?? { count: 0, last_day: NONE, previous_day: NONE },
+    tags: type::record('diner_tag', [$merchant, $uid]).tags ?? [],
+    regular_visits: type::record('tag_rules', $merchant).regular_visits ?? 5,
+    lapsed_days: type::record('tag_rules', $merchant).lapsed_days ?? 30,
+}";
+
 /// Reads [`DinerFacts`] in one round trip.
 pub async fn diner_facts(db: &Db, merchant: &str, uid: &str) -> DbResult<DinerFacts> {
     let response = db
-        .query(
-            "LET $rules = (SELECT regular_visits, lapsed_days
-                 FROM ONLY type::record('tag_rules', $merchant)) ?? {};
-             RETURN {
-                 known: record::exists(type::record('diner', $uid)),
-                 nickname: (SELECT VALUE nickname FROM ONLY type::record('diner', $uid)) ?? NONE,
-                 visits: (SELECT count, last_day, previous_day
-                     FROM ONLY type::record('visit', [$merchant, $uid]))
-                     ?? { count: 0, last_day: NONE, previous_day: NONE },
-                 tags: (SELECT VALUE tags FROM ONLY type::record('diner_tag', [$merchant, $uid]))
-                     ?? [],
-                 regular_visits: $rules.regular_visits ?? 5,
-                 lapsed_days: $rules.lapsed_days ?? 30,
-             };",
-        )
+        .query(format!("RETURN {DINER_FACTS}"))
         .bind(("merchant", merchant.to_owned()))
         .bind(("uid", uid.to_owned()))
         .await?;
-    let facts: Option<DinerFacts> = checked(response)?.take(1)?;
+    let facts: Option<DinerFacts> = checked(response)?.take(0)?;
     Ok(facts.unwrap_or_default())
+}
+
+/// A diner whose decisions a batch reads: at `merchant`, with the usage of the campaigns
+/// `codes` on the shop's `day`.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DinerAsk {
+    pub merchant: String,
+    pub uid: String,
+    pub codes: Vec<String>,
+    pub day: String,
+}
+
+/// What a decision reads of its shop: the weather the last weather trigger set, and the
+/// card stocks.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct ShopRead {
+    pub merchant: String,
+    pub weather: Option<String>,
+    pub stocks: Vec<StockOf>,
+}
+
+/// What a decision reads of its diner at the shop.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DinerRead {
+    pub facts: DinerFacts,
+    /// None: the diner never had a wallet at the shop.
+    pub wallet: Option<WalletRow>,
+    pub holdings: Vec<Holding>,
+    /// The ACTIVE ones only (some may be past their expiry).
+    pub cards: Vec<CardRow>,
+    pub usage: Vec<UsageRow>,
+}
+
+/// What the decisions of a batch read, in the order asked.
+#[derive(Debug, Clone, PartialEq, Default, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct Reads {
+    pub shops: Vec<ShopRead>,
+    pub diners: Vec<DinerRead>,
+}
+
+/// The statement of [`reads`]: the same reads as the functions that read one thing each
+/// (the same statements), for many shops and diners at once.
+static READS: LazyLock<String> = LazyLock::new(|| {
+    let cards = crate::card::select_active_cards();
+    format!(
+        "RETURN {{
+             shops: $shops.map(|$merchant| {{
+                 LET $m = type::record('merchant', $merchant);
+                 RETURN {{
+                     merchant: $merchant,
+                     weather: type::record('shop_weather', $merchant).weather ?? NONE,
+                     stocks: ({SELECT_STOCKS}),
+                 }};
+             }}),
+             diners: $diners.map(|$ask| {{
+                 LET $merchant = $ask.merchant;
+                 LET $uid = $ask.uid;
+                 LET $codes = $ask.codes;
+                 LET $day = $ask.day;
+                 RETURN {{
+                     facts: {DINER_FACTS},
+                     wallet: ({SELECT_WALLET})[0] ?? NONE,
+                     holdings: ({SELECT_HOLDINGS}),
+                     cards: ({cards}),
+                     usage: {USAGE},
+                 }};
+             }}),
+         }}"
+    )
+});
+
+/// Everything the decisions of a batch of triggers read of `shops` and `diners`, in one
+/// statement: one round trip and one parse where the triggers took seven reads each. The
+/// reads are not one snapshot; the decision's transaction checks again what it depends on.
+pub async fn reads(db: &Db, shops: &[String], diners: &[DinerAsk]) -> DbResult<Reads> {
+    if shops.is_empty() && diners.is_empty() {
+        return Ok(Reads::default());
+    }
+    let response = db
+        .query(READS.as_str())
+        .bind(("shops", shops.to_vec()))
+        .bind(("diners", diners.to_vec()))
+        .await?;
+    let reads: Option<Reads> = checked(response)?.take(0)?;
+    Ok(reads.unwrap_or_default())
 }
 
 /// Adds and removes tags of a diner at a shop (staff); returns the tags after.

@@ -25,13 +25,14 @@ pub struct WalletRow {
     pub made_good: Decimal,
 }
 
+/// A wallet's balances (`$merchant`, `$uid`): no row when it was never written.
+pub(crate) const SELECT_WALLET: &str = "SELECT principal, bonus, granted_bonus, made_good \
+     FROM type::record('wallet', [$merchant, $uid])";
+
 /// Reads a wallet.
 pub async fn get(db: &Db, merchant: &str, uid: &str) -> DbResult<WalletRow> {
     let response = db
-        .query(
-            "SELECT principal, bonus, granted_bonus, made_good \
-             FROM type::record('wallet', [$merchant, $uid])",
-        )
+        .query(SELECT_WALLET)
         .bind(("merchant", merchant.to_owned()))
         .bind(("uid", uid.to_owned()))
         .await?;

@@ -30,19 +30,34 @@ pub type Catalogs = ShopCache<db::catalog::Catalog>;
 /// catalogue (names, cost bases) may be moments old; a card's stock is always current, and
 /// the decision's transaction checks it again.
 pub async fn of_shop(state: &AppState, merchant: &str) -> Result<db::catalog::Catalog, AppError> {
-    let db = &state.db;
     let (kept, stocks) = tokio::try_join!(
-        state.catalogs.get(merchant, || async {
-            let mut catalog = db::catalog::of_merchant(db, merchant).await?;
+        kept(state, merchant),
+        db::catalog::stocks(&state.db, merchant).err_into(),
+    )?;
+    Ok(with_stocks(&kept, stocks))
+}
+
+/// The catalogue of `merchant` without its stocks, from memory when kept.
+pub async fn kept(
+    state: &AppState,
+    merchant: &str,
+) -> Result<std::sync::Arc<db::catalog::Catalog>, AppError> {
+    state
+        .catalogs
+        .get(merchant, || async {
+            let mut catalog = db::catalog::of_merchant(&state.db, merchant).await?;
             catalog.stocks.clear();
             Ok(catalog)
-        }),
-        db::catalog::stocks(db, merchant).err_into(),
-    )?;
-    Ok(db::catalog::Catalog {
+        })
+        .await
+}
+
+/// A kept catalogue with its stocks as read now.
+pub fn with_stocks(kept: &db::catalog::Catalog, stocks: Vec<StockOf>) -> db::catalog::Catalog {
+    db::catalog::Catalog {
         stocks,
-        ..(*kept).clone()
-    })
+        ..kept.clone()
+    }
 }
 
 /// The catalogue of `merchant`; inactive entries only when `everything` (its own staff).

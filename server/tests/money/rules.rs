@@ -468,6 +468,63 @@ async fn a_burst_of_triggers_no_campaign_answers_is_recorded_together_and_once()
 }
 
 #[tokio::test]
+async fn a_later_trigger_of_a_batch_reads_what_an_earlier_one_granted() {
+    let state = seeded_state().await;
+    let held = chili(&state, SPICY).await;
+    active(
+        &state,
+        "WELCOME",
+        spec("欢迎", 10, json!({"fragments": {"CHILI": 1}}), json!({})),
+    )
+    .await;
+    // Answers a redemption only once the diner holds one more chili than now: what the
+    // visit just before it in the same batch gives.
+    active(
+        &state,
+        "HOLDER",
+        spec(
+            "集齐",
+            10,
+            json!({"silver": 5}),
+            json!({
+                "triggers": ["CARD_REDEEMED"],
+                "condition": {"check": "holds_fragment", "fragment": "CHILI", "count": held + 1}
+            }),
+        ),
+    )
+    .await;
+    let silver = db::assets::silver(&state.db, SPICY).await.expect("silver");
+    let trigger = |kind: &str| db::rules::NewTrigger {
+        merchant: MERCHANT.into(),
+        trigger: json!({
+            "id": uuid::Uuid::now_v7().to_string(), "type": kind,
+            "merchant_id": MERCHANT, "uid": SPICY, "occurred_at": Utc::now()
+        }),
+    };
+    let (visit, redeemed) = (trigger("USER_ENTER_SHOP"), trigger("CARD_REDEEMED"));
+    let redeemed_id = redeemed.trigger["id"].as_str().expect("id").to_owned();
+    // Enqueued together, so one claim takes both and their reads are read at once.
+    db::queue::enqueue(&state.db, &[visit.item(), redeemed.item()])
+        .await
+        .expect("enqueued");
+    rules::decide_all(&state).await;
+    assert_eq!(
+        chili(&state, SPICY).await,
+        held + 1,
+        "the visit gave a chili"
+    );
+    assert_eq!(
+        trace(&state, &redeemed_id).await.fired,
+        ["HOLDER"],
+        "the redemption saw it"
+    );
+    assert_eq!(
+        db::assets::silver(&state.db, SPICY).await.expect("silver"),
+        silver + 5
+    );
+}
+
+#[tokio::test]
 async fn a_story_that_breaks_the_schema_is_refused_at_save_and_at_send() {
     let state = seeded_state().await;
     let long = "长".repeat(41);

@@ -16,7 +16,6 @@ use db::queue::{Claimed, Completion, Queue};
 use db::rules::{
     CampaignRow, CardGrant, DecisionWrite, DinerCountRow, GrantWrite, UsageRow, VisitRow,
 };
-use futures::TryFutureExt;
 
 use super::{cost_basis, rewards_of, rule_of, schema, spec_of};
 use crate::domain::checked::Tag;
@@ -54,15 +53,34 @@ impl Consumer for Decider {
         done: &Completion,
         items: &[Claimed],
     ) -> Result<(), AppError> {
+        let triggers: Vec<Result<Trigger, AppError>> = items.iter().map(trigger_of).collect();
+        // What every trigger of the batch reads, read at once; what one fails to read is read
+        // again with its own trigger below, where its failure is its own.
+        let mut known = Known::default();
+        if let Err(err) = known.learn(state, triggers.iter().flatten(), None).await {
+            tracing::debug!(error = %err, "a batch's reads failed; each trigger reads alone");
+        }
         let mut plain: Vec<(&Claimed, DecisionWrite)> = Vec::new();
-        for item in items {
-            match plan_item(state, item).await {
+        for (item, trigger) in items.iter().zip(&triggers) {
+            let planned = match trigger {
+                Ok(trigger) => known
+                    .learn(state, [trigger], None)
+                    .await
+                    .and_then(|()| plan_with(trigger, None, &known)),
+                Err(err) => Err(AppError::Internal(err.to_string())),
+            };
+            match planned {
                 Ok((write, outcome)) if write.is_plain() && outcome == db::Outcome::none() => {
                     plain.push((item, write));
                 }
                 planned => {
                     record_together(state, &done.owner, std::mem::take(&mut plain)).await?;
                     decide_alone(state, &done.owner, item, planned.ok()).await?;
+                    // It may have counted a visit, set the weather or granted: what the
+                    // shop's later triggers read of the shop and this diner is read again.
+                    if let Ok(trigger) = trigger {
+                        known.forget(trigger);
+                    }
                 }
             }
         }
@@ -124,14 +142,18 @@ async fn decide_alone(
     }
 }
 
+/// A queued trigger as its producer wrote it.
+fn trigger_of(item: &Claimed) -> Result<Trigger, AppError> {
+    serde_json::from_value(item.payload.clone())
+        .map_err(|e| AppError::Internal(format!("trigger {} does not read: {e}", item.id)))
+}
+
 /// A queued trigger read and planned.
 async fn plan_item(
     state: &AppState,
     item: &Claimed,
 ) -> Result<(DecisionWrite, db::Outcome), AppError> {
-    let trigger: Trigger = serde_json::from_value(item.payload.clone())
-        .map_err(|e| AppError::Internal(format!("trigger {} does not read: {e}", item.id)))?;
-    plan(state, &trigger, None).await
+    plan(state, &trigger_of(item)?, None).await
 }
 
 /// Decides every trigger waiting now (tests, and start-up after the demo data).
@@ -190,42 +212,166 @@ pub(super) async fn plan(
     trigger: &Trigger,
     candidate: Option<(&db::rules::CampaignRow, &CampaignSpec)>,
 ) -> Result<(DecisionWrite, db::Outcome), AppError> {
-    let db = &state.db;
+    let mut known = Known::default();
+    known
+        .learn(
+            state,
+            [trigger],
+            candidate.map(|(row, _)| row.code.as_str()),
+        )
+        .await?;
+    plan_with(trigger, candidate, &known)
+}
+
+/// What a decision reads of its shop.
+struct ShopKnown {
+    shop: std::sync::Arc<crate::service::shops::Shop>,
+    active: super::cache::Active,
+    /// The active campaigns read once for the batch (each trigger keeps those valid then).
+    loaded: Vec<Loaded>,
+    catalog: Catalog,
+    /// As the last weather trigger set it.
+    weather: Option<Weather>,
+}
+
+/// What the decisions of a batch read ([`db::rules::reads`]): each shop's, and each diner's
+/// at a shop on a shop-local day, read once for every trigger that needs it.
+#[derive(Default)]
+struct Known {
+    shops: BTreeMap<String, ShopKnown>,
+    diners: BTreeMap<(String, String, String), db::rules::DinerRead>,
+}
+
+impl Known {
+    /// Reads what `triggers` need and is not known yet, in one statement (the shop and its
+    /// campaigns come from memory when kept); `extra` is a campaign whose usage is read
+    /// beside the active ones' (a dry run's).
+    async fn learn<'t>(
+        &mut self,
+        state: &AppState,
+        triggers: impl IntoIterator<Item = &'t Trigger>,
+        extra: Option<&str>,
+    ) -> Result<(), AppError> {
+        let triggers: Vec<&Trigger> = triggers.into_iter().collect();
+        let mut merchants: Vec<&str> = triggers
+            .iter()
+            .map(|t| t.merchant_id.as_str())
+            .filter(|m| !self.shops.contains_key(*m))
+            .collect();
+        merchants.sort_unstable();
+        merchants.dedup();
+        let kept = futures::future::try_join_all(merchants.iter().map(|merchant| async move {
+            tokio::try_join!(
+                crate::service::shops::shop(state, merchant),
+                super::cache::active(state, merchant),
+                catalog::kept(state, merchant),
+            )
+        }))
+        .await?;
+        let mut asks: Vec<db::rules::DinerAsk> = Vec::new();
+        for trigger in &triggers {
+            let merchant = trigger.merchant_id.as_str();
+            let fresh = merchants.iter().position(|m| *m == merchant);
+            let (zone, active) = match (self.shops.get(merchant), fresh.and_then(|i| kept.get(i))) {
+                (Some(known), _) => (known.shop.zone, &known.active),
+                (None, Some((shop, active, _))) => (shop.zone, active),
+                (None, None) => continue,
+            };
+            let Some(uid) = trigger.uid.as_deref() else {
+                continue;
+            };
+            let day = trigger
+                .occurred_at
+                .with_timezone(&zone)
+                .date_naive()
+                .to_string();
+            let asked = |ask: &db::rules::DinerAsk| {
+                (ask.merchant.as_str(), ask.uid.as_str(), ask.day.as_str()) == (merchant, uid, &day)
+            };
+            if self
+                .diners
+                .contains_key(&(merchant.to_owned(), uid.to_owned(), day.clone()))
+                || asks.iter().any(asked)
+            {
+                continue;
+            }
+            let mut codes: Vec<String> = active.iter().map(|row| row.code.clone()).collect();
+            codes.extend(extra.map(str::to_owned));
+            asks.push(db::rules::DinerAsk {
+                merchant: merchant.to_owned(),
+                uid: uid.to_owned(),
+                codes,
+                day,
+            });
+        }
+        let shops: Vec<String> = merchants.iter().map(|m| (*m).to_owned()).collect();
+        let reads = db::rules::reads(&state.db, &shops, &asks).await?;
+        for ((merchant, (shop, active, kept)), read) in merchants.iter().zip(kept).zip(reads.shops)
+        {
+            let weather = read
+                .weather
+                .and_then(|name| serde_json::from_value(serde_json::Value::String(name)).ok());
+            let catalog = catalog::with_stocks(&kept, read.stocks);
+            self.shops.insert(
+                (*merchant).to_owned(),
+                ShopKnown {
+                    loaded: load_active(&active, &cost_basis(&catalog)),
+                    shop,
+                    active,
+                    catalog,
+                    weather,
+                },
+            );
+        }
+        for (ask, read) in asks.into_iter().zip(reads.diners) {
+            self.diners.insert((ask.merchant, ask.uid, ask.day), read);
+        }
+        Ok(())
+    }
+
+    /// Forgets what `trigger`'s decision may have changed: its shop's weather and stocks,
+    /// and its diner there.
+    fn forget(&mut self, trigger: &Trigger) {
+        self.shops.remove(&trigger.merchant_id);
+        if let Some(uid) = trigger.uid.as_deref() {
+            self.diners.retain(|(merchant, diner, _), _| {
+                (merchant, diner) != (&trigger.merchant_id, &uid.to_owned())
+            });
+        }
+    }
+}
+
+/// Decides `trigger` from what is `known` ([`Known::learn`] read it), and prepares
+/// everything its transaction writes.
+fn plan_with(
+    trigger: &Trigger,
+    candidate: Option<(&db::rules::CampaignRow, &CampaignSpec)>,
+    known: &Known,
+) -> Result<(DecisionWrite, db::Outcome), AppError> {
     let merchant = trigger.merchant_id.as_str();
-    // The shop and its campaigns come from memory (when kept); then every other read goes
-    // at once: the path from a trigger to its story is mostly waiting for them.
-    let (shop, active) = tokio::try_join!(
-        crate::service::shops::shop(state, merchant),
-        super::cache::active(state, merchant)
-    )?;
+    let ShopKnown {
+        shop,
+        loaded,
+        catalog,
+        weather,
+        ..
+    } = known
+        .shops
+        .get(merchant)
+        .ok_or_else(|| AppError::Internal(format!("shop {merchant} was not read")))?;
     let local = trigger.occurred_at.with_timezone(&shop.zone);
     let day = local.date_naive();
     let day_text = day.to_string();
-    let mut codes: Vec<String> = active.iter().map(|row| row.code.clone()).collect();
-    codes.extend(candidate.map(|(row, _)| row.code.clone()));
-    let diner = async {
-        let Some(uid) = trigger.uid.as_deref() else {
-            return Ok(None);
-        };
-        let read = tokio::try_join!(
-            db::rules::diner_facts(db, merchant, uid).err_into(),
-            catalog::of_shop(state, merchant),
-            db::wallet::get(db, merchant, uid).err_into(),
-            db::assets::holdings(db, merchant, uid).err_into(),
-            db::card::for_diner(db, merchant, uid).err_into(),
-            db::rules::usage(db, merchant, &codes, Some(uid), &day_text).err_into(),
-        )?;
-        Ok::<_, AppError>(Some(read))
+    let weather = trigger.context.weather.or(*weather);
+    let diner = match trigger.uid.as_deref() {
+        Some(uid) => Some(
+            known
+                .diners
+                .get(&(merchant.to_owned(), uid.to_owned(), day_text.clone()))
+                .ok_or_else(|| AppError::Internal(format!("diner {uid} was not read")))?,
+        ),
+        None => None,
     };
-    let (weather, diner) = tokio::try_join!(
-        async {
-            match trigger.context.weather {
-                Some(now) => Ok(Some(now)),
-                None => super::shop_weather(state, merchant).await,
-            }
-        },
-        diner,
-    )?;
     let mut write = DecisionWrite {
         merchant: merchant.to_owned(),
         trigger_id: trigger.id.clone(),
@@ -255,68 +401,80 @@ pub(super) async fn plan(
         note: None,
         facts: None,
     };
-    let (Some(uid), Some((known, catalog, wallet, holdings, cards, usage))) =
-        (trigger.uid.as_deref(), diner)
-    else {
+    let (Some(uid), Some(read)) = (trigger.uid.as_deref(), diner) else {
         trace.note = Some("about the shop, not a diner: nobody to reward".into());
         write.trace = to_json(&trace)?;
         return Ok((write, db::Outcome::none()));
     };
-    if !known.known {
+    if !read.facts.known {
         trace.note = Some("no such diner".into());
         write.trace = to_json(&trace)?;
         return Ok((write, db::Outcome::none()));
     }
     // The visit this trigger makes, counted once a shop-local day.
-    let seen_visits = visits(&known.visits);
+    let seen_visits = visits(&read.facts.visits);
     let visits_now = if trigger.kind.is_visit() {
         let next = seen_visits.after_visit(day);
         if next != seen_visits {
-            write.visit_seen = Some(known.visits.count);
+            write.visit_seen = Some(read.facts.visits.count);
             write.visit_next = Some(visit_row(&next));
         }
         next
     } else {
         seen_visits
     };
-    let basis = cost_basis(&catalog);
-    let mut campaigns = load_active(&active, &basis, trigger.occurred_at);
-    if let Some((row, spec)) = candidate {
-        campaigns.retain(|c| c.rule.id != row.code);
-        campaigns.push(Loaded {
-            rule: rule_of(row, spec, &basis),
-            spec: spec.clone(),
-        });
-    }
+    let candidate = candidate.map(|(row, spec)| Loaded {
+        rule: rule_of(row, spec, &cost_basis(catalog)),
+        spec: spec.clone(),
+    });
+    let campaigns: Vec<&Loaded> = loaded
+        .iter()
+        .filter(|c| c.spec.is_valid_at(trigger.occurred_at))
+        .filter(|c| {
+            candidate
+                .as_ref()
+                .is_none_or(|new| new.rule.id != c.rule.id)
+        })
+        .chain(candidate.as_ref())
+        .collect();
     let facts = facts(
         trigger,
-        &known,
+        &read.facts,
         &visits_now,
         weather,
         local,
         Held {
-            wallet,
-            holdings,
-            cards,
+            wallet: read.wallet.unwrap_or_default(),
+            holdings: db::assets::Holding::by_fragment(read.holdings.clone()),
+            cards: read.cards.clone(),
         },
     );
-    let usage: BTreeMap<String, UsageRow> = usage
-        .into_iter()
-        .map(|row| (row.code.clone(), row))
+    let usage: BTreeMap<&str, &UsageRow> = read
+        .usage
+        .iter()
+        .map(|row| (row.code.as_str(), row))
         .collect();
     let rules = RuleSet::new(campaigns.iter().map(|c| c.rule.clone()).collect());
-    let usage_of = |rule: &Rule| usage_for(rule, usage.get(&rule.id), &catalog, &campaigns, day);
+    let usage_of = |rule: &Rule| {
+        usage_for(
+            rule,
+            usage.get(rule.id.as_str()).copied(),
+            catalog,
+            &campaigns,
+            day,
+        )
+    };
     let mut decision = decide(trigger.kind, uid, &facts, &rules, usage_of);
-    let nickname = known.nickname.clone().unwrap_or_else(|| "朋友".into());
+    let nickname = read.facts.nickname.clone().unwrap_or_else(|| "朋友".into());
     let mut events = Vec::new();
     for code in decision.fired.clone() {
         let Some(campaign) = campaigns.iter().find(|c| c.rule.id == code) else {
             continue;
         };
-        let seen = usage.get(&code).and_then(|u| u.diner.as_ref());
+        let seen = usage.get(code.as_str()).and_then(|u| u.diner.as_ref());
         match grant(
             campaign,
-            &catalog,
+            catalog,
             trigger,
             uid,
             day,
@@ -331,9 +489,9 @@ pub(super) async fn plan(
                 events.push(Event::from(&fact).publication()?);
                 // The day's figures as this transaction leaves them (a concurrent grant of the
                 // same campaign conflicts on its day's record, so the read is current).
-                let read = usage.get(&code);
+                let today = usage.get(code.as_str());
                 let cost = Money::round_half_up(grant.cost);
-                let used = read.map_or(Money::ZERO, |r| Money::round_half_up(r.used_today));
+                let used = today.map_or(Money::ZERO, |r| Money::round_half_up(r.used_today));
                 events.push(
                     Event::RewardGiven {
                         merchant_id: merchant.to_owned(),
@@ -342,7 +500,7 @@ pub(super) async fn plan(
                         campaign: grant.campaign.clone(),
                         cost,
                         used_today: used.checked_add(cost).unwrap_or(used),
-                        granted_today: read
+                        granted_today: today
                             .map_or(0, |r| u32::try_from(r.granted_today).unwrap_or(u32::MAX))
                             .saturating_add(1),
                     }
@@ -378,9 +536,9 @@ pub(super) async fn plan(
     ))
 }
 
-/// The shop's active campaigns valid at `at`, each with what one reward costs. A stored
-/// campaign that no longer reads is left out and logged (it cannot fire).
-fn load_active(rows: &[CampaignRow], basis: &CostBasis, at: DateTime<Utc>) -> Vec<Loaded> {
+/// The shop's active campaigns, each with what one reward costs. A stored campaign that no
+/// longer reads is left out and logged (it cannot fire).
+fn load_active(rows: &[CampaignRow], basis: &CostBasis) -> Vec<Loaded> {
     rows.iter()
         .filter_map(|row| match spec_of(row) {
             Ok(spec) => Some((row, spec)),
@@ -389,7 +547,6 @@ fn load_active(rows: &[CampaignRow], basis: &CostBasis, at: DateTime<Utc>) -> Ve
                 None
             }
         })
-        .filter(|(_, spec)| spec.is_valid_at(at))
         .map(|(row, spec)| Loaded {
             rule: rule_of(row, &spec, basis),
             spec,
@@ -456,7 +613,7 @@ fn usage_for(
     rule: &Rule,
     row: Option<&UsageRow>,
     catalog: &Catalog,
-    campaigns: &[Loaded],
+    campaigns: &[&Loaded],
     day: NaiveDate,
 ) -> Usage {
     let diner = row.and_then(|r| r.diner.as_ref()).map(diner_count);
