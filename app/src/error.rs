@@ -82,6 +82,9 @@ pub enum ErrorCode {
     /// 422: WeChat Run data that does not decrypt with the diner's session key, is another
     /// mini program's, or was read too long ago; the detail says which.
     StepsUnreadable,
+    /// 401: a provider callback whose Standard Webhooks signature does not verify with our
+    /// secret, or whose timestamp is more than five minutes away; the detail says which.
+    WebhookRefused,
 }
 
 impl ErrorCode {
@@ -89,7 +92,7 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             Self::BadRequest => 400,
-            Self::Unauthorized => 401,
+            Self::Unauthorized | Self::WebhookRefused => 401,
             Self::Forbidden | Self::PresenceNotProven => 403,
             Self::NotFound | Self::DinerNotFound => 404,
             Self::Conflict | Self::InsufficientBalance | Self::RefundExceedsPrincipal => 409,
@@ -152,6 +155,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => "The request is too large",
             Self::PresenceNotProven => "Not proven to be at the shop",
             Self::StepsUnreadable => "The WeChat Run data could not be read",
+            Self::WebhookRefused => "The callback's signature does not verify",
         }
     }
 
@@ -363,6 +367,9 @@ pub enum AppError {
     /// 422 `STEPS_UNREADABLE`: WeChat Run data not believed (say why).
     #[error("WeChat Run data not read: {0}")]
     StepsUnreadable(String),
+    /// 401 `WEBHOOK_REFUSED`: a provider callback not signed with our secret in time.
+    #[error("callback refused: {0}")]
+    WebhookRefused(String),
     /// 409 `CONFLICT`: the request does not fit the record as it is now (say why).
     #[error("conflict: {0}")]
     Conflict(String),
@@ -482,6 +489,7 @@ impl AppError {
             Self::Conflict(why) => Problem::new(ErrorCode::Conflict, why.clone()),
             Self::PresenceNotProven(why) => Problem::new(ErrorCode::PresenceNotProven, why.clone()),
             Self::StepsUnreadable(why) => Problem::new(ErrorCode::StepsUnreadable, why.clone()),
+            Self::WebhookRefused(why) => Problem::new(ErrorCode::WebhookRefused, why.clone()),
             Self::CampaignInvalid(errors) => Problem {
                 field: errors.first().map(|e| e.field.clone()),
                 errors: Some(Box::new(FieldErrors(errors.clone()))),

@@ -41,6 +41,8 @@ pub struct AppState {
     pub models: crate::service::models::Models,
     /// The weather feed, when one is configured (none: the weather comes only from events).
     pub weather: Option<crate::service::weather::Feed>,
+    /// Verifies provider callbacks, when a secret is shared with the providers.
+    pub webhooks: Option<crate::service::callbacks::Webhooks>,
 }
 
 /// The shared state inside a server function (provided by `leptos_routes_with_context`).

@@ -342,6 +342,9 @@ pub struct Secrets {
     pub wechat_app_secret: Option<SecretString>,
     /// The weather provider's API key.
     pub weather_api_key: Option<SecretString>,
+    /// The secret shared with providers that call back (`POST /api/agent/webhook`, signed
+    /// as Standard Webhooks specify: `whsec_` and base64). Without it the endpoint is 404.
+    pub agent_webhook_secret: Option<SecretString>,
 }
 
 /// Everything the process is configured with.
@@ -566,6 +569,7 @@ impl Secrets {
             embedding_api_key: secret(vars, "EMBEDDING_API_KEY")?,
             wechat_app_secret: secret(vars, "WECHAT_APP_SECRET")?,
             weather_api_key: secret(vars, "WEATHER_API_KEY")?,
+            agent_webhook_secret: secret(vars, "AGENT_WEBHOOK_SECRET")?,
         })
     }
 }

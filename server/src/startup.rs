@@ -217,6 +217,13 @@ pub fn state_over(
         weather: weather_feed(config),
         agent,
         models: models(config)?,
+        webhooks: config
+            .secrets
+            .agent_webhook_secret
+            .as_ref()
+            .map(|secret| app::service::callbacks::Webhooks::new(secret.expose_secret()))
+            .transpose()
+            .map_err(StartupError::Agent)?,
     })
 }
 
@@ -351,6 +358,10 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
         .route(
             "/api/agent/resume/{thread_id}",
             axum::routing::post(app::api::agent::resume),
+        )
+        .route(
+            "/api/agent/webhook",
+            axum::routing::post(app::api::agent::webhook),
         )
         .route(
             "/api/schemas/story.json",

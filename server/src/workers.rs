@@ -149,6 +149,12 @@ pub async fn purge_finished_threads(state: AppState, duty: Duty, every: Duration
             Ok(purged) => tracing::info!(purged, "finished agent threads deleted"),
             Err(err) => tracing::warn!(error = %err, "cannot delete finished agent threads"),
         }
+        // Provider callbacks are refused after five minutes; their ids are kept a day.
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(1);
+        in_batches("provider callbacks forgotten", BATCH, || {
+            db::agent::purge_deliveries(&state.db, cutoff, BATCH)
+        })
+        .await;
     })
     .await;
 }

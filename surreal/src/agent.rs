@@ -345,6 +345,57 @@ pub async fn delete_thread(db: &Db, thread: &str) -> DbResult<()> {
     Ok(())
 }
 
+/// A provider callback that took effect, by its delivery id.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DeliveryRow {
+    pub thread: String,
+    pub job: String,
+    /// `RESUMED` or `ALREADY`.
+    pub outcome: String,
+}
+
+/// The delivery `id` if it took effect before.
+pub async fn delivery(db: &Db, id: &str) -> DbResult<Option<DeliveryRow>> {
+    let response = db
+        .query("SELECT thread, job, outcome FROM ONLY type::record('webhook_delivery', $id)")
+        .bind(("id", id.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// Records that delivery `id` took effect (the first record of an id stays).
+pub async fn record_delivery(db: &Db, id: &str, row: &DeliveryRow) -> DbResult<()> {
+    let response = db
+        .query(
+            "INSERT IGNORE INTO webhook_delivery {
+                 id: type::record('webhook_delivery', $id),
+                 thread: $row.thread, job: $row.job, outcome: $row.outcome
+             } RETURN NONE",
+        )
+        .bind(("id", id.to_owned()))
+        .bind(("row", row.clone()))
+        .await?;
+    checked(response)?;
+    Ok(())
+}
+
+/// Deletes at most `limit` deliveries recorded before `cutoff`; how many went.
+pub async fn purge_deliveries(db: &Db, cutoff: DateTime<Utc>, limit: u32) -> DbResult<usize> {
+    let response = db
+        .query(
+            "LET $old = SELECT VALUE id FROM webhook_delivery
+                 WHERE at < $cutoff ORDER BY at LIMIT $limit;
+             DELETE $old RETURN NONE;
+             RETURN array::len($old);",
+        )
+        .bind(("cutoff", cutoff))
+        .bind(("limit", i64::from(limit)))
+        .await?;
+    let purged: Option<usize> = checked(response)?.take(2)?;
+    Ok(purged.unwrap_or_default())
+}
+
 /// One question asked of a model, all its attempts together.
 #[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]

@@ -105,6 +105,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "memory",
         sql: include_str!("../migrations/0016_memory.surql"),
     },
+    Migration {
+        version: 17,
+        name: "webhook_deliveries",
+        sql: include_str!("../migrations/0017_webhook_deliveries.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -132,3 +132,19 @@ pub async fn resume(
         .await?,
     ))
 }
+
+/// `POST /api/agent/webhook` (a provider; no session): a job's callback, signed as Standard
+/// Webhooks specify with the secret shared with the provider (`webhook-id`,
+/// `webhook-timestamp`, `webhook-signature`). The thread waiting for the job goes on with
+/// its outcome, once; a delivery that took effect before is acknowledged as DUPLICATE.
+#[cfg(feature = "ssr")]
+pub async fn webhook(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    headers: http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<crate::model::agent::Receipt>, Problem> {
+    let delivery = crate::service::callbacks::verify(&state, &headers, &body)?;
+    Ok(axum::Json(
+        crate::service::callbacks::deliver(&state, delivery).await?,
+    ))
+}

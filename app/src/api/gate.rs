@@ -36,6 +36,8 @@ const PUBLIC: &[&str] = &[
     "/console/language",
     // The demo diner page's own sign-in (DEV identity only).
     "/console/diner/sign_in",
+    // Providers calling back sign their callbacks instead (Standard Webhooks).
+    "/api/agent/webhook",
 ];
 
 /// Whether `path` needs an authenticated caller: everything under `/api/` and `/console/`

@@ -448,6 +448,22 @@ fn agent_history() {}
     security(("bearer" = [])), responses((status = 200, body = crate::api::agent::Thread)))]
 fn resume_thread() {}
 
+/// A provider's callback: the job a thread waits for ended (`job.succeeded` with its
+/// `output`, or `job.failed` with its `error`). No session: signed as Standard Webhooks
+/// specify with the secret shared with the provider — `webhook-signature: v1,<base64
+/// HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` — and refused more than five
+/// minutes from `webhook-timestamp`. The thread goes on once, however often the job's
+/// callback is delivered. 404 when no secret is configured.
+#[utoipa::path(post, path = "/api/agent/webhook", tag = "agent",
+    params(
+        ("webhook-id" = String, Header, description = "The delivery's id (the same on a retry)"),
+        ("webhook-timestamp" = i64, Header, description = "When it was signed, in Unix seconds"),
+        ("webhook-signature" = String, Header, description = "`v1,` and the base64 HMAC-SHA256 (several, space-separated, while a secret rotates)"),
+    ),
+    request_body = crate::domain::callbacks::Callback,
+    responses((status = 200, body = crate::model::agent::Receipt)))]
+fn provider_callback() {}
+
 #[utoipa::path(get, path = "/api/system/status", tag = "system",
     responses((status = 200, body = SystemStatus)))]
 fn system_status() {}
@@ -506,7 +522,7 @@ impl Modify for BearerAuth {
         set_campaign_status, dry_run_campaign, backtest_campaign, campaign_holdout, post_event,
         my_stories, read_story, sync_steps, werun_stand_in, table_code, set_shop_place, tag_diner, set_tag_rules, system_status, realtime_ticket,
         my_member_code, socket, agent_command, agent_threads, agent_thread, agent_history,
-        resume_thread),
+        resume_thread, provider_callback),
     components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
         Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
         Code, Name, IdempotencyKey, FieldErrors, Condition, Reward, Presence,

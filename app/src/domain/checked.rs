@@ -221,6 +221,18 @@ checked_text!(
 );
 
 checked_text!(
+    /// An outside provider's job (an image being drawn), as the provider named it.
+    JobId {
+        rule: "1–128 letters, digits, _ . : or -",
+        pattern: "^[A-Za-z0-9_.:-]{1,128}$",
+        length: 1..=128,
+        example: "img-0193a0c4e5f0",
+        accepts: |text| !text.is_empty() && text.len() <= 128
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-')),
+    }
+);
+
+checked_text!(
     /// What a cashier's scanner read: a card's uuid or an 18-digit payment code.
     ScanCode {
         rule: "a card's UUID or a payment code: 18 digits starting 66",

@@ -123,3 +123,34 @@ pub enum Answer {
         reason: String,
     },
 }
+
+/// What became of a provider's callback (`POST /api/agent/webhook`).
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The delivery's `webhook-id`.
+    pub delivery: String,
+    pub thread_id: String,
+    pub outcome: DeliveryOutcome,
+}
+
+/// RESUMED: the thread went on with the job's outcome. ALREADY: it had taken this job's
+/// callback from an earlier delivery. DUPLICATE: this delivery took effect before.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeliveryOutcome {
+    Resumed,
+    Already,
+    Duplicate,
+}
+
+impl DeliveryOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Resumed => "RESUMED",
+            Self::Already => "ALREADY",
+            Self::Duplicate => "DUPLICATE",
+        }
+    }
+}

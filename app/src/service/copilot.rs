@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use crate::domain::callbacks::Awaiting;
 use crate::domain::copilot::{INTENT_TASK, Understood, understand};
 use crate::error::AppError;
 use crate::model::agent::{Checkpoint, CommandReply, Intent, Thread};
@@ -167,7 +168,14 @@ pub async fn resume(
     id: &str,
     answer: serde_json::Value,
 ) -> Result<Thread, AppError> {
-    owned(state, merchant, id).await?;
+    let thread = owned(state, merchant, id).await?;
+    // A provider's job is answered by the provider's signed callback, never by a person.
+    if let Some(awaiting) = thread.ask.as_ref().and_then(Awaiting::of) {
+        return Err(AppError::Conflict(format!(
+            "thread {id} waits for job {} of {}, not for an answer",
+            awaiting.job, awaiting.provider
+        )));
+    }
     let row = state.agent.resume(state, id, answer, Some(by)).await?;
     Ok(view(row, db::agent::UsageTotal::default()))
 }

@@ -6,6 +6,7 @@ pub mod agent;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod callbacks;
 pub mod catalog;
 pub mod copilot;
 pub mod demo;

@@ -164,3 +164,88 @@ async fn a_rejection_is_remembered_and_bad_answers_and_strangers_are_refused() {
         .await;
     assert_problem(empty, 422, "VALIDATION_FAILED").await;
 }
+
+/// The secret these tests share with the "provider" (Standard Webhooks: `whsec_` + base64).
+const WEBHOOK_SECRET: &str = "whsec_bWVhbHF1ZXN0LXdlYmhvb2stdGVzdC1zZWNyZXQ=";
+
+/// Posts a provider's callback about `thread`'s job `job`, signed with `secret` when given.
+async fn callback(
+    app: &crate::helpers::TestApp,
+    secret: Option<&str>,
+    thread: &str,
+    job: &str,
+) -> reqwest::Response {
+    let body = serde_json::to_vec(&json!({
+        "type": "job.succeeded",
+        "data": {"thread_id": thread, "job": job, "output": {"url": "https://img.example/1.png"}}
+    }))
+    .expect("JSON");
+    let mut request = app
+        .client
+        .post(format!("http://{}/api/agent/webhook", app.address))
+        .header("content-type", "application/json");
+    if let Some(secret) = secret {
+        let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+        let at = chrono::Utc::now().timestamp();
+        let signature = app::service::callbacks::Webhooks::new(secret)
+            .expect("a secret")
+            .sign(&id, at, &body)
+            .expect("signed");
+        request = request
+            .header("webhook-id", id)
+            .header("webhook-timestamp", at.to_string())
+            .header("webhook-signature", signature);
+    }
+    request.body(body).send().await.expect("answered")
+}
+
+#[tokio::test]
+async fn a_provider_callback_must_be_signed_and_about_a_job_a_thread_waits_for() {
+    let app = crate::helpers::spawn_app_with(&[(
+        "MEALQUEST_SECRET_AGENT_WEBHOOK_SECRET",
+        WEBHOOK_SECRET,
+    )])
+    .await;
+    let token = owner(&app).await;
+    let unknown = "0193a0c4-e5f0-7c3e-9d2b-6a1f4e8c7b20";
+    // No session is asked for; the signature is.
+    assert_problem(
+        callback(&app, None, unknown, "img-1").await,
+        401,
+        "WEBHOOK_REFUSED",
+    )
+    .await;
+    let forged = "whsec_b3RoZXItc2VjcmV0LW9mLWFub3RoZXItc2VuZGVy";
+    assert_problem(
+        callback(&app, Some(forged), unknown, "img-1").await,
+        401,
+        "WEBHOOK_REFUSED",
+    )
+    .await;
+    assert_problem(
+        callback(&app, Some(WEBHOOK_SECRET), unknown, "img-1").await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    // A proposal waits for the boss, not for a provider: a signed callback cannot answer it.
+    let started = command(&app, &token, "鸭脖积压了500份，下雨天搞个活动").await;
+    let id = started.thread_id.expect("a thread");
+    assert_eq!(settled(&app, &token, &id).await.status, "WAITING");
+    assert_problem(
+        callback(&app, Some(WEBHOOK_SECRET), &id, "img-1").await,
+        409,
+        "CONFLICT",
+    )
+    .await;
+    assert_eq!(settled(&app, &token, &id).await.status, "WAITING");
+
+    // Without a shared secret there is no endpoint.
+    let bare = spawn_app().await;
+    assert_problem(
+        callback(&bare, Some(WEBHOOK_SECRET), unknown, "img-1").await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+}

@@ -30,10 +30,11 @@ async fn the_openapi_document_matches_the_routes() {
     let mut served: BTreeSet<(String, String)> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, method)| (method.to_string(), path.to_owned()))
         .collect();
-    // The documented routes that are not server functions: the socket, and the answer to
-    // a thread (its id in the path).
+    // The documented routes that are not server functions: the socket, the answer to a
+    // thread (its id in the path), and providers' callbacks (signed over their raw body).
     served.insert(("GET".into(), "/ws".into()));
     served.insert(("POST".into(), "/api/agent/resume/{thread_id}".into()));
+    served.insert(("POST".into(), "/api/agent/webhook".into()));
     // The console pages' own form endpoints are not part of the public API.
     served.retain(|(_, path)| !path.starts_with("/console/"));
     assert!(!documented.is_empty());

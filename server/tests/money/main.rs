@@ -2,6 +2,7 @@
 
 mod assets;
 mod audit;
+mod callbacks;
 mod card_value;
 mod helpers;
 mod memory;

@@ -96,6 +96,7 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
         "agent_command" | "agent_threads" => &[Forbidden],
         "agent_thread" | "agent_history" => &[Forbidden, NotFound],
         "resume_thread" => &[Forbidden, NotFound, Conflict],
+        "provider_callback" => &[WebhookRefused, NotFound, Conflict],
         _ => &[],
     }
 }
