@@ -5,6 +5,8 @@
 //! item. Two writers of one thread, a node run twice, an answer given twice: each writes the
 //! same checkpoint id, so one commits and the other changes nothing.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use surrealdb::types::SurrealValue;
 
@@ -447,6 +449,41 @@ pub async fn thread_usage(db: &Db, thread: &str) -> DbResult<UsageTotal> {
     Ok(checked(response)?
         .take::<Option<UsageTotal>>(1)?
         .unwrap_or_default())
+}
+
+/// What each of `threads`' questions cost (a thread that asked nothing is left out).
+pub async fn threads_usage(db: &Db, threads: &[String]) -> DbResult<BTreeMap<String, UsageTotal>> {
+    #[derive(SurrealValue)]
+    #[surreal(crate = "surrealdb::types")]
+    struct Row {
+        thread: String,
+        questions: i64,
+        prompt_tokens: i64,
+        completion_tokens: i64,
+    }
+    if threads.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let response = db
+        .query(
+            "SELECT thread, count() AS questions, math::sum(prompt_tokens) AS prompt_tokens,
+                 math::sum(completion_tokens) AS completion_tokens
+             FROM model_usage WHERE thread IN $threads GROUP BY thread",
+        )
+        .bind(("threads", threads.to_vec()))
+        .await?;
+    let rows: Vec<Row> = checked(response)?.take(0)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let total = UsageTotal {
+                questions: row.questions,
+                prompt_tokens: row.prompt_tokens,
+                completion_tokens: row.completion_tokens,
+            };
+            (row.thread, total)
+        })
+        .collect())
 }
 
 /// What a merchant's questions cost since `since`.

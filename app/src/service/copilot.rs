@@ -133,9 +133,14 @@ pub async fn threads(
     status: Option<&str>,
 ) -> Result<Vec<Thread>, AppError> {
     let rows = db::agent::threads(&state.db, merchant, status, LISTED).await?;
+    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+    let mut usage = db::agent::threads_usage(&state.db, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|row| view(row, db::agent::UsageTotal::default()))
+        .map(|row| {
+            let used = usage.remove(&row.id).unwrap_or_default();
+            view(row, used)
+        })
         .collect())
 }
 
@@ -177,7 +182,8 @@ pub async fn resume(
         )));
     }
     let row = state.agent.resume(state, id, answer, Some(by)).await?;
-    Ok(view(row, db::agent::UsageTotal::default()))
+    let usage = db::agent::thread_usage(&state.db, id).await?;
+    Ok(view(row, usage))
 }
 
 async fn owned(

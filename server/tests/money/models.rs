@@ -112,6 +112,12 @@ async fn a_providers_answer_is_recorded_with_its_tokens_for_the_merchant_and_the
         ),
         (1, 200, 40)
     );
+    // The thread list's figures: the same sums, one query for every thread listed.
+    let listed = db::agent::threads_usage(&state.db, &["t1".into(), "quiet".into()])
+        .await
+        .expect("sums");
+    assert_eq!(listed.get("t1"), Some(&thread));
+    assert_eq!(listed.get("quiet"), None, "a thread that asked nothing");
     let today =
         db::agent::merchant_usage(&state.db, "demo", Utc::now() - chrono::Duration::hours(1))
             .await
