@@ -10,6 +10,9 @@ use crate::domain::checked::{JobId, ThreadId};
 /// The key under which an interrupt's `ask` names the provider job it waits for.
 const AWAITING: &str = "awaiting_provider";
 
+/// How a checkpoint a provider's callback wrote names who answered: `provider:<name>`.
+const BY_PROVIDER: &str = "provider:";
+
 /// A provider job a thread waits for: a node that started the job interrupts with
 /// [`Awaiting::ask`]; the job's callback resumes the thread ([`Awaiting::of`] finds it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +42,18 @@ impl Awaiting {
 
     /// Who resumed a thread with a callback, as its checkpoint records it.
     pub fn by(&self) -> String {
-        format!("provider:{}", self.provider)
+        format!("{BY_PROVIDER}{}", self.provider)
+    }
+}
+
+impl ProviderAnswer {
+    /// Whether a checkpoint answered `by` with `input` is a provider's answer about `job`.
+    pub fn answers(by: Option<&str>, input: Option<&serde_json::Value>, job: &JobId) -> bool {
+        by.is_some_and(|by| by.starts_with(BY_PROVIDER))
+            && input
+                .and_then(|input| input.get("job"))
+                .and_then(|found| found.as_str())
+                == Some(job.as_str())
     }
 }
 

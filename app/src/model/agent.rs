@@ -137,8 +137,9 @@ pub struct Receipt {
 /// RESUMED: the thread went on with the job's outcome. ALREADY: it had taken this job's
 /// callback from an earlier delivery. DUPLICATE: this delivery took effect before.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum DeliveryOutcome {
     Resumed,
     Already,
@@ -147,10 +148,6 @@ pub enum DeliveryOutcome {
 
 impl DeliveryOutcome {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Resumed => "RESUMED",
-            Self::Already => "ALREADY",
-            Self::Duplicate => "DUPLICATE",
-        }
+        self.into()
     }
 }

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::callbacks::{Callback, Mismatch};
+use crate::domain::callbacks::{Callback, Mismatch, ProviderAnswer};
 use crate::error::AppError;
 use crate::model::agent::{DeliveryOutcome, Receipt};
 use crate::state::AppState;
@@ -166,15 +166,10 @@ async fn taken_before(
         Err(err) => return Err(err.into()),
     };
     Ok(history.iter().any(|checkpoint| {
-        checkpoint
-            .by
-            .as_deref()
-            .is_some_and(|by| by.starts_with("provider:"))
-            && checkpoint
-                .input
-                .as_ref()
-                .and_then(|input| input.get("job"))
-                .and_then(|job| job.as_str())
-                == Some(callback.data.job.as_str())
+        ProviderAnswer::answers(
+            checkpoint.by.as_deref(),
+            checkpoint.input.as_ref(),
+            &callback.data.job,
+        )
     }))
 }

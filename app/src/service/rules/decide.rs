@@ -308,9 +308,7 @@ impl Known {
         let reads = db::rules::reads(&state.db, &shops, &asks).await?;
         for ((merchant, (shop, active, kept)), read) in merchants.iter().zip(kept).zip(reads.shops)
         {
-            let weather = read
-                .weather
-                .and_then(|name| serde_json::from_value(serde_json::Value::String(name)).ok());
+            let weather = read.weather.and_then(super::weather_named);
             let catalog = catalog::with_stocks(&kept, read.stocks);
             self.shops.insert(
                 (*merchant).to_owned(),
@@ -334,9 +332,8 @@ impl Known {
     fn forget(&mut self, trigger: &Trigger) {
         self.shops.remove(&trigger.merchant_id);
         if let Some(uid) = trigger.uid.as_deref() {
-            self.diners.retain(|(merchant, diner, _), _| {
-                (merchant, diner) != (&trigger.merchant_id, &uid.to_owned())
-            });
+            self.diners
+                .retain(|(merchant, diner, _), _| *merchant != trigger.merchant_id || diner != uid);
         }
     }
 }

@@ -226,18 +226,22 @@ async fn save(
     }
 }
 
-/// A stored campaign's spec (a stored one that no longer reads is our fault: 500).
-/// The shop's weather as the last weather trigger set it (a stored name this build does
-/// not know reads as none).
+/// The shop's weather as the last weather trigger set it.
 pub async fn shop_weather(
     state: &AppState,
     merchant: &str,
 ) -> Result<Option<crate::domain::rules::Weather>, AppError> {
     Ok(db::rules::shop_weather(&state.db, merchant)
         .await?
-        .and_then(|name| serde_json::from_value(serde_json::Value::String(name)).ok()))
+        .and_then(weather_named))
 }
 
+/// A weather as stored by name (a name this build does not know reads as none).
+pub(crate) fn weather_named(name: String) -> Option<crate::domain::rules::Weather> {
+    serde_json::from_value(serde_json::Value::String(name)).ok()
+}
+
+/// A stored campaign's spec (a stored one that no longer reads is our fault: 500).
 pub(crate) fn spec_of(row: &db::rules::CampaignRow) -> Result<CampaignSpec, AppError> {
     serde_json::from_value(row.spec.clone()).map_err(|e| {
         AppError::Internal(format!(
