@@ -85,6 +85,16 @@ pub fn verify(
     headers: &http::HeaderMap,
     body: &[u8],
 ) -> Result<Delivery, AppError> {
+    // Unsigned is refused as such, configured or not (what a client must fix first).
+    for name in [
+        standardwebhooks::HEADER_WEBHOOK_ID,
+        standardwebhooks::HEADER_WEBHOOK_TIMESTAMP,
+        standardwebhooks::HEADER_WEBHOOK_SIGNATURE,
+    ] {
+        if !headers.contains_key(name) {
+            return Err(AppError::WebhookRefused(format!("{name} is missing")));
+        }
+    }
     state
         .webhooks
         .as_ref()
