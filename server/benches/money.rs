@@ -22,6 +22,11 @@ struct Run {
     elapsed: Duration,
     latencies: Vec<Duration>,
     errors: usize,
+    /// Triggers and events still queued when the row's last operation answered, and how long
+    /// the workers took to clear them: the row waits for them so the next row does not pay
+    /// for this one's backlog.
+    backlog: u64,
+    drained: Duration,
 }
 
 impl Run {
@@ -35,19 +40,34 @@ impl Run {
         let done = f64::from(u32::try_from(sorted.len()).unwrap_or(u32::MAX));
         let rate = done / self.elapsed.as_secs_f64();
         format!(
-            "| {} | {} | {:.0}/s | {:.2} ms | {:.2} ms | {} |",
+            "| {} | {} | {:.0}/s | {:.2} ms | {:.2} ms | {} | {} in {:.1} s |",
             self.label,
             self.clients,
             rate,
             pick(50).as_secs_f64() * 1e3,
             pick(99).as_secs_f64() * 1e3,
-            self.errors
+            self.errors,
+            self.backlog,
+            self.drained.as_secs_f64()
         )
     }
 }
 
-/// Runs `op(i)` for i in 0..OPS with `clients` concurrent workers.
-async fn drive<F, Fut>(label: &str, clients: usize, op: F) -> Run
+/// Items waiting in the queues the workers drain after a write (events, triggers).
+async fn queued(db: &db::Db) -> u64 {
+    let mut total = 0;
+    for queue in [db::queue::EVENTS, db::rules::TRIGGERS] {
+        total += db::queue::figures(db, queue)
+            .await
+            .expect("figures")
+            .pending;
+    }
+    total
+}
+
+/// Runs `op(i)` for i in 0..OPS with `clients` concurrent workers, then waits until the
+/// queues it filled are drained.
+async fn drive<F, Fut>(db: &db::Db, label: &str, clients: usize, op: F) -> Run
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -82,12 +102,20 @@ where
         latencies.extend(l);
         errors += e;
     }
+    let elapsed = started.elapsed();
+    let settling = Instant::now();
+    let backlog = queued(db).await;
+    while queued(db).await > 0 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     Run {
         label: label.to_owned(),
         clients,
-        elapsed: started.elapsed(),
+        elapsed,
         latencies,
         errors,
+        backlog,
+        drained: settling.elapsed(),
     }
 }
 
@@ -291,16 +319,21 @@ async fn main() {
         let cards = issue_cards(&db, OPS).await;
         let (raw_db, raw_cards) = (db.clone(), Arc::clone(&cards));
         rows.push(
-            drive("verify: raw SurrealDB transaction", clients, move |i| {
-                let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
-                async move {
-                    let card = cards.get(i).expect("card");
-                    let entry = redeem_entry();
-                    db::card::redeem(&db, card, Some("xiaozhang"), &entry, &Outcome::none())
-                        .await
-                        .is_ok()
-                }
-            })
+            drive(
+                &db,
+                "verify: raw SurrealDB transaction",
+                clients,
+                move |i| {
+                    let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
+                    async move {
+                        let card = cards.get(i).expect("card");
+                        let entry = redeem_entry();
+                        db::card::redeem(&db, card, Some("xiaozhang"), &entry, &Outcome::none())
+                            .await
+                            .is_ok()
+                    }
+                },
+            )
             .await,
         );
         // Raw, with the idempotency answer and the events the API stores in the same
@@ -315,7 +348,7 @@ async fn main() {
                 "verify: raw transaction + its answer and events, no trigger"
             };
             rows.push(
-                drive(label, clients, move |i| {
+                drive(&db, label, clients, move |i| {
                     let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
                     async move {
                         let card = cards.get(i).expect("card");
@@ -368,7 +401,7 @@ async fn main() {
         let cards = issue_cards(&db, OPS).await;
         let (svc_state, svc_cards) = (state.clone(), Arc::clone(&cards));
         rows.push(
-            drive("verify: service layer, no HTTP", clients, move |i| {
+            drive(&db, "verify: service layer, no HTTP", clients, move |i| {
                 let (state, cards) = (svc_state.clone(), Arc::clone(&svc_cards));
                 async move {
                     let card = cards.get(i).expect("card");
@@ -392,7 +425,7 @@ async fn main() {
             cashier.clone(),
         );
         rows.push(
-            drive("verify: POST /api/payment/verify", clients, move |i| {
+            drive(&db, "verify: POST /api/payment/verify", clients, move |i| {
                 let (http, url, token, cards) =
                     (http.clone(), url.clone(), token.clone(), Arc::clone(&cards));
                 async move {
@@ -412,10 +445,15 @@ async fn main() {
         // stock record, re-reading the stock after a conflict as the service does.
         let (raw_db, raw_kind) = (db.clone(), Arc::clone(&kind));
         rows.push(
-            drive("synthesize: raw SurrealDB transaction", clients, move |i| {
-                let (db, kind) = (raw_db.clone(), Arc::clone(&raw_kind));
-                async move { raw_synthesize(&db, &kind, &format!("bench-{}", i % 200)).await }
-            })
+            drive(
+                &db,
+                "synthesize: raw SurrealDB transaction",
+                clients,
+                move |i| {
+                    let (db, kind) = (raw_db.clone(), Arc::clone(&raw_kind));
+                    async move { raw_synthesize(&db, &kind, &format!("bench-{}", i % 200)).await }
+                },
+            )
             .await,
         );
         // API: POST /api/assets/synthesize, 200 diners, one shared daily stock record.
@@ -425,7 +463,7 @@ async fn main() {
             Arc::clone(&diners),
         );
         rows.push(
-            drive("synthesize: POST /api/assets/synthesize", clients, move |i| {
+            drive(&db, "synthesize: POST /api/assets/synthesize", clients, move |i| {
                 let (http, url, tokens) = (http.clone(), url.clone(), Arc::clone(&tokens));
                 async move {
                     let token = tokens.get(i % tokens.len()).expect("token");
@@ -442,8 +480,10 @@ async fn main() {
         );
     }
     println!("{OPS} operations per row, embedded SurrealKV (fsync on commit), release build\n");
-    println!("| operation | clients | throughput | p50 | p99 | errors |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| operation | clients | throughput | p50 | p99 | errors | queued after, drained in |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for row in rows {
         println!("{}", row.row());
     }

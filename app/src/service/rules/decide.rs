@@ -23,8 +23,8 @@ use crate::domain::events::{DomainEvent, Party};
 use crate::domain::rules::story::{Values, rewards_in_words};
 use crate::domain::rules::usage::{DinerCount, TagRules, Visits, week_of};
 use crate::domain::rules::{
-    CampaignSpec, CostBasis, Decision, Facts, Outcome as Decided, Rule, RuleSet, Trigger, Usage,
-    Weather, decide,
+    CampaignSpec, CostBasis, Decision, Facts, Outcome as Decided, Rule, RuleSet, Trigger,
+    TriggerType, Usage, Weather, decide,
 };
 use crate::domain::{CardStatus, Money};
 use crate::error::AppError;
@@ -234,6 +234,19 @@ struct ShopKnown {
     weather: Option<Weather>,
 }
 
+impl ShopKnown {
+    /// Whether deciding a trigger of `kind` needs its diner: a visit is counted, or an
+    /// active campaign listens to it. Most triggers (a card redeemed where no campaign
+    /// listens) need nothing read.
+    fn listens(&self, kind: TriggerType) -> bool {
+        listens(&self.loaded, kind)
+    }
+}
+
+fn listens(loaded: &[Loaded], kind: TriggerType) -> bool {
+    kind.is_visit() || loaded.iter().any(|c| c.spec.triggers.contains(&kind))
+}
+
 /// What the decisions of a batch read ([`db::rules::reads`]): each shop's, and each diner's
 /// at a shop on a shop-local day, read once for every trigger that needs it.
 #[derive(Default)]
@@ -268,18 +281,32 @@ impl Known {
             )
         }))
         .await?;
+        // The fresh shops' campaigns, parsed once for the batch.
+        let loaded: Vec<Vec<Loaded>> = kept
+            .iter()
+            .map(|(_, active, kept)| load_active(active, &cost_basis(kept)))
+            .collect();
         let mut asks: Vec<db::rules::DinerAsk> = Vec::new();
         for trigger in &triggers {
             let merchant = trigger.merchant_id.as_str();
             let fresh = merchants.iter().position(|m| *m == merchant);
-            let (zone, active) = match (self.shops.get(merchant), fresh.and_then(|i| kept.get(i))) {
-                (Some(known), _) => (known.shop.zone, &known.active),
-                (None, Some((shop, active, _))) => (shop.zone, active),
+            let (zone, active, listening) = match (
+                self.shops.get(merchant),
+                fresh.and_then(|i| Some((kept.get(i)?, loaded.get(i)?))),
+            ) {
+                (Some(known), _) => (known.shop.zone, &known.active, known.listens(trigger.kind)),
+                (None, Some(((shop, active, _), loaded))) => {
+                    (shop.zone, active, listens(loaded, trigger.kind))
+                }
                 (None, None) => continue,
             };
             let Some(uid) = trigger.uid.as_deref() else {
                 continue;
             };
+            // Nothing to decide about the diner: nothing of theirs is read.
+            if !listening && extra.is_none() {
+                continue;
+            }
             let day = trigger
                 .occurred_at
                 .with_timezone(&zone)
@@ -306,14 +333,15 @@ impl Known {
         }
         let shops: Vec<String> = merchants.iter().map(|m| (*m).to_owned()).collect();
         let reads = db::rules::reads(&state.db, &shops, &asks).await?;
-        for ((merchant, (shop, active, kept)), read) in merchants.iter().zip(kept).zip(reads.shops)
+        for (((merchant, (shop, active, kept)), loaded), read) in
+            merchants.iter().zip(kept).zip(loaded).zip(reads.shops)
         {
             let weather = read.weather.and_then(super::weather_named);
             let catalog = catalog::with_stocks(&kept, read.stocks);
             self.shops.insert(
                 (*merchant).to_owned(),
                 ShopKnown {
-                    loaded: load_active(&active, &cost_basis(&catalog)),
+                    loaded,
                     shop,
                     active,
                     catalog,
@@ -360,7 +388,8 @@ fn plan_with(
     let day = local.date_naive();
     let day_text = day.to_string();
     let weather = trigger.context.weather.or(*weather);
-    let diner = match trigger.uid.as_deref() {
+    let listening = candidate.is_some() || listens(loaded, trigger.kind);
+    let diner = match trigger.uid.as_deref().filter(|_| listening) {
         Some(uid) => Some(
             known
                 .diners
@@ -399,7 +428,11 @@ fn plan_with(
         facts: None,
     };
     let (Some(uid), Some(read)) = (trigger.uid.as_deref(), diner) else {
-        trace.note = Some("about the shop, not a diner: nobody to reward".into());
+        trace.note = Some(if trigger.uid.is_some() {
+            format!("no active campaign listens to {}", to_json(&trigger.kind)?)
+        } else {
+            "about the shop, not a diner: nobody to reward".into()
+        });
         write.trace = to_json(&trace)?;
         return Ok((write, db::Outcome::none()));
     };
