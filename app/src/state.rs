@@ -39,6 +39,8 @@ pub struct AppState {
     pub agent: crate::service::agent::Agent,
     /// The chat model the workflows ask (offline unless a provider is configured).
     pub models: crate::service::models::Models,
+    /// The Artist's image models and the store its pictures are kept in.
+    pub studio: crate::service::artist::Studio,
     /// The weather feed, when one is configured (none: the weather comes only from events).
     pub weather: Option<crate::service::weather::Feed>,
     /// Verifies provider callbacks, when a secret is shared with the providers.

@@ -56,6 +56,39 @@ pub struct Settings {
     pub weather: WeatherSettings,
     pub agent: AgentSettings,
     pub model: ModelSettings,
+    pub artist: ArtistSettings,
+}
+
+/// The Artist: where its pictures are kept, the font its offline painter sets titles in,
+/// and the image model (none: the offline painter draws).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArtistSettings {
+    /// A local directory (`data/media`), `memory://` (this process only), or an S3 URL
+    /// (`s3://bucket/prefix`; OSS and other S3-compatible stores through AWS_ENDPOINT, with
+    /// the standard AWS_* credentials in the environment).
+    pub media: String,
+    /// A TrueType font (or collection) with CJK glyphs, for the offline painter's titles.
+    pub font: std::path::PathBuf,
+    /// An OpenAI-compatible images API (its key: IMAGE_API_KEY, else MODEL_API_KEY).
+    pub image_base_url: String,
+    /// Its model; empty: the offline painter draws.
+    pub image_model: String,
+    /// Seconds one call for pictures may take, to the last byte.
+    pub image_timeout_secs: u64,
+}
+
+impl ArtistSettings {
+    /// The image provider's endpoint with its key, when a model is named.
+    pub fn image_endpoint(&self, api_key: SecretString) -> Option<llm::ImageEndpoint> {
+        let model = self.image_model.trim();
+        (!model.is_empty()).then(|| llm::ImageEndpoint {
+            base_url: self.image_base_url.clone(),
+            api_key,
+            model: model.to_owned(),
+            timeout: std::time::Duration::from_secs(self.image_timeout_secs),
+        })
+    }
 }
 
 /// The agent's workflows (docs/agent.md).
@@ -338,6 +371,8 @@ pub struct Secrets {
     pub model_api_key: Option<SecretString>,
     /// API key of the embedding provider (MODEL_API_KEY's when absent).
     pub embedding_api_key: Option<SecretString>,
+    /// API key of the image provider (MODEL_API_KEY's when absent).
+    pub image_api_key: Option<SecretString>,
     /// The WeChat mini program's AppSecret (diner logins).
     pub wechat_app_secret: Option<SecretString>,
     /// The weather provider's API key.
@@ -567,6 +602,7 @@ impl Secrets {
             jwt_previous_signing_key: secret(vars, "JWT_PREVIOUS_SIGNING_KEY")?,
             model_api_key: secret(vars, "MODEL_API_KEY")?,
             embedding_api_key: secret(vars, "EMBEDDING_API_KEY")?,
+            image_api_key: secret(vars, "IMAGE_API_KEY")?,
             wechat_app_secret: secret(vars, "WECHAT_APP_SECRET")?,
             weather_api_key: secret(vars, "WEATHER_API_KEY")?,
             agent_webhook_secret: secret(vars, "AGENT_WEBHOOK_SECRET")?,

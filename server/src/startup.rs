@@ -40,6 +40,8 @@ pub enum StartupError {
     Model(String),
     #[error("agent workflows: {0}")]
     Agent(String),
+    #[error("the Artist: {0}")]
+    Artist(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -217,6 +219,7 @@ pub fn state_over(
         weather: weather_feed(config),
         agent,
         models: models(config)?,
+        studio: studio(config)?,
         webhooks: config
             .secrets
             .agent_webhook_secret
@@ -256,6 +259,40 @@ fn models(config: &AppConfig) -> Result<app::service::models::Models, StartupErr
             models.with_embedder(std::sync::Arc::new(llm::Guarded::new(
                 provider,
                 settings.limits(),
+            )))
+        }
+    })
+}
+
+/// The Artist's studio: the store the configuration names, the offline painter with its
+/// font, and the image provider when a model is named and has a key (guarded like the chat
+/// model).
+fn studio(config: &AppConfig) -> Result<app::service::artist::Studio, StartupError> {
+    let settings = &config.settings.artist;
+    let refused = |err: String| StartupError::Artist(err);
+    let renderer = artist::Renderer::from_file(&settings.font).map_err(|err| {
+        refused(format!(
+            "{err} ({}: install fonts-wqy-microhei with `make setup`, or set MEALQUEST_ARTIST__FONT)",
+            settings.font.display()
+        ))
+    })?;
+    let store = app::service::artist::Studio::store_at(&settings.media)
+        .map_err(|err| refused(err.to_string()))?;
+    let studio = app::service::artist::Studio::new(std::sync::Arc::new(renderer), store);
+    let secrets = &config.secrets;
+    let endpoint = secrets
+        .image_api_key
+        .clone()
+        .or_else(|| secrets.model_api_key.clone())
+        .and_then(|key| settings.image_endpoint(key));
+    Ok(match endpoint {
+        None => studio,
+        Some(endpoint) => {
+            let provider =
+                llm::OpenAiImages::new(endpoint).map_err(|err| refused(err.to_string()))?;
+            studio.with_remote(std::sync::Arc::new(llm::Guarded::new(
+                provider,
+                config.settings.model.limits(),
             )))
         }
     })
@@ -363,6 +400,7 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
             "/api/agent/webhook",
             axum::routing::post(app::api::agent::webhook),
         )
+        .route("/media/art/{name}", get(app::api::artwork::media))
         .route(
             "/api/schemas/story.json",
             get(|| async { axum::Json(app::service::rules::schema::story_schema().clone()) }),

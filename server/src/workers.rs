@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use app::realtime::sequencer;
 use app::state::AppState;
-use db::DbResult;
 
 /// How often expired idempotency answers and old events are deleted.
 pub const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -153,6 +152,11 @@ pub async fn purge_finished_threads(state: AppState, duty: Duty, every: Duration
         let cutoff = chrono::Utc::now() - chrono::Duration::days(1);
         in_batches("provider callbacks forgotten", BATCH, || {
             db::agent::purge_deliveries(&state.db, cutoff, BATCH)
+        })
+        .await;
+        // The Artist's pictures nobody picked, once their thread is over.
+        in_batches("unpicked pictures deleted", BATCH, || {
+            app::service::artist::purge_unpicked(&state, BATCH)
         })
         .await;
     })
@@ -317,10 +321,11 @@ where
 /// Calls `step` (which handles at most `batch` rows) until it handles fewer, and logs the
 /// total as `done` (nothing when there was none). A failure is logged and stops the round:
 /// the next round goes on from there, the rows only wait a little longer.
-async fn in_batches<F, Fut>(done: &'static str, batch: u32, mut step: F)
+async fn in_batches<F, Fut, E>(done: &'static str, batch: u32, mut step: F)
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = DbResult<usize>>,
+    Fut: Future<Output = Result<usize, E>>,
+    E: std::fmt::Display,
 {
     let full = usize::try_from(batch).unwrap_or(usize::MAX);
     let mut rows = 0_usize;

@@ -116,6 +116,10 @@ pub enum Effect {
     SaveCampaign(crate::rules::CampaignSave),
     /// A preference kept in the agent's memory (a rejection's reason).
     Remember(crate::memory::PreferenceSave),
+    /// The pictures a round offered the boss (the Artist's review).
+    Offer(Vec<crate::artwork::CandidateSave>),
+    /// The picture the boss picked, minted as the shop's asset.
+    Mint(crate::artwork::AssetSave),
 }
 
 impl Effect {
@@ -128,6 +132,10 @@ impl Effect {
             Self::Remember(_) => {
                 crate::memory::REMEMBER.replace("$p.", &format!("$effect{index}."))
             }
+            Self::Offer(candidates) => (0..candidates.len())
+                .map(|n| crate::artwork::OFFER.replace("$c.", &format!("$effect{index}[{n}].")))
+                .collect(),
+            Self::Mint(_) => crate::artwork::MINT.replace("$a.", &format!("$effect{index}.")),
         }
     }
 
@@ -139,6 +147,8 @@ impl Effect {
         match self {
             Self::SaveCampaign(save) => query.bind((format!("effect{index}"), save.clone())),
             Self::Remember(save) => query.bind((format!("effect{index}"), save.clone())),
+            Self::Offer(candidates) => query.bind((format!("effect{index}"), candidates.clone())),
+            Self::Mint(save) => query.bind((format!("effect{index}"), save.clone())),
         }
     }
 }

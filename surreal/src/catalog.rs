@@ -27,7 +27,7 @@ pub struct StockOf {
 
 /// The fields a `CardTypeRow` is read from.
 pub(crate) const CARD_TYPE_FIELDS: &str =
-    "code, name, recipe, benefit, validity_days, cost_basis, active";
+    "code, name, recipe, benefit, validity_days, cost_basis, active, art.hash AS art";
 
 /// Everything a merchant offers (inactive entries included; callers filter).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -168,6 +168,9 @@ pub struct CardTypeRow {
     pub validity_days: i64,
     pub cost_basis: Decimal,
     pub active: bool,
+    /// The content hash of its art (an asset of the shop), if it has one; set by the Artist,
+    /// never by a save of the card type.
+    pub art: Option<String>,
 }
 
 /// One card type of a merchant, if it exists.

@@ -2,6 +2,7 @@
 //! migrations) and every query the product runs. Server-side only; nothing here knows HTTP.
 
 pub mod agent;
+pub mod artwork;
 pub mod assets;
 pub mod audit;
 mod batch;

@@ -110,6 +110,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "webhook_deliveries",
         sql: include_str!("../migrations/0017_webhook_deliveries.surql"),
     },
+    Migration {
+        version: 18,
+        name: "artwork",
+        sql: include_str!("../migrations/0018_artwork.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -3,6 +3,7 @@
 //! Idempotency-Key (`edge`), then call the service layer.
 
 pub mod agent;
+pub mod artwork;
 pub mod assets;
 pub mod auth;
 pub mod catalog;

@@ -220,6 +220,19 @@ pub struct CommandRequest {
     pub command: crate::api::agent::Command,
 }
 
+/// The answer to a thread's question: the Strategist's proposal, or the Artist's pictures.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ResumeRequest {
+    Proposal(crate::api::agent::Answer),
+    Pictures(crate::api::artwork::Choice),
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AttachRequest {
+    pub attach: crate::api::artwork::Attach,
+}
+
 /// `Idempotency-Key`: required on money and asset mutations.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Header)]
@@ -441,10 +454,12 @@ fn agent_history() {}
 
 /// The answer to the question a WAITING thread asks, once (a second answer is 409). For a
 /// proposal: `{"verdict": "approve"}`, with an edited `campaign` if any (checked as the
-/// proposal was), or `{"verdict": "reject", "reason": …}` (remembered).
+/// proposal was), or `{"verdict": "reject", "reason": …}` (remembered). For the Artist's
+/// pictures: `{"choice": "pick", "number": 3}` (minted as the shop's asset) or
+/// `{"choice": "again"}` (four more).
 #[utoipa::path(post, path = "/api/agent/resume/{thread_id}", tag = "agent",
     params(("thread_id" = crate::domain::checked::ThreadId, Path, description = "The thread")),
-    request_body = crate::api::agent::Answer,
+    request_body = ResumeRequest,
     security(("bearer" = [])), responses((status = 200, body = crate::api::agent::Thread)))]
 fn resume_thread() {}
 
@@ -463,6 +478,25 @@ fn resume_thread() {}
     request_body = crate::domain::callbacks::Callback,
     responses((status = 200, body = crate::model::agent::Receipt)))]
 fn provider_callback() {}
+
+/// The shop's pictures (OWNER, MANAGER), the newest first: those the boss picked from the
+/// Artist's offers, with the card types that show them.
+#[utoipa::path(get, path = "/api/assets/library", tag = "artist", params(crate::api::artwork::LibraryQuery),
+    security(("bearer" = [])), responses((status = 200, body = Vec<crate::api::artwork::Asset>)))]
+fn asset_library() {}
+
+/// Gives one of the shop's assets to one of its card types as its art, or (no `asset_id`)
+/// takes the art away (OWNER, MANAGER). Another shop's asset is 404, as if it did not exist.
+#[utoipa::path(post, path = "/api/assets/attach", tag = "artist", request_body = AttachRequest,
+    security(("bearer" = [])), responses((status = 200, body = crate::api::artwork::CardArt)))]
+fn attach_asset() {}
+
+/// A picture (`<hash>.png`, 1024 px) or its thumbnail (`<hash>.thumb.png`), named by the
+/// SHA-256 of its bytes; cached for a year. Only pictures the shops' Artist drew are served.
+#[utoipa::path(get, path = "/media/art/{name}", tag = "artist",
+    params(("name" = String, Path, description = "`<sha256 hex>.png` or `<sha256 hex>.thumb.png`")),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = Problem)))]
+fn media() {}
 
 #[utoipa::path(get, path = "/api/system/status", tag = "system",
     responses((status = 200, body = SystemStatus)))]
@@ -522,7 +556,7 @@ impl Modify for BearerAuth {
         set_campaign_status, dry_run_campaign, backtest_campaign, campaign_holdout, post_event,
         my_stories, read_story, sync_steps, werun_stand_in, table_code, set_shop_place, tag_diner, set_tag_rules, system_status, realtime_ticket,
         my_member_code, socket, agent_command, agent_threads, agent_thread, agent_history,
-        resume_thread, provider_callback),
+        resume_thread, provider_callback, asset_library, attach_asset, media),
     components(schemas(Money, Amount, Balance, PaymentSplit, Clawback, Problem, ErrorCode, MyCard,
         Rarity, RecipeLine, Frame, Event, Control, MerchantId, DinerId, PaymentId, CardId, ScanCode,
         Code, Name, IdempotencyKey, FieldErrors, Condition, Reward, Presence,
@@ -608,6 +642,11 @@ mod tests {
         no_recipe_count["recipe"][0]["count"] = json!(0);
         check!(SaveCardTypeRequest, catalog::SaveCardType,
             good: [json!({"card_type": card_type})], bad: [json!({"card_type": no_recipe_count})]);
+        check!(AttachRequest, crate::api::artwork::AttachAsset,
+            good: [json!({"attach": {"card_type": "FREE_APPETIZER", "asset_id": uuid}}),
+                   json!({"attach": {"card_type": "FREE_APPETIZER", "asset_id": null}})],
+            bad: [json!({"attach": {"card_type": "free", "asset_id": uuid}}),
+                  json!({"attach": {"card_type": "FREE_APPETIZER", "asset_id": "../x"}})]);
         check!(SaveFragmentRequest, catalog::SaveFragment,
             good: [json!({"fragment": {"code": "F", "name": "辣椒", "rarity": "RARE"}})],
             bad: [json!({"fragment": {"code": "F", "name": " ", "rarity": "RARE"}})]);

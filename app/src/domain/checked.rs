@@ -221,6 +221,17 @@ checked_text!(
 );
 
 checked_text!(
+    /// An asset's id (a picture of the shop's library), as the library lists it.
+    AssetId {
+        rule: "a UUID such as 0193a0c4-e5f0-7c3e-9d2b-6a1f4e8c7b20",
+        pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        length: 36..=36,
+        example: "0193a0c4-e5f0-7c3e-9d2b-6a1f4e8c7b20",
+        accepts: is_uuid,
+    }
+);
+
+checked_text!(
     /// An outside provider's job (an image being drawn), as the provider named it.
     JobId {
         rule: "1–128 letters, digits, _ . : or -",

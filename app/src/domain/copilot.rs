@@ -1,7 +1,8 @@
 //! What the offline Copilot understands of the boss's sentence (the model does it when one
 //! is configured; this is the built-in answer, and the degraded mode): keep a preference
-//! ("记住：不要打折"), or ask the Strategist for a campaign, with the stock to move when the
-//! sentence names one ("鸭脖积压了500份，下雨天搞个活动").
+//! ("记住：不要打折"), ask the Artist for a picture ("弄一张麻辣小龙虾的图"), or ask the
+//! Strategist for a campaign, with the stock to move when the sentence names one
+//! ("鸭脖积压了500份，下雨天搞个活动").
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,10 @@ const CAMPAIGN: &[&str] = &[
     "promotion",
     "overstock",
 ];
+/// Words that ask for a picture.
+const PICTURE: &[&str] = &[
+    "图", "画", "海报", "照片", "插画", "配图", "picture", "image", "draw", "poster",
+];
 /// Units a stock count is given in.
 const UNITS: &[char] = &[
     '份', '个', '斤', '只', '盒', '瓶', '袋', '箱', '盘', '碗', '串',
@@ -80,6 +85,13 @@ pub fn understand(text: &str) -> Understood {
             intent: Intent::Remember,
             overstock: None,
             preference: Some(kept.to_owned()),
+        };
+    }
+    if PICTURE.iter().any(|word| lower.contains(word)) {
+        return Understood {
+            intent: Intent::Artist,
+            overstock: None,
+            preference: None,
         };
     }
     let overstock = overstock_in(text);
@@ -167,6 +179,9 @@ mod tests {
             ("记住：不要打折", Intent::Remember, None, Some("不要打折")),
             ("我不喜欢送钱", Intent::Remember, None, Some("我不喜欢送钱")),
             ("今天天气怎么样", Intent::Unknown, None, None),
+            ("弄一张麻辣小龙虾的图", Intent::Artist, None, None),
+            // A poster for a campaign is a picture to draw, not a campaign.
+            ("给下雨天的活动做张海报", Intent::Artist, None, None),
             (
                 "库存里还有30斤小龙虾",
                 Intent::Strategist,

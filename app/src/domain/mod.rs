@@ -1,6 +1,7 @@
 //! The product's rules as pure functions: no I/O, no clock, no randomness. They compile for
 //! the browser too, so the cashier's preview and the server's truth are the same code.
 
+pub mod artwork;
 pub mod callbacks;
 pub mod card;
 pub mod catalog;

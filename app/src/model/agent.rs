@@ -25,6 +25,8 @@ pub struct Command {
 pub enum Intent {
     /// Propose a campaign (the Strategist).
     Strategist,
+    /// Draw a picture for a card or a story (the Artist).
+    Artist,
     /// Keep a preference in the agent's memory.
     Remember,
     /// Not something the Copilot does: the reply says what it can.

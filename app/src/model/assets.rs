@@ -55,4 +55,6 @@ pub struct MyCard {
     pub name: String,
     pub status: String,
     pub expiry: DateTime<Utc>,
+    /// Its card type's art (a thumbnail), if it has one.
+    pub art: Option<String>,
 }

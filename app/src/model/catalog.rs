@@ -89,6 +89,8 @@ pub struct CardTypeOnOffer {
     #[serde(flatten)]
     pub card_type: CardType,
     pub left_today: u32,
+    /// Its art (a thumbnail of the shop's asset), if the Artist gave it one.
+    pub art: Option<String>,
 }
 
 /// A recharge tier, e.g. T100 "充100送20".

@@ -4,6 +4,7 @@
 //! definition; `api::*` re-exports each next to its endpoints.
 
 pub mod agent;
+pub mod artwork;
 pub mod assets;
 pub mod catalog;
 pub mod ledger;

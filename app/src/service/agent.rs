@@ -16,7 +16,9 @@ pub type Agent = agent::Runtime<AppState>;
 /// The runtime over `db` with the product's workflows (refused if a workflow's graph is
 /// drawn wrong).
 pub fn runtime(db: &db::Db, settings: agent::Settings) -> Result<Agent, agent::Error> {
-    agent::Runtime::new(db.clone(), settings).register(super::strategist::Strategist)
+    agent::Runtime::new(db.clone(), settings)
+        .register(super::strategist::Strategist)?
+        .register(super::artist::Artist)
 }
 
 /// The frame of a thread's change: which node ran and where the thread stands.

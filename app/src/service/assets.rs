@@ -197,11 +197,21 @@ pub async fn held(state: &AppState, merchant: &str, uid: &str) -> Result<AssetSu
 
 /// A diner's cards at a merchant, newest first.
 pub async fn cards(state: &AppState, merchant: &str, uid: &str) -> Result<Vec<MyCard>, AppError> {
-    let db = &state.db;
-    Ok(db::card::for_diner(db, merchant, uid)
-        .await?
+    let (rows, catalog) = tokio::try_join!(
+        async { Ok::<_, AppError>(db::card::for_diner(&state.db, merchant, uid).await?) },
+        super::catalog::kept(state, merchant),
+    )?;
+    let art_of = |code: &str| {
+        catalog
+            .card_types
+            .iter()
+            .find(|kind| kind.code == code)
+            .and_then(|kind| super::catalog::art_url(kind.art.as_deref()))
+    };
+    Ok(rows
         .into_iter()
         .map(|card| MyCard {
+            art: art_of(&card.card_type),
             uuid: card.uuid,
             card_type: card.card_type,
             name: card.value.name,

@@ -158,6 +158,7 @@ pub async fn save_card_type(
         validity_days: i64::from(card_type.validity_days.get()),
         cost_basis: card_type.cost_basis.amount(),
         active: card_type.active,
+        art: None,
     };
     let saved = save_with_cap(db, merchant, &row, card_type.daily_cap.get(), clock).await?;
     state.catalogs.empty();
@@ -254,9 +255,14 @@ async fn save_with_cap(
         Ok(next)
     })
     .await?;
+    // Its art is the Artist's, kept by the save: read back to say what it shows.
+    let art = db::catalog::card_type(db, merchant, &row.code)
+        .await?
+        .and_then(|stored| stored.art);
     Ok(CardTypeOnOffer {
         card_type: card_type(row, daily_cap)?,
         left_today: next.current_stock,
+        art: art_url(art.as_deref()),
     })
 }
 
@@ -284,7 +290,13 @@ fn on_offer(
     Ok(CardTypeOnOffer {
         card_type: card_type(row, stock.daily_cap)?,
         left_today: stock.available(today),
+        art: art_url(row.art.as_deref()),
     })
+}
+
+/// Where a card type's art is served (its thumbnail), if it has art.
+pub fn art_url(hash: Option<&str>) -> Option<String> {
+    hash.map(|hash| crate::domain::artwork::Variant::Thumbnail.url(hash))
 }
 
 fn card_type(row: &CardTypeRow, daily_cap: u32) -> Result<CardType, AppError> {

@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use super::models::AnswerSchema;
 use crate::domain::callbacks::Awaiting;
 use crate::domain::copilot::{INTENT_TASK, Understood, understand};
 use crate::error::AppError;
@@ -46,6 +47,14 @@ pub async fn command(
                 reply,
             })
         }
+        Intent::Artist => {
+            let thread = super::artist::start(state, merchant, by, text).await?;
+            Ok(CommandReply {
+                intent: Intent::Artist,
+                thread_id: Some(thread),
+                reply: "好的，我来画。四张图画好后会出现在画室里，挑一张你喜欢的。".into(),
+            })
+        }
         Intent::Remember => {
             let said = understood.preference.as_deref().unwrap_or(text);
             super::memory::remember(state, merchant, said).await?;
@@ -58,14 +67,14 @@ pub async fn command(
         Intent::Unknown => Ok(CommandReply {
             intent: Intent::Unknown,
             thread_id: None,
-            reply: "我能帮你做营销方案（比如「鸭脖积压了500份，下雨天搞个活动」），或者记住你的偏好（比如「记住：不要打折」）。".into(),
+            reply: "我能帮你做营销方案（比如「鸭脖积压了500份，下雨天搞个活动」），画图（比如「弄一张麻辣小龙虾的图」），或者记住你的偏好（比如「记住：不要打折」）。".into(),
         }),
     }
 }
 
 /// The model's reading of `text` (checked against its schema), else the offline one.
 async fn read(state: &AppState, merchant: &str, text: &str) -> Understood {
-    let Ok(validator) = validator() else {
+    let Ok(validator) = UNDERSTOOD.validator() else {
         return understand(text);
     };
     let request = llm::ChatRequest {
@@ -76,10 +85,11 @@ async fn read(state: &AppState, merchant: &str, text: &str) -> Understood {
         system: format!(
             "You are the Copilot of a restaurant's marketing console. Read the boss's sentence: \
              do they want a campaign proposed (\"strategist\", with the overstocked item and \
-             count if they name one), a preference remembered (\"remember\", in their words), \
-             or neither (\"unknown\")? Answer with one JSON object that follows this JSON \
+             count if they name one), a picture drawn for a card or a story (\"artist\"), a \
+             preference remembered (\"remember\", in their words), or none of these \
+             (\"unknown\")? Answer with one JSON object that follows this JSON \
              Schema:\n{}",
-            schema()
+            UNDERSTOOD.schema()
         ),
         facts: serde_json::json!({ "sentence": text }),
         messages: Vec::new(),
@@ -94,18 +104,7 @@ async fn read(state: &AppState, merchant: &str, text: &str) -> Understood {
     }
 }
 
-fn schema() -> &'static serde_json::Value {
-    static SCHEMA: LazyLock<serde_json::Value> = LazyLock::new(|| {
-        serde_json::to_value(schemars::schema_for!(Understood)).unwrap_or_default()
-    });
-    &SCHEMA
-}
-
-fn validator() -> Result<&'static jsonschema::Validator, String> {
-    static VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> =
-        LazyLock::new(|| jsonschema::validator_for(schema()).map_err(|e| e.to_string()));
-    VALIDATOR.as_ref().map_err(Clone::clone)
-}
+static UNDERSTOOD: LazyLock<AnswerSchema> = LazyLock::new(AnswerSchema::of::<Understood>);
 
 /// Adds the offline reading of a command to `rulebook`.
 pub fn offline(rulebook: llm::Rulebook) -> llm::Rulebook {

@@ -3,6 +3,7 @@
 //! `db` in one transaction, retrying when a concurrent change got there first.
 
 pub mod agent;
+pub mod artist;
 pub mod assets;
 pub mod audit;
 pub mod auth;

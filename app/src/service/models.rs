@@ -57,10 +57,37 @@ impl Models {
     }
 }
 
-/// The offline answers of the tasks the product's workflows ask: the Strategist's plan
-/// (the Copilot's intent comes with it).
+/// The offline answers of the tasks the product's workflows ask: the Copilot's intent, the
+/// Strategist's plan, the Artist's brief and prompt.
 pub fn rulebook() -> Rulebook {
-    super::copilot::offline(super::strategist::offline(Rulebook::new()))
+    super::artist::offline(super::copilot::offline(super::strategist::offline(
+        Rulebook::new(),
+    )))
+}
+
+/// The JSON Schema of an answer type, as a model is told it, and its validator, made once
+/// (kept in a `static LazyLock`).
+#[derive(Debug)]
+pub struct AnswerSchema {
+    schema: serde_json::Value,
+    validator: Result<jsonschema::Validator, String>,
+}
+
+impl AnswerSchema {
+    pub fn of<T: schemars::JsonSchema>() -> Self {
+        let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default();
+        let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string());
+        Self { schema, validator }
+    }
+
+    pub fn schema(&self) -> &serde_json::Value {
+        &self.schema
+    }
+
+    /// Its validator (refused if the schema does not compile: a bug of ours).
+    pub fn validator(&self) -> Result<&jsonschema::Validator, String> {
+        self.validator.as_ref().map_err(Clone::clone)
+    }
 }
 
 /// Asks the process's model (see [`llm::ask_json`]) and records what it cost, whatever came

@@ -11,6 +11,7 @@ use agent::{Graph, Next, NodeError, Run, Step, Workflow};
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::models::AnswerSchema;
 use crate::domain::Money;
 use crate::domain::rules::CampaignSpec;
 use crate::domain::strategy::{
@@ -459,17 +460,16 @@ async fn decide(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<P
 }
 
 /// The JSON Schema of a proposal, as the model is told and its answers are checked.
+static PROPOSAL: LazyLock<AnswerSchema> = LazyLock::new(AnswerSchema::of::<Proposal>);
+
+/// The proposal schema.
 pub fn proposal_schema() -> &'static serde_json::Value {
-    static SCHEMA: LazyLock<serde_json::Value> =
-        LazyLock::new(|| serde_json::to_value(schemars::schema_for!(Proposal)).unwrap_or_default());
-    &SCHEMA
+    PROPOSAL.schema()
 }
 
 /// The proposal schema's validator.
 pub fn proposal_validator() -> Result<&'static jsonschema::Validator, String> {
-    static VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> =
-        LazyLock::new(|| jsonschema::validator_for(proposal_schema()).map_err(|e| e.to_string()));
-    VALIDATOR.as_ref().map_err(Clone::clone)
+    PROPOSAL.validator()
 }
 
 /// Adds the offline strategist to `rulebook`: the plan of the request's facts, asking a

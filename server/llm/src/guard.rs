@@ -15,6 +15,7 @@ use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Jitter, Quota,
 
 use crate::chat::{CallError, ChatModel, ChatRequest, Reply};
 use crate::embed::Embedder;
+use crate::images::{Drawn, ImageModel, ImageRequest};
 
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -154,5 +155,11 @@ impl<M: Embedder> Embedder for Guarded<M> {
         texts: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, CallError>> {
         Box::pin(self.guard(merchant, "embed", move |model| model.embed(merchant, texts)))
+    }
+}
+
+impl<M: ImageModel> ImageModel for Guarded<M> {
+    fn draw<'a>(&'a self, request: &'a ImageRequest) -> BoxFuture<'a, Result<Drawn, CallError>> {
+        Box::pin(self.guard(&request.merchant, "draw", move |model| model.draw(request)))
     }
 }

@@ -1,4 +1,5 @@
-//! The model layer. Every chat model serves [`ChatModel`]: the OpenAI-compatible adapter
+//! The model layer. Every chat model serves [`ChatModel`] (and every image model
+//! [`ImageModel`], the offline one being the `artist` crate's painter): the OpenAI-compatible adapter
 //! ([`OpenAiCompatible`], DeepSeek by default), wrapped in limits, retries and a circuit
 //! breaker ([`Guarded`]); the deterministic offline [`Rulebook`]; and the [`Fallback`] that
 //! answers offline when no provider is configured or the provider fails. [`ask_json`] turns
@@ -10,6 +11,7 @@ mod chat;
 mod embed;
 mod fallback;
 mod guard;
+mod images;
 mod offline;
 mod openai;
 
@@ -18,6 +20,9 @@ pub use chat::{CallError, ChatModel, ChatRequest, Message, Reply, Role, Tier, Us
 pub use embed::{DIMENSION, Embedder, LEXICAL, Lexical, cosine};
 pub use fallback::Fallback;
 pub use guard::{Guarded, Limits};
+pub use images::{
+    Drawn, ImageEndpoint, ImageModel, ImageRequest, LOCAL_PAINTER, LocalPainter, OpenAiImages,
+};
 pub use offline::{OFFLINE, Rule, Rulebook};
 pub use openai::{EmbeddingEndpoint, Endpoint, OpenAiCompatible, OpenAiEmbeddings};
 

@@ -41,7 +41,7 @@ pub struct OpenAiCompatible {
 }
 
 /// A client of `base_url` with `api_key`, each call bounded by `timeout`.
-fn client(
+pub(crate) fn client(
     base_url: &str,
     api_key: &SecretString,
     timeout: Duration,
@@ -128,7 +128,7 @@ fn facts_message(request: &ChatRequest) -> String {
     )
 }
 
-fn classify(error: OpenAIError) -> CallError {
+pub(crate) fn classify(error: OpenAIError) -> CallError {
     match error {
         OpenAIError::ApiError(answer) => {
             let status = answer.status_code.as_u16();

@@ -31,10 +31,12 @@ async fn the_openapi_document_matches_the_routes() {
         .map(|(path, method)| (method.to_string(), path.to_owned()))
         .collect();
     // The documented routes that are not server functions: the socket, the answer to a
-    // thread (its id in the path), and providers' callbacks (signed over their raw body).
+    // thread (its id in the path), providers' callbacks (signed over their raw body) and
+    // the Artist's pictures (by content hash).
     served.insert(("GET".into(), "/ws".into()));
     served.insert(("POST".into(), "/api/agent/resume/{thread_id}".into()));
     served.insert(("POST".into(), "/api/agent/webhook".into()));
+    served.insert(("GET".into(), "/media/art/{name}".into()));
     // The console pages' own form endpoints are not part of the public API.
     served.retain(|(_, path)| !path.starts_with("/console/"));
     assert!(!documented.is_empty());

@@ -71,6 +71,11 @@ pub async fn seeded_disk_state() -> (AppState, tempfile::TempDir) {
 /// A process's state over the store at `url` as it is (nothing seeded), once the previous
 /// process has let go of it.
 pub async fn state_at(url: &str) -> AppState {
+    state_with(url, &[]).await
+}
+
+/// [`state_at`] with more configuration (`MEALQUEST_*` overrides).
+pub async fn state_with(url: &str, extra: &[(&str, &str)]) -> AppState {
     let mut overrides = vec![
         ("MEALQUEST_DATABASE__URL", url),
         // The catalogue alone: no demo staff or cards in these tests' books.
@@ -80,6 +85,7 @@ pub async fn state_at(url: &str) -> AppState {
     if !url.starts_with("mem://") {
         overrides.push(("MEALQUEST_DATABASE__DATABASE", "books"));
     }
+    overrides.extend_from_slice(extra);
     let config = crate::support::test_config(&overrides);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
@@ -162,4 +168,24 @@ pub async fn give_silver(db: &Db, uid: &str, amount: i64) {
     db::assets::reward_silver(db, uid, amount, &entry)
         .await
         .expect("silver granted");
+}
+
+/// A workflow thread as stored.
+pub async fn thread(state: &AppState, id: &str) -> db::agent::ThreadRow {
+    state
+        .agent
+        .thread(id)
+        .await
+        .expect("reads")
+        .expect("a thread")
+}
+
+/// The agent queue worked, node after node, until the thread waits or ends.
+pub async fn work(state: &AppState, id: &str) {
+    for _ in 0..20 {
+        app::work::drain_all(state, &app::service::agent::Runner, "worker").await;
+        if thread(state, id).await.status != "RUNNING" {
+            return;
+        }
+    }
 }

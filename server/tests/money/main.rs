@@ -1,5 +1,6 @@
 //! The money core through the service layer, against real SurrealDB (`mem://`).
 
+mod artist;
 mod assets;
 mod audit;
 mod callbacks;

@@ -2,7 +2,9 @@
 //! embedding providers do: `/v1/chat/completions` answers the scripted contents in turn (a
 //! 500 for `None` or when the script runs out), `/v1/embeddings` answers a vector per input
 //! (derived from the text, the length asked) or 500s while told to fail. It keeps every
-//! chat request, so tests read what the model was told.
+//! chat request, so tests read what the model was told. `/v1/images/generations` answers
+//! its own script in turn: pictures (drawn by the painter with the provider's own prompt, so
+//! they are not the offline painter's), a blank picture among them, or a status.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -16,8 +18,20 @@ use axum::response::{IntoResponse, Response};
 use llm::{ChatModel, Embedder, Fallback, Guarded, Limits};
 use serde_json::{Value, json};
 
+/// How the images endpoint answers its next call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drawing {
+    /// As many pictures as asked.
+    Pictures,
+    /// As many as asked, the first of them blank.
+    FirstBlank,
+    Status(u16),
+}
+
 #[derive(Default)]
 struct Seen {
+    drawings: VecDeque<Drawing>,
+    images: usize,
     script: VecDeque<Option<String>>,
     chats: Vec<Value>,
     embeddings: usize,
@@ -85,6 +99,65 @@ async fn embeddings(State(seen): State<Shared>, Json(body): Json<Value>) -> Resp
     .into_response()
 }
 
+/// The CJK font `make setup` installs, for the provider's pictures.
+const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+fn blank_png(side: u32) -> Vec<u8> {
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(side, side, image::Rgb([250, 250, 250]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("encoded");
+    png
+}
+
+async fn generations(State(seen): State<Shared>, Json(body): Json<Value>) -> Response {
+    let (next, call) = {
+        let mut seen = seen.lock().expect("lock");
+        seen.images += 1;
+        (
+            seen.drawings.pop_front().unwrap_or(Drawing::Status(500)),
+            seen.images,
+        )
+    };
+    let asked = body.get("n").and_then(Value::as_u64).unwrap_or(1);
+    let side = body
+        .get("size")
+        .and_then(Value::as_str)
+        .and_then(|size| size.split_once('x'))
+        .and_then(|(width, _)| width.parse().ok())
+        .unwrap_or(1024);
+    let pictures = match next {
+        Drawing::Status(status) => {
+            return StatusCode::from_u16(status)
+                .expect("status")
+                .into_response();
+        }
+        Drawing::Pictures | Drawing::FirstBlank => {
+            let renderer = artist::Renderer::from_file(std::path::Path::new(FONT)).expect("font");
+            let seed = u64::try_from(call).expect("small") * 100;
+            let count = u32::try_from(asked).expect("small");
+            let mut pictures: Vec<Vec<u8>> = renderer
+                .candidates("the provider's own picture", "外卖", seed, side, count)
+                .expect("drawn")
+                .into_iter()
+                .map(|picture| picture.png)
+                .collect();
+            if next == Drawing::FirstBlank
+                && let Some(first) = pictures.first_mut()
+            {
+                *first = blank_png(side);
+            }
+            pictures
+        }
+    };
+    use base64::Engine as _;
+    let data: Vec<Value> = pictures
+        .iter()
+        .map(|png| json!({ "b64_json": base64::engine::general_purpose::STANDARD.encode(png) }))
+        .collect();
+    Json(json!({ "created": 1_764_000_000, "data": data })).into_response()
+}
+
 pub struct Provider {
     address: SocketAddr,
     seen: Shared,
@@ -99,6 +172,7 @@ impl Provider {
         let app = axum::Router::new()
             .route("/v1/chat/completions", axum::routing::post(completions))
             .route("/v1/embeddings", axum::routing::post(embeddings))
+            .route("/v1/images/generations", axum::routing::post(generations))
             .with_state(Arc::clone(&seen));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -145,6 +219,24 @@ impl Provider {
         })
         .expect("client");
         Arc::new(Guarded::new(provider, Self::limits()))
+    }
+
+    /// The provider's image model, guarded, answering `drawings` in turn (then 500s).
+    pub fn images(&self, drawings: Vec<Drawing>) -> Arc<dyn llm::ImageModel> {
+        self.seen.lock().expect("lock").drawings = drawings.into();
+        let provider = llm::OpenAiImages::new(llm::ImageEndpoint {
+            base_url: self.base_url(),
+            api_key: "sk-test".into(),
+            model: "Kwai-Kolors/Kolors".into(),
+            timeout: Duration::from_secs(30),
+        })
+        .expect("client");
+        Arc::new(Guarded::new(provider, Self::limits()))
+    }
+
+    /// How many image requests came.
+    pub fn image_calls(&self) -> usize {
+        self.seen.lock().expect("lock").images
     }
 
     /// The chat requests received, in order.

@@ -5,7 +5,6 @@
 //! and rejections.
 
 use app::model::rules::TrialTrigger;
-use app::service::agent::Runner;
 use app::service::strategist::{self, Card, Goal, Plan};
 use app::state::AppState;
 use chrono::Utc;
@@ -15,7 +14,7 @@ use std::sync::Arc;
 
 use app::service::models::Models;
 
-use crate::helpers::{DINER, seeded_disk_state, seeded_state, state_at};
+use crate::helpers::{DINER, seeded_disk_state, seeded_state, state_at, thread, work};
 use crate::provider::Provider;
 
 const MERCHANT: &str = "demo";
@@ -40,25 +39,6 @@ fn duck_necks() -> Goal {
             count: 500,
         }),
         note: None,
-    }
-}
-
-async fn thread(state: &AppState, id: &str) -> db::agent::ThreadRow {
-    state
-        .agent
-        .thread(id)
-        .await
-        .expect("reads")
-        .expect("a thread")
-}
-
-/// The agent queue worked, node after node, until the thread waits or ends.
-async fn work(state: &AppState, id: &str) {
-    for _ in 0..10 {
-        app::work::drain_all(state, &Runner, "worker").await;
-        if thread(state, id).await.status != "RUNNING" {
-            return;
-        }
     }
 }
 

@@ -52,7 +52,10 @@ pub async fn console_proposals() -> Result<Option<ProposalsView>, Problem> {
             .await?
             .utc_offset,
     };
-    for thread in threads {
+    // The Artist's threads have their own page.
+    let strategist =
+        <crate::service::strategist::Strategist as agent::Workflow<crate::state::AppState>>::NAME;
+    for thread in threads.into_iter().filter(|t| t.workflow == strategist) {
         match thread.status.as_str() {
             "WAITING" => {
                 let Some(card) = thread
