@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("cashier") view=pages::CashierPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("campaigns") view=pages::CampaignsPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("proposals") view=pages::ProposalsPage ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("artist") view=pages::ArtistPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("diner") view=pages::DinerPage ssr=SsrMode::InOrder />
                     </Routes>
                 </pages::Layout>

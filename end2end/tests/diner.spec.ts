@@ -1,6 +1,6 @@
 import path from "node:path";
 import { type Page, expect, test } from "@playwright/test";
-import { api, signInCashier } from "./helpers";
+import { api, openDinerPage, signInCashier } from "./helpers";
 
 const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
 
@@ -18,12 +18,7 @@ test("a diner's page sees its card turn USED and its balance change live when th
     page.screenshot({ path: screenshot(`diner-${state}-${testInfo.project.name}`), fullPage: true });
 
   // The diner, in a browser of their own.
-  const dinerContext = await browser.newContext({ viewport: { width: 420, height: 900 } });
-  const diner = await dinerContext.newPage();
-  await diner.goto("/diner");
-  await expect(diner.locator("#app")).toHaveAttribute("data-hydrated", "true");
-  await diner.getByTestId("diner-uid").selectOption("wx-demo-001");
-  await diner.getByTestId("diner-sign-in").click();
+  const { context: dinerContext, diner } = await openDinerPage(browser, "wx-demo-001");
   await expect(diner.getByTestId("diner-card").first()).toBeVisible();
   // The two projects run at once on one server: each redeems a different card.
   const index = testInfo.project.name === "desktop" ? 0 : 1;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import AxeBuilder from "@axe-core/playwright";
-import { type APIRequestContext, type Page, expect } from "@playwright/test";
+import { type APIRequestContext, type Browser, type Page, expect } from "@playwright/test";
 
 /** No WCAG 2.x A/AA violation on the page as it is now (axe-core, in the real browser). */
 export async function expectAccessible(page: Page, what: string) {
@@ -54,4 +54,15 @@ export async function signInOwnerTo(page: Page, menu: string) {
   await page.getByTestId(`nav-${menu}`).click();
   await expect(page).toHaveURL(new RegExp(`/${menu}$`));
   await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** A demo diner's page in a phone-sized browser of their own, signed in as `uid`. */
+export async function openDinerPage(browser: Browser, uid: string) {
+  const context = await browser.newContext({ viewport: { width: 420, height: 900 } });
+  const diner = await context.newPage();
+  await diner.goto("/diner");
+  await expect(diner.locator("#app")).toHaveAttribute("data-hydrated", "true");
+  await diner.getByTestId("diner-uid").selectOption(uid);
+  await diner.getByTestId("diner-sign-in").click();
+  return { context, diner };
 }

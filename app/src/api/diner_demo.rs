@@ -19,6 +19,8 @@ pub struct DinerCard {
     pub status: String,
     pub expiry: DateTime<Utc>,
     pub qr_svg: String,
+    /// Its card type's art (a thumbnail), if the Artist gave it one.
+    pub art: Option<String>,
 }
 
 /// What a demo diner has at the demo restaurant.
@@ -125,6 +127,7 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
                 name: card.name,
                 status: card.status,
                 expiry: card.expiry,
+                art: card.art,
             })
         })
         .collect::<Result<_, AppError>>()?;

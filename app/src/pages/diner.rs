@@ -245,6 +245,10 @@ fn CardTile(card: DinerCard, utc_offset: i32) -> impl IntoView {
             data-status=card.status.clone()
             class=format!("rounded-2xl p-4 shadow-sm ring-1 ring-stone-200 {}", if active { "bg-white" } else { "bg-stone-50" })
         >
+            {card.art.clone().map(|art| view! {
+                <img src=art alt=card.name.clone() width="384" height="384" data-testid="card-art"
+                    class=format!("mb-3 aspect-square w-full rounded-xl object-cover {}", if active { "" } else { "opacity-40" }) />
+            })}
             <div class="flex items-center justify-between">
                 <h3 class="font-semibold">{card.name.clone()}</h3>
                 <span class=format!("rounded-full px-2 py-0.5 text-xs font-semibold {badge_class}") data-testid="card-status">{badge}</span>

@@ -1,5 +1,6 @@
 //! The console's pages and the frame around them.
 
+mod artist;
 mod banner;
 mod camera;
 mod campaigns;
@@ -17,7 +18,9 @@ mod not_found;
 mod proposals;
 mod recharge;
 mod refund;
+mod runs;
 
+pub use artist::ArtistPage;
 pub use campaigns::CampaignsPage;
 pub use cashier::CashierPage;
 pub use diner::DinerPage;

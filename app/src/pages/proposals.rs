@@ -8,6 +8,7 @@ use crate::api::console::{
 use crate::api::realtime::Event;
 use crate::i18n::*;
 use crate::pages::live::{shop_time, use_live_events};
+use crate::pages::runs::RunningThreads;
 use crate::pages::{page_locale, problem_text};
 
 const FIELD: &str = "w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200";
@@ -116,20 +117,9 @@ fn Inbox(
         <Show when=none>
             <p class="text-stone-500" data-testid="no-proposals">{t!(i18n, proposals.none)}</p>
         </Show>
-        <Show when=move || running.with(|r| !r.is_empty())>
-            <div class="space-y-2">
-                <h2 class="text-lg font-semibold">{t!(i18n, proposals.running)}</h2>
-                <ul class="space-y-1">
-                    <For each=move || running.get() key=|t| (t.thread_id.clone(), t.step) let:thread>
-                        <li class="flex items-center gap-2 text-sm" data-testid="running-thread">
-                            <span class="h-2 w-2 animate-pulse rounded-full bg-amber-500" aria-hidden="true"></span>
-                            <span>{node_name(locale, thread.node.as_deref().unwrap_or_default())}</span>
-                            <span class="text-stone-500">{format!("· {}", thread.step)}</span>
-                        </li>
-                    </For>
-                </ul>
-            </div>
-        </Show>
+        <RunningThreads threads=running node_name testid="running-thread">
+            {t!(i18n, proposals.running)}
+        </RunningThreads>
         <Show when=move || waiting.with(|w| !w.is_empty())>
             <div class="space-y-3">
                 <h2 class="text-lg font-semibold">{t!(i18n, proposals.waiting)}</h2>

@@ -6,12 +6,14 @@
 //! A form answers one shape, [`FormAnswer`]: what it shows when it worked, the refusal to
 //! show beside the form when not, and the key for the page's next action.
 
+mod artist;
 mod campaigns;
 mod counter;
 mod feed;
 mod proposals;
 mod session;
 
+pub use artist::*;
 pub use campaigns::*;
 pub use counter::*;
 pub use feed::*;

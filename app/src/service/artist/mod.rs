@@ -137,6 +137,12 @@ pub async fn start(
     by: &str,
     sentence: &str,
 ) -> Result<String, AppError> {
+    let sentence = sentence.trim();
+    if sentence.is_empty() || sentence.chars().count() > 500 {
+        return Err(AppError::Invalid(
+            "say what to draw in 1 to 500 characters".into(),
+        ));
+    }
     let commission = Commission {
         sentence: sentence.to_owned(),
         round: 1,
