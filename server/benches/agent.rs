@@ -124,6 +124,7 @@ async fn main() {
         ("MEALQUEST_DATABASE__URL", url.as_str()),
         ("MEALQUEST_DATABASE__DATABASE", "bench"),
         ("MEALQUEST_DEMO__SEED", "true"),
+        ("MEALQUEST_ARTIST__MEDIA", "memory://"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -229,6 +229,7 @@ async fn main() {
         ),
         ("MEALQUEST_SERVER__PORT", "0".to_owned()),
         ("MEALQUEST_LOG__FILTER", "error".to_owned()),
+        ("MEALQUEST_ARTIST__MEDIA", "memory://".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
