@@ -495,7 +495,7 @@ fn attach_asset() {}
 /// SHA-256 of its bytes; cached for a year. Only pictures the shops' Artist drew are served.
 #[utoipa::path(get, path = "/media/art/{name}", tag = "artist",
     params(("name" = String, Path, description = "`<sha256 hex>.png` or `<sha256 hex>.thumb.png`")),
-    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = Problem)))]
+    responses((status = 200, content_type = "image/png", body = Vec<u8>)))]
 fn media() {}
 
 #[utoipa::path(get, path = "/api/system/status", tag = "system",

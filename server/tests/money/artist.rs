@@ -79,6 +79,13 @@ async fn a_sentence_becomes_four_pictures_and_after_a_restart_the_third_is_the_c
         assert!(thumb.len() < png.len());
     }
 
+    // Waiting pictures are kept by the retention, however old.
+    assert_eq!(
+        service::artist::purge_unpicked(&state, 100)
+            .await
+            .expect("purged"),
+        0
+    );
     // The process stops while the pictures wait for the boss.
     drop(state);
     let state = state_with(&url, &config).await;

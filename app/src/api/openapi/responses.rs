@@ -97,6 +97,9 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
         "agent_thread" | "agent_history" => &[Forbidden, NotFound],
         "resume_thread" => &[Forbidden, NotFound, Conflict],
         "provider_callback" => &[WebhookRefused, NotFound, Conflict],
+        "asset_library" => &[Forbidden],
+        "attach_asset" => &[Forbidden, NotFound],
+        "media" => &[NotFound],
         _ => &[],
     }
 }
