@@ -130,18 +130,6 @@ pub async fn asset(db: &Db, merchant: &str, id: &str) -> DbResult<Option<AssetRo
     Ok(checked(response)?.take(0)?)
 }
 
-/// The asset a thread minted, if it did.
-pub async fn minted_by(db: &Db, thread: &str) -> DbResult<Option<AssetRow>> {
-    let response = db
-        .query(format!(
-            "SELECT {ASSET_FIELDS} FROM asset WHERE thread = $thread LIMIT 1"
-        ))
-        .bind(("thread", thread.to_owned()))
-        .await?;
-    let mut rows: Vec<AssetRow> = checked(response)?.take(0)?;
-    Ok(rows.pop())
-}
-
 /// Gives `asset` (of `merchant`) to the shop's card type `code` as its art, or takes the
 /// art away (`None`); whether that card type exists.
 pub async fn attach(db: &Db, merchant: &str, code: &str, asset: Option<&str>) -> DbResult<bool> {
@@ -171,18 +159,6 @@ pub async fn is_ours(db: &Db, hash: &str) -> DbResult<bool> {
         .await?;
     let ours: Option<bool> = checked(response)?.take(0)?;
     Ok(ours.unwrap_or(false))
-}
-
-/// The candidates of a thread (all its rounds), in order.
-pub async fn candidates(db: &Db, thread: &str) -> DbResult<Vec<CandidateSave>> {
-    let response = db
-        .query(
-            "SELECT thread, merchant, round, number, hash, width, height, bytes, model
-                 FROM artwork_candidate WHERE thread = $thread ORDER BY round, number",
-        )
-        .bind(("thread", thread.to_owned()))
-        .await?;
-    Ok(checked(response)?.take(0)?)
 }
 
 /// What [`purge_unpicked`] did.

@@ -59,10 +59,6 @@ impl LocalPainter {
         Self { renderer }
     }
 
-    pub fn renderer(&self) -> &Arc<artist::Renderer> {
-        &self.renderer
-    }
-
     async fn call(&self, request: &ImageRequest) -> Result<Drawn, CallError> {
         let renderer = Arc::clone(&self.renderer);
         let request = request.clone();
