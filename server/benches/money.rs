@@ -14,6 +14,8 @@ use rust_decimal::Decimal;
 use server::startup::Application;
 
 const OPS: usize = 2000;
+/// How many times each row of the trigger's pair runs (its median is reported).
+const PAIR_RUNS: usize = 3;
 const MERCHANT: &str = "demo";
 
 struct Run {
@@ -30,6 +32,12 @@ struct Run {
 }
 
 impl Run {
+    /// Operations answered per second.
+    fn rate(&self) -> f64 {
+        f64::from(u32::try_from(self.latencies.len()).unwrap_or(u32::MAX))
+            / self.elapsed.as_secs_f64()
+    }
+
     fn row(&self) -> String {
         let mut sorted = self.latencies.clone();
         sorted.sort();
@@ -37,8 +45,7 @@ impl Run {
             let index = sorted.len().saturating_sub(1) * percent / 100;
             sorted.get(index).copied().unwrap_or_default()
         };
-        let done = f64::from(u32::try_from(sorted.len()).unwrap_or(u32::MAX));
-        let rate = done / self.elapsed.as_secs_f64();
+        let rate = self.rate();
         format!(
             "| {} | {} | {:.0}/s | {:.2} ms | {:.2} ms | {} | {} in {:.1} s |",
             self.label,
@@ -51,6 +58,15 @@ impl Run {
             self.drained.as_secs_f64()
         )
     }
+}
+
+/// The run of median throughput among `runs`, labelled with how many there were.
+fn median(mut runs: Vec<Run>) -> Run {
+    runs.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
+    let count = runs.len();
+    let mut middle = runs.swap_remove(count / 2);
+    middle.label = format!("{} (median of {count})", middle.label);
+    middle
 }
 
 /// Items waiting in the queues the workers drain after a write (events, triggers).
@@ -314,7 +330,7 @@ async fn main() {
     }
     let diners = Arc::new(diners);
 
-    let mut rows = Vec::new();
+    let (mut rows, mut costs) = (Vec::new(), Vec::new());
     for clients in [50, 200] {
         // Raw: the redeem transaction alone (db::card::redeem), distinct cards.
         let cards = issue_cards(&db, OPS).await;
@@ -340,7 +356,10 @@ async fn main() {
         // Raw, with the idempotency answer and the events the API stores in the same
         // transaction: the identical transaction the API commits, called directly — without
         // and with the rule engine's trigger, side by side (what writing it costs).
-        for with_trigger in [false, true] {
+        // Runs of one build differ by a third on these rows, so the pair is run three times,
+        // alternating, and the medians are compared.
+        let mut pair: [Vec<Run>; 2] = [Vec::new(), Vec::new()];
+        for with_trigger in [false, true].repeat(PAIR_RUNS) {
             let cards = issue_cards(&db, OPS).await;
             let (raw_db, raw_cards) = (db.clone(), Arc::clone(&cards));
             let label = if with_trigger {
@@ -348,55 +367,58 @@ async fn main() {
             } else {
                 "verify: raw transaction + its answer and events, no trigger"
             };
-            rows.push(
-                drive(&db, label, clients, move |i| {
-                    let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
-                    async move {
-                        let card = cards.get(i).expect("card");
-                        let entry = redeem_entry();
-                        let body = serde_json::json!({
-                            "kind": "CARD_REDEEMED", "txn_id": entry.txn_id, "card": card,
-                            "card_name": "凉菜入席令", "benefit": "免费凉菜一份（抵18元）",
-                            "owner": "bench"
-                        });
-                        let news = app::api::realtime::Event::CardRedeemed {
-                            merchant_id: MERCHANT.into(),
-                            uid: "bench".into(),
-                            txn_id: entry.txn_id.clone(),
-                            card: card.clone(),
-                            card_name: "凉菜入席令".into(),
-                            status: app::domain::CardStatus::Used,
-                        };
-                        let outcome = Outcome {
-                            answer: Some(verify_request().answer(200, body.to_string())),
-                            events: vec![news.publication().expect("event")],
-                            // A redemption triggers the rule engine, as the service does.
-                            triggers: if with_trigger {
-                                let fact = app::domain::events::DomainEvent::CardRedeemed {
-                                    party: app::domain::events::Party {
-                                        merchant_id: MERCHANT.into(),
-                                        uid: "bench".into(),
-                                        txn_id: entry.txn_id.clone(),
-                                    },
-                                    card: card.clone(),
-                                    card_name: "凉菜入席令".into(),
-                                };
-                                app::service::rules::trigger_of(&fact, Utc::now())
-                                    .expect("trigger")
-                                    .into_iter()
-                                    .collect()
-                            } else {
-                                Vec::new()
-                            },
-                        };
-                        db::card::redeem(&db, card, Some("xiaozhang"), &entry, &outcome)
-                            .await
-                            .is_ok()
-                    }
-                })
-                .await,
-            );
+            let run = drive(&db, label, clients, move |i| {
+                let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
+                async move {
+                    let card = cards.get(i).expect("card");
+                    let entry = redeem_entry();
+                    let body = serde_json::json!({
+                        "kind": "CARD_REDEEMED", "txn_id": entry.txn_id, "card": card,
+                        "card_name": "凉菜入席令", "benefit": "免费凉菜一份（抵18元）",
+                        "owner": "bench"
+                    });
+                    let news = app::api::realtime::Event::CardRedeemed {
+                        merchant_id: MERCHANT.into(),
+                        uid: "bench".into(),
+                        txn_id: entry.txn_id.clone(),
+                        card: card.clone(),
+                        card_name: "凉菜入席令".into(),
+                        status: app::domain::CardStatus::Used,
+                    };
+                    let outcome = Outcome {
+                        answer: Some(verify_request().answer(200, body.to_string())),
+                        events: vec![news.publication().expect("event")],
+                        // A redemption triggers the rule engine, as the service does.
+                        triggers: if with_trigger {
+                            let fact = app::domain::events::DomainEvent::CardRedeemed {
+                                party: app::domain::events::Party {
+                                    merchant_id: MERCHANT.into(),
+                                    uid: "bench".into(),
+                                    txn_id: entry.txn_id.clone(),
+                                },
+                                card: card.clone(),
+                                card_name: "凉菜入席令".into(),
+                            };
+                            app::service::rules::trigger_of(&fact, Utc::now())
+                                .expect("trigger")
+                                .into_iter()
+                                .collect()
+                        } else {
+                            Vec::new()
+                        },
+                    };
+                    db::card::redeem(&db, card, Some("xiaozhang"), &entry, &outcome)
+                        .await
+                        .is_ok()
+                }
+            })
+            .await;
+            if let Some(runs) = pair.get_mut(usize::from(with_trigger)) {
+                runs.push(run);
+            }
         }
+        let [without, with] = pair.map(median);
+        rows.extend([without, with]);
         // The service layer without HTTP: what `payment/verify` runs after auth, with the
         // idempotency answer stored in the same transaction (tells HTTP's share apart).
         let cards = issue_cards(&db, OPS).await;
@@ -442,6 +464,16 @@ async fn main() {
             })
             .await,
         );
+        if let [.., without, with, _service, api] = rows.as_slice() {
+            let per_op = |run: &Run| 1e3 / run.rate();
+            let added = per_op(with) - per_op(without);
+            costs.push(format!(
+                "{clients} clients: the trigger adds {added:.3} ms per verify, \
+                 {:.1} % of the API's {:.3} ms",
+                added / per_op(api) * 100.0,
+                per_op(api)
+            ));
+        }
         // Raw: the synthesize transaction alone (db::assets::synthesize) on the same hot
         // stock record, re-reading the stock after a conflict as the service does.
         let (raw_db, raw_kind) = (db.clone(), Arc::clone(&kind));
@@ -487,5 +519,9 @@ async fn main() {
     println!("|---|---|---|---|---|---|---|");
     for row in rows {
         println!("{}", row.row());
+    }
+    println!();
+    for cost in costs {
+        println!("{cost}");
     }
 }
