@@ -70,15 +70,39 @@ pub struct ArtistSettings {
     pub media: String,
     /// A TrueType font (or collection) with CJK glyphs, for the offline painter's titles.
     pub font: std::path::PathBuf,
-    /// An OpenAI-compatible images API (its key: IMAGE_API_KEY, else MODEL_API_KEY).
+    /// An images API (its key: IMAGE_API_KEY, else MODEL_API_KEY).
     pub image_base_url: String,
+    /// How it is spoken to: `openai` (`/images/generations`, answered at once) or
+    /// `dashscope` (a task submitted, then polled).
+    pub image_protocol: llm::ImageProtocol,
     /// Its model; empty: the offline painter draws.
     pub image_model: String,
-    /// Seconds one call for pictures may take, to the last byte.
+    /// Seconds one call for pictures may take, to the last byte (a task: to its end).
     pub image_timeout_secs: u64,
+    /// Milliseconds between two polls of an asynchronous provider's task.
+    pub image_poll_millis: u64,
+    /// An OpenAI-compatible chat API whose model reads images (its key: VISION_API_KEY,
+    /// else MODEL_API_KEY), which looks at each of the provider's pictures for broken or
+    /// indecent content.
+    pub vision_base_url: String,
+    /// Its model; empty: no vision check (the review's own checks stand).
+    pub vision_model: String,
+    /// Seconds one look may take.
+    pub vision_timeout_secs: u64,
 }
 
 impl ArtistSettings {
+    /// The vision model's endpoint with its key, when a model is named.
+    pub fn vision_endpoint(&self, api_key: SecretString) -> Option<llm::VisionEndpoint> {
+        let model = self.vision_model.trim();
+        (!model.is_empty()).then(|| llm::VisionEndpoint {
+            base_url: self.vision_base_url.clone(),
+            api_key,
+            model: model.to_owned(),
+            timeout: std::time::Duration::from_secs(self.vision_timeout_secs),
+        })
+    }
+
     /// The image provider's endpoint with its key, when a model is named.
     pub fn image_endpoint(&self, api_key: SecretString) -> Option<llm::ImageEndpoint> {
         let model = self.image_model.trim();
@@ -87,6 +111,8 @@ impl ArtistSettings {
             api_key,
             model: model.to_owned(),
             timeout: std::time::Duration::from_secs(self.image_timeout_secs),
+            protocol: self.image_protocol,
+            poll_every: std::time::Duration::from_millis(self.image_poll_millis.max(1)),
         })
     }
 }
@@ -373,6 +399,8 @@ pub struct Secrets {
     pub embedding_api_key: Option<SecretString>,
     /// API key of the image provider (MODEL_API_KEY's when absent).
     pub image_api_key: Option<SecretString>,
+    /// API key of the vision model (MODEL_API_KEY's when absent).
+    pub vision_api_key: Option<SecretString>,
     /// The WeChat mini program's AppSecret (diner logins).
     pub wechat_app_secret: Option<SecretString>,
     /// The weather provider's API key.
@@ -603,6 +631,7 @@ impl Secrets {
             model_api_key: secret(vars, "MODEL_API_KEY")?,
             embedding_api_key: secret(vars, "EMBEDDING_API_KEY")?,
             image_api_key: secret(vars, "IMAGE_API_KEY")?,
+            vision_api_key: secret(vars, "VISION_API_KEY")?,
             wechat_app_secret: secret(vars, "WECHAT_APP_SECRET")?,
             weather_api_key: secret(vars, "WEATHER_API_KEY")?,
             agent_webhook_secret: secret(vars, "AGENT_WEBHOOK_SECRET")?,

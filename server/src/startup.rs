@@ -285,13 +285,27 @@ fn studio(config: &AppConfig) -> Result<app::service::artist::Studio, StartupErr
         .clone()
         .or_else(|| secrets.model_api_key.clone())
         .and_then(|key| settings.image_endpoint(key));
-    Ok(match endpoint {
+    let studio = match endpoint {
         None => studio,
         Some(endpoint) => {
-            let provider =
-                llm::OpenAiImages::new(endpoint).map_err(|err| refused(err.to_string()))?;
+            let provider = endpoint.model().map_err(|err| refused(err.to_string()))?;
             studio.with_remote(std::sync::Arc::new(llm::Guarded::new(
                 provider,
+                config.settings.model.limits(),
+            )))
+        }
+    };
+    let vision = secrets
+        .vision_api_key
+        .clone()
+        .or_else(|| secrets.model_api_key.clone())
+        .and_then(|key| settings.vision_endpoint(key));
+    Ok(match vision {
+        None => studio,
+        Some(endpoint) => {
+            let model = llm::OpenAiVision::new(endpoint).map_err(|err| refused(err.to_string()))?;
+            studio.with_vision(std::sync::Arc::new(llm::Guarded::new(
+                model,
                 config.settings.model.limits(),
             )))
         }

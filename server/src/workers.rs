@@ -154,11 +154,18 @@ pub async fn purge_finished_threads(state: AppState, duty: Duty, every: Duration
             db::agent::purge_deliveries(&state.db, cutoff, BATCH)
         })
         .await;
-        // The Artist's pictures nobody picked, once their thread is over.
+        // The Artist's pictures nobody picked, once their thread is over…
         in_batches("unpicked pictures deleted", BATCH, || {
             app::service::artist::purge_unpicked(&state, BATCH)
         })
         .await;
+        // …and those no row names at all (a draw run again, a delete that failed).
+        let cutoff = chrono::Utc::now() - app::service::artist::UNNAMED_GRACE;
+        match app::service::artist::sweep_unnamed(&state, cutoff).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "unnamed pictures deleted"),
+            Err(err) => tracing::warn!(error = %err, "cannot sweep the pictures"),
+        }
     })
     .await;
 }

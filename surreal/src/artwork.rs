@@ -161,6 +161,19 @@ pub async fn is_ours(db: &Db, hash: &str) -> DbResult<bool> {
     Ok(ours.unwrap_or(false))
 }
 
+/// Those of `hashes` that a row of ours names (an asset or a candidate).
+pub async fn named(db: &Db, hashes: &[String]) -> DbResult<Vec<String>> {
+    let response = db
+        .query(
+            "RETURN array::union(
+                 (SELECT VALUE hash FROM asset WHERE hash IN $hashes),
+                 (SELECT VALUE hash FROM artwork_candidate WHERE hash IN $hashes))",
+        )
+        .bind(("hashes", hashes.to_vec()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
 /// What [`purge_unpicked`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Purged {

@@ -37,6 +37,27 @@ pub struct Catalog {
     pub stocks: Vec<StockOf>,
     pub tiers: Vec<TierRow>,
     pub listings: Vec<ListingRow>,
+    /// The shop's pictures (the Artist's assets), which stories may show.
+    pub assets: Vec<AssetRef>,
+}
+
+/// One of the shop's assets as a story names it: its id and the picture's content hash.
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct AssetRef {
+    pub id: String,
+    pub hash: String,
+}
+
+impl Catalog {
+    /// The picture (content hash) of the shop's asset `id`; another shop's is none.
+    pub fn picture(&self, id: &str) -> Option<&str> {
+        self.assets
+            .binary_search_by(|asset| asset.id.as_str().cmp(id))
+            .ok()
+            .and_then(|at| self.assets.get(at))
+            .map(|asset| asset.hash.as_str())
+    }
 }
 
 /// A merchant's card stocks (`$m`: the merchant record), by card type.
@@ -56,17 +77,22 @@ pub async fn of_merchant(db: &Db, merchant: &str) -> DbResult<Catalog> {
              SELECT code, label, pay, bonus, active FROM recharge_tier WHERE merchant = $m
                  ORDER BY pay;
              SELECT fragment, buy_price, sell_price, active FROM market_listing
-                 WHERE merchant = $m ORDER BY fragment;"
+                 WHERE merchant = $m ORDER BY fragment;
+             SELECT record::id(id) AS id, hash FROM asset WHERE merchant = $merchant;"
         ))
         .bind(("merchant", merchant.to_owned()))
         .await?,
     )?;
+    let mut assets: Vec<AssetRef> = response.take(6)?;
+    // Sorted as [`Catalog::picture`] searches.
+    assets.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     Ok(Catalog {
         fragments: response.take(1)?,
         card_types: response.take(2)?,
         stocks: response.take(3)?,
         tiers: response.take(4)?,
         listings: response.take(5)?,
+        assets,
     })
 }
 
@@ -82,9 +108,15 @@ pub async fn stocks(db: &Db, merchant: &str) -> DbResult<Vec<StockOf>> {
     Ok(checked(response)?.take(1)?)
 }
 
-/// The tables of a catalogue but its stocks (fragments, card types, tiers, listings): what
-/// a cache of catalogues watches ([`crate::live::changes`]).
-pub const TABLES: &[&str] = &["fragment", "card_type", "recharge_tier", "market_listing"];
+/// The tables of a catalogue but its stocks (fragments, card types, tiers, listings,
+/// assets): what a cache of catalogues watches ([`crate::live::changes`]).
+pub const TABLES: &[&str] = &[
+    "fragment",
+    "card_type",
+    "recharge_tier",
+    "market_listing",
+    "asset",
+];
 
 /// A merchant's fragment definitions (`$m`: the merchant record), by code.
 const SELECT_FRAGMENTS: &str =

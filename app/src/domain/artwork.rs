@@ -162,6 +162,9 @@ pub fn is_hash(hash: &str) -> bool {
     hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// The folder of the object store the pictures are kept in.
+pub const ART_PREFIX: &str = "art";
+
 /// A stored picture, or its thumbnail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variant {
@@ -179,7 +182,7 @@ impl Variant {
 
     /// The object store key of `hash`'s picture or thumbnail.
     pub fn key(self, hash: &str) -> String {
-        format!("art/{hash}{}", self.suffix())
+        format!("{ART_PREFIX}/{hash}{}", self.suffix())
     }
 
     /// Where the app serves it.

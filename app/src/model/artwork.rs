@@ -92,6 +92,10 @@ pub struct Offer {
     pub model: String,
     /// Drawn by the offline painter because the provider failed.
     pub degraded: bool,
+    /// The vision model that looked at each picture and found it intact and decent (none:
+    /// no vision model is configured, it failed, or the offline painter drew them).
+    #[serde(default)]
+    pub inspected_by: Option<String>,
 }
 
 /// The boss's answer to an offer.

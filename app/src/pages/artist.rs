@@ -203,6 +203,7 @@ fn OfferCard(offered: Offered, choose: ServerAction<ConsoleArtistChoose>) -> imp
             </header>
             <p class="text-xs text-stone-500">{offer.prompt.clone()}</p>
             {offer.degraded.then(|| view! { <p class="rounded-lg bg-amber-50 px-3 py-1 text-sm text-amber-900">{t!(i18n, artist.degraded)}</p> })}
+            {offer.inspected_by.clone().map(|model| view! { <p class="text-xs text-emerald-800" data-testid="inspected">{t!(i18n, artist.inspected, model = model)}</p> })}
             <ul class="grid grid-cols-2 gap-3 lg:grid-cols-4">
                 {offer.candidates.into_iter().map(|candidate| {
                     let thread_id = id.clone();

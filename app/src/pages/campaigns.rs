@@ -107,7 +107,7 @@ fn Campaigns(
                 </table>
             </div>
             <div class="grid gap-6 lg:grid-cols-2">
-                <NewCampaignForm create fragments=data.fragments checks=data.checks codes=data.codes />
+                <NewCampaignForm create fragments=data.fragments checks=data.checks codes=data.codes pictures=data.pictures />
                 // Trying a campaign needs one: the panels wait for the first.
                 {(!empty).then(|| view! {
                     <div class="space-y-6">
@@ -210,6 +210,7 @@ fn NewCampaignForm(
     fragments: Vec<(String, String)>,
     checks: Vec<crate::api::rules::CheckForm>,
     codes: Vec<(String, String)>,
+    pictures: Vec<(String, String)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let locale = page_locale();
@@ -251,6 +252,11 @@ fn NewCampaignForm(
                 <div class="col-span-2"><label for="c-text" class=LABEL>{t!(i18n, campaigns.story_text)}</label>
                     <textarea id="c-text" name="form[text]" required rows="2" class=FIELD data-testid="c-text">"{weather}里为你备了{rewards}"</textarea>
                     <p class="text-xs text-stone-500">{t!(i18n, campaigns.story_hint)}</p></div>
+                <div class="col-span-2"><label for="c-art" class=LABEL>{t!(i18n, campaigns.story_art)}</label>
+                    <select id="c-art" name="form[art]" class=FIELD data-testid="c-art">
+                        <option value="">{t!(i18n, campaigns.no_art)}</option>
+                        {pictures.into_iter().map(|(id, title)| view! { <option value=id>{title}</option> }).collect_view()}
+                    </select></div>
                 <div class="col-span-2">
                     <button type="submit" data-testid="c-create" class="rounded-lg bg-red-700 px-5 py-2 font-semibold text-white hover:bg-red-800">{t!(i18n, campaigns.create)}</button>
                 </div>

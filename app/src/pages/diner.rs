@@ -347,6 +347,10 @@ fn StoryCard(story: InboxStory) -> impl IntoView {
     view! {
         <article data-testid="story" data-campaign=story.campaign.clone()
             class="rounded-2xl bg-gradient-to-br from-amber-50 to-red-50 p-4 shadow-sm ring-1 ring-amber-200">
+            {story.story.art.clone().map(|src| view! {
+                <img src=src alt=story.story.title.clone() data-testid="story-art" loading="lazy"
+                    class="mb-3 aspect-square w-full max-w-xs rounded-xl object-cover" />
+            })}
             <h3 class="text-xl font-bold text-red-900" data-testid="story-title">{story.story.title.clone()}</h3>
             {story.story.scenes.iter().map(|scene| view! { <p class="mt-2 text-stone-800">{scene.text.clone()}</p> }).collect_view()}
             <Show when=move || has_rewards>

@@ -8,11 +8,14 @@
 //! - [`review`]: a picture decodes, has the size asked for, and is not blank or nearly one
 //!   colour.
 //! - [`thumbnail`]: a small PNG of a picture for lists and cards.
+//! - [`as_png`]: a provider's JPEG or WebP kept as PNG, as every picture is.
 
+mod format;
 mod render;
 mod review;
 mod thumbnail;
 
+pub use format::as_png;
 pub use render::{Renderer, Sketch};
 pub use review::{Refusal, Reviewed, review};
 pub use thumbnail::thumbnail;

@@ -16,6 +16,7 @@ use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Jitter, Quota,
 use crate::chat::{CallError, ChatModel, ChatRequest, Reply};
 use crate::embed::Embedder;
 use crate::images::{Drawn, ImageModel, ImageRequest};
+use crate::vision::{Look, Verdict, VisionModel};
 
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -161,5 +162,11 @@ impl<M: Embedder> Embedder for Guarded<M> {
 impl<M: ImageModel> ImageModel for Guarded<M> {
     fn draw<'a>(&'a self, request: &'a ImageRequest) -> BoxFuture<'a, Result<Drawn, CallError>> {
         Box::pin(self.guard(&request.merchant, "draw", move |model| model.draw(request)))
+    }
+}
+
+impl<M: VisionModel> VisionModel for Guarded<M> {
+    fn look<'a>(&'a self, look: &'a Look) -> BoxFuture<'a, Result<Verdict, CallError>> {
+        Box::pin(self.guard(&look.merchant, "look", move |model| model.look(look)))
     }
 }

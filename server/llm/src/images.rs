@@ -44,6 +44,12 @@ pub trait ImageModel: Send + Sync + std::fmt::Debug {
     fn draw<'a>(&'a self, request: &'a ImageRequest) -> BoxFuture<'a, Result<Drawn, CallError>>;
 }
 
+impl<M: ImageModel + ?Sized> ImageModel for Arc<M> {
+    fn draw<'a>(&'a self, request: &'a ImageRequest) -> BoxFuture<'a, Result<Drawn, CallError>> {
+        (**self).draw(request)
+    }
+}
+
 /// The name the offline painter signs its pictures with.
 pub const LOCAL_PAINTER: &str = "local-painter";
 
@@ -94,8 +100,34 @@ pub struct ImageEndpoint {
     pub api_key: SecretString,
     /// `gpt-image-1-mini`, `Kwai-Kolors/Kolors`, `dall-e-3`…
     pub model: String,
-    /// One call, from sending to the last byte of the pictures.
+    /// One call, from sending to the last byte of the pictures (for an asynchronous
+    /// provider: from submitting the task to its last picture).
     pub timeout: Duration,
+    /// How the provider is spoken to.
+    pub protocol: ImageProtocol,
+    /// An asynchronous provider's task is polled this often.
+    pub poll_every: Duration,
+}
+
+/// The image APIs spoken.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageProtocol {
+    /// `POST /images/generations`, answered at once ([`OpenAiImages`]).
+    #[default]
+    OpenAi,
+    /// A task submitted and polled ([`crate::DashScopeImages`]).
+    DashScope,
+}
+
+impl ImageEndpoint {
+    /// The adapter that speaks this endpoint's protocol.
+    pub fn model(self) -> Result<Arc<dyn ImageModel>, CallError> {
+        Ok(match self.protocol {
+            ImageProtocol::OpenAi => Arc::new(OpenAiImages::new(self)?),
+            ImageProtocol::DashScope => Arc::new(crate::DashScopeImages::new(self)?),
+        })
+    }
 }
 
 /// Any OpenAI-compatible `/images/generations` endpoint. Pictures come back inline
@@ -129,27 +161,10 @@ impl OpenAiImages {
     }
 
     async fn call(&self, request: &ImageRequest) -> Result<Drawn, CallError> {
-        let mut pictures = Vec::new();
-        for _ in 0..MAX_CALLS {
-            let missing = request
-                .count
-                .saturating_sub(u32::try_from(pictures.len()).unwrap_or(u32::MAX));
-            if missing == 0 {
-                break;
-            }
-            let drawn = tokio::time::timeout(self.endpoint.timeout, self.once(request, missing))
-                .await
-                .map_err(|_| CallError::Timeout)??;
-            if drawn.is_empty() {
-                return Err(CallError::Malformed("an answer without pictures".into()));
-            }
-            pictures.extend(drawn);
-        }
-        pictures.truncate(usize::try_from(request.count).unwrap_or(usize::MAX));
-        Ok(Drawn {
-            pictures,
-            model: self.endpoint.model.clone(),
+        gather(request.count, &self.endpoint, |missing| {
+            self.once(request, missing)
         })
+        .await
     }
 
     /// One call for `count` pictures, each fetched if it came as a URL.
@@ -176,39 +191,75 @@ impl OpenAiImages {
                 Image::B64Json { b64_json, .. } => base64::engine::general_purpose::STANDARD
                     .decode(b64_json.as_bytes())
                     .map_err(|e| CallError::Malformed(format!("a picture's base64: {e}")))?,
-                Image::Url { url, .. } => self.fetch(url).await?,
+                Image::Url { url, .. } => fetch(&self.http, url).await?,
             });
         }
         Ok(pictures)
     }
+}
 
-    /// A picture the provider left at `url` (its link lasts an hour or so: fetched now).
-    async fn fetch(&self, url: &str) -> Result<Vec<u8>, CallError> {
-        let answer = self.http.get(url).send().await.map_err(|e| {
-            if e.is_timeout() {
-                CallError::Timeout
-            } else {
-                CallError::Transport(e.to_string())
-            }
-        })?;
-        let status = answer.status();
-        if status.is_server_error() {
-            return Err(CallError::Server {
-                status: status.as_u16(),
-            });
+/// `count` pictures of `endpoint`'s model from calls of `once` (each for the pictures still
+/// missing, within the endpoint's timeout), at most [`MAX_CALLS`] of them: a provider that
+/// draws fewer than asked is asked again for the rest.
+pub(crate) async fn gather<F, Fut>(
+    count: u32,
+    endpoint: &ImageEndpoint,
+    mut once: F,
+) -> Result<Drawn, CallError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Vec<u8>>, CallError>>,
+{
+    let mut pictures = Vec::new();
+    for _ in 0..MAX_CALLS {
+        let missing = count.saturating_sub(u32::try_from(pictures.len()).unwrap_or(u32::MAX));
+        if missing == 0 {
+            break;
         }
-        if !status.is_success() {
-            return Err(CallError::Refused {
-                status: status.as_u16(),
-                message: format!("the picture at {url} cannot be fetched"),
-            });
-        }
-        let bytes = answer
-            .bytes()
+        let drawn = tokio::time::timeout(endpoint.timeout, once(missing))
             .await
-            .map_err(|e| CallError::Transport(e.to_string()))?;
-        Ok(bytes.to_vec())
+            .map_err(|_| CallError::Timeout)??;
+        if drawn.is_empty() {
+            return Err(CallError::Malformed("an answer without pictures".into()));
+        }
+        pictures.extend(drawn);
     }
+    pictures.truncate(usize::try_from(count).unwrap_or(usize::MAX));
+    Ok(Drawn {
+        pictures,
+        model: endpoint.model.clone(),
+    })
+}
+
+/// A request that got no answer: it timed out, or the connection failed.
+pub(crate) fn unsent(error: reqwest::Error) -> CallError {
+    if error.is_timeout() {
+        CallError::Timeout
+    } else {
+        CallError::Transport(error.to_string())
+    }
+}
+
+/// A picture a provider left at `url` (its link lasts an hour or so: fetched now).
+pub(crate) async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, CallError> {
+    let answer = http.get(url).send().await.map_err(unsent)?;
+    let status = answer.status();
+    if status.is_server_error() {
+        return Err(CallError::Server {
+            status: status.as_u16(),
+        });
+    }
+    if !status.is_success() {
+        return Err(CallError::Refused {
+            status: status.as_u16(),
+            message: format!("the picture at {url} cannot be fetched"),
+        });
+    }
+    let bytes = answer
+        .bytes()
+        .await
+        .map_err(|e| CallError::Transport(e.to_string()))?;
+    Ok(bytes.to_vec())
 }
 
 impl ImageModel for OpenAiImages {

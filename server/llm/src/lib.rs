@@ -8,23 +8,28 @@
 
 mod ask;
 mod chat;
+mod dashscope;
 mod embed;
 mod fallback;
 mod guard;
 mod images;
 mod offline;
 mod openai;
+mod vision;
 
 pub use ask::{Answer, AskError, ask_json, schema_problems};
 pub use chat::{CallError, ChatModel, ChatRequest, Message, Reply, Role, Tier, Usage};
+pub use dashscope::{DashScopeImages, POLL_EVERY};
 pub use embed::{DIMENSION, Embedder, LEXICAL, Lexical, cosine};
 pub use fallback::Fallback;
 pub use guard::{Guarded, Limits};
 pub use images::{
-    Drawn, ImageEndpoint, ImageModel, ImageRequest, LOCAL_PAINTER, LocalPainter, OpenAiImages,
+    Drawn, ImageEndpoint, ImageModel, ImageProtocol, ImageRequest, LOCAL_PAINTER, LocalPainter,
+    OpenAiImages,
 };
 pub use offline::{OFFLINE, Rule, Rulebook};
 pub use openai::{EmbeddingEndpoint, Endpoint, OpenAiCompatible, OpenAiEmbeddings};
+pub use vision::{Look, OpenAiVision, Verdict, VisionEndpoint, VisionModel};
 
 /// The JSON Schema crate the answers are checked with, for building their validators.
 pub use jsonschema;

@@ -86,38 +86,55 @@ impl OpenAiCompatible {
                 }
             });
         }
-        let body = CreateChatCompletionRequestArgs::default()
-            .model(self.model(request.tier))
-            .messages(messages)
-            .response_format(ResponseFormat::JsonObject)
-            .build()
-            .map_err(|e| CallError::Refused {
-                status: 0,
-                message: e.to_string(),
-            })?;
-        // reqwest's own timeout covers the body too; this one also covers a stalled connect.
-        let answer = tokio::time::timeout(self.endpoint.timeout, self.client.chat().create(body))
-            .await
-            .map_err(|_| CallError::Timeout)?
-            .map_err(classify)?;
-        let usage = answer.usage.map_or_else(Usage::default, |usage| Usage {
-            prompt_tokens: usage.prompt_tokens,
-            completion_tokens: usage.completion_tokens,
-        });
-        let content = answer
-            .choices
-            .into_iter()
-            .next()
-            .and_then(|choice| choice.message.content)
-            .filter(|content| !content.trim().is_empty())
-            .ok_or_else(|| CallError::Malformed("an answer without content".into()))?;
-        Ok(Reply {
-            content,
-            usage,
-            model: answer.model,
-            degraded: false,
-        })
+        json_completion(
+            &self.client,
+            self.model(request.tier),
+            messages,
+            self.endpoint.timeout,
+        )
+        .await
     }
+}
+
+/// One chat completion in JSON mode: `messages` to `model`, answered within `timeout`; its
+/// content (never empty), the model that answered and the tokens it used.
+pub(crate) async fn json_completion(
+    client: &Client<OpenAIConfig>,
+    model: &str,
+    messages: Vec<ChatCompletionRequestMessage>,
+    timeout: Duration,
+) -> Result<Reply, CallError> {
+    let body = CreateChatCompletionRequestArgs::default()
+        .model(model)
+        .messages(messages)
+        .response_format(ResponseFormat::JsonObject)
+        .build()
+        .map_err(|e| CallError::Refused {
+            status: 0,
+            message: e.to_string(),
+        })?;
+    // reqwest's own timeout covers the body too; this one also covers a stalled connect.
+    let answer = tokio::time::timeout(timeout, client.chat().create(body))
+        .await
+        .map_err(|_| CallError::Timeout)?
+        .map_err(classify)?;
+    let usage = answer.usage.map_or_else(Usage::default, |usage| Usage {
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+    });
+    let content = answer
+        .choices
+        .into_iter()
+        .next()
+        .and_then(|choice| choice.message.content)
+        .filter(|content| !content.trim().is_empty())
+        .ok_or_else(|| CallError::Malformed("an answer without content".into()))?;
+    Ok(Reply {
+        content,
+        usage,
+        model: answer.model,
+        degraded: false,
+    })
 }
 
 /// The facts as the first user message (JSON mode needs the word "json" in the prompt).

@@ -3,10 +3,12 @@
 //! fetch, a provider that draws one picture per call, 500s, a provider that never answers;
 //! and the offline painter that stands in for it.
 
+mod support;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use axum::Json;
@@ -53,7 +55,7 @@ struct Seen {
     files: Vec<Vec<u8>>,
 }
 
-type Shared = Arc<Mutex<Seen>>;
+type Shared = support::Shared<Seen>;
 
 /// A small picture with the call's number in it, so every picture is another.
 fn picture(number: usize) -> Vec<u8> {
@@ -143,19 +145,16 @@ struct StandIn {
 
 impl StandIn {
     async fn start(script: Vec<Answer>) -> Self {
-        let seen: Shared = Arc::new(Mutex::new(Seen {
-            script: script.into(),
-            ..Seen::default()
-        }));
-        let app = axum::Router::new()
-            .route("/v1/images/generations", post(generations))
-            .route("/files/{index}", get(file))
-            .with_state(Arc::clone(&seen));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let (seen, address) = support::serve(
+            Seen {
+                script: script.into(),
+                ..Seen::default()
+            },
+            axum::Router::new()
+                .route("/v1/images/generations", post(generations))
+                .route("/files/{index}", get(file)),
+        )
+        .await;
         Self { seen, address }
     }
 
@@ -165,6 +164,8 @@ impl StandIn {
             api_key: "sk-img".into(),
             model: "Kwai-Kolors/Kolors".into(),
             timeout: Duration::from_millis(500),
+            protocol: llm::ImageProtocol::OpenAi,
+            poll_every: Duration::from_millis(20),
         })
         .expect("client")
     }

@@ -2,6 +2,8 @@
 //! OpenAI chat-completions protocol as DeepSeek does: good JSON, broken JSON, an answer
 //! that breaks the schema, 429, 500, a refused key and a provider that never answers.
 
+mod support;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -37,7 +39,7 @@ struct Seen {
     keys: Vec<String>,
 }
 
-type Shared = Arc<Mutex<Seen>>;
+type Shared = support::Shared<Seen>;
 
 async fn completions(
     State(seen): State<Shared>,
@@ -152,19 +154,16 @@ struct StandIn {
 
 impl StandIn {
     async fn start(script: Vec<Scripted>) -> Self {
-        let seen: Shared = Arc::new(Mutex::new(Seen {
-            script: script.into(),
-            ..Seen::default()
-        }));
-        let app = axum::Router::new()
-            .route("/v1/chat/completions", post(completions))
-            .route("/v1/embeddings", post(embeddings))
-            .with_state(Arc::clone(&seen));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let (seen, address) = support::serve(
+            Seen {
+                script: script.into(),
+                ..Seen::default()
+            },
+            axum::Router::new()
+                .route("/v1/chat/completions", post(completions))
+                .route("/v1/embeddings", post(embeddings)),
+        )
+        .await;
         Self { seen, address }
     }
 

@@ -330,6 +330,67 @@ async fn a_blank_picture_from_the_provider_is_caught_by_the_review_and_drawn_aga
 }
 
 #[tokio::test]
+async fn a_providers_jpegs_are_kept_and_served_as_pngs() {
+    let provider = Provider::start(Vec::new()).await;
+    let state = drawing_through(seeded_state().await, &provider, vec![Drawing::Jpeg]);
+    let (_, offer) = offered(&state, "弄一张夫妻肺片的图").await;
+    assert!(!offer.degraded);
+    assert_eq!(provider.image_calls(), 1, "each JPEG passed the review");
+    for candidate in &offer.candidates {
+        let png = served(&state, &candidate.url).await.expect("served");
+        assert!(png.starts_with(b"\x89PNG"), "stored as PNG");
+        assert_eq!(app::domain::artwork::content_hash(&png), candidate.hash);
+        artist::review(&png, 1024).expect("passes the review");
+    }
+}
+
+#[tokio::test]
+async fn the_vision_model_refuses_a_broken_picture_and_it_is_drawn_again() {
+    let fit = r#"{"acceptable": true, "reason": "a clear dish"}"#;
+    let broken = r#"{"acceptable": false, "reason": "melted, garbled shapes"}"#;
+    let provider = Provider::start(vec![
+        Some(broken),
+        Some(fit),
+        Some(fit),
+        Some(fit),
+        Some(fit),
+    ])
+    .await;
+    let state = drawing_through(
+        seeded_state().await,
+        &provider,
+        vec![Drawing::Pictures, Drawing::Pictures],
+    );
+    let state = AppState {
+        studio: state.studio.clone().with_vision(provider.vision()),
+        ..state
+    };
+    let (_, offer) = offered(&state, "弄一张麻辣小龙虾的图").await;
+    assert_eq!(offer.candidates.len(), 4);
+    assert_eq!(provider.image_calls(), 2, "the refused one was drawn again");
+    assert_eq!(offer.inspected_by.as_deref(), Some("qwen-vl-max"));
+    let looks = provider.chats();
+    assert_eq!(looks.len(), 5, "each picture looked at once");
+    let shown = looks
+        .first()
+        .and_then(|look| look.pointer("/messages/1/content/1/image_url/url"))
+        .and_then(serde_json::Value::as_str)
+        .expect("the picture inline");
+    assert!(shown.starts_with("data:image/png;base64,"), "{shown:.40}");
+
+    // A vision model that fails leaves the review's checks standing: offered, not inspected.
+    let provider = Provider::start(Vec::new()).await;
+    let state = drawing_through(seeded_state().await, &provider, vec![Drawing::Pictures]);
+    let state = AppState {
+        studio: state.studio.clone().with_vision(provider.vision()),
+        ..state
+    };
+    let (_, offer) = offered(&state, "弄一张麻辣小龙虾的图").await;
+    assert_eq!(offer.candidates.len(), 4);
+    assert_eq!(offer.inspected_by, None);
+}
+
+#[tokio::test]
 async fn a_failing_provider_leaves_the_offline_painter_to_draw() {
     let provider = Provider::start(Vec::new()).await;
     let state = drawing_through(seeded_state().await, &provider, Vec::new());
@@ -338,4 +399,141 @@ async fn a_failing_provider_leaves_the_offline_painter_to_draw() {
     assert!(offer.degraded, "the provider failed");
     assert_eq!(offer.candidates.len(), 4);
     assert!(provider.image_calls() >= 1);
+}
+
+#[tokio::test]
+async fn a_story_shows_a_picture_of_its_shops_library_and_no_other_shops() {
+    let state = seeded_state().await;
+    let (id, offer) = offered(&state, "给雨天的故事画一张热汤的图").await;
+    assert_eq!(offer.brief.kind, AssetKind::StoryArt);
+    copilot::resume(
+        &state,
+        MERCHANT,
+        BOSS,
+        &id,
+        json!({"choice": "pick", "number": 2}),
+    )
+    .await
+    .expect("picked");
+    work(&state, &id).await;
+    let asset = service::artist::library(&state, MERCHANT, Some(AssetKind::StoryArt), None)
+        .await
+        .expect("library")
+        .pop()
+        .expect("an asset");
+
+    // A campaign whose story shows it: the diner's story carries the picture, served.
+    let with_art = |name: &str| {
+        crate::rules::spec(
+            name,
+            10,
+            json!({"silver": 5}),
+            json!({"action": {
+                "story": {
+                    "title": "{nickname}，下雨了",
+                    "scenes": [{"text": "{shop}为你备了{rewards}", "mood": "RAIN"}],
+                    "art": asset.asset_id
+                },
+                "grants": {"silver": 5}
+            }}),
+        )
+    };
+    crate::rules::active(&state, "RAINY_SOUP", with_art("雨天热汤")).await;
+    crate::rules::enter(&state, crate::rules::SPICY).await;
+    service::rules::decide_all(&state).await;
+    let inbox = service::rules::inbox(&state, crate::rules::SPICY, None)
+        .await
+        .expect("inbox");
+    let story = &inbox
+        .iter()
+        .find(|story| story.campaign == "RAINY_SOUP")
+        .expect("its story")
+        .story;
+    assert_eq!(story.art.as_deref(), Some(asset.url.as_str()));
+    assert!(served(&state, &asset.url).await.is_some());
+
+    // Another shop cannot show it, nor a picture nobody has.
+    db::merchant::upsert(&state.db, "other", "隔壁火锅", "Asia/Shanghai")
+        .await
+        .expect("a second shop");
+    for (merchant, code) in [("other", "BORROWED"), (MERCHANT, "MADE_UP")] {
+        let mut spec = with_art("借图");
+        if code == "MADE_UP" {
+            spec.action.story.art = Some(
+                "0193a0c4-e5f0-7c3e-9d2b-6a1f4e8c7b20"
+                    .parse()
+                    .expect("an id"),
+            );
+        }
+        let refused = service::rules::create_campaign(
+            &state,
+            merchant,
+            "owner-1",
+            app::model::rules::NewCampaign {
+                code: code.parse().expect("code"),
+                spec,
+            },
+        )
+        .await
+        .expect_err("refused");
+        assert!(
+            crate::rules::refused_fields(refused).contains(&"action.story.art".to_owned()),
+            "{merchant}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pictures_no_row_names_are_swept_once_they_are_old_enough() {
+    let state = seeded_state().await;
+    let (_, offer) = offered(&state, "弄一张回锅肉的图").await;
+    // A picture a crashed draw left behind: stored, named by no row.
+    let stray = renderer()
+        .draw(&artist::Sketch {
+            prompt: "a draw run again",
+            title: "回锅肉",
+            seed: 99,
+            size: 1024,
+        })
+        .expect("drawn")
+        .png;
+    let stray = state.studio.put(stray).await.expect("stored");
+    let url = app::domain::artwork::Variant::Picture.url(&stray);
+
+    // Too young: a thread may still be about to name it.
+    let long_ago = chrono::Utc::now() - service::artist::UNNAMED_GRACE;
+    assert_eq!(
+        service::artist::sweep_unnamed(&state, long_ago)
+            .await
+            .expect("swept"),
+        0
+    );
+    let now = chrono::Utc::now() + chrono::Duration::seconds(1);
+    assert_eq!(
+        service::artist::sweep_unnamed(&state, now)
+            .await
+            .expect("swept"),
+        1
+    );
+    let picture = app::domain::artwork::Variant::Picture;
+    assert!(
+        state
+            .studio
+            .read(&stray, picture)
+            .await
+            .expect("reads")
+            .is_none(),
+        "{url} swept"
+    );
+    for candidate in &offer.candidates {
+        assert!(
+            state
+                .studio
+                .read(&candidate.hash, picture)
+                .await
+                .expect("reads")
+                .is_some(),
+            "an offered picture stays"
+        );
+    }
 }

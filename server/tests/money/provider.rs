@@ -25,6 +25,8 @@ pub enum Drawing {
     Pictures,
     /// As many as asked, the first of them blank.
     FirstBlank,
+    /// As many as asked, as JPEG.
+    Jpeg,
     Status(u16),
 }
 
@@ -132,7 +134,7 @@ async fn generations(State(seen): State<Shared>, Json(body): Json<Value>) -> Res
                 .expect("status")
                 .into_response();
         }
-        Drawing::Pictures | Drawing::FirstBlank => {
+        Drawing::Pictures | Drawing::FirstBlank | Drawing::Jpeg => {
             let renderer = artist::Renderer::from_file(std::path::Path::new(FONT)).expect("font");
             let seed = u64::try_from(call).expect("small") * 100;
             let count = u32::try_from(asked).expect("small");
@@ -146,6 +148,9 @@ async fn generations(State(seen): State<Shared>, Json(body): Json<Value>) -> Res
                 && let Some(first) = pictures.first_mut()
             {
                 *first = blank_png(side);
+            }
+            if next == Drawing::Jpeg {
+                pictures = pictures.iter().map(|png| jpeg(png)).collect();
             }
             pictures
         }
@@ -229,9 +234,23 @@ impl Provider {
             api_key: "sk-test".into(),
             model: "Kwai-Kolors/Kolors".into(),
             timeout: Duration::from_secs(30),
+            protocol: llm::ImageProtocol::OpenAi,
+            poll_every: Duration::from_millis(20),
         })
         .expect("client");
         Arc::new(Guarded::new(provider, Self::limits()))
+    }
+
+    /// The provider's chat model as a vision model (answering the script), guarded.
+    pub fn vision(&self) -> Arc<dyn llm::VisionModel> {
+        let model = llm::OpenAiVision::new(llm::VisionEndpoint {
+            base_url: self.base_url(),
+            api_key: "sk-test".into(),
+            model: "qwen-vl-max".into(),
+            timeout: Duration::from_secs(5),
+        })
+        .expect("client");
+        Arc::new(Guarded::new(model, Self::limits()))
     }
 
     /// How many image requests came.
@@ -252,4 +271,16 @@ impl Provider {
     pub fn fail_embeddings(&self, failing: bool) {
         self.seen.lock().expect("lock").failing_embeddings = failing;
     }
+}
+
+/// `png` as a JPEG, as many providers answer.
+fn jpeg(png: &[u8]) -> Vec<u8> {
+    let picture = image::load_from_memory_with_format(png, image::ImageFormat::Png)
+        .expect("a PNG")
+        .to_rgb8();
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    picture
+        .write_to(&mut bytes, image::ImageFormat::Jpeg)
+        .expect("encodes");
+    bytes.into_inner()
 }

@@ -21,6 +21,8 @@ pub struct CampaignsView {
     pub checks: Vec<crate::api::rules::CheckForm>,
     /// The shop's fragment and card type codes (code, name), for checks naming one.
     pub codes: Vec<(String, String)>,
+    /// The shop's pictures (asset id, title), one of which a story may show.
+    pub pictures: Vec<(String, String)>,
 }
 
 /// The campaigns page's data (OWNER, MANAGER; anyone else: none).
@@ -53,6 +55,11 @@ pub async fn console_campaigns() -> Result<Option<CampaignsView>, Problem> {
     let checks = crate::service::rules::check_form::check_forms(
         &crate::service::rules::schema::campaign_schema(),
     );
+    let pictures = crate::service::artist::library(state, &staff.merchant_id, None, None)
+        .await?
+        .into_iter()
+        .map(|asset| (asset.asset_id, asset.title))
+        .collect();
     let utc_offset = crate::service::merchant_clock(state, &staff.merchant_id, chrono::Utc::now())
         .await?
         .utc_offset;
@@ -63,6 +70,7 @@ pub async fn console_campaigns() -> Result<Option<CampaignsView>, Problem> {
         merchant_id: staff.merchant_id,
         campaigns,
         fragments,
+        pictures,
     }))
 }
 
@@ -83,6 +91,9 @@ pub struct CampaignFields {
     pub budget: String,
     pub title: String,
     pub text: String,
+    /// The asset the story shows (empty: none).
+    #[serde(default)]
+    pub art: String,
 }
 
 /// A campaign from the page's short form, saved as a DRAFT.
@@ -101,6 +112,7 @@ pub async fn console_create_campaign(form: CampaignFields) -> Result<Campaign, P
         budget,
         title,
         text,
+        art,
     } = form;
     let call = crate::api::edge::authenticated()?;
     let staff = call.staff(crate::auth::Permission::ManageCampaigns)?;
@@ -143,6 +155,16 @@ pub async fn console_create_campaign(form: CampaignFields) -> Result<Campaign, P
     if !fragment.is_empty() && fragment_count > 0 {
         fragments.insert(fragment, json!(fragment_count));
     }
+    let mut story = json!({
+        "title": title.trim(),
+        "scenes": [{"text": text.trim(), "mood": if rainy { "RAIN" } else { "CALM" }}],
+        "cta": {"label": "去看看", "action": "OPEN_INVENTORY"}
+    });
+    if !art.trim().is_empty()
+        && let Some(fields) = story.as_object_mut()
+    {
+        fields.insert("art".into(), json!(art.trim()));
+    }
     let document = json!({
         "code": code.trim(),
         "spec": {
@@ -152,12 +174,7 @@ pub async fn console_create_campaign(form: CampaignFields) -> Result<Campaign, P
             "priority": priority,
             "affinity": {"tags": tags},
             "action": {
-                "story": {
-                    "title": title.trim(),
-                    "scenes": [{"text": text.trim(),
-                        "mood": if rainy { "RAIN" } else { "CALM" }}],
-                    "cta": {"label": "去看看", "action": "OPEN_INVENTORY"}
-                },
+                "story": story,
                 "grants": {"silver": silver, "fragments": fragments}
             },
             "daily_budget_cap": budget.trim(),

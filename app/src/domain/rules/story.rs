@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::checked::{Code, Name};
+use crate::domain::checked::{AssetId, Code, Name};
 
 /// The most scenes a story may have.
 pub const MAX_SCENES: usize = 6;
@@ -30,6 +30,14 @@ pub struct Story {
     pub rewards: Vec<Reward>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cta: Option<Cta>,
+    /// A picture of the shop's library shown with the story: where it is served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "ssr",
+        schemars(regex(pattern = r"^/media/art/[0-9a-f]{64}\.png$"))
+    )]
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^/media/art/[0-9a-f]{64}\.png$"))]
+    pub art: Option<String>,
 }
 
 /// One scene: a line or two of text over a mood the app draws.
@@ -114,6 +122,9 @@ pub struct StoryTemplate {
     pub scenes: Vec<Scene>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cta: Option<Cta>,
+    /// One of the shop's pictures (an asset of its library) shown with the story.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub art: Option<AssetId>,
 }
 
 /// The placeholders a template may name.
@@ -141,8 +152,14 @@ impl StoryError {
 pub type Values<'a> = BTreeMap<&'static str, &'a str>;
 
 impl StoryTemplate {
-    /// The story for one diner: every text filled in, the rewards as given.
-    pub fn fill(&self, values: &Values<'_>, rewards: Vec<Reward>) -> Result<Story, StoryError> {
+    /// The story for one diner: every text filled in, the rewards as given, and the
+    /// picture `art` is served at (the template's asset, as the shop's library has it).
+    pub fn fill(
+        &self,
+        values: &Values<'_>,
+        rewards: Vec<Reward>,
+        art: Option<String>,
+    ) -> Result<Story, StoryError> {
         let scenes = self
             .scenes
             .iter()
@@ -169,6 +186,7 @@ impl StoryTemplate {
             scenes,
             rewards,
             cta,
+            art,
         })
     }
 }
@@ -242,12 +260,13 @@ mod tests {
                 label: "去合成".into(),
                 action: CtaAction::Synthesize,
             }),
+            art: None,
         }
     }
 
     #[test]
     fn placeholders_are_filled_and_braces_can_be_written() {
-        let story = template("{nickname}，{weather}快乐 {{限时}}").fill(&values(), vec![]);
+        let story = template("{nickname}，{weather}快乐 {{限时}}").fill(&values(), vec![], None);
         let story = story.expect("fills");
         assert_eq!(story.title, "小王，雨天快乐 {限时}");
         assert_eq!(
@@ -258,7 +277,7 @@ mod tests {
 
     #[test]
     fn an_unknown_or_unclosed_placeholder_is_refused_where_it_is() {
-        let unknown = template("{password}").fill(&values(), vec![]);
+        let unknown = template("{password}").fill(&values(), vec![], None);
         assert_eq!(
             unknown,
             Err(StoryError::UnknownPlaceholder {
@@ -273,7 +292,7 @@ mod tests {
         });
         assert_eq!(
             unclosed
-                .fill(&values(), vec![])
+                .fill(&values(), vec![], None)
                 .map_err(|e| e.path().to_owned()),
             Err("scenes[1].text".to_owned())
         );

@@ -128,6 +128,7 @@ mod tests {
                 scenes: vec![],
                 rewards: vec![],
                 cta: None,
+                art: None,
             },
         };
         assert_eq!(Trigger::of_fact(&rewarded, "y".into(), at), None);

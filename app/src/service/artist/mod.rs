@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::model::artwork::{Asset, Attach, Candidate, CardArt, ImagePrompt, Offer};
 use crate::state::AppState;
 
-pub use studio::Studio;
+pub use studio::{Inspection, Studio};
 
 /// A picture the review passed, offered in this round.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +30,9 @@ pub struct Passed {
     pub width: u32,
     pub height: u32,
     pub bytes: u64,
+    /// The vision model that looked at it and found it fit (none: not looked at).
+    #[serde(default)]
+    pub inspected_by: Option<String>,
 }
 
 /// The Artist's state (version 1).
@@ -311,12 +314,34 @@ async fn review(
             .await
             .map_err(node_error)?
         {
-            Ok(kept) => commission.passed.push(Passed {
-                hash: kept.hash,
-                width: kept.width,
-                height: kept.height,
-                bytes: kept.bytes,
-            }),
+            Ok(kept) => {
+                // The offline painter's pictures are ours: only a provider's are looked at.
+                let provider = commission.model.as_deref() != Some(llm::LOCAL_PAINTER);
+                let subject = commission.brief.as_ref().map(|b| b.subject.as_str());
+                let inspection = match subject.filter(|_| provider) {
+                    Some(subject) => state
+                        .studio
+                        .inspect(run.merchant, subject, &hash)
+                        .await
+                        .map_err(node_error)?,
+                    None => Inspection::Skipped,
+                };
+                let inspected_by = match inspection {
+                    Inspection::Passed { model } => Some(model),
+                    Inspection::Skipped => None,
+                    Inspection::Refused { reason } => {
+                        tracing::warn!(thread = %run.thread, %hash, %reason, "the vision model refused a picture");
+                        continue;
+                    }
+                };
+                commission.passed.push(Passed {
+                    hash: kept.hash,
+                    width: kept.width,
+                    height: kept.height,
+                    bytes: kept.bytes,
+                    inspected_by,
+                });
+            }
             Err(refusal) => {
                 tracing::warn!(thread = %run.thread, %hash, %refusal, "a picture failed the review");
             }
@@ -380,7 +405,17 @@ fn offer_of(commission: &Commission) -> Result<Offer, NodeError> {
             .collect(),
         model: commission.model.clone().unwrap_or_default(),
         degraded: commission.degraded,
+        inspected_by: inspected_by(&commission.passed),
     })
+}
+
+/// The vision model that looked at every one of `passed`, if one did.
+fn inspected_by(passed: &[Passed]) -> Option<String> {
+    let first = passed.first()?.inspected_by.clone()?;
+    passed
+        .iter()
+        .all(|p| p.inspected_by.as_ref() == Some(&first))
+        .then_some(first)
 }
 
 /// The boss's choice: four more (a new round), or the pick minted as the shop's asset with
@@ -556,6 +591,32 @@ pub async fn purge_unpicked(state: &AppState, limit: u32) -> Result<usize, AppEr
         state.studio.remove(hash).await?;
     }
     Ok(purged.rows)
+}
+
+/// Pictures a draw left in the store unnamed are deleted after this long (a thread names
+/// its pictures within minutes of drawing them).
+pub const UNNAMED_GRACE: chrono::Duration = chrono::Duration::hours(24);
+
+/// Deletes the pictures in the store that no row of ours names and that were written
+/// before `cutoff`: those of a draw run again after a crash, of a thread that failed before
+/// its review, or left by a delete that failed. How many were deleted.
+pub async fn sweep_unnamed(
+    state: &AppState,
+    cutoff: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, AppError> {
+    let stored = state.studio.stored_before(cutoff).await?;
+    let mut deleted = 0;
+    for batch in stored.chunks(500) {
+        let named: std::collections::BTreeSet<String> = db::artwork::named(&state.db, batch)
+            .await?
+            .into_iter()
+            .collect();
+        for hash in batch.iter().filter(|hash| !named.contains(*hash)) {
+            state.studio.remove(hash).await?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
 }
 
 fn asset_of(row: db::artwork::AssetRow) -> Asset {

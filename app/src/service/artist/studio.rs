@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use llm::{Drawn, ImageModel, ImageRequest, LocalPainter};
+use llm::{Drawn, ImageModel, ImageRequest, LocalPainter, Look, VisionModel};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 
-use crate::domain::artwork::{THUMBNAIL_SIDE, Variant, content_hash};
+use crate::domain::artwork::{ART_PREFIX, THUMBNAIL_SIDE, Variant, content_hash};
 use crate::error::AppError;
 
 /// The image models and the store.
@@ -18,7 +18,20 @@ use crate::error::AppError;
 pub struct Studio {
     local: LocalPainter,
     remote: Option<Arc<dyn ImageModel>>,
+    /// Looks at the provider's pictures before a boss sees them, when configured.
+    vision: Option<Arc<dyn VisionModel>>,
     store: Arc<dyn ObjectStore>,
+}
+
+/// What the vision model made of a picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inspection {
+    /// Looked at and fit to show, by this model.
+    Passed { model: String },
+    /// Broken or unfit, and why (the picture is then deleted).
+    Refused { reason: String },
+    /// Not looked at: no vision model, or it failed (the review's own checks stand).
+    Skipped,
 }
 
 /// Pictures drawn, and whether the offline painter drew them because the provider failed.
@@ -43,6 +56,7 @@ impl Studio {
         Self {
             local: LocalPainter::new(renderer),
             remote: None,
+            vision: None,
             store,
         }
     }
@@ -51,6 +65,51 @@ impl Studio {
     pub fn with_remote(mut self, remote: Arc<dyn ImageModel>) -> Self {
         self.remote = Some(remote);
         self
+    }
+
+    /// With `vision` (already guarded) looking at the provider's pictures.
+    pub fn with_vision(mut self, vision: Arc<dyn VisionModel>) -> Self {
+        self.vision = Some(vision);
+        self
+    }
+
+    /// Has the vision model look at the kept picture `hash` (its thumbnail) for `merchant`,
+    /// which should show `subject`; a refused picture is deleted. A vision model that fails
+    /// leaves the picture to the review's own checks (logged).
+    pub async fn inspect(
+        &self,
+        merchant: &str,
+        subject: &str,
+        hash: &str,
+    ) -> Result<Inspection, AppError> {
+        let Some(vision) = &self.vision else {
+            return Ok(Inspection::Skipped);
+        };
+        let Some(thumbnail) = self.read(hash, Variant::Thumbnail).await? else {
+            return Err(AppError::Internal(format!(
+                "the thumbnail of {hash} is not in the store"
+            )));
+        };
+        let look = Look {
+            merchant: merchant.to_owned(),
+            subject: subject.to_owned(),
+            png: thumbnail.to_vec(),
+        };
+        match vision.look(&look).await {
+            Ok(verdict) if verdict.acceptable => Ok(Inspection::Passed {
+                model: verdict.model,
+            }),
+            Ok(verdict) => {
+                self.remove(hash).await?;
+                Ok(Inspection::Refused {
+                    reason: verdict.reason,
+                })
+            }
+            Err(error) => {
+                tracing::warn!(%merchant, %hash, %error, "the vision model failed; the review's checks stand");
+                Ok(Inspection::Skipped)
+            }
+        }
     }
 
     /// The store `media` names: `memory://` (this process only), `s3://bucket/prefix` (S3
@@ -106,8 +165,15 @@ impl Studio {
         })
     }
 
-    /// Stores a picture as drawn, before its review; its hash.
-    pub async fn put(&self, png: Vec<u8>) -> Result<String, AppError> {
+    /// Stores a picture as drawn (a JPEG or WebP as PNG), before its review; its hash.
+    /// Bytes that do not decode are stored as they came, for the review to refuse.
+    pub async fn put(&self, drawn: Vec<u8>) -> Result<String, AppError> {
+        let png = tokio::task::spawn_blocking(move || match artist::as_png(&drawn) {
+            Ok(std::borrow::Cow::Owned(png)) => png,
+            Ok(std::borrow::Cow::Borrowed(_)) | Err(_) => drawn,
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("reading a picture stopped: {e}")))?;
         let hash = content_hash(&png);
         self.write(&Variant::Picture.key(&hash), png).await?;
         Ok(hash)
@@ -163,6 +229,32 @@ impl Studio {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(err) => Err(store_failed(err)),
         }
+    }
+
+    /// The pictures in the store (by hash, picture or thumbnail alike) last written before
+    /// `cutoff`.
+    pub async fn stored_before(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, AppError> {
+        use futures::TryStreamExt as _;
+        let listed: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(Some(&Path::from(ART_PREFIX)))
+            .try_collect()
+            .await
+            .map_err(store_failed)?;
+        let mut hashes: Vec<String> = listed
+            .into_iter()
+            .filter(|object| object.last_modified < cutoff)
+            .filter_map(|object| {
+                let name = object.location.filename()?.to_owned();
+                Variant::parse(&name).map(|(hash, _)| hash)
+            })
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        Ok(hashes)
     }
 
     /// Deletes the picture `hash` and its thumbnail (either may be missing).

@@ -23,8 +23,8 @@ use crate::domain::events::{DomainEvent, Party};
 use crate::domain::rules::story::{Values, rewards_in_words};
 use crate::domain::rules::usage::{DinerCount, TagRules, Visits, week_of};
 use crate::domain::rules::{
-    CampaignSpec, CostBasis, Decision, Facts, Outcome as Decided, Rule, RuleSet, Trigger,
-    TriggerType, Usage, Weather, decide,
+    CampaignSpec, CostBasis, Decision, Facts, Outcome as Decided, Rule, RuleSet, StoryTemplate,
+    Trigger, TriggerType, Usage, Weather, decide,
 };
 use crate::domain::{CardStatus, Money};
 use crate::error::AppError;
@@ -839,7 +839,16 @@ pub(crate) fn story_for(
         ("weather", words.weather.map_or("", weather_words)),
         ("rewards", said.as_str()),
     ]);
-    spec.action.story.fill(&values, rewards)
+    spec.action
+        .story
+        .fill(&values, rewards, art_of(&spec.action.story, catalog))
+}
+
+/// Where the picture a story template names is served, if the shop's library has it.
+pub(crate) fn art_of(story: &StoryTemplate, catalog: &Catalog) -> Option<String> {
+    let asset = story.art.as_ref()?;
+    let hash = catalog.picture(asset.as_str())?;
+    Some(crate::domain::artwork::Variant::Picture.url(hash))
 }
 
 /// The weather as a story says it.

@@ -310,10 +310,17 @@ pub(crate) fn campaign_problems(
             "the shop has no such card type on offer",
         ));
     }
+    let art = decide::art_of(&spec.action.story, catalog);
+    if spec.action.story.art.is_some() && art.is_none() {
+        problems.push(FieldError::new(
+            "action.story.art",
+            "the shop's library has no such picture",
+        ));
+    }
     let rewards = rewards_of(grants, catalog);
     let words = rewards_in_words(&rewards);
     let sample = sample_values(&words);
-    match spec.action.story.fill(&sample, rewards) {
+    match spec.action.story.fill(&sample, rewards, art) {
         Err(e) => problems.push(FieldError::new(
             format!("action.story.{}", e.path()),
             e.to_string(),
