@@ -361,14 +361,14 @@ async fn main() {
         let mut pair: [Vec<Run>; 2] = [Vec::new(), Vec::new()];
         for with_trigger in [false, true].repeat(PAIR_RUNS) {
             let cards = issue_cards(&db, OPS).await;
-            let (raw_db, raw_cards) = (db.clone(), Arc::clone(&cards));
+            let (raw_state, raw_cards) = (state.clone(), Arc::clone(&cards));
             let label = if with_trigger {
                 "verify: raw transaction + its answer, events and trigger"
             } else {
                 "verify: raw transaction + its answer and events, no trigger"
             };
             let run = drive(&db, label, clients, move |i| {
-                let (db, cards) = (raw_db.clone(), Arc::clone(&raw_cards));
+                let (state, cards) = (raw_state.clone(), Arc::clone(&raw_cards));
                 async move {
                     let card = cards.get(i).expect("card");
                     let entry = redeem_entry();
@@ -406,8 +406,13 @@ async fn main() {
                         } else {
                             Vec::new()
                         },
+                        decided: Vec::new(),
                     };
-                    db::card::redeem(&db, card, Some("xiaozhang"), &entry, &outcome)
+                    // Decided with the change when nothing listens, as the service does.
+                    let outcome = app::service::rules::settle(&state, outcome)
+                        .await
+                        .expect("settled");
+                    db::card::redeem(&state.db, card, Some("xiaozhang"), &entry, &outcome)
                         .await
                         .is_ok()
                 }

@@ -76,7 +76,7 @@ pub async fn trade(
             quantity,
             silver,
         };
-        let outcome = outcome(once.as_ref(), &receipt, Some(&fact))?;
+        let outcome = outcome(state, once.as_ref(), &receipt, Some(&fact)).await?;
         db::assets::trade(
             db,
             &Trade {
@@ -161,7 +161,7 @@ pub async fn synthesize(
             card: card_uuid.clone(),
             card_type: card_type.to_owned(),
         };
-        let outcome = outcome(once.as_ref(), &receipt, Some(&fact))?;
+        let outcome = outcome(state, once.as_ref(), &receipt, Some(&fact)).await?;
         db::assets::synthesize(
             db,
             &Synthesis {

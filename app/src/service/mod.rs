@@ -59,13 +59,15 @@ pub(crate) fn answer_to<T: Serialize>(
 
 /// What a change's transaction writes beside its effect: the reply for its Idempotency-Key
 /// (`answer_to`), the news of what happened for everyone concerned (its frame, numbered
-/// later by the sequencer) and the rule engine's trigger, if the fact makes one.
-pub(crate) fn outcome<T: Serialize>(
+/// later by the sequencer) and the rule engine's trigger, if the fact makes one — queued,
+/// or decided already when nothing at the shop listens to it ([`rules::settle`]).
+pub(crate) async fn outcome<T: Serialize>(
+    state: &AppState,
     once: Option<&Request>,
     reply: &T,
     fact: Option<&DomainEvent>,
 ) -> Result<Outcome, AppError> {
-    Ok(Outcome {
+    let outcome = Outcome {
         answer: answer_to(once, reply)?,
         events: fact
             .map(|fact| Event::from(fact).publication())
@@ -78,7 +80,9 @@ pub(crate) fn outcome<T: Serialize>(
             .flatten()
             .into_iter()
             .collect(),
-    })
+        decided: Vec::new(),
+    };
+    rules::settle(state, outcome).await
 }
 
 /// The merchant a request names must exist (a typo should not silently create a wallet).

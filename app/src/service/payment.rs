@@ -90,7 +90,7 @@ pub async fn create_payment(
             card: order.card.clone(),
             expires_at: order.expires_at,
         };
-        let outcome = outcome(once.as_ref(), &reply, None)?;
+        let outcome = outcome(state, once.as_ref(), &reply, None).await?;
         db::payment::create(db, &order, rules.max_open_per_diner, now, &outcome)
             .await
             .map_err(|err| match err.rejection() {
@@ -113,12 +113,11 @@ pub async fn scan(
     now: DateTime<Utc>,
     once: Option<Request>,
 ) -> Result<ScanResult, AppError> {
-    let db = &state.db;
     let code = code.trim();
     if uuid::Uuid::parse_str(code).is_ok() {
-        redeem_card(db, counter, &code.to_ascii_lowercase(), now, once).await
+        redeem_card(state, counter, &code.to_ascii_lowercase(), now, once).await
     } else if is_payment_code(code) {
-        collect_payment(db, counter, code, now, once).await
+        collect_payment(state, counter, code, now, once).await
     } else {
         Err(AppError::Invalid(
             "this is neither a card nor a payment code".into(),
@@ -127,12 +126,13 @@ pub async fn scan(
 }
 
 async fn redeem_card(
-    db: &Db,
+    state: &AppState,
     counter: Counter<'_>,
     uuid: &str,
     now: DateTime<Utc>,
     once: Option<Request>,
 ) -> Result<ScanResult, AppError> {
+    let db = &state.db;
     let _queue = locks::hold(&format!("card:{uuid}")).await;
     with_retries(|| async {
         let found = redeemable_card(db, counter.merchant, uuid, now).await?;
@@ -157,7 +157,7 @@ async fn redeem_card(
             card: uuid.to_owned(),
             card_name: found.value.name.clone(),
         };
-        let outcome = outcome(once.as_ref(), &result, Some(&fact))?;
+        let outcome = outcome(state, once.as_ref(), &result, Some(&fact)).await?;
         db::card::redeem(db, uuid, Some(counter.staff), &entry, &outcome).await?;
         Ok(result)
     })
@@ -165,12 +165,13 @@ async fn redeem_card(
 }
 
 async fn collect_payment(
-    db: &Db,
+    state: &AppState,
     counter: Counter<'_>,
     code: &str,
     now: DateTime<Utc>,
     once: Option<Request>,
 ) -> Result<ScanResult, AppError> {
+    let db = &state.db;
     let payer = find_by_code(db, counter, code).await?.uid;
     let _queue = locks::hold(&wallet_key(counter.merchant, &payer)).await;
     with_retries(|| async {
@@ -233,7 +234,7 @@ async fn collect_payment(
             split,
             wallet: after,
         };
-        let outcome = outcome(once.as_ref(), &result, Some(&fact))?;
+        let outcome = outcome(state, once.as_ref(), &result, Some(&fact)).await?;
         db::payment::collect(
             db,
             &Collection {
@@ -316,7 +317,7 @@ pub async fn refund_payment(
             card_reactivated: reactivate.map(str::to_owned),
             balance: after,
         };
-        let outcome = outcome(once.as_ref(), &receipt, Some(&fact))?;
+        let outcome = outcome(state, once.as_ref(), &receipt, Some(&fact)).await?;
         db::payment::refund(
             db,
             &Refund {

@@ -84,7 +84,7 @@ pub async fn recharge(
             bonus: rule.bonus,
             balance: after,
         };
-        let outcome = outcome(once.as_ref(), &receipt, Some(&fact))?;
+        let outcome = outcome(state, once.as_ref(), &receipt, Some(&fact)).await?;
         db::wallet::apply(
             db,
             scope.merchant,
@@ -156,7 +156,7 @@ pub async fn stored_value_refund(
             txn_id: entry.txn_id.clone(),
             clawback,
         };
-        let outcome = outcome(once.as_ref(), &receipt, Some(&fact))?;
+        let outcome = outcome(state, once.as_ref(), &receipt, Some(&fact)).await?;
         db::wallet::apply(
             db,
             scope.merchant,

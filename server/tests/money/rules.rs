@@ -257,6 +257,75 @@ async fn a_payment_a_recharge_and_a_redemption_trigger_in_their_own_transaction(
     );
 }
 
+#[tokio::test]
+async fn a_redemption_nothing_listens_to_is_decided_with_it_and_one_a_campaign_hears_is_queued() {
+    let state = seeded_state().await;
+    let pending = || async {
+        db::queue::figures(&state.db, db::rules::TRIGGERS)
+            .await
+            .expect("figures")
+            .pending
+    };
+    let redeem = || async {
+        let card = db::card::issue(
+            &state.db,
+            MERCHANT,
+            "FREE_APPETIZER",
+            SPICY,
+            Utc::now() + chrono::Duration::days(3),
+        )
+        .await
+        .expect("a card");
+        app::service::payment::scan(&state, crate::helpers::TILL, &card, Utc::now(), None)
+            .await
+            .expect("redeemed");
+    };
+    let decisions = || async {
+        let rows: Vec<serde_json::Value> = state
+            .db
+            .query("SELECT VALUE trace FROM decision WHERE uid = $uid AND trigger.type = 'CARD_REDEEMED'")
+            .bind(("uid", SPICY))
+            .await
+            .expect("read")
+            .take(0)
+            .expect("traces");
+        rows
+    };
+    // No campaign listens to a redemption: its decision is written with it, nothing queued.
+    redeem().await;
+    assert_eq!(pending().await, 0);
+    let traces = decisions().await;
+    let [trace] = traces.as_slice() else {
+        panic!("one decision: {traces:?}");
+    };
+    assert_eq!(
+        trace.get("note").and_then(serde_json::Value::as_str),
+        Some("no active campaign listens to \"CARD_REDEEMED\"")
+    );
+
+    // Once one does, the next redemption is queued and the decider rewards it.
+    active(
+        &state,
+        "THANKS",
+        spec(
+            "用券有礼",
+            10,
+            json!({"silver": 12}),
+            json!({"triggers": ["CARD_REDEEMED"]}),
+        ),
+    )
+    .await;
+    let before = db::assets::silver(&state.db, SPICY).await.expect("silver");
+    redeem().await;
+    assert_eq!(pending().await, 1);
+    rules::decide_all(&state).await;
+    assert_eq!(
+        db::assets::silver(&state.db, SPICY).await.expect("silver"),
+        before + 12
+    );
+    assert_eq!(decisions().await.len(), 2);
+}
+
 /// Decides the shop's waiting triggers with `workers` workers at once, each claiming its
 /// own items, so their transactions race for the same budget and counters.
 async fn decide_concurrently(state: &AppState, workers: usize) {

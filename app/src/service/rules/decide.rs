@@ -398,38 +398,11 @@ fn plan_with(
         ),
         None => None,
     };
-    let mut write = DecisionWrite {
-        merchant: merchant.to_owned(),
-        trigger_id: trigger.id.clone(),
-        uid: trigger.uid.clone(),
-        trigger: serde_json::to_value(trigger)
-            .map_err(|e| AppError::Internal(format!("cannot serialise a trigger: {e}")))?,
-        day: day_text.clone(),
-        fired: Vec::new(),
-        held_out: Vec::new(),
-        trace: serde_json::Value::Null,
-        weather: match (trigger.kind, trigger.context.weather) {
-            (crate::domain::rules::TriggerType::WeatherChange, Some(now)) => {
-                Some(now.as_str().to_owned())
-            }
-            _ => None,
-        },
-        visit_seen: None,
-        visit_next: None,
-        grants: Vec::new(),
-    };
-    let mut trace = DecisionTrace {
-        trigger_id: trigger.id.clone(),
-        uid: trigger.uid.clone(),
-        fired: Vec::new(),
-        held_out: Vec::new(),
-        considered: Vec::new(),
-        note: None,
-        facts: None,
-    };
+    let mut write = decision_of(trigger, &day_text)?;
+    let mut trace = trace_of(trigger);
     let (Some(uid), Some(read)) = (trigger.uid.as_deref(), diner) else {
         trace.note = Some(if trigger.uid.is_some() {
-            format!("no active campaign listens to {}", to_json(&trigger.kind)?)
+            unheard(trigger.kind)?
         } else {
             "about the shop, not a diner: nobody to reward".into()
         });
@@ -564,6 +537,98 @@ fn plan_with(
             ..db::Outcome::none()
         },
     ))
+}
+
+/// The decision of `trigger` on the shop-local `day` before anything is decided: nothing
+/// fired, no visit counted, no trace yet; the weather a weather trigger sets.
+fn decision_of(trigger: &Trigger, day: &str) -> Result<DecisionWrite, AppError> {
+    Ok(DecisionWrite {
+        merchant: trigger.merchant_id.clone(),
+        trigger_id: trigger.id.clone(),
+        uid: trigger.uid.clone(),
+        trigger: serde_json::to_value(trigger)
+            .map_err(|e| AppError::Internal(format!("cannot serialise a trigger: {e}")))?,
+        day: day.to_owned(),
+        fired: Vec::new(),
+        held_out: Vec::new(),
+        trace: serde_json::Value::Null,
+        weather: match (trigger.kind, trigger.context.weather) {
+            (TriggerType::WeatherChange, Some(now)) => Some(now.as_str().to_owned()),
+            _ => None,
+        },
+        visit_seen: None,
+        visit_next: None,
+        grants: Vec::new(),
+    })
+}
+
+/// The trace of `trigger`'s decision before anything is considered.
+fn trace_of(trigger: &Trigger) -> DecisionTrace {
+    DecisionTrace {
+        trigger_id: trigger.id.clone(),
+        uid: trigger.uid.clone(),
+        fired: Vec::new(),
+        held_out: Vec::new(),
+        considered: Vec::new(),
+        note: None,
+        facts: None,
+    }
+}
+
+/// Why a diner's trigger of `kind` was decided without reading them.
+fn unheard(kind: TriggerType) -> Result<String, AppError> {
+    Ok(format!("no active campaign listens to {}", to_json(&kind)?))
+}
+
+/// Decides, with the change that makes them, the triggers that no active campaign of their
+/// shop listens to and that count no visit (most redemptions): their plain decision — the
+/// one the decider would record — is written in the change's own transaction instead of
+/// being queued, claimed and decided later. The shop and its campaigns come from memory
+/// when kept; a campaign that may listen (or a stored one that does not read) leaves the
+/// trigger to the decider.
+pub async fn settle(state: &AppState, mut outcome: db::Outcome) -> Result<db::Outcome, AppError> {
+    let mut queued = Vec::with_capacity(outcome.triggers.len());
+    for new in std::mem::take(&mut outcome.triggers) {
+        let trigger: Trigger = serde_json::from_value(new.trigger.clone())
+            .map_err(|e| AppError::Internal(format!("a trigger does not read: {e}")))?;
+        match decided_unheard(state, &trigger).await? {
+            Some(write) => outcome.decided.push(write),
+            None => queued.push(new),
+        }
+    }
+    outcome.triggers = queued;
+    Ok(outcome)
+}
+
+/// The plain decision of `trigger` if nothing at its shop listens to it.
+async fn decided_unheard(
+    state: &AppState,
+    trigger: &Trigger,
+) -> Result<Option<DecisionWrite>, AppError> {
+    if trigger.kind.is_visit() || trigger.uid.is_none() || trigger.context.weather.is_some() {
+        return Ok(None);
+    }
+    let merchant = trigger.merchant_id.as_str();
+    let (shop, active) = tokio::try_join!(
+        crate::service::shops::shop(state, merchant),
+        super::cache::active(state, merchant),
+    )?;
+    let kind = to_json(&trigger.kind)?;
+    let heard = active.iter().any(|row| {
+        row.spec
+            .get("triggers")
+            .and_then(serde_json::Value::as_array)
+            .is_none_or(|kinds| kinds.contains(&kind))
+    });
+    if heard {
+        return Ok(None);
+    }
+    let day = trigger.occurred_at.with_timezone(&shop.zone).date_naive();
+    let mut write = decision_of(trigger, &day.to_string())?;
+    let mut trace = trace_of(trigger);
+    trace.note = Some(unheard(trigger.kind)?);
+    write.trace = to_json(&trace)?;
+    Ok(Some(write))
 }
 
 /// The shop's active campaigns, each with what one reward costs. A stored campaign that no
