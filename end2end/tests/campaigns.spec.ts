@@ -17,6 +17,20 @@ test("the boss writes a campaign, dry-runs it and puts it live; a diner checking
   const shot = (page: Page, state: string) =>
     page.screenshot({ path: screenshot(`campaigns-${state}-${project}`), fullPage: true });
 
+  // A picture for the story first, from the Artist (through the API, as the Copilot box
+  // starts it): the campaign's story will show it.
+  const { post, get } = api(request);
+  const owner = (await post("/api/auth/staff/login", null, { username: "laowang", password: "owner-demo-1" }))
+    .token as string;
+  const commission = await post("/api/agent/command", owner, { command: { text: "给雨天的故事画一张热汤的图" } });
+  const thread = commission.thread_id as string;
+  const status = async () => (await get(`/api/agent/thread?thread_id=${thread}`, owner)).status as string;
+  await expect.poll(status, { timeout: 60_000 }).toBe("WAITING");
+  await post(`/api/agent/resume/${thread}`, owner, { choice: "pick", number: 1 });
+  await expect.poll(status, { timeout: 60_000 }).toBe("DONE");
+  const library = await get("/api/assets/library?kind=STORY_ART", owner);
+  const picture = library.find((asset: { thread_id: string }) => asset.thread_id === thread);
+
   // The boss signs in and opens the campaigns page from the menu.
   const bossContext = await browser.newContext();
   const boss = await bossContext.newPage();
@@ -39,6 +53,7 @@ test("the boss writes a campaign, dry-runs it and puts it live; a diner checking
   await expect(boss.getByTestId("c-refused")).toContainText("action.story.title");
 
   await boss.getByTestId("c-title").fill("{nickname}，下雨了，进来坐");
+  await boss.getByTestId("c-art").selectOption(picture.asset_id);
   await boss.getByTestId("c-create").click();
   const row = boss.locator(`[data-testid="campaign-row"][data-code="${code}"]`);
   await expect(row).toHaveAttribute("data-status", "DRAFT");
@@ -62,9 +77,6 @@ test("the boss writes a campaign, dry-runs it and puts it live; a diner checking
   await expect(row).toHaveAttribute("data-status", "ACTIVE");
 
   // It rains at the shop (the weather feed, here the owner).
-  const { post, get } = api(request);
-  const owner = (await post("/api/auth/staff/login", null, { username: "laowang", password: "owner-demo-1" }))
-    .token as string;
   await post("/api/events", owner, { event: { type: "WEATHER_CHANGE", merchant_id: "demo", context: { weather: "RAINY" } } });
 
   // The diner, on their phone, checks in with the code on their table.
@@ -100,6 +112,11 @@ test("the boss writes a campaign, dry-runs it and puts it live; a diner checking
   await expect(story).toBeVisible();
   await expect(story.getByTestId("story-title")).toContainText("下雨了，进来坐");
   await expect(story.getByTestId("story-rewards")).toContainText("辣椒碎片×1");
+  // With the shop's picture, loaded.
+  const art = story.getByTestId("story-art");
+  await expect(art).toHaveAttribute("src", picture.url);
+  await art.scrollIntoViewIfNeeded();
+  await expect.poll(() => art.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await expect(diner.locator('[data-testid="fragment"][data-code="CHILI"]')).toBeVisible();
   await expectAccessible(diner, "diner with a story");
   await shot(diner, "diner-story");

@@ -49,6 +49,8 @@ const TRAILING: &[&str] = &[
     "啊",
     "的",
 ];
+/// How a picture is counted before what it shows ("一张热汤").
+const MEASURES: &[&str] = &["一张", "一幅", "一个", "几张", "张", "幅"];
 /// Words that say the picture is for a story (a push, a poster), not a card.
 const STORY: &[&str] = &[
     "故事", "剧情", "推送", "海报", "活动", "宣传", "story", "poster",
@@ -111,12 +113,24 @@ fn subject_in(sentence: &str) -> String {
                 text = rest.to_owned();
             }
         }
-        // "凉菜入席令画张图" → the part before the verb.
+        // "给雨天的故事画一张热汤的图" → what is counted after the verb ("一张热汤");
+        // "凉菜入席令画张图" → the part before it.
         for verb in ["画", "做", "弄", "生成", "设计", "配"] {
-            if let Some((head, _)) = text.split_once(verb)
-                && head.chars().count() >= 2
-            {
-                text = head.to_owned();
+            if let Some((head, tail)) = text.split_once(verb) {
+                let counted = MEASURES
+                    .iter()
+                    .find_map(|measure| tail.strip_prefix(measure))
+                    .map(|rest| {
+                        TRAILING
+                            .iter()
+                            .fold(rest, |rest, word| rest.strip_suffix(word).unwrap_or(rest))
+                    })
+                    .filter(|rest| rest.chars().count() >= 2);
+                if let Some(counted) = counted {
+                    text = counted.to_owned();
+                } else if head.chars().count() >= 2 {
+                    text = head.to_owned();
+                }
             }
         }
         if text == before {
@@ -245,6 +259,12 @@ mod tests {
                 None,
             ),
             ("画图", "招牌菜", AssetKind::CardArt, None),
+            (
+                "给雨天的故事画一张热汤的图",
+                "热汤",
+                AssetKind::StoryArt,
+                None,
+            ),
         ];
         for (sentence, subject, kind, card_type) in cases {
             let brief = brief_of(sentence, &card_types());
