@@ -15,7 +15,7 @@ use server::startup::Application;
 
 const OPS: usize = 2000;
 /// How many times each row of the trigger's pair runs (its median is reported).
-const PAIR_RUNS: usize = 3;
+const PAIR_RUNS: usize = 5;
 const MERCHANT: &str = "demo";
 
 struct Run {
@@ -356,7 +356,7 @@ async fn main() {
         // Raw, with the idempotency answer and the events the API stores in the same
         // transaction: the identical transaction the API commits, called directly — without
         // and with the rule engine's trigger, side by side (what writing it costs).
-        // Runs of one build differ by a third on these rows, so the pair is run three times,
+        // Runs of one build differ by a third on these rows, so the pair is run five times,
         // alternating, and the medians are compared.
         let mut pair: [Vec<Run>; 2] = [Vec::new(), Vec::new()];
         for with_trigger in [false, true].repeat(PAIR_RUNS) {
