@@ -385,33 +385,33 @@ async fn main() {
                         card_name: "凉菜入席令".into(),
                         status: app::domain::CardStatus::Used,
                     };
+                    // A redemption triggers the rule engine, as the service does: queued,
+                    // or decided with the change when nothing listens.
+                    let made = if with_trigger {
+                        let fact = app::domain::events::DomainEvent::CardRedeemed {
+                            party: app::domain::events::Party {
+                                merchant_id: MERCHANT.into(),
+                                uid: "bench".into(),
+                                txn_id: entry.txn_id.clone(),
+                            },
+                            card: card.clone(),
+                            card_name: "凉菜入席令".into(),
+                        };
+                        app::service::rules::trigger_of(&fact, Utc::now())
+                            .into_iter()
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let (triggers, decided) = app::service::rules::settle(&state, made)
+                        .await
+                        .expect("settled");
                     let outcome = Outcome {
                         answer: Some(verify_request().answer(200, body.to_string())),
                         events: vec![news.publication().expect("event")],
-                        // A redemption triggers the rule engine, as the service does.
-                        triggers: if with_trigger {
-                            let fact = app::domain::events::DomainEvent::CardRedeemed {
-                                party: app::domain::events::Party {
-                                    merchant_id: MERCHANT.into(),
-                                    uid: "bench".into(),
-                                    txn_id: entry.txn_id.clone(),
-                                },
-                                card: card.clone(),
-                                card_name: "凉菜入席令".into(),
-                            };
-                            app::service::rules::trigger_of(&fact, Utc::now())
-                                .expect("trigger")
-                                .into_iter()
-                                .collect()
-                        } else {
-                            Vec::new()
-                        },
-                        decided: Vec::new(),
+                        triggers,
+                        decided,
                     };
-                    // Decided with the change when nothing listens, as the service does.
-                    let outcome = app::service::rules::settle(&state, outcome)
-                        .await
-                        .expect("settled");
                     db::card::redeem(&state.db, card, Some("xiaozhang"), &entry, &outcome)
                         .await
                         .is_ok()

@@ -67,22 +67,21 @@ pub(crate) async fn outcome<T: Serialize>(
     reply: &T,
     fact: Option<&DomainEvent>,
 ) -> Result<Outcome, AppError> {
-    let outcome = Outcome {
+    let made = fact
+        .and_then(|fact| rules::trigger_of(fact, chrono::Utc::now()))
+        .into_iter()
+        .collect();
+    let (triggers, decided) = rules::settle(state, made).await?;
+    Ok(Outcome {
         answer: answer_to(once, reply)?,
         events: fact
             .map(|fact| Event::from(fact).publication())
             .transpose()?
             .into_iter()
             .collect(),
-        triggers: fact
-            .map(|fact| rules::trigger_of(fact, chrono::Utc::now()))
-            .transpose()?
-            .flatten()
-            .into_iter()
-            .collect(),
-        decided: Vec::new(),
-    };
-    rules::settle(state, outcome).await
+        triggers,
+        decided,
+    })
 }
 
 /// The merchant a request names must exist (a typo should not silently create a wallet).

@@ -3,8 +3,6 @@
 //! submitted (`X-DashScope-Async: enable`), polled at `/api/v1/tasks/{id}` until it
 //! succeeds or fails, and its pictures are fetched from the links it answers with.
 
-use std::time::Duration;
-
 use futures::future::BoxFuture;
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
@@ -204,6 +202,3 @@ impl ImageModel for DashScopeImages {
         Box::pin(self.call(request))
     }
 }
-
-/// How long to wait between two polls of a task, by default.
-pub const POLL_EVERY: Duration = Duration::from_secs(2);

@@ -19,7 +19,7 @@ mod vision;
 
 pub use ask::{Answer, AskError, ask_json, schema_problems};
 pub use chat::{CallError, ChatModel, ChatRequest, Message, Reply, Role, Tier, Usage};
-pub use dashscope::{DashScopeImages, POLL_EVERY};
+pub use dashscope::DashScopeImages;
 pub use embed::{DIMENSION, Embedder, LEXICAL, Lexical, cosine};
 pub use fallback::Fallback;
 pub use guard::{Guarded, Limits};

@@ -585,19 +585,20 @@ fn unheard(kind: TriggerType) -> Result<String, AppError> {
 /// one the decider would record — is written in the change's own transaction instead of
 /// being queued, claimed and decided later. The shop and its campaigns come from memory
 /// when kept; a campaign that may listen (or a stored one that does not read) leaves the
-/// trigger to the decider.
-pub async fn settle(state: &AppState, mut outcome: db::Outcome) -> Result<db::Outcome, AppError> {
-    let mut queued = Vec::with_capacity(outcome.triggers.len());
-    for new in std::mem::take(&mut outcome.triggers) {
-        let trigger: Trigger = serde_json::from_value(new.trigger.clone())
-            .map_err(|e| AppError::Internal(format!("a trigger does not read: {e}")))?;
+/// trigger to the decider. Returns the triggers to queue (published) and the decisions to
+/// record.
+pub async fn settle(
+    state: &AppState,
+    triggers: Vec<Trigger>,
+) -> Result<(Vec<db::rules::NewTrigger>, Vec<DecisionWrite>), AppError> {
+    let (mut queued, mut decided) = (Vec::new(), Vec::new());
+    for trigger in triggers {
         match decided_unheard(state, &trigger).await? {
-            Some(write) => outcome.decided.push(write),
-            None => queued.push(new),
+            Some(write) => decided.push(write),
+            None => queued.push(super::publication(&trigger)?),
         }
     }
-    outcome.triggers = queued;
-    Ok(outcome)
+    Ok((queued, decided))
 }
 
 /// The plain decision of `trigger` if nothing at its shop listens to it.

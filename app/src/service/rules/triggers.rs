@@ -12,12 +12,10 @@ use crate::error::AppError;
 use crate::model::rules::{EventReceipt, PostedEvent};
 use crate::state::AppState;
 
-/// The trigger a committed change makes, if the rule engine answers it, ready to enqueue in
-/// the change's transaction.
-pub fn trigger_of(fact: &DomainEvent, at: DateTime<Utc>) -> Result<Option<NewTrigger>, AppError> {
+/// The trigger a committed change makes, if the rule engine answers it, with its id; the
+/// change's transaction queues it or records its decision ([`super::settle`]).
+pub fn trigger_of(fact: &DomainEvent, at: DateTime<Utc>) -> Option<Trigger> {
     Trigger::of_fact(fact, uuid::Uuid::now_v7().to_string(), at)
-        .map(|trigger| publication(&trigger))
-        .transpose()
 }
 
 pub(crate) fn publication(trigger: &Trigger) -> Result<NewTrigger, AppError> {
