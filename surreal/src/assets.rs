@@ -14,7 +14,6 @@ use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
 use crate::queue::ENQUEUE;
-use crate::rules::DECIDED;
 use crate::{Db, DbResult};
 
 /// A market listing as stored.
@@ -133,7 +132,7 @@ pub async fn trade(db: &Db, t: &Trade<'_>) -> DbResult<()> {
                  count: $held + $fragment_delta
              }} RETURN NONE;
              CREATE ledger CONTENT $entry RETURN NONE;
-             {ENQUEUE}{DECIDED}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("merchant", t.merchant.to_owned()))
@@ -185,7 +184,7 @@ pub async fn synthesize(db: &Db, s: &Synthesis<'_>) -> DbResult<()> {
                  card_type: type::record('card_type', [$merchant, $card_type]),
                  uid: $uid, status: 'ACTIVE', expiry: $expiry, value: $value }} RETURN NONE;
              CREATE ledger CONTENT $entry RETURN NONE;
-             {ENQUEUE}{DECIDED}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("merchant", s.merchant.to_owned()))

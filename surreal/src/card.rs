@@ -10,7 +10,6 @@ use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
 use crate::queue::ENQUEUE;
-use crate::rules::DECIDED;
 use crate::{Db, DbResult};
 
 /// What a card is worth, fixed when it is issued: its type's name (for display), benefit and
@@ -107,7 +106,7 @@ pub async fn redeem(
             "BEGIN TRANSACTION;
              {USE_CARD}
              CREATE ledger CONTENT $entry RETURN NONE;
-             {ENQUEUE}{DECIDED}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("card_uuid", uuid.to_owned()))

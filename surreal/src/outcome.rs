@@ -1,24 +1,19 @@
 //! What a mutation's transaction writes besides its effect: the answer to its request
 //! (Idempotency-Key), the events that tell the people concerned and the triggers the rule
-//! engine answers — queued, or decided already when nothing listens to them. All commit
-//! with the effect or not at all; each mutation appends `{ENQUEUE}{DECIDED}{REMEMBER}` and
-//! binds an `Outcome`.
+//! engine answers. All commit with the effect or not at all; each mutation appends
+//! `{ENQUEUE}{REMEMBER}` and binds an `Outcome`.
 
 use crate::events::NewEvent;
 use crate::idempotency::{Answer, KEEP_HOURS};
-use crate::rules::{DecisionWrite, NewTrigger};
+use crate::rules::NewTrigger;
 
 /// The answer to store (when the request had a key) and the events to publish.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
     pub answer: Option<Answer>,
     pub events: Vec<NewEvent>,
-    /// The rule engine's triggers the change makes (a payment, a recharge, a redemption),
-    /// queued for the decider…
+    /// The rule engine's triggers the change makes (a payment, a recharge, a redemption).
     pub triggers: Vec<NewTrigger>,
-    /// …or decided already (plain decisions: nothing listens to them), recorded with the
-    /// change.
-    pub decided: Vec<DecisionWrite>,
 }
 
 impl Outcome {
@@ -36,7 +31,6 @@ impl Outcome {
         query
             .bind(("answer", self.answer.clone()))
             .bind(("answer_keep_hours", KEEP_HOURS))
-            .bind(("decided", self.decided.clone()))
             .bind((
                 "items",
                 self.events

@@ -12,7 +12,6 @@ use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
 use crate::queue::ENQUEUE;
-use crate::rules::DECIDED;
 use crate::wallet::{MOVE_WALLET, WalletRow};
 use crate::{Db, DbResult};
 
@@ -75,7 +74,7 @@ pub async fn create(
                  merchant: type::record('merchant', $p.merchant), uid: $p.uid, amount: $p.amount,
                  card: IF $p.card THEN type::record('card', $p.card) END, code: $p.code,
                  status: 'PENDING', expires_at: $p.expires_at }} RETURN NONE;
-             {ENQUEUE}{DECIDED}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("p", payment.clone()))
@@ -152,7 +151,7 @@ pub async fn collect(db: &Db, c: &Collection<'_>) -> DbResult<()> {
              IF array::len($paid) != 1 {{ THROW 'STALE' }};
              {MOVE_WALLET}{use_card}
              CREATE ledger CONTENT $entry RETURN NONE;
-             {ENQUEUE}{DECIDED}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("payment_id", c.payment_id.to_owned()))
@@ -202,7 +201,7 @@ pub async fn refund(db: &Db, r: &Refund<'_>) -> DbResult<()> {
              IF array::len($refunded) != 1 {{ THROW 'STALE' }};
              {MOVE_WALLET}{reactivate}
              CREATE ledger CONTENT $entry RETURN NONE;
-             {ENQUEUE}{DECIDED}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("payment_id", r.payment_id.to_owned()))

@@ -404,17 +404,12 @@ impl DecisionWrite {
     }
 }
 
-/// The decision records of `$decided` (a trigger decided twice is refused here as a
-/// duplicate). A change's transaction writes those of its triggers decided with it
-/// ([`Outcome::decided`]).
-pub(crate) const DECIDED: &str = "
-    FOR $decision IN $decided ?? [] {
-        CREATE type::record('decision', [$decision.merchant, $decision.trigger_id]) CONTENT {
-            merchant: $decision.merchant, uid: $decision.uid, trigger: $decision.trigger,
-            day: $decision.day, fired: $decision.fired, held_out: $decision.held_out,
-            trace: $decision.trace
-        } RETURN NONE;
-    };
+/// The decision record of `$d` (a trigger decided twice is refused here as a duplicate).
+const CREATE_DECISION: &str = "
+    CREATE type::record('decision', [$d.merchant, $d.trigger_id]) CONTENT {
+        merchant: $d.merchant, uid: $d.uid, trigger: $d.trigger, day: $d.day,
+        fired: $d.fired, held_out: $d.held_out, trace: $d.trace
+    } RETURN NONE;
 ";
 
 /// Records plain decisions ([`DecisionWrite::is_plain`]) in one transaction, completing
@@ -426,10 +421,10 @@ pub async fn record_plain(db: &Db, done: &Completion, writes: &[DecisionWrite]) 
         .query(format!(
             "BEGIN TRANSACTION;
              {COMPLETE}
-             {DECIDED}
+             FOR $d IN $decisions {{ {CREATE_DECISION} }};
              COMMIT TRANSACTION;"
         ))
-        .bind(("decided", writes.to_vec()));
+        .bind(("decisions", writes.to_vec()));
     checked(done.bind(query).await?)?;
     Ok(())
 }
@@ -442,15 +437,11 @@ pub async fn record_decision(
     write: &DecisionWrite,
     outcome: &Outcome,
 ) -> DbResult<()> {
-    // The decision's record is written as a change's decided triggers are.
-    let outcome = Outcome {
-        decided: vec![write.clone()],
-        ..outcome.clone()
-    };
     let query = db
         .query(format!(
             "BEGIN TRANSACTION;
              {COMPLETE}
+             {CREATE_DECISION}
              IF $d.weather {{
                  UPSERT type::record('shop_weather', $d.merchant)
                      CONTENT {{ weather: $d.weather, at: time::now() }} RETURN NONE;
@@ -516,7 +507,7 @@ pub async fn record_decision(
                      version: $g.version, trigger: $d.trigger_id, story: $g.story
                  }} RETURN NONE;
              }};
-             {ENQUEUE}{DECIDED}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("d", write.clone()));

@@ -12,7 +12,6 @@ use crate::idempotency::REMEMBER;
 use crate::ledger::NewLedgerEntry;
 use crate::outcome::Outcome;
 use crate::queue::ENQUEUE;
-use crate::rules::DECIDED;
 use crate::{Db, DbResult};
 
 /// A wallet's balances (zero when the diner never had one at this merchant).
@@ -76,7 +75,7 @@ pub async fn apply(
             "BEGIN TRANSACTION;
              {MOVE_WALLET}
              CREATE ledger CONTENT $entry RETURN NONE;
-             {ENQUEUE}{DECIDED}{REMEMBER}
+             {ENQUEUE}{REMEMBER}
              COMMIT TRANSACTION;"
         ))
         .bind(("merchant", merchant.to_owned()))

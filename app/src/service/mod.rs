@@ -59,8 +59,8 @@ pub(crate) fn answer_to<T: Serialize>(
 
 /// What a change's transaction writes beside its effect: the reply for its Idempotency-Key
 /// (`answer_to`), the news of what happened for everyone concerned (its frame, numbered
-/// later by the sequencer) and the rule engine's trigger, if the fact makes one — queued,
-/// or decided already when nothing at the shop listens to it ([`rules::settle`]).
+/// later by the sequencer) and the rule engine's trigger, if the fact makes one and
+/// something at the shop may answer it ([`rules::heard`]).
 pub(crate) async fn outcome<T: Serialize>(
     state: &AppState,
     once: Option<&Request>,
@@ -71,7 +71,7 @@ pub(crate) async fn outcome<T: Serialize>(
         .and_then(|fact| rules::trigger_of(fact, chrono::Utc::now()))
         .into_iter()
         .collect();
-    let (triggers, decided) = rules::settle(state, made).await?;
+    let triggers = rules::heard(state, made).await?;
     Ok(Outcome {
         answer: answer_to(once, reply)?,
         events: fact
@@ -80,7 +80,6 @@ pub(crate) async fn outcome<T: Serialize>(
             .into_iter()
             .collect(),
         triggers,
-        decided,
     })
 }
 

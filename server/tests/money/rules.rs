@@ -258,7 +258,7 @@ async fn a_payment_a_recharge_and_a_redemption_trigger_in_their_own_transaction(
 }
 
 #[tokio::test]
-async fn a_redemption_nothing_listens_to_is_decided_with_it_and_one_a_campaign_hears_is_queued() {
+async fn a_redemption_nothing_listens_to_writes_no_trigger_and_one_a_campaign_hears_is_queued() {
     let state = seeded_state().await;
     let pending = || async {
         db::queue::figures(&state.db, db::rules::TRIGGERS)
@@ -291,16 +291,26 @@ async fn a_redemption_nothing_listens_to_is_decided_with_it_and_one_a_campaign_h
             .expect("traces");
         rows
     };
-    // No campaign listens to a redemption: its decision is written with it, nothing queued.
+    // No campaign listens to a redemption: nothing is queued or decided; the redemption's
+    // ledger entry is its record.
     redeem().await;
     assert_eq!(pending().await, 0);
-    let traces = decisions().await;
-    let [trace] = traces.as_slice() else {
-        panic!("one decision: {traces:?}");
-    };
+    rules::decide_all(&state).await;
+    assert_eq!(decisions().await, Vec::<serde_json::Value>::new());
+    let redeemed = db::ledger::of_merchant(
+        &state.db,
+        MERCHANT,
+        &[db::ledger::LedgerType::Redeem],
+        Utc::now() - chrono::Duration::hours(1),
+    )
+    .await
+    .expect("ledger");
     assert_eq!(
-        trace.get("note").and_then(serde_json::Value::as_str),
-        Some("no active campaign listens to \"CARD_REDEEMED\"")
+        redeemed
+            .iter()
+            .filter(|line| line.user_uid == SPICY)
+            .count(),
+        1
     );
 
     // Once one does, the next redemption is queued and the decider rewards it.
@@ -323,7 +333,11 @@ async fn a_redemption_nothing_listens_to_is_decided_with_it_and_one_a_campaign_h
         db::assets::silver(&state.db, SPICY).await.expect("silver"),
         before + 12
     );
-    assert_eq!(decisions().await.len(), 2);
+    let traces = decisions().await;
+    let [trace] = traces.as_slice() else {
+        panic!("one decision: {traces:?}");
+    };
+    assert_eq!(trace.get("fired"), Some(&json!(["THANKS"])));
 }
 
 /// Decides the shop's waiting triggers with `workers` workers at once, each claiming its

@@ -580,56 +580,38 @@ fn unheard(kind: TriggerType) -> Result<String, AppError> {
     Ok(format!("no active campaign listens to {}", to_json(&kind)?))
 }
 
-/// Decides, with the change that makes them, the triggers that no active campaign of their
-/// shop listens to and that count no visit (most redemptions): their plain decision — the
-/// one the decider would record — is written in the change's own transaction instead of
-/// being queued, claimed and decided later. The shop and its campaigns come from memory
-/// when kept; a campaign that may listen (or a stored one that does not read) leaves the
-/// trigger to the decider. Returns the triggers to queue (published) and the decisions to
-/// record.
-pub async fn settle(
+/// The triggers of a change that its shop may answer, as queue items for the decider. A
+/// trigger that no active campaign of its shop listens to and that counts no visit (every
+/// redemption at a shop with no campaign for redemptions) is not written at all: nothing
+/// would be decided from it, and the change's own ledger entry records what happened. The
+/// campaigns come from memory when kept; one stored that does not read counts as listening.
+pub async fn heard(
     state: &AppState,
     triggers: Vec<Trigger>,
-) -> Result<(Vec<db::rules::NewTrigger>, Vec<DecisionWrite>), AppError> {
-    let (mut queued, mut decided) = (Vec::new(), Vec::new());
+) -> Result<Vec<db::rules::NewTrigger>, AppError> {
+    let mut queued = Vec::new();
     for trigger in triggers {
-        match decided_unheard(state, &trigger).await? {
-            Some(write) => decided.push(write),
-            None => queued.push(super::publication(&trigger)?),
+        if listened_to(state, &trigger).await? {
+            queued.push(super::publication(&trigger)?);
         }
     }
-    Ok((queued, decided))
+    Ok(queued)
 }
 
-/// The plain decision of `trigger` if nothing at its shop listens to it.
-async fn decided_unheard(
-    state: &AppState,
-    trigger: &Trigger,
-) -> Result<Option<DecisionWrite>, AppError> {
+/// Whether deciding `trigger` could do anything: count a visit, set the weather, or
+/// answer a campaign that listens to its kind.
+async fn listened_to(state: &AppState, trigger: &Trigger) -> Result<bool, AppError> {
     if trigger.kind.is_visit() || trigger.uid.is_none() || trigger.context.weather.is_some() {
-        return Ok(None);
+        return Ok(true);
     }
-    let merchant = trigger.merchant_id.as_str();
-    let (shop, active) = tokio::try_join!(
-        crate::service::shops::shop(state, merchant),
-        super::cache::active(state, merchant),
-    )?;
+    let active = super::cache::active(state, &trigger.merchant_id).await?;
     let kind = to_json(&trigger.kind)?;
-    let heard = active.iter().any(|row| {
+    Ok(active.iter().any(|row| {
         row.spec
             .get("triggers")
             .and_then(serde_json::Value::as_array)
             .is_none_or(|kinds| kinds.contains(&kind))
-    });
-    if heard {
-        return Ok(None);
-    }
-    let day = trigger.occurred_at.with_timezone(&shop.zone).date_naive();
-    let mut write = decision_of(trigger, &day.to_string())?;
-    let mut trace = trace_of(trigger);
-    trace.note = Some(unheard(trigger.kind)?);
-    write.trace = to_json(&trace)?;
-    Ok(Some(write))
+    }))
 }
 
 /// The shop's active campaigns, each with what one reward costs. A stored campaign that no

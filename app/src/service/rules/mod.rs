@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use db::catalog::Catalog;
 
-pub use decide::settle;
+pub use decide::heard;
 pub use decide::{Decider, decide_all};
 pub(crate) use decide::{Words, story_for};
 pub(crate) use triggers::publication;

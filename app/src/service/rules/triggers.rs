@@ -13,7 +13,7 @@ use crate::model::rules::{EventReceipt, PostedEvent};
 use crate::state::AppState;
 
 /// The trigger a committed change makes, if the rule engine answers it, with its id; the
-/// change's transaction queues it or records its decision ([`super::settle`]).
+/// change's transaction queues it if something may answer it ([`super::heard`]).
 pub fn trigger_of(fact: &DomainEvent, at: DateTime<Utc>) -> Option<Trigger> {
     Trigger::of_fact(fact, uuid::Uuid::now_v7().to_string(), at)
 }
