@@ -12,6 +12,7 @@ mod connection;
 pub mod diner;
 mod error;
 pub mod events;
+pub mod figures;
 pub mod health;
 pub mod idempotency;
 pub mod ledger;

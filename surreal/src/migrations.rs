@@ -115,6 +115,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "artwork",
         sql: include_str!("../migrations/0018_artwork.surql"),
     },
+    Migration {
+        version: 19,
+        name: "figures",
+        sql: include_str!("../migrations/0019_figures.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -7,6 +7,7 @@ pub mod agent;
 pub mod artwork;
 pub mod assets;
 pub mod catalog;
+pub mod figures;
 pub mod ledger;
 pub mod payment;
 pub mod realtime;

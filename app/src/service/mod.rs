@@ -13,6 +13,7 @@ pub mod copilot;
 pub mod demo;
 pub mod diners;
 pub mod feed;
+pub mod figures;
 pub mod in_flight;
 pub mod ledger;
 mod locks;
@@ -118,20 +119,24 @@ pub async fn merchant_clock(
     merchant: &str,
     now: DateTime<Utc>,
 ) -> Result<ShopClock, AppError> {
-    let db = &state.db;
-    use chrono::{Offset, TimeZone};
-    let zone = merchant_zone(db, merchant).await?;
+    use chrono::Offset;
+    let zone = merchant_zone(&state.db, merchant).await?;
     let local = now.with_timezone(&zone);
-    let midnight = local.date_naive().and_time(chrono::NaiveTime::MIN);
-    let day_start = zone
-        .from_local_datetime(&midnight)
-        .earliest()
-        .map(|start| start.with_timezone(&Utc))
-        .ok_or_else(|| AppError::Internal(format!("no midnight in {zone} on {midnight}")))?;
     Ok(ShopClock {
-        day_start,
+        day_start: midnight(zone, local.date_naive())?,
         utc_offset: local.offset().fix().local_minus_utc(),
     })
+}
+
+/// When `day` begins in `zone`, in UTC (its first moment, where a clock change skips
+/// midnight).
+pub fn midnight(zone: chrono_tz::Tz, day: NaiveDate) -> Result<DateTime<Utc>, AppError> {
+    use chrono::TimeZone;
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    zone.from_local_datetime(&midnight)
+        .earliest()
+        .map(|start| start.with_timezone(&Utc))
+        .ok_or_else(|| AppError::Internal(format!("no midnight in {zone} on {midnight}")))
 }
 
 pub(crate) async fn merchant_zone(db: &Db, merchant: &str) -> Result<chrono_tz::Tz, AppError> {

@@ -5,6 +5,7 @@ mod assets;
 mod audit;
 mod callbacks;
 mod card_value;
+mod figures;
 mod helpers;
 mod memory;
 mod models;

@@ -1,0 +1,192 @@
+//! The shops' day figures (`figures_day`), rolled up from the ledger: what the figures
+//! worker reads to compute a day, and what it stores for the dashboard.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use strum::VariantArray;
+use surrealdb::types::SurrealValue;
+
+use crate::error::checked;
+use crate::ledger::{LedgerEntry, LedgerType};
+use crate::{Db, DbResult};
+
+/// A day's figures as stored.
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DayRow {
+    /// The shop-local day, `YYYY-MM-DD`.
+    pub day: String,
+    pub figures: serde_json::Value,
+    pub closed: bool,
+    pub at: DateTime<Utc>,
+}
+
+const DAY_FIELDS: &str = "day, figures, closed, at";
+
+/// `statement` once per ledger type (`$type` in it named): each is one range of the
+/// ledger's (merchant, type, time) index. Statement `i` answers for `LedgerType::VARIANTS[i]`.
+fn per_type(statement: &str) -> String {
+    LedgerType::VARIANTS
+        .iter()
+        .map(|kind| {
+            format!(
+                "{};",
+                statement.replace("$type", &format!("'{}'", kind.as_str()))
+            )
+        })
+        .collect()
+}
+
+/// A merchant's ledger entries written in `[from, to)`, oldest first: one range of the
+/// ledger's (merchant, type, time) index per type, so a day costs its own entries only.
+pub async fn entries(
+    db: &Db,
+    merchant: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> DbResult<Vec<LedgerEntry>> {
+    let mut response = checked(
+        db.query(per_type(
+            "SELECT * OMIT id FROM ledger WHERE merchant_id = $merchant AND type = $type \
+             AND timestamp >= $from AND timestamp < $to",
+        ))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("from", from))
+        .bind(("to", to))
+        .await?,
+    )?;
+    let mut all = Vec::new();
+    for index in 0..LedgerType::VARIANTS.len() {
+        let some: Vec<LedgerEntry> = response.take(index)?;
+        all.extend(some);
+    }
+    all.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then(a.txn_id.cmp(&b.txn_id)));
+    Ok(all)
+}
+
+/// When the merchant's first entry at or after `from` was written, if any.
+pub async fn next_entry_at(
+    db: &Db,
+    merchant: &str,
+    from: DateTime<Utc>,
+) -> DbResult<Option<DateTime<Utc>>> {
+    let mut response = checked(
+        db.query(per_type(
+            "SELECT VALUE timestamp FROM ledger WHERE merchant_id = $merchant AND type = $type \
+             AND timestamp >= $from ORDER BY timestamp LIMIT 1",
+        ))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("from", from))
+        .await?,
+    )?;
+    let mut first: Option<DateTime<Utc>> = None;
+    for index in 0..LedgerType::VARIANTS.len() {
+        let found: Vec<DateTime<Utc>> = response.take(index)?;
+        first = found.into_iter().chain(first).min();
+    }
+    Ok(first)
+}
+
+/// The card type of each card of `uuids` (uuid → type code).
+pub async fn card_types(db: &Db, uuids: Vec<String>) -> DbResult<BTreeMap<String, String>> {
+    if uuids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let response = db
+        .query(
+            "SELECT VALUE [record::id(id), record::id(card_type)[1]]
+             FROM array::map($uuids, |$uuid| type::record('card', $uuid))",
+        )
+        .bind(("uuids", uuids))
+        .await?;
+    let pairs: Vec<Vec<String>> = checked(response)?.take(0)?;
+    Ok(pairs
+        .into_iter()
+        .filter_map(|pair| match <[String; 2]>::try_from(pair) {
+            Ok([uuid, kind]) => Some((uuid, kind)),
+            Err(_) => None,
+        })
+        .collect())
+}
+
+/// The tokens the merchant's AI used in `[from, to)`.
+pub async fn tokens(
+    db: &Db,
+    merchant: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> DbResult<i64> {
+    let response = db
+        .query(
+            "RETURN math::sum(SELECT VALUE prompt_tokens + completion_tokens FROM model_usage
+                 WHERE merchant = $merchant AND at >= $from AND at < $to)",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("from", from))
+        .bind(("to", to))
+        .await?;
+    let sum: Option<i64> = checked(response)?.take(0)?;
+    Ok(sum.unwrap_or(0))
+}
+
+/// Stores a day's figures (a day computed again replaces its row).
+pub async fn store(
+    db: &Db,
+    merchant: &str,
+    day: &str,
+    figures: serde_json::Value,
+    closed: bool,
+) -> DbResult<()> {
+    let response = db
+        .query(
+            "UPSERT type::record('figures_day', [$merchant, $day]) CONTENT {
+                 merchant: $merchant, day: $day, figures: $figures, closed: $closed,
+                 at: time::now()
+             } RETURN NONE",
+        )
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("day", day.to_owned()))
+        .bind(("figures", figures))
+        .bind(("closed", closed))
+        .await?;
+    checked(response)?;
+    Ok(())
+}
+
+/// The merchant's stored days from `from` to `to` (both included, `YYYY-MM-DD`), oldest
+/// first.
+pub async fn days(db: &Db, merchant: &str, from: &str, to: &str) -> DbResult<Vec<DayRow>> {
+    let response = db
+        .query(format!(
+            "SELECT {DAY_FIELDS} FROM figures_day
+             WHERE merchant = $merchant AND day >= $from AND day <= $to ORDER BY day"
+        ))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("from", from.to_owned()))
+        .bind(("to", to.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// The merchant's last stored day before `day`, closed or not (`closed_only`: the last
+/// closed one).
+pub async fn before(
+    db: &Db,
+    merchant: &str,
+    day: &str,
+    closed_only: bool,
+) -> DbResult<Option<DayRow>> {
+    let response = db
+        .query(format!(
+            "SELECT {DAY_FIELDS} FROM figures_day
+             WHERE merchant = $merchant AND day < $day AND (closed OR !$closed_only)
+             ORDER BY day DESC LIMIT 1"
+        ))
+        .bind(("merchant", merchant.to_owned()))
+        .bind(("day", day.to_owned()))
+        .bind(("closed_only", closed_only))
+        .await?;
+    let mut rows: Vec<DayRow> = checked(response)?.take(0)?;
+    Ok(rows.pop())
+}
