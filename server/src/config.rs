@@ -57,6 +57,19 @@ pub struct Settings {
     pub agent: AgentSettings,
     pub model: ModelSettings,
     pub artist: ArtistSettings,
+    pub figures: FiguresSettings,
+}
+
+/// The shops' day figures (the boss's dashboard), kept by the housekeeping process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresSettings {
+    /// Milliseconds between rounds computing again the figures of the shops something
+    /// happened at: how soon a collection moves the dashboard (0: the figures are not kept).
+    pub every_millis: u64,
+    /// Seconds between rounds bringing every shop's figures up to date (days close, what
+    /// was missed is caught).
+    pub all_every_secs: u64,
 }
 
 /// The Artist: where its pictures are kept, the font its offline painter sets titles in,

@@ -64,6 +64,7 @@ pub struct Application {
     expire_payments_every: Duration,
     agent_lease: Duration,
     proposals: workers::Proposals,
+    figures: workers::Figures,
 }
 
 impl Application {
@@ -87,6 +88,10 @@ impl Application {
             shutdown_grace: Duration::from_secs(server.shutdown_grace_secs),
             expire_payments_every: Duration::from_secs(config.settings.payments.expire_every_secs),
             agent_lease: Duration::from_secs(config.settings.agent.node_lease_secs),
+            figures: workers::Figures {
+                every: Duration::from_millis(config.settings.figures.every_millis),
+                all_every: Duration::from_secs(config.settings.figures.all_every_secs.max(1)),
+            },
             proposals: workers::Proposals {
                 every_days: config.settings.agent.propose_every_days,
                 check: Duration::from_secs(config.settings.agent.propose_check_minutes.max(1) * 60),
@@ -131,6 +136,7 @@ impl Application {
                 self.expire_payments_every,
                 self.agent_lease,
                 self.proposals,
+                self.figures,
             ) => Ok(()),
         };
         // The other processes take this one's partitions at once, not when the leases end.

@@ -31,6 +31,7 @@ pub async fn run(
     expire_every: Duration,
     agent_lease: Duration,
     proposals: Proposals,
+    figures: Figures,
 ) {
     let duty = Duty::claim(&state, &owner).await;
     tokio::join!(
@@ -67,8 +68,62 @@ pub async fn run(
         purge_old_events(state.clone(), duty.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
         expire_payment_codes(state.clone(), duty.clone(), expire_every, BATCH),
         read_weather(state.clone(), duty.clone()),
+        keep_figures(state.clone(), duty.clone(), figures),
         purge_expired_sessions(state.clone(), duty, PURGE_EVERY, BATCH),
     );
+}
+
+/// How the shops' day figures are kept (`figures.*` settings).
+#[derive(Clone, Copy, Debug)]
+pub struct Figures {
+    /// Between rounds for the shops something happened at (zero: not kept at all).
+    pub every: Duration,
+    /// Between rounds for every shop: days close after their end, and what the process
+    /// missed (it was not the duty holder, its LIVE query was down) is caught.
+    pub all_every: Duration,
+}
+
+/// Keeps the shops' day figures (`service::figures`), in the process holding the duty:
+/// every `every` those of the shops whose events arrived, every `all_every` all of them.
+pub async fn keep_figures(state: AppState, duty: Duty, figures: Figures) {
+    let Figures { every, all_every } = figures;
+    if every.is_zero() {
+        return;
+    }
+    let mut all_at = tokio::time::Instant::now();
+    every_so_often(every, || {
+        let state = &state;
+        let due = all_at <= tokio::time::Instant::now();
+        if due {
+            all_at = tokio::time::Instant::now() + all_every;
+        }
+        let moved = state.realtime.take_moved();
+        let held = duty.held();
+        async move {
+            if !held {
+                return;
+            }
+            let shops: Vec<String> = if due {
+                match db::merchant::list(&state.db).await {
+                    Ok(all) => all.into_iter().map(|shop| shop.id).collect(),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cannot list the shops for their figures");
+                        return;
+                    }
+                }
+            } else {
+                moved.into_iter().collect()
+            };
+            for shop in shops {
+                if let Err(err) =
+                    app::service::figures::refresh(state, &shop, chrono::Utc::now()).await
+                {
+                    tracing::warn!(shop = %shop, error = %err, "cannot compute the shop's figures");
+                }
+            }
+        }
+    })
+    .await;
 }
 
 /// Gives up what `owner` (this process, stopping) holds: its partitions of every queue and

@@ -8,7 +8,9 @@ use strum::VariantArray;
 use surrealdb::types::SurrealValue;
 
 use crate::error::checked;
+use crate::events::NewEvent;
 use crate::ledger::{LedgerEntry, LedgerType};
+use crate::queue::ENQUEUE;
 use crate::{Db, DbResult};
 
 /// A day's figures as stored.
@@ -130,21 +132,27 @@ pub async fn tokens(
     Ok(sum.unwrap_or(0))
 }
 
-/// Stores a day's figures (a day computed again replaces its row).
+/// Stores a day's figures (a day computed again replaces its row) with the `news` of
+/// them, in one transaction.
 pub async fn store(
     db: &Db,
     merchant: &str,
     day: &str,
     figures: serde_json::Value,
     closed: bool,
+    news: &[NewEvent],
 ) -> DbResult<()> {
     let response = db
-        .query(
-            "UPSERT type::record('figures_day', [$merchant, $day]) CONTENT {
+        .query(format!(
+            "BEGIN TRANSACTION;
+             UPSERT type::record('figures_day', [$merchant, $day]) CONTENT {{
                  merchant: $merchant, day: $day, figures: $figures, closed: $closed,
                  at: time::now()
-             } RETURN NONE",
-        )
+             }} RETURN NONE;
+             {ENQUEUE}
+             COMMIT TRANSACTION;"
+        ))
+        .bind(("items", news.iter().map(NewEvent::item).collect::<Vec<_>>()))
         .bind(("merchant", merchant.to_owned()))
         .bind(("day", day.to_owned()))
         .bind(("figures", figures))

@@ -33,6 +33,7 @@ impl Role {
                 ManageCatalog,
                 ManageCampaigns,
                 ManageStaff,
+                ViewFigures,
             ],
             Self::Manager => &[
                 Scan,
@@ -41,6 +42,7 @@ impl Role {
                 ViewLedger,
                 ManageCatalog,
                 ManageCampaigns,
+                ViewFigures,
             ],
             Self::Cashier => &[Scan, Recharge, Refund, ViewLedger],
         }
@@ -62,6 +64,8 @@ pub enum Permission {
     /// Campaigns (write, activate, pause, end, dry-run) and shop-wide events (weather).
     ManageCampaigns,
     ManageStaff,
+    /// The shop's numbers (the dashboard): what it sold, owes and gave.
+    ViewFigures,
 }
 
 /// An authenticated caller.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::events::DomainEvent;
 use crate::domain::rules::Story;
 use crate::domain::{Balance, CardStatus, Money};
+use crate::model::figures::DayFigures;
 
 /// Something that changed, as the people concerned see it.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -94,6 +95,12 @@ pub enum Event {
         /// RUNNING, WAITING, DONE or FAILED.
         status: String,
     },
+    /// Today's figures moved (for the shop's staff who see its numbers, never the
+    /// cashiers): the dashboard shows them as they are.
+    FiguresUpdated {
+        merchant_id: String,
+        figures: DayFigures,
+    },
 }
 
 /// Who a frame is for: one diner (all their merchants), or one merchant's staff.
@@ -129,7 +136,8 @@ impl Event {
     /// The diner it concerns (if any) and the merchant it happened at.
     fn parties(&self) -> (&str, Option<&str>) {
         match self {
-            Self::WorkflowProgress { merchant_id, .. } => (merchant_id, None),
+            Self::WorkflowProgress { merchant_id, .. }
+            | Self::FiguresUpdated { merchant_id, .. } => (merchant_id, None),
             Self::WalletUpdated {
                 merchant_id, uid, ..
             }
@@ -152,6 +160,12 @@ impl Event {
                 merchant_id, uid, ..
             } => (merchant_id, Some(uid)),
         }
+    }
+
+    /// Whether it is news for the counter's feed (a line of its own); the figures are the
+    /// dashboard's.
+    pub fn is_news(&self) -> bool {
+        !matches!(self, Self::FiguresUpdated { .. })
     }
 
     /// Everyone who hears of it: the diner, and the merchant's staff for what happens at
@@ -188,6 +202,7 @@ impl Event {
     pub fn needs(&self) -> Option<crate::auth::Permission> {
         match self {
             Self::WorkflowProgress { .. } => Some(crate::auth::Permission::ManageCampaigns),
+            Self::FiguresUpdated { .. } => Some(crate::auth::Permission::ViewFigures),
             _ => None,
         }
     }

@@ -43,7 +43,13 @@ fn Feed(
     earlier: Resource<Option<Result<Option<PaymentRefundAnswer>, Problem>>>,
 ) -> impl IntoView {
     let after = today.last().map(|frame| frame.seq);
-    let feed = RwSignal::new(today.into_iter().rev().collect::<Vec<_>>());
+    let feed = RwSignal::new(
+        today
+            .into_iter()
+            .rev()
+            .filter(|frame| frame.event.is_news())
+            .collect::<Vec<_>>(),
+    );
     let refund = ServerAction::<CounterPaymentRefund>::new();
     let answer = Signal::derive(move || shown_answer(refund.value().get(), earlier.get()));
     // Payments refunded at any till (their PAYMENT_REFUNDED lines), or just now from here.
@@ -72,6 +78,9 @@ fn Feed(
     let locale = page_locale();
     let key = rotating_key(first_key, refund);
     use_live_events_after(after, move |frame| {
+        if !frame.event.is_news() {
+            return;
+        }
         feed.update(|lines| {
             lines.insert(0, frame);
             lines.truncate(usize::try_from(FEED_LINES).unwrap_or(usize::MAX));
@@ -189,6 +198,8 @@ fn FeedLine(
             };
             (line, &nobody)
         }
+        // Not news: never a line (the feed leaves them out).
+        Event::FiguresUpdated { .. } => (String::new(), &nobody),
     };
     view! {
         <li class="flex items-baseline gap-3 py-2" data-testid="live-line" data-payment=payment_attr>

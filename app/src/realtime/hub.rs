@@ -10,7 +10,7 @@
 //! database): the hub delivers past it, and each socket, seeing the jump, replays from the
 //! log and tells its client RESET. It never waits on a hole.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -23,6 +23,9 @@ use tokio::sync::{Notify, broadcast, mpsc, watch};
 
 use crate::error::AppError;
 use crate::model::realtime::Frame;
+
+/// The figures' own news moves no figures.
+const FIGURES_UPDATED: &str = "FIGURES_UPDATED";
 
 /// The most events one catch-up read takes.
 const CATCH_UP_BATCH: u32 = 500;
@@ -69,6 +72,8 @@ struct Inner {
     closing: watch::Sender<bool>,
     /// Sessions ended in this process (sign-out, account disabled): their sockets close.
     ended_sessions: broadcast::Sender<Arc<[String]>>,
+    /// The shops something happened at since the figures worker last asked.
+    moved: Mutex<BTreeSet<String>>,
 }
 
 /// One recipient's subscribers and the last number delivered to them.
@@ -111,6 +116,7 @@ impl Hub {
                 next_id: AtomicU64::new(1),
                 closing: watch::Sender::new(false),
                 ended_sessions: broadcast::Sender::new(64),
+                moved: Mutex::new(BTreeSet::new()),
             }),
         }
     }
@@ -215,8 +221,21 @@ impl Hub {
         }
     }
 
+    /// The shops whose events arrived since the last call (their figures may have moved),
+    /// taken.
+    pub fn take_moved(&self) -> BTreeSet<String> {
+        let mut moved = self.inner.moved.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *moved)
+    }
+
     /// One numbered event from the LIVE query (in any order).
     async fn receive(&self, db: &Db, event: &StoredEvent) {
+        if event.kind != FIGURES_UPDATED
+            && let Some(shop) = event.payload.get("merchant_id").and_then(|m| m.as_str())
+        {
+            let mut moved = self.inner.moved.lock().unwrap_or_else(|e| e.into_inner());
+            moved.insert(shop.to_owned());
+        }
         if let Some(after) = self.deliver(event, Source::Live) {
             self.catch_up(db, &event.recipient, after).await;
         }

@@ -537,3 +537,59 @@ async fn a_workflows_progress_reaches_the_owner_and_not_the_cashier_whose_number
     assert!(feed(app::auth::Role::Owner).await);
     assert!(!feed(app::auth::Role::Cashier).await);
 }
+
+#[tokio::test]
+async fn a_recharge_moves_todays_figures_on_the_owners_socket_and_never_the_cashiers() {
+    let app = spawn_app_with(&[("MEALQUEST_FIGURES__EVERY_MILLIS", "100")]).await;
+    let owner = app.staff_token("laowang", "owner-demo-1").await;
+    let cashier = app.cashier().await;
+    // The demo's own history is rolled up first (its first round): what it shows now.
+    let before = app::service::figures::refresh(&app.state, "demo", chrono::Utc::now())
+        .await
+        .expect("figures");
+    let mut owner_socket = app.socket(&owner, None).await;
+    let mut cashier_socket = app.socket(&cashier, None).await;
+    ready(&mut owner_socket).await;
+    ready(&mut cashier_socket).await;
+
+    app.recharge(&cashier, OWNER).await;
+    // The worker's first round may tell of the figures as they were: the news of the
+    // recharge is the one that counts it.
+    let figures = loop {
+        let heard = next_event(&mut owner_socket).await;
+        if heard["type"] != "FIGURES_UPDATED" {
+            assert_eq!(heard["type"], "WALLET_UPDATED", "{heard}");
+            continue;
+        }
+        let figures: app::model::figures::DayFigures =
+            serde_json::from_value(heard["figures"].clone()).expect("figures");
+        if figures.recharges > before.recharges {
+            break figures;
+        }
+    };
+    assert_eq!(figures.recharges, before.recharges + 1);
+    assert_eq!(
+        figures.sold,
+        before
+            .sold
+            .checked_add(app::domain::Money::yuan(100, 0))
+            .expect("sum")
+    );
+    assert_eq!(
+        figures.liability.principal,
+        before
+            .liability
+            .principal
+            .checked_add(app::domain::Money::yuan(100, 0))
+            .expect("sum")
+    );
+
+    // The cashier hears the recharges, never the figures.
+    assert_eq!(
+        next_event(&mut cashier_socket).await["type"],
+        "WALLET_UPDATED"
+    );
+    app.recharge(&cashier, OTHER).await;
+    let next = next_event(&mut cashier_socket).await;
+    assert_eq!(next["type"], "WALLET_UPDATED", "{next}");
+}

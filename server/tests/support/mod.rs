@@ -191,6 +191,8 @@ pub fn test_config(extra: &[(&str, &str)]) -> server::config::AppConfig {
         ("MEALQUEST_DEMO__SEED", "true"),
         // No unasked proposal: a test's shop log holds only what the test does.
         ("MEALQUEST_AGENT__PROPOSE_EVERY_DAYS", "0"),
+        // Nor figures news, unless a test keeps the figures.
+        ("MEALQUEST_FIGURES__EVERY_MILLIS", "0"),
         // The Artist's pictures in memory, unless a test keeps them on disk.
         ("MEALQUEST_ARTIST__MEDIA", "memory://"),
     ]

@@ -18,6 +18,7 @@ use self::fold::DayLedger;
 use super::{local_day, merchant_clock, merchant_zone, midnight};
 use crate::error::AppError;
 use crate::model::figures::{BudgetUse, Dashboard, DayFigures, Liability};
+use crate::model::realtime::Event;
 use crate::state::AppState;
 
 /// How long after a day ends it may still change (a transaction that began before midnight
@@ -53,20 +54,24 @@ async fn opening(state: &AppState, merchant: &str, day: NaiveDate) -> Result<Lia
 }
 
 /// Computes `day`'s figures from its ledger entries and stores them (`closed` when it can
-/// no longer change). Returns them.
-pub async fn roll(
+/// no longer change) if they moved — with the news of them for the shop's staff when `tell`.
+/// Returns them.
+async fn roll(
     state: &AppState,
     merchant: &str,
     zone: chrono_tz::Tz,
     day: NaiveDate,
     closed: bool,
+    tell: bool,
 ) -> Result<DayFigures, AppError> {
     let db = &state.db;
+    let key = day.to_string();
     let (from, to) = bounds(zone, day)?;
-    let opening = opening(state, merchant, day).await?;
-    let (entries, tokens) = tokio::try_join!(
-        db::figures::entries(db, merchant, from, to),
-        db::figures::tokens(db, merchant, from, to),
+    let (opening, stored, entries, tokens) = tokio::try_join!(
+        opening(state, merchant, day),
+        async { Ok::<_, AppError>(db::figures::days(db, merchant, &key, &key).await?) },
+        async { Ok::<_, AppError>(db::figures::entries(db, merchant, from, to).await?) },
+        async { Ok::<_, AppError>(db::figures::tokens(db, merchant, from, to).await?) },
     )?;
     let redeemed: Vec<String> = entries
         .iter()
@@ -82,14 +87,33 @@ pub async fn roll(
         tokens: u64::try_from(tokens).unwrap_or(0),
     };
     let figures = fold::figures(&ledger, opening).map_err(|e| AppError::Internal(e.to_string()))?;
+    let unchanged = match stored.first() {
+        Some(row) => row.closed == closed && parse(row)? == figures,
+        None => false,
+    };
+    if unchanged {
+        return Ok(figures);
+    }
     let json = serde_json::to_value(&figures)
         .map_err(|e| AppError::Internal(format!("cannot serialise figures: {e}")))?;
-    db::figures::store(db, merchant, &day.to_string(), json, closed).await?;
+    let news = if tell {
+        vec![
+            Event::FiguresUpdated {
+                merchant_id: merchant.to_owned(),
+                figures: figures.clone(),
+            }
+            .publication()?,
+        ]
+    } else {
+        Vec::new()
+    };
+    db::figures::store(db, merchant, &key, json, closed, &news).await?;
     Ok(figures)
 }
 
 /// Brings the shop's figures up to `now`: every day with entries since the last closed one
-/// is computed (and closed once over), then today. Returns today's figures.
+/// is computed (and closed once over), then today, whose staff hear of it when it moved
+/// (`FIGURES_UPDATED`). Returns today's figures.
 pub async fn refresh(
     state: &AppState,
     merchant: &str,
@@ -115,10 +139,10 @@ pub async fn refresh(
             break;
         }
         let end = bounds(zone, day)?.1;
-        roll(state, merchant, zone, day, end + GRACE <= now).await?;
+        roll(state, merchant, zone, day, end + GRACE <= now, false).await?;
         from = end;
     }
-    roll(state, merchant, zone, today, false).await
+    roll(state, merchant, zone, today, false, true).await
 }
 
 /// The dashboard of the shop at `now`: its last [`DASHBOARD_DAYS`] days (a day without
