@@ -29,7 +29,7 @@ help: ## list the targets
 ## ---- set-up (idempotent: each step is skipped when already done) ----
 
 .PHONY: setup
-setup: rust-tools node-tools system-packages ## install every tool the build needs
+setup: rust-tools node-tools system-packages vendor ## install every tool the build needs
 
 .PHONY: rust-tools
 rust-tools:
@@ -51,6 +51,13 @@ node-tools: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
+
+.PHONY: vendor
+vendor: public/vendor/charts.js ## the console's chart library (ECharts from npm), bundled for the app to serve
+
+public/vendor/charts.js: frontend/charts/index.js node_modules/.package-lock.json
+	esbuild frontend/charts/index.js --bundle --minify --format=iife --target=es2020 \
+	  --legal-comments=eof --outfile=$@
 
 .PHONY: system-packages
 system-packages:

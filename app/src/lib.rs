@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                         // (out-of-order streaming swaps content in with a script).
                         <Route path=StaticSegment("login") view=pages::LoginPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("cashier") view=pages::CashierPage ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("console") view=pages::DashboardPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("campaigns") view=pages::CampaignsPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("proposals") view=pages::ProposalsPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("artist") view=pages::ArtistPage ssr=SsrMode::InOrder />

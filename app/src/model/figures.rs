@@ -82,19 +82,36 @@ impl Dashboard {
         self.days.last()
     }
 
-    /// The figures of the last `count` days summed (7 or 30): counts and money added, the
-    /// liability the last day's.
+    /// The figures of the last `count` days summed (see [`DayFigures::last_of`]).
     pub fn last(&self, count: usize) -> DayFigures {
-        let from = self.days.len().saturating_sub(count);
-        let mut total = DayFigures::default();
-        for day in self.days.iter().skip(from) {
-            total.absorb(day);
-        }
-        total
+        DayFigures::last_of(&self.days, count)
     }
 }
 
 impl DayFigures {
+    /// The last `count` of `days` (oldest first) summed: counts and money added, the
+    /// liability the last day's.
+    pub fn last_of(days: &[DayFigures], count: usize) -> DayFigures {
+        let mut total = DayFigures::default();
+        for day in days.iter().skip(days.len().saturating_sub(count)) {
+            total.absorb(day);
+        }
+        total
+    }
+
+    /// `days` with `fresh` in its place: a day shown already is replaced, a later one is
+    /// added at the end and the oldest let go (the window stays as long).
+    pub fn merged(days: &mut Vec<DayFigures>, fresh: DayFigures) {
+        if let Some(shown) = days.iter_mut().find(|day| day.day == fresh.day) {
+            *shown = fresh;
+        } else if days.last().is_none_or(|last| last.day < fresh.day) {
+            days.push(fresh);
+            if days.len() > 1 {
+                days.remove(0);
+            }
+        }
+    }
+
     /// Adds `other`'s counts and sums to these; the day and the liability become `other`'s
     /// (a later day's).
     pub fn absorb(&mut self, other: &DayFigures) {

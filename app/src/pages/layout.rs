@@ -45,6 +45,7 @@ fn Navigation() -> impl IntoView {
                                     let role = user.role.clone();
                                     move || role != "CASHIER"
                                 }>
+                                    <a href="/console" class=link data-testid="nav-dashboard">{t!(i18n, nav.dashboard)}</a>
                                     <a href="/campaigns" class=link data-testid="nav-campaigns">{t!(i18n, nav.campaigns)}</a>
                                     <a href="/proposals" class=link data-testid="nav-proposals">{t!(i18n, nav.proposals)}</a>
                                     <a href="/artist" class=link data-testid="nav-artist">{t!(i18n, nav.artist)}</a>

@@ -10,6 +10,7 @@ mod artist;
 mod campaigns;
 mod counter;
 mod feed;
+mod figures;
 mod proposals;
 mod session;
 
@@ -17,6 +18,7 @@ pub use artist::*;
 pub use campaigns::*;
 pub use counter::*;
 pub use feed::*;
+pub use figures::*;
 pub use proposals::*;
 pub use session::*;
 
