@@ -373,9 +373,10 @@ pub enum AppError {
     /// 409 `CONFLICT`: the request does not fit the record as it is now (say why).
     #[error("conflict: {0}")]
     Conflict(String),
-    /// 422 `VALIDATION_FAILED`: a campaign that cannot be saved, with every fault.
-    #[error("the campaign is not valid: {0:?}")]
-    CampaignInvalid(Vec<crate::domain::rules::FieldError>),
+    /// 422 `VALIDATION_FAILED`: a form that cannot be saved (a campaign, the shop's
+    /// settings), with every fault at its field.
+    #[error("not valid: {0:?}")]
+    FieldsInvalid(Vec<crate::domain::rules::FieldError>),
     /// 422 `MEMBER_CODE_INVALID`: a member code that does not verify or has expired.
     #[error("member code invalid or expired")]
     MemberCode,
@@ -453,7 +454,10 @@ impl AppError {
             Self::Catalog(err @ crate::domain::CatalogError::UnknownFragment(_)) => {
                 Problem::new(ErrorCode::NotFound, err.to_string())
             }
-            Self::Catalog(err) => Problem::new(ErrorCode::ValidationFailed, err.to_string()),
+            Self::Catalog(err) => Problem {
+                field: Some(err.field().to_owned()),
+                ..Problem::new(ErrorCode::ValidationFailed, err.to_string())
+            },
             Self::PaymentExpired => Problem::new(
                 ErrorCode::PaymentExpired,
                 "This payment code has expired; ask the diner to show a new one.",
@@ -490,7 +494,7 @@ impl AppError {
             Self::PresenceNotProven(why) => Problem::new(ErrorCode::PresenceNotProven, why.clone()),
             Self::StepsUnreadable(why) => Problem::new(ErrorCode::StepsUnreadable, why.clone()),
             Self::WebhookRefused(why) => Problem::new(ErrorCode::WebhookRefused, why.clone()),
-            Self::CampaignInvalid(errors) => Problem {
+            Self::FieldsInvalid(errors) => Problem {
                 field: errors.first().map(|e| e.field.clone()),
                 errors: Some(Box::new(FieldErrors(errors.clone()))),
                 ..Problem::new(

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod model;
 mod pages;
+pub mod principal;
 #[cfg(any(feature = "hydrate", test))]
 mod qr_image;
 #[cfg(feature = "ssr")]
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("login") view=pages::LoginPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("cashier") view=pages::CashierPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("console") view=pages::DashboardPage ssr=SsrMode::InOrder />
+                        <Route path=(StaticSegment("console"), StaticSegment("staff")) view=pages::StaffPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("campaigns") view=pages::CampaignsPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("proposals") view=pages::ProposalsPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("artist") view=pages::ArtistPage ssr=SsrMode::InOrder />

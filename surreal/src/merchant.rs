@@ -41,18 +41,22 @@ pub async fn upsert(db: &Db, id: &str, name: &str, timezone: &str) -> DbResult<(
     Ok(())
 }
 
-/// What the engine shows of a shop: its name and IANA time zone.
+/// What the engine and the AI read of a shop: its name, IANA time zone and margin floor.
 #[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct Profile {
     pub name: String,
     pub timezone: String,
+    pub margin_floor: i64,
 }
 
-/// A merchant's name and time zone, if the merchant exists.
+/// A merchant's name, time zone and margin floor, if the merchant exists.
 pub async fn profile(db: &Db, id: &str) -> DbResult<Option<Profile>> {
     let response = db
-        .query("SELECT name, timezone FROM ONLY type::record('merchant', $id)")
+        .query(
+            "SELECT name, timezone, margin_floor ?? 40 AS margin_floor
+             FROM ONLY type::record('merchant', $id)",
+        )
         .bind(("id", id.to_owned()))
         .await?;
     Ok(checked(response)?.take(0)?)
@@ -75,4 +79,49 @@ pub async fn name(db: &Db, id: &str) -> DbResult<Option<String>> {
         .bind(("id", id.to_owned()))
         .await?;
     Ok(checked(response)?.take(0)?)
+}
+
+/// The shop's settings as its owner edits them (where it is: `rules::shop_location`).
+#[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct Settings {
+    pub name: String,
+    pub timezone: String,
+    pub address: Option<String>,
+    /// The margin (percent) every AI proposal must keep.
+    pub margin_floor: i64,
+    /// The counter prints a receipt after each collection or recharge.
+    pub auto_print: bool,
+    /// One of the shop's pictures (an `asset` id).
+    pub logo: Option<String>,
+}
+
+/// A merchant's settings, if the merchant exists.
+pub async fn settings(db: &Db, id: &str) -> DbResult<Option<Settings>> {
+    let response = db
+        .query(
+            "SELECT name, timezone, address, margin_floor ?? 40 AS margin_floor,
+                 auto_print ?? false AS auto_print, logo
+             FROM ONLY type::record('merchant', $id)",
+        )
+        .bind(("id", id.to_owned()))
+        .await?;
+    Ok(checked(response)?.take(0)?)
+}
+
+/// Saves a merchant's settings; whether the merchant exists.
+#[tracing::instrument(skip(db, settings))]
+pub async fn save_settings(db: &Db, id: &str, settings: Settings) -> DbResult<bool> {
+    let response = db
+        .query(
+            "UPDATE type::record('merchant', $id) SET name = $s.name, timezone = $s.timezone,
+                 address = $s.address, margin_floor = $s.margin_floor,
+                 auto_print = $s.auto_print, logo = $s.logo
+             RETURN VALUE record::id(id)",
+        )
+        .bind(("id", id.to_owned()))
+        .bind(("s", settings))
+        .await?;
+    let saved: Vec<String> = checked(response)?.take(0)?;
+    Ok(!saved.is_empty())
 }

@@ -120,6 +120,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "figures",
         sql: include_str!("../migrations/0019_figures.surql"),
     },
+    Migration {
+        version: 20,
+        name: "shop_settings",
+        sql: include_str!("../migrations/0020_shop_settings.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -756,3 +756,13 @@ pub async fn weather_read(
     let changed: Option<bool> = checked(response)?.take(5)?;
     Ok(changed.unwrap_or_default())
 }
+
+/// Forgets where the shop is (a diner's location proves nothing there any more).
+pub async fn forget_shop_location(db: &Db, merchant: &str) -> DbResult<()> {
+    let response = db
+        .query("DELETE type::record('shop_location', $merchant)")
+        .bind(("merchant", merchant.to_owned()))
+        .await?;
+    checked(response)?;
+    Ok(())
+}

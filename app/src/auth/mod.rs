@@ -5,7 +5,6 @@
 #[cfg(feature = "ssr")]
 mod identity;
 mod password;
-mod principal;
 mod tokens;
 
 #[cfg(feature = "ssr")]
@@ -13,9 +12,9 @@ pub mod session_cookie;
 #[cfg(feature = "ssr")]
 pub mod throttle;
 
+pub use crate::principal::{Permission, Principal, Role};
 pub use identity::{DEV_APP_ID, IdentityProvider, Login, WeChatMiniProgram};
 pub use password::{hash_password, verify_password};
-pub use principal::{Permission, Principal, Role};
 pub use tokens::{
     AuthError, CLOCK_SKEW, MEMBER_CODE_TTL, SigningKey, TICKET_TTL, TokenKeys, TokenSettings,
     Verified,

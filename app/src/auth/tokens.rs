@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::principal::Principal;
+use crate::principal::Principal;
 
 /// How long a socket ticket is valid: long enough to open the socket right away.
 pub const TICKET_TTL: Duration = Duration::seconds(60);

@@ -24,14 +24,31 @@ pub enum CatalogError {
     UnknownFragment(String),
     #[error("validity_days: between 1 and {MAX_VALIDITY_DAYS}")]
     BadValidity,
-    #[error("benefit.amount: more than 0")]
+    #[error("benefit: more than 0")]
     BadBenefit,
     #[error("daily_cap: between 0 and {MAX_DAILY_CAP}")]
     BadCap,
     #[error("pay: more than 0; bonus: not more than pay")]
     BadTier,
-    #[error("buy_price: 1–{MAX_PRICE} silver; sell_price, if any, below buy_price")]
-    BadPrice,
+    #[error("buy_price: 1–{MAX_PRICE} silver")]
+    BadBuyPrice,
+    #[error("sell_price: at least 1 silver and below buy_price")]
+    BadSellPrice,
+}
+
+impl CatalogError {
+    /// The value at fault, as the request names it (for the form to show it there).
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::BadRecipe | Self::UnknownFragment(_) => "recipe",
+            Self::BadValidity => "validity_days",
+            Self::BadBenefit => "benefit",
+            Self::BadCap => "daily_cap",
+            Self::BadTier => "bonus",
+            Self::BadBuyPrice => "buy_price",
+            Self::BadSellPrice => "sell_price",
+        }
+    }
 }
 
 /// A recipe: one line per fragment, each of the merchant's `known` fragments.
@@ -80,11 +97,13 @@ pub fn check_tier(pay: Money, bonus: Money) -> Result<(), CatalogError> {
 /// A market listing: a buy price, and a buy-back price below it (else silver could be
 /// farmed by buying and selling).
 pub fn check_prices(buy_price: u32, sell_price: Option<u32>) -> Result<(), CatalogError> {
-    let buy_ok = (1..=MAX_PRICE).contains(&buy_price);
-    let sell_ok = sell_price.is_none_or(|sell| sell >= 1 && sell < buy_price);
-    (buy_ok && sell_ok)
-        .then_some(())
-        .ok_or(CatalogError::BadPrice)
+    if !(1..=MAX_PRICE).contains(&buy_price) {
+        return Err(CatalogError::BadBuyPrice);
+    }
+    if !sell_price.is_none_or(|sell| sell >= 1 && sell < buy_price) {
+        return Err(CatalogError::BadSellPrice);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -156,8 +175,8 @@ mod tests {
 
         assert_eq!(check_prices(10, Some(5)), Ok(()));
         assert_eq!(check_prices(10, None), Ok(()));
-        assert_eq!(check_prices(10, Some(10)), Err(CatalogError::BadPrice));
-        assert_eq!(check_prices(0, None), Err(CatalogError::BadPrice));
-        assert_eq!(check_prices(10, Some(0)), Err(CatalogError::BadPrice));
+        assert_eq!(check_prices(10, Some(10)), Err(CatalogError::BadSellPrice));
+        assert_eq!(check_prices(0, None), Err(CatalogError::BadBuyPrice));
+        assert_eq!(check_prices(10, Some(0)), Err(CatalogError::BadSellPrice));
     }
 }

@@ -51,6 +51,29 @@ pub struct DayFigures {
     pub fragments_issued: u64,
     /// Tokens the shop's AI used (prompt and completion).
     pub tokens: u64,
+    /// What each member of staff did at the counter (the ledger's operator), by staff id.
+    #[serde(default)]
+    pub by_staff: BTreeMap<String, StaffDay>,
+}
+
+/// What one member of staff did on a day: the entries they made, and the money of them.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffDay {
+    pub entries: u32,
+    pub collected: Money,
+    pub sold: Money,
+    pub refunded: Money,
+}
+
+impl StaffDay {
+    fn absorb(&mut self, other: &StaffDay) {
+        let add = |a: Money, b: Money| a.checked_add(b).unwrap_or(Money::MAX);
+        self.entries = self.entries.saturating_add(other.entries);
+        self.collected = add(self.collected, other.collected);
+        self.sold = add(self.sold, other.sold);
+        self.refunded = add(self.refunded, other.refunded);
+    }
 }
 
 /// One campaign's spend on the shop's day against its daily cap.
@@ -140,6 +163,9 @@ impl DayFigures {
         self.silver_issued = self.silver_issued.saturating_add(other.silver_issued);
         self.fragments_issued = self.fragments_issued.saturating_add(other.fragments_issued);
         self.tokens = self.tokens.saturating_add(other.tokens);
+        for (staff, day) in &other.by_staff {
+            self.by_staff.entry(staff.clone()).or_default().absorb(day);
+        }
     }
 }
 

@@ -12,6 +12,8 @@ pub mod ledger;
 pub mod payment;
 pub mod realtime;
 pub mod rules;
+pub mod settings;
+pub mod staff;
 pub mod steps;
 pub mod system;
 pub mod wallet;

@@ -49,6 +49,7 @@ fn Navigation() -> impl IntoView {
                                     <a href="/campaigns" class=link data-testid="nav-campaigns">{t!(i18n, nav.campaigns)}</a>
                                     <a href="/proposals" class=link data-testid="nav-proposals">{t!(i18n, nav.proposals)}</a>
                                     <a href="/artist" class=link data-testid="nav-artist">{t!(i18n, nav.artist)}</a>
+                                    <a href="/console/staff" class=link data-testid="nav-staff">{t!(i18n, nav.staff)}</a>
                                 </Show>
                                 <span class="text-sm text-orange-100" data-testid="nav-user">{user.staff_id.clone()}</span>
                                 <ActionForm action=sign_out>

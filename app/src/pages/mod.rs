@@ -20,6 +20,7 @@ mod proposals;
 mod recharge;
 mod refund;
 mod runs;
+mod staff;
 
 pub use artist::ArtistPage;
 pub use campaigns::CampaignsPage;
@@ -31,6 +32,7 @@ pub use layout::Layout;
 pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use proposals::ProposalsPage;
+pub use staff::StaffPage;
 
 use crate::error::{ErrorCode, Problem};
 use crate::i18n::{Locale, td_string, use_i18n};

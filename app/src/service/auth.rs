@@ -292,13 +292,19 @@ pub async fn set_staff_active(
         return Err(AppError::NotFound(format!("staff {staff_id}")));
     }
     if !active {
-        let subject = format!("staff:{staff_id}");
-        state
-            .sessions
-            .forget(|caller| caller.principal.subject() == subject);
-        let ended = db::session::end_all_of(&state.db, &subject, Utc::now()).await?;
-        state.realtime.end_sessions(&ended);
+        end_sessions_of(state, &format!("staff:{staff_id}")).await?;
     }
+    Ok(())
+}
+
+/// Ends every session of `subject` (`staff:<id>`): its tokens and cookies stop at once
+/// here, in other processes at their next read of the session; its sockets here close now.
+pub async fn end_sessions_of(state: &AppState, subject: &str) -> Result<(), AppError> {
+    state
+        .sessions
+        .forget(|caller| caller.principal.subject() == subject);
+    let ended = db::session::end_all_of(&state.db, subject, Utc::now()).await?;
+    state.realtime.end_sessions(&ended);
     Ok(())
 }
 

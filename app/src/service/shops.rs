@@ -1,4 +1,4 @@
-//! A shop's name and time zone, read for every trigger and kept in memory ([`ShopCache`])
+//! A shop's name, time zone and margin floor, read for every trigger and kept in memory ([`ShopCache`])
 //! until the shop's record changes.
 
 use std::sync::Arc;
@@ -12,6 +12,8 @@ use crate::state::AppState;
 pub struct Shop {
     pub name: String,
     pub zone: chrono_tz::Tz,
+    /// The gross margin (percent) every AI proposal must keep.
+    pub margin_floor: u8,
 }
 
 /// The shops' names and time zones.
@@ -34,6 +36,8 @@ pub async fn shop(state: &AppState, merchant: &str) -> Result<Arc<Shop>, AppErro
             Ok(Shop {
                 name: profile.name,
                 zone,
+                margin_floor: u8::try_from(profile.margin_floor)
+                    .unwrap_or(crate::domain::strategy::DEFAULT_MARGIN_FLOOR),
             })
         })
         .await

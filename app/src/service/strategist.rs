@@ -15,8 +15,7 @@ use super::models::AnswerSchema;
 use crate::domain::Money;
 use crate::domain::rules::CampaignSpec;
 use crate::domain::strategy::{
-    DEFAULT_FOOD_COST, DEFAULT_MARGIN_FLOOR, Facts, Margin, Offer, Overstock, PLAN_TASK, Proposal,
-    margin_problems, plan,
+    DEFAULT_FOOD_COST, Facts, Margin, Offer, Overstock, PLAN_TASK, Proposal, margin_problems, plan,
 };
 use crate::error::AppError;
 pub use crate::model::agent::{Answer, Card, Projection};
@@ -258,7 +257,7 @@ async fn sense(state: &AppState, run: Run<'_>, mut plan: Plan) -> Result<Step<Pl
         overstock: plan.goal.overstock.clone(),
         offers,
         average_bill,
-        margin_floor: DEFAULT_MARGIN_FLOOR,
+        margin_floor: shop.margin_floor,
         food_cost: DEFAULT_FOOD_COST,
         preferences: preferences.map_err(node_error)?,
     });

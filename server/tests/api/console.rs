@@ -29,18 +29,9 @@ impl TestApp {
 
     /// Posts a console form as the page's script does (JSON answer, status 200 expected).
     async fn console_json(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Value {
-        let response = self
-            .client
-            .post(self.url(path))
-            .header("cookie", cookie)
-            .header("origin", self.origin())
-            .header("accept", "application/json")
-            .form(fields)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(response.status(), 200, "{path}");
-        response.json().await.expect("json")
+        let (status, answer) = self.console_form(path, cookie, fields).await;
+        assert_eq!(status, 200, "{path}: {answer}");
+        answer
     }
 
     /// The counter page at `query`, as a browser gets it: a 200 HTML page.

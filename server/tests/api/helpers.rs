@@ -176,6 +176,30 @@ impl TestApp {
     }
 
     /// Logs a demo staff member in and returns the token.
+    /// Posts a console form as the page's script does: its status and JSON answer.
+    pub async fn console_form(
+        &self,
+        path: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("cookie", cookie)
+            .header("origin", self.origin())
+            .header("accept", "application/json")
+            .form(fields)
+            .send()
+            .await
+            .expect("sent");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     pub async fn staff_token(&self, username: &str, password: &str) -> String {
         let body = serde_json::json!({ "username": username, "password": password });
         self.login("/api/auth/staff/login", &body).await

@@ -14,7 +14,9 @@ mod openapi;
 mod payment_codes;
 mod probes;
 mod realtime;
+mod settings;
 mod shutdown;
+mod staff;
 #[path = "../support/mod.rs"]
 mod support;
 mod system_status;

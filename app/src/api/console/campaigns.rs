@@ -120,7 +120,7 @@ pub async fn console_create_campaign(form: CampaignFields) -> Result<Campaign, P
         json!({"check": "all", "of": []})
     } else {
         serde_json::from_str(&condition).map_err(|e| {
-            crate::error::AppError::CampaignInvalid(vec![crate::domain::rules::FieldError::new(
+            crate::error::AppError::FieldsInvalid(vec![crate::domain::rules::FieldError::new(
                 "condition",
                 e.to_string(),
             )])

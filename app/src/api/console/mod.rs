@@ -13,6 +13,8 @@ mod feed;
 mod figures;
 mod proposals;
 mod session;
+mod settings;
+mod staff;
 
 pub use artist::*;
 pub use campaigns::*;
@@ -21,6 +23,8 @@ pub use feed::*;
 pub use figures::*;
 pub use proposals::*;
 pub use session::*;
+pub use settings::*;
+pub use staff::*;
 
 #[cfg(feature = "ssr")]
 use leptos::prelude::*;

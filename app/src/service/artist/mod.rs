@@ -529,6 +529,13 @@ pub async fn library(
     Ok(rows.into_iter().map(asset_of).collect())
 }
 
+/// The shop's asset `id` (another shop's: none).
+pub async fn asset(state: &AppState, merchant: &str, id: &str) -> Result<Option<Asset>, AppError> {
+    Ok(db::artwork::asset(&state.db, merchant, id)
+        .await?
+        .map(asset_of))
+}
+
 /// Assets a library page shows at most.
 pub const LIBRARY_PAGE: u32 = 200;
 

@@ -8,7 +8,7 @@ use db::ledger::{LedgerEntry, LedgerType};
 use rust_decimal::Decimal;
 
 use crate::domain::Money;
-use crate::model::figures::{DayFigures, Liability};
+use crate::model::figures::{DayFigures, Liability, StaffDay};
 
 /// What a day's figures are made from: its entries, the card type of each card redeemed
 /// that day, and the tokens its AI used.
@@ -39,7 +39,18 @@ pub fn figures(ledger: &DayLedger<'_>, opening: Liability) -> Result<DayFigures,
     let mut synthesized: BTreeMap<String, u32> = BTreeMap::new();
     let mut redeemed: BTreeMap<String, u32> = BTreeMap::new();
     let mut counts = Counts::default();
+    let mut by_staff: BTreeMap<String, (u32, Decimal, Decimal, Decimal)> = BTreeMap::new();
     for entry in ledger.entries {
+        if let Some(staff) = &entry.staff {
+            let did = by_staff.entry(staff.clone()).or_default();
+            did.0 += 1;
+            match entry.kind {
+                LedgerType::Payment => did.1 += entry.amount,
+                LedgerType::Recharge => did.2 += entry.amount,
+                LedgerType::Refund | LedgerType::StoredValueRefund => did.3 += entry.amount,
+                _ => {}
+            }
+        }
         let change = &entry.assets_change;
         let principal = change.principal.unwrap_or_default();
         let bonus = change.bonus.unwrap_or_default();
@@ -125,6 +136,20 @@ pub fn figures(ledger: &DayLedger<'_>, opening: Liability) -> Result<DayFigures,
         silver_issued: counts.silver,
         fragments_issued: counts.fragments,
         tokens: ledger.tokens,
+        by_staff: by_staff
+            .into_iter()
+            .map(|(staff, (entries, collected, sold, refunded))| {
+                Ok((
+                    staff,
+                    StaffDay {
+                        entries,
+                        collected: money("collected by staff", collected)?,
+                        sold: money("sold by staff", sold)?,
+                        refunded: money("refunded by staff", refunded)?,
+                    },
+                ))
+            })
+            .collect::<Result<_, Unbalanced>>()?,
     })
 }
 
@@ -214,6 +239,10 @@ mod tests {
             synthesis,
             redemption,
         ];
+        let mut entries = entries;
+        for entry in entries.iter_mut().take(3) {
+            entry.staff = Some("cashier-1".into());
+        }
         let types = BTreeMap::from([("u-1".to_owned(), "COLD".to_owned())]);
         let ledger = DayLedger {
             day,
@@ -250,6 +279,23 @@ mod tests {
         assert_eq!(figures.synthesized.get("COLD"), Some(&1));
         assert_eq!(figures.redeemed.get("COLD"), Some(&1));
         assert_eq!(figures.tokens, 900);
+        // The cashier's recharge, payment and refund, and nobody else's.
+        let cashier = figures.by_staff.get("cashier-1").expect("the cashier");
+        assert_eq!(
+            (
+                cashier.entries,
+                cashier.collected,
+                cashier.sold,
+                cashier.refunded
+            ),
+            (
+                3,
+                Money::yuan(30, 0),
+                Money::yuan(100, 0),
+                Money::yuan(30, 0)
+            )
+        );
+        assert_eq!(figures.by_staff.len(), 1);
     }
 
     #[test]

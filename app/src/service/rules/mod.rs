@@ -281,7 +281,7 @@ async fn check_campaign(
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(AppError::CampaignInvalid(problems))
+        Err(AppError::FieldsInvalid(problems))
     }
 }
 

@@ -1,3 +1,6 @@
+//! Who a caller is and what their role lets them do: wire types the browser shares (the
+//! console shows what a role may do); `auth` checks them on the server.
+
 use serde::{Deserialize, Serialize};
 
 /// A member of staff's role at their merchant.
@@ -34,6 +37,7 @@ impl Role {
                 ManageCampaigns,
                 ManageStaff,
                 ViewFigures,
+                ManageShop,
             ],
             Self::Manager => &[
                 Scan,
@@ -43,6 +47,8 @@ impl Role {
                 ManageCatalog,
                 ManageCampaigns,
                 ViewFigures,
+                // Cashiers' accounts only (service::staff).
+                ManageStaff,
             ],
             Self::Cashier => &[Scan, Recharge, Refund, ViewLedger],
         }
@@ -66,6 +72,8 @@ pub enum Permission {
     ManageStaff,
     /// The shop's numbers (the dashboard): what it sold, owes and gave.
     ViewFigures,
+    /// The shop itself: its name, address, time zone, margin floor, receipts, logo, place.
+    ManageShop,
 }
 
 /// An authenticated caller.
@@ -131,11 +139,14 @@ mod tests {
         assert!(!cashier.can(Permission::ManageCatalog));
         let diner = Principal::Diner { uid: "u".into() };
         assert!(!diner.can(Permission::Scan));
+        // Owners manage every account, managers cashiers' (service::staff), cashiers none.
         assert!(Role::Owner.permissions().contains(&Permission::ManageStaff));
         assert!(
-            !Role::Manager
+            Role::Manager
                 .permissions()
                 .contains(&Permission::ManageStaff)
         );
+        assert!(!cashier.can(Permission::ManageStaff));
+        assert!(!cashier.can(Permission::ViewFigures));
     }
 }
