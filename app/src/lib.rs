@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("cashier") view=pages::CashierPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("console") view=pages::DashboardPage ssr=SsrMode::InOrder />
                         <Route path=(StaticSegment("console"), StaticSegment("staff")) view=pages::StaffPage ssr=SsrMode::InOrder />
+                        <Route path=(StaticSegment("console"), StaticSegment("settings")) view=pages::SettingsPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("campaigns") view=pages::CampaignsPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("proposals") view=pages::ProposalsPage ssr=SsrMode::InOrder />
                         <Route path=StaticSegment("artist") view=pages::ArtistPage ssr=SsrMode::InOrder />

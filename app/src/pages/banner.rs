@@ -4,7 +4,7 @@ use leptos::prelude::*;
 #[component]
 pub fn Banner(ok: bool, title: String, detail: String) -> impl IntoView {
     let (class, mark, testid) = if ok {
-        ("bg-emerald-600 text-white", "✓", "scan-ok")
+        ("bg-emerald-700 text-white", "✓", "scan-ok")
     } else {
         ("bg-red-700 text-white", "✕", "scan-refused")
     };
@@ -13,7 +13,7 @@ pub fn Banner(ok: bool, title: String, detail: String) -> impl IntoView {
             <span class="text-6xl font-black leading-none" aria-hidden="true">{mark}</span>
             <div>
                 <p class="text-2xl font-bold sm:text-3xl">{title}</p>
-                <p class="mt-1 text-lg opacity-90">{detail}</p>
+                <p class="mt-1 text-lg">{detail}</p>
             </div>
         </div>
     }

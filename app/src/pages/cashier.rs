@@ -1,12 +1,16 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::api::console::{ConsoleUser, CounterScan, ScanAnswer, console_session, earlier_scan};
+use crate::api::console::{
+    ConsoleUser, CounterScan, ScanAnswer, ShopAtCounter, console_session, counter_shop,
+    earlier_scan,
+};
 use crate::api::payment::ScanResult;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::camera::CameraScan;
 use crate::pages::feed::LiveFeed;
+use crate::pages::receipt::{Printer, ReceiptSlip, Slip, print};
 use crate::pages::recharge::RechargePanel;
 use crate::pages::refund::RefundPanel;
 use crate::pages::{from_address, page_locale, problem_text, rotating_key, shown_answer};
@@ -43,6 +47,20 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
     let locale = page_locale();
     let key = rotating_key(user.next_key.clone(), scan);
     let code_box = NodeRef::<leptos::html::Input>::new();
+    let printer = Printer::provide();
+    // The shop's name, receipts and today's stock, read again after each scan.
+    let shop = Resource::new(move || scan.version().get(), |_| counter_shop());
+    Effect::new(move |_| {
+        if let Some(Ok(shop)) = shop.get() {
+            printer.on.set(shop.auto_print);
+        }
+    });
+    let shop_name = Signal::derive(move || {
+        shop.get()
+            .and_then(Result::ok)
+            .map(|shop| shop.name)
+            .unwrap_or_default()
+    });
     Effect::new(move |_| {
         // After each answer: ready for the next scan, the box empty and focused.
         scan.version().track();
@@ -95,6 +113,10 @@ fn Counter(user: ConsoleUser) -> impl IntoView {
                         })
                 }}
             </Transition>
+            <ReceiptSlip printer shop=shop_name />
+            <Transition fallback=|| ()>
+                {move || shop.get().and_then(Result::ok).map(|shop| view! { <Stock shop /> })}
+            </Transition>
             <div class="grid gap-6 lg:grid-cols-2">
                 <RechargePanel first_key=user.next_key.clone() />
                 <RefundPanel first_key=user.next_key.clone() />
@@ -113,14 +135,27 @@ fn ScanBanner(answer: ScanAnswer) -> impl IntoView {
             <Banner ok=true title=td_string!(locale, cashier.redeemed, card = card_name).to_string() detail=benefit />
         }
         .into_any(),
-        (Some(ScanResult::PaymentCollected { amount, deduction, .. }), _) => view! {
+        (Some(ScanResult::PaymentCollected { txn_id, amount, deduction, split, .. }), _) => {
+            let slip = Slip {
+                title: td_string!(locale, receipt.collected).to_owned(),
+                lines: vec![
+                    (td_string!(locale, receipt.amount).to_owned(), format!("¥{amount}")),
+                    (td_string!(locale, receipt.deduction).to_owned(), format!("¥{deduction}")),
+                    (td_string!(locale, receipt.paid_principal).to_owned(), format!("¥{}", split.principal)),
+                    (td_string!(locale, receipt.paid_bonus).to_owned(), format!("¥{}", split.bonus)),
+                ],
+                txn_id,
+            };
+            Effect::new(move |_| print(slip.clone()));
+            view! {
             <Banner
                 ok=true
                 title=td_string!(locale, cashier.collected, amount).to_string()
                 detail=td_string!(locale, cashier.deduction, amount = deduction).to_string()
             />
         }
-        .into_any(),
+        .into_any()
+        }
         (None, Some(problem)) => view! {
             <Banner ok=false title=problem_text(locale, &problem) detail=format!("{} · {}", code, problem.code.as_str()) />
         }
@@ -128,4 +163,27 @@ fn ScanBanner(answer: ScanAnswer) -> impl IntoView {
         (None, None) => view! { <Banner ok=false title=td_string!(locale, cashier.no_answer).to_owned() detail=String::new() /> }
             .into_any(),
     }
+}
+
+/// Today's stock of each card on sale, so the cashier can tell a diner what is left.
+#[component]
+fn Stock(shop: ShopAtCounter) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = page_locale();
+    (!shop.stock.is_empty()).then(|| {
+        view! {
+            <section class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="stock-heading">
+                <h2 id="stock-heading" class="text-lg font-semibold">{t!(i18n, cashier.stock)}</h2>
+                <ul class="mt-2 flex flex-wrap gap-2" data-testid="counter-stock">
+                    {shop.stock.into_iter().map(|card| view! {
+                        <li class="rounded-full bg-amber-50 px-3 py-1 text-sm text-amber-900 ring-1 ring-amber-200"
+                            data-code=card.code.clone() data-testid="counter-stock-card">
+                            {format!("{} · {}", card.name,
+                                td_string!(locale, cashier.stock_left, left = card.left_today, cap = card.daily_cap))}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }

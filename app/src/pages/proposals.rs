@@ -14,12 +14,13 @@ use crate::pages::{page_locale, problem_text};
 const FIELD: &str = "w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200";
 const LABEL: &str = "block text-sm font-medium text-stone-700";
 
-/// The proposal inbox: the Copilot box, the proposals waiting for the boss (each as its
+/// The proposal inbox (the Copilot box is the frame's): the proposals waiting for the boss (each as its
 /// card, approved, edited then approved, or rejected with a reason), the runs in progress
 /// node by node, and the decisions made. Every step of a thread moves it live.
 #[component]
 pub fn ProposalsPage() -> impl IntoView {
-    let command = ServerAction::<ConsoleCommand>::new();
+    // The Copilot box of the console's frame: its commands move the inbox too.
+    let command = crate::pages::copilot::command_action();
     let answer = ServerAction::<ConsoleAnswer>::new();
     // Read once with the page; the inbox then keeps itself current (see `Inbox`).
     let view_data = Resource::new(|| (), |_| console_proposals());
@@ -30,7 +31,6 @@ pub fn ProposalsPage() -> impl IntoView {
                 <h1 class="text-3xl font-bold">{t!(i18n, proposals.title)}</h1>
                 <p class="text-stone-600">{t!(i18n, proposals.intro)}</p>
             </div>
-            <CommandBox command />
             <Transition fallback=move || view! { <p class="text-stone-500">{t!(i18n, loading)}</p> }>
                 {move || {
                     view_data
@@ -43,32 +43,6 @@ pub fn ProposalsPage() -> impl IntoView {
                 }}
             </Transition>
         </section>
-    }
-}
-
-#[component]
-fn CommandBox(command: ServerAction<ConsoleCommand>) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = page_locale();
-    view! {
-        <div class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200">
-            <ActionForm action=command attr:class="flex flex-col gap-2 sm:flex-row sm:items-end">
-                <div class="flex-1">
-                    <label for="copilot-text" class=LABEL>{t!(i18n, proposals.ask)}</label>
-                    <input id="copilot-text" name="text" required maxlength="500" class=FIELD
-                        placeholder=move || td_string!(locale, proposals.ask_placeholder) data-testid="copilot-text" />
-                </div>
-                <button type="submit" data-testid="copilot-send"
-                    class="rounded-lg bg-red-700 px-5 py-2 font-semibold text-white hover:bg-red-800">{t!(i18n, proposals.send)}</button>
-            </ActionForm>
-            {move || command.value().get().map(|answer| match answer {
-                Ok(reply) => view! {
-                    <p class="mt-2 text-emerald-800" role="status" data-testid="copilot-reply"
-                        data-thread=reply.thread_id.unwrap_or_default()>{reply.reply}</p>
-                }.into_any(),
-                Err(problem) => view! { <p role="alert" class="mt-2 text-red-800">{problem_text(locale, &problem)}</p> }.into_any(),
-            })}
-        </div>
     }
 }
 

@@ -8,6 +8,7 @@ use crate::domain::Balance;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
 use crate::pages::camera::CameraScan;
+use crate::pages::receipt::{Slip, print};
 use crate::pages::{
     from_address, latest_answer, page_locale, problem_text, rotating_key, shown_answer,
 };
@@ -185,7 +186,7 @@ fn TierChoice(
                                 <label class="flex cursor-pointer items-center gap-3 rounded-xl border-2 border-stone-200 p-3 has-[:checked]:border-red-600 has-[:checked]:bg-red-50">
                                     <input type="radio" name="tier" value=tier.code.to_string() required class="h-5 w-5 accent-red-700" />
                                     <span class="font-semibold">{tier.label.to_string()}</span>
-                                    <span class="ml-auto text-sm text-stone-500">{td_string!(locale, recharge.pay_gets, pay = tier.pay, gets).to_string()}</span>
+                                    <span class="ml-auto text-sm text-stone-600">{td_string!(locale, recharge.pay_gets, pay = tier.pay, gets).to_string()}</span>
                                 </label>
                             }
                         })
@@ -208,14 +209,27 @@ fn RechargeBanner(answer: Result<RechargeAnswer, crate::error::Problem>) -> impl
                 receipt: Some(receipt),
             },
             ..
-        }) => view! {
-            <Banner
-                ok=true
-                title=td_string!(locale, recharge.done, tier = receipt.tier).to_string()
-                detail=td_string!(locale, recharge.balance_after, balance = balance_text(locale, receipt.balance)).to_string()
-            />
+        }) => {
+            let slip = Slip {
+                title: td_string!(locale, receipt.recharged).to_owned(),
+                lines: vec![
+                    (td_string!(locale, receipt.tier).to_owned(), receipt.tier.clone()),
+                    (td_string!(locale, receipt.paid).to_owned(), format!("¥{}", receipt.paid)),
+                    (td_string!(locale, receipt.bonus).to_owned(), format!("¥{}", receipt.bonus)),
+                    (td_string!(locale, receipt.balance).to_owned(), balance_text(locale, receipt.balance)),
+                ],
+                txn_id: receipt.txn_id.clone(),
+            };
+            Effect::new(move |_| print(slip.clone()));
+            view! {
+                <Banner
+                    ok=true
+                    title=td_string!(locale, recharge.done, tier = receipt.tier).to_string()
+                    detail=td_string!(locale, recharge.balance_after, balance = balance_text(locale, receipt.balance)).to_string()
+                />
+            }
+            .into_any()
         }
-        .into_any(),
         Ok(RechargeAnswer {
             refusal: Some(problem),
             ..

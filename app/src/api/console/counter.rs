@@ -290,3 +290,48 @@ pub async fn earlier_refund(key: String) -> Result<Option<RefundAnswer>, Problem
 pub async fn earlier_payment_refund(key: String) -> Result<Option<PaymentRefundAnswer>, Problem> {
     super::earlier("payment/refund", &key, |receipt| Receipt { receipt }).await
 }
+
+/// What the counter shows of its shop: its name, whether it prints a receipt after each
+/// collection or recharge, and today's stock of each card on sale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopAtCounter {
+    pub name: String,
+    pub auto_print: bool,
+    pub stock: Vec<CardStock>,
+}
+
+/// A card on sale and what is left of it today.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardStock {
+    pub code: String,
+    pub name: String,
+    pub left_today: u32,
+    pub daily_cap: u32,
+}
+
+/// The counter's shop (any member of staff who scans).
+#[server(prefix = "/console", endpoint = "shop")]
+pub async fn counter_shop() -> Result<ShopAtCounter, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::Scan)?;
+    let (state, merchant) = (&call.state, staff.merchant_id.as_str());
+    let (shop, auto_print, catalog) = tokio::try_join!(
+        crate::service::shops::shop(state, merchant),
+        crate::service::settings::auto_print(state, merchant),
+        crate::service::catalog::read(state, merchant, false, chrono::Utc::now()),
+    )?;
+    Ok(ShopAtCounter {
+        name: shop.name.clone(),
+        auto_print,
+        stock: catalog
+            .card_types
+            .into_iter()
+            .map(|offer| CardStock {
+                code: offer.card_type.code.to_string(),
+                name: offer.card_type.name.to_string(),
+                left_today: offer.left_today,
+                daily_cap: offer.card_type.daily_cap.get(),
+            })
+            .collect(),
+    })
+}
