@@ -122,12 +122,13 @@ bench-scan: build node-tools system-packages ## a scan's Enter → answer on scr
 	./end2end/run.sh "$(TARGET_DIR)/debug/mealquest" $(E2E_PORT) node end2end/bench/scan-latency.mjs
 
 .PHONY: bench
-bench: ## money-core, real-time, rule-engine, agent-runtime and Artist benchmarks, release build (see docs/benchmarks.md)
+bench: ## money-core, real-time, rule-engine, agent-runtime, Artist and dashboard benchmarks, release build (see docs/benchmarks.md)
 	cargo bench -p server --bench money
 	cargo bench -p server --bench realtime
 	cargo bench -p server --bench decide
 	cargo bench -p server --bench story
 	cargo bench -p server --bench agent
+	cargo bench -p server --bench dashboard
 	cargo bench -p artist --bench render
 
 .PHONY: clean
