@@ -8,6 +8,9 @@
 //!
 //! `cargo bench -p server --bench dashboard`; figures go to docs/benchmarks.md.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
@@ -79,22 +82,13 @@ fn entry(i: usize, today_start: chrono::DateTime<Utc>) -> LedgerEntry {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
-    let vars = [
-        (
-            "MEALQUEST_DATABASE__URL",
-            format!("surrealkv://{}/db", dir.path().display()),
-        ),
-        ("MEALQUEST_SERVER__PORT", "0".to_owned()),
-        ("MEALQUEST_LOG__FILTER", "error".to_owned()),
-        ("MEALQUEST_ARTIST__MEDIA", "memory://".to_owned()),
-        // The bench computes the figures itself, timed.
-        ("MEALQUEST_FIGURES__EVERY_MILLIS", "0".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
-    let config = server::config::AppConfig::load_from(&config_dir, &vars).expect("config");
+    let store = format!("surrealkv://{}/db", dir.path().display());
+    // The tests' configuration (the demo shop; the figures worker off: the bench computes
+    // the figures itself, timed) on a store on disk.
+    let config = support::test_config(&[
+        ("MEALQUEST_DATABASE__URL", store.as_str()),
+        ("MEALQUEST_LOG__FILTER", "error"),
+    ]);
     let app = Application::build(&config).await.expect("app");
     let state = app.state().clone();
     let db = state.db.clone();
