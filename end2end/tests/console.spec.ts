@@ -1,6 +1,48 @@
 import path from "node:path";
+import zlib from "node:zlib";
 import { expect, test } from "@playwright/test";
 import { api, expectAccessible, signIn, signInCashier, signInOwnerTo } from "./helpers";
+
+/** A PNG of one colour with a lighter stripe, drawn here (no image library needed). */
+function png(width: number, height: number, [r, g, b]: [number, number, number]): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes: Buffer) => {
+    let c = 0xffffffff;
+    for (const byte of bytes) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([length, body, sum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    const row = [0];
+    for (let x = 0; x < width; x++) {
+      const light = Math.abs(x - y) < 6 ? 50 : 0;
+      row.push(Math.min(255, r + light), Math.min(255, g + light), Math.min(255, b + light));
+    }
+    rows.push(Buffer.from(row));
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", zlib.deflateSync(Buffer.concat(rows))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
 
 const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
 
@@ -38,7 +80,8 @@ test("the owner changes a card's daily cap in the settings and the counter shows
   await tierForm.getByRole("button", { name: "保存" }).click();
   const bonus = tierForm.getByLabel("赠送（元）");
   await expect(bonus).toHaveAttribute("aria-invalid", "true");
-  await expect(tierForm.locator("#tier-form-bonus-fault")).toContainText("bonus");
+  // In the page's language: the rule the server checks it by.
+  await expect(tierForm.locator("#tier-form-bonus-fault")).toContainText("赠送不能多于实付");
   // A count that is not a number is named in the browser, before anything is sent.
   const cardForm = page.getByTestId("card-form");
   await cardForm.getByLabel("每日上限").fill("很多");
@@ -50,9 +93,26 @@ test("the owner changes a card's daily cap in the settings and the counter shows
   await margin.fill("95");
   await page.getByTestId("shop-save").click();
   await expect(margin).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#shop-margin_floor-fault")).toContainText("0 到 90");
   await expect(page.getByTestId("shop-refused")).toBeVisible();
   await expectAccessible(page, "the settings page with faults");
   await shot("faults");
+
+  // A logo from the owner's own file (each project its own colour, so its own picture);
+  // a file that is not a picture is refused at the field.
+  const logoFile = page.getByTestId("logo-file");
+  await logoFile.setInputFiles({ name: "菜单.txt", mimeType: "text/plain", buffer: Buffer.from("麻婆豆腐 18 元") });
+  await page.getByTestId("logo-send").click();
+  await expect(page.getByTestId("logo-fault")).toContainText("PNG、JPEG 或 WebP");
+  const shopLogo = page.getByTestId("shop-logo");
+  const before = (await shopLogo.count()) > 0 ? await shopLogo.getAttribute("src") : null;
+  const colour: [number, number, number] = project === "desktop" ? [200, 30, 30] : [30, 120, 200];
+  await logoFile.setInputFiles({ name: `老王-${project}.png`, mimeType: "image/png", buffer: png(48, 32, colour) });
+  await page.getByTestId("logo-send").click();
+  await expect(shopLogo).toHaveAttribute("src", /\.thumb\.png$/);
+  await expect(shopLogo).not.toHaveAttribute("src", before ?? "none");
+  await expect(page.getByTestId("logo-fault")).toBeEmpty();
+  await shot("logo");
 
   // At the counter, in another browser: today's stock under the new cap.
   const counter = await browser.newContext();
@@ -162,8 +222,11 @@ test("the owner adds a cashier who signs in, then disables them; the copilot box
   await page.getByTestId("copilot-send").click();
   const reply = page.getByTestId("copilot-reply");
   await expect(reply).toHaveAttribute("data-thread", /.+/, { timeout: 20_000 });
-  await expect(page.getByTestId("copilot-thread")).toHaveAttribute("href", "/proposals");
+  const thread = await reply.getAttribute("data-thread");
+  await expect(page.getByTestId("copilot-thread")).toHaveAttribute("href", `/proposals#thread-${thread}`);
   await shot("copilot");
+  // The link lands on that thread's card (running, then waiting for the boss).
   await page.getByTestId("copilot-thread").click();
-  await expect(page).toHaveURL(/\/proposals$/);
+  await expect(page).toHaveURL(new RegExp(`/proposals#thread-${thread}$`));
+  await expect(page.locator(`[id="thread-${thread}"]`)).toBeVisible({ timeout: 20_000 });
 });

@@ -9,7 +9,6 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -438,7 +437,9 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
         ));
     crate::timeout::limited(requests, request_timeout)
         .route("/ws", get(app::realtime::socket::upgrade))
-        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            limit_body(max_body_bytes, request, next)
+        }))
         .layer(axum::middleware::map_response(too_large_as_problem))
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -486,6 +487,34 @@ async fn site_file(
 }
 
 /// The body limit answers 413 in plain text; clients read problems, so it is said as one.
+/// The most the logo upload's body may be: the file and its form around it.
+const UPLOAD_BODY_BYTES: usize = app::service::settings::LOGO_MAX_BYTES + 64 * 1024;
+
+/// Bodies are read up to `max_body_bytes` (one declared larger is refused unread, 413), but
+/// the one upload route (the shop's logo, owner only) takes a file of a few megabytes.
+async fn limit_body(
+    max_body_bytes: usize,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use leptos::server_fn::ServerFn;
+    let limit = if request.uri().path() == app::api::console::ConsoleUploadLogo::PATH {
+        UPLOAD_BODY_BYTES
+    } else {
+        max_body_bytes
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    next.run(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit))))
+        .await
+}
+
 async fn too_large_as_problem(response: axum::response::Response) -> axum::response::Response {
     use axum::response::IntoResponse;
     if response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE {

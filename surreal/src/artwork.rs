@@ -40,7 +40,7 @@ pub(crate) const OFFER: &str = "
 pub struct AssetSave {
     pub id: String,
     pub merchant: String,
-    /// `CARD_ART` or `STORY_ART`.
+    /// `CARD_ART`, `STORY_ART` or `LOGO`.
     pub kind: String,
     pub hash: String,
     pub title: String,
@@ -67,6 +67,22 @@ pub(crate) const MINT: &str = "
             SET art = type::record('asset', $a.id) RETURN NONE;
     };
 ";
+
+/// Mints `asset` (an upload: no thread, no card type) and makes it its shop's logo, in one
+/// transaction.
+pub async fn mint_logo(db: &Db, asset: AssetSave) -> DbResult<()> {
+    let response = db
+        .query(format!(
+            "BEGIN TRANSACTION;
+             {MINT}
+             UPDATE type::record('merchant', $a.merchant) SET logo = $a.id RETURN NONE;
+             COMMIT TRANSACTION;"
+        ))
+        .bind(("a", asset))
+        .await?;
+    checked(response)?;
+    Ok(())
+}
 
 /// An asset of a shop.
 #[derive(Debug, Clone, PartialEq, Eq, SurrealValue)]

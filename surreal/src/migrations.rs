@@ -125,6 +125,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "shop_settings",
         sql: include_str!("../migrations/0020_shop_settings.surql"),
     },
+    Migration {
+        version: 21,
+        name: "uploaded_logo",
+        sql: include_str!("../migrations/0021_uploaded_logo.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -159,6 +159,9 @@ pub fn image_prompt(brief: &Brief) -> String {
         AssetKind::StoryArt => {
             "illustrated poster, warm restaurant scene, soft evening light, generous empty space for a title"
         }
+        AssetKind::Logo => {
+            "flat emblem, simple bold shapes, centered, plain background, restaurant logo"
+        }
     };
     format!(
         "{subject}, Sichuan restaurant dish, {look}, appetising, high detail",

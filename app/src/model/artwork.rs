@@ -30,6 +30,9 @@ pub enum AssetKind {
     CardArt,
     /// A picture for a story pushed to diners.
     StoryArt,
+    /// The shop's logo, uploaded by the boss: never drawn, so never in a brief.
+    #[cfg_attr(feature = "ssr", schemars(skip))]
+    Logo,
 }
 
 impl AssetKind {

@@ -10,7 +10,7 @@ use crate::api::console::{
 use crate::api::realtime::Event;
 use crate::i18n::*;
 use crate::pages::live::use_live_events;
-use crate::pages::runs::RunningThreads;
+use crate::pages::runs::{RunningThreads, thread_anchor};
 use crate::pages::{page_locale, problem_text};
 
 const FIELD: &str = "w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200";
@@ -167,6 +167,7 @@ fn kind_name(locale: Locale, kind: AssetKind) -> String {
     match kind {
         AssetKind::CardArt => td_string!(locale, artist.CARD_ART),
         AssetKind::StoryArt => td_string!(locale, artist.STORY_ART),
+        AssetKind::Logo => td_string!(locale, artist.LOGO),
     }
     .to_owned()
 }
@@ -175,7 +176,7 @@ fn kind_name(locale: Locale, kind: AssetKind) -> String {
 fn FailedLine(thread: Thread) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <li data-testid="failed-drawing">
+        <li id=thread_anchor(&thread.thread_id) data-testid="failed-drawing">
             <span class="font-semibold">{t!(i18n, artist.failed)}</span>
             {thread.error.map(|error| view! { <span>{format!(" · {error}")}</span> })}
         </li>
@@ -192,7 +193,7 @@ fn OfferCard(offered: Offered, choose: ServerAction<ConsoleArtistChoose>) -> imp
     let again = id.clone();
     let subject = offer.brief.subject.clone();
     view! {
-        <article class="space-y-3 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" data-testid="offer" data-thread=id.clone()>
+        <article id=thread_anchor(&id) class="space-y-3 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" data-testid="offer" data-thread=id.clone()>
             <header class="flex flex-wrap items-baseline justify-between gap-2">
                 <h2 class="text-xl font-bold">{subject.clone()}</h2>
                 <p class="text-sm text-stone-600">

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::api::agent::{CommandReply, Intent};
 use crate::api::console::ConsoleCommand;
 use crate::i18n::*;
+use crate::pages::runs::thread_anchor;
 use crate::pages::{page_locale, problem_text};
 
 /// The frame's command action: pages that show what it starts (the inbox) follow it.
@@ -18,14 +19,15 @@ pub fn command_action() -> ServerAction<ConsoleCommand> {
     })
 }
 
-/// Where the thread a reply started is followed.
+/// Where the thread a reply started is followed: its card on the page that shows it.
 fn thread_page(reply: &CommandReply) -> Option<String> {
-    reply.thread_id.as_ref()?;
-    match reply.intent {
-        Intent::Strategist => Some("/proposals".into()),
-        Intent::Artist => Some("/artist".into()),
-        Intent::Remember | Intent::Unknown => None,
-    }
+    let thread = reply.thread_id.as_ref()?;
+    let page = match reply.intent {
+        Intent::Strategist => "/proposals",
+        Intent::Artist => "/artist",
+        Intent::Remember | Intent::Unknown => return None,
+    };
+    Some(format!("{page}#{}", thread_anchor(thread)))
 }
 
 #[component]

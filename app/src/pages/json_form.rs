@@ -39,6 +39,9 @@ pub struct Field {
     /// A select's choices (value, label); none: a text box.
     pub choices: Option<Vec<(String, String)>>,
     pub required: bool,
+    /// The rule the server checks this value by, in the page's language: said at the field
+    /// when the server refuses it (the server's own words are the API's English).
+    pub rule: Option<String>,
 }
 
 impl Field {
@@ -49,6 +52,7 @@ impl Field {
             kind: Kind::Text,
             choices: None,
             required: true,
+            rule: None,
         }
     }
 
@@ -80,6 +84,24 @@ impl Field {
             ..self
         }
     }
+
+    pub fn rule(self, rule: String) -> Self {
+        Self {
+            rule: Some(rule),
+            ..self
+        }
+    }
+}
+
+/// Where the server's fault at `named` shows: that field, else the first field under it
+/// (`recipe` → `recipe.0.fragment`); none: no field shows it.
+pub fn shown_at<'a>(named: &str, paths: &[&'a str]) -> Option<&'a str> {
+    let under = format!("{named}.");
+    paths
+        .iter()
+        .find(|path| **path == named)
+        .or_else(|| paths.iter().find(|path| path.starts_with(&under)))
+        .copied()
 }
 
 /// The request a form's values make: each value at its path, an empty one left out (an
@@ -201,6 +223,11 @@ where
     let i18n = use_i18n();
     let locale = page_locale();
     let action = Action::new_unsync(move |value: &T| save(value.clone()));
+    let field_paths: Vec<&'static str> = fields.iter().map(|field| field.path).collect();
+    let rules: BTreeMap<&'static str, String> = fields
+        .iter()
+        .filter_map(|field| Some((field.path, field.rule.clone()?)))
+        .collect();
     // Each fault at its field; a fault no field shows goes above the button.
     let faults = RwSignal::new(BTreeMap::<String, String>::new());
     let refusal = RwSignal::new(None::<String>);
@@ -211,18 +238,35 @@ where
             saved.run(());
         }
         Some(Err(problem)) => {
-            let mut at = BTreeMap::new();
-            for fault in problem.errors.iter().flat_map(|errors| errors.0.iter()) {
-                at.insert(field_path(&fault.field, argument), fault.message.clone());
+            let named = problem
+                .errors
+                .iter()
+                .flat_map(|errors| errors.0.iter())
+                .map(|fault| (fault.field.as_str(), fault.message.as_str()))
+                .chain(
+                    problem
+                        .field
+                        .as_deref()
+                        .map(|f| (f, problem.detail.as_str())),
+                );
+            // Each at its field in the field's own words; one no field shows, above.
+            let (mut at, mut loose) = (BTreeMap::new(), Vec::new());
+            for (field, message) in named {
+                match shown_at(&field_path(field, argument), &field_paths) {
+                    Some(path) => {
+                        let said = rules
+                            .get(path)
+                            .cloned()
+                            .unwrap_or_else(|| message.to_owned());
+                        at.entry(path.to_owned()).or_insert(said);
+                    }
+                    None => loose.push(message.to_owned()),
+                }
             }
-            if let Some(field) = &problem.field {
-                at.entry(field_path(field, argument))
-                    .or_insert_with(|| problem.detail.clone());
-            }
-            refusal.set(Some(if at.is_empty() {
-                problem_text(locale, &problem)
-            } else {
-                td_string!(locale, settings.fix_fields).to_owned()
+            refusal.set(Some(match (at.is_empty(), loose.is_empty()) {
+                (true, true) => problem_text(locale, &problem),
+                (_, false) => loose.join(" "),
+                (false, true) => td_string!(locale, settings.fix_fields).to_owned(),
             }));
             faults.set(at);
         }
@@ -385,5 +429,15 @@ mod tests {
         );
         assert_eq!(field_path("daily_cap", "card_type"), "daily_cap");
         assert_eq!(field_path("tier.bonus", "tier"), "bonus");
+    }
+
+    #[test]
+    fn a_fault_shows_at_its_field_or_the_first_under_it() {
+        let paths = ["code", "recipe.0.fragment", "recipe.0.count", "recipe_note"];
+        assert_eq!(shown_at("code", &paths), Some("code"));
+        assert_eq!(shown_at("recipe", &paths), Some("recipe.0.fragment"));
+        assert_eq!(shown_at("recipe.0.count", &paths), Some("recipe.0.count"));
+        assert_eq!(shown_at("benefit", &paths), None);
+        assert_eq!(shown_at("recipe_", &paths), None);
     }
 }

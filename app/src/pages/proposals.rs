@@ -8,7 +8,7 @@ use crate::api::console::{
 use crate::api::realtime::Event;
 use crate::i18n::*;
 use crate::pages::live::{shop_time, use_live_events};
-use crate::pages::runs::RunningThreads;
+use crate::pages::runs::{RunningThreads, thread_anchor};
 use crate::pages::{page_locale, problem_text};
 
 const FIELD: &str = "w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200";
@@ -139,7 +139,7 @@ fn Finished(thread: Thread, offset: i32) -> impl IntoView {
         .format("%m-%d %H:%M")
         .to_string();
     view! {
-        <li class="flex flex-wrap items-center gap-2 px-4 py-2 text-sm" data-testid="finished-thread" data-status=thread.status.clone() data-thread=thread.thread_id.clone()>
+        <li id=thread_anchor(&thread.thread_id) class="flex flex-wrap items-center gap-2 px-4 py-2 text-sm" data-testid="finished-thread" data-status=thread.status.clone() data-thread=thread.thread_id.clone()>
             <span class="font-mono text-stone-500">{when}</span>
             <span class="font-semibold">{status}</span>
             {thread.error.map(|error| view! { <span class="text-stone-600">{error}</span> })}
@@ -175,7 +175,7 @@ fn ProposalCard(waiting: Waiting, answer: ServerAction<ConsoleAnswer>) -> impl I
     let reason_id = format!("reason-{id}");
     let (approving, rejecting) = (id.clone(), id.clone());
     view! {
-        <article class="space-y-3 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" data-testid="proposal-card" data-thread=id>
+        <article id=thread_anchor(&id) class="space-y-3 rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" data-testid="proposal-card" data-thread=id>
             <header>
                 <h3 class="text-xl font-bold" data-testid="proposal-title">{proposal.title.clone()}</h3>
                 <p class="text-sm text-stone-600">{t!(i18n, proposals.days, days = proposal.days)}</p>

@@ -5,12 +5,14 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
+use leptos::web_sys::FormData;
 use leptos_router::components::Redirect;
 
 use crate::api::catalog::{
     SetDailyCap, save_card_type, save_fragment, save_listing, save_tier, set_daily_cap,
 };
-use crate::api::console::{ConsoleSaveShop, SettingsView, console_settings};
+use crate::api::console::{ConsoleSaveShop, SettingsView, console_settings, console_upload_logo};
+use crate::domain::catalog;
 use crate::error::Problem;
 use crate::i18n::*;
 use crate::model::catalog::{CardType, Catalog, Fragment, Listing, Rarity, Tier};
@@ -56,7 +58,7 @@ pub fn SettingsPage() -> impl IntoView {
                         Ok(Some(view)) => {
                             let SettingsView { shop, catalog, pictures, may_edit_shop } = view;
                             view! {
-                                <ShopForm shop pictures may_edit_shop save_shop />
+                                <ShopForm shop pictures may_edit_shop save_shop saved />
                                 <Cards catalog=catalog.clone() saved />
                                 <Fragments catalog=catalog.clone() saved />
                                 <Tiers catalog=catalog.clone() saved />
@@ -73,17 +75,30 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
-/// The refusal's fault at `field`, if any.
-fn fault_at(answer: &Option<Result<ShopSettings, Problem>>, field: &str) -> Option<String> {
+/// Whether the refusal names `field`.
+fn faulted(answer: &Option<Result<ShopSettings, Problem>>, field: &str) -> bool {
     let Some(Err(problem)) = answer else {
-        return None;
+        return false;
     };
     problem
         .errors
         .iter()
         .flat_map(|errors| errors.0.iter())
-        .find(|fault| fault.field == field)
-        .map(|fault| fault.message.clone())
+        .any(|fault| fault.field == field)
+}
+
+/// The rule the server checks the shop's `field` by, in the page's language.
+fn shop_rule(locale: Locale, field: &str) -> &'static str {
+    match field {
+        "name" => td_string!(locale, settings.rule.name),
+        "address" => td_string!(locale, settings.rule.address),
+        "timezone" => td_string!(locale, settings.rule.timezone),
+        "margin_floor" => td_string!(locale, settings.rule.margin_floor),
+        "lat" => td_string!(locale, settings.rule.lat),
+        "lon" => td_string!(locale, settings.rule.lon),
+        "radius_m" => td_string!(locale, settings.rule.radius_m),
+        _ => td_string!(locale, settings.rule.logo),
+    }
 }
 
 #[component]
@@ -92,6 +107,7 @@ fn ShopForm(
     pictures: Vec<crate::model::artwork::Asset>,
     may_edit_shop: bool,
     save_shop: ServerAction<ConsoleSaveShop>,
+    saved: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let locale = page_locale();
@@ -102,7 +118,12 @@ fn ShopForm(
                            hint: Option<String>| {
         let id = format!("shop-{name}");
         let fault_id = format!("{id}-fault");
-        let fault = move || fault_at(&save_shop.value().get(), name);
+        let fault = move || {
+            save_shop
+                .value()
+                .with(|answer| faulted(answer, name))
+                .then(|| shop_rule(locale, name))
+        };
         view! {
             <div>
                 <label for=id.clone() class=LABEL>{label}</label>
@@ -123,7 +144,7 @@ fn ShopForm(
         <section class=CARD aria-labelledby="shop-heading">
             <div class="flex items-center gap-3">
                 {shop.logo.as_ref().map(|asset| view! {
-                    <img src=asset.thumbnail.clone() alt="" class="h-12 w-12 rounded-xl object-cover ring-1 ring-stone-200" />
+                    <img src=asset.thumbnail.clone() alt="" class="h-12 w-12 rounded-xl object-cover ring-1 ring-stone-200" data-testid="shop-logo" />
                 })}
                 <h2 id="shop-heading" class="text-xl font-semibold">{t!(i18n, settings.shop)}</h2>
             </div>
@@ -184,7 +205,56 @@ fn ShopForm(
                     </div>
                 })}
             </ActionForm>
+            {may_edit_shop.then(|| view! { <LogoUpload saved /> })}
         </section>
+    }
+}
+
+/// A logo from the boss's own file: it becomes one of the shop's pictures and its logo.
+#[component]
+fn LogoUpload(saved: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = page_locale();
+    let upload = Action::new_local(|data: &FormData| console_upload_logo(data.clone().into()));
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if upload.value().with(|answer| matches!(answer, Some(Ok(_)))) {
+            // The file chosen is the logo now: the box empties for the next one.
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+            saved.run(());
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(data) = form
+            .get()
+            .and_then(|form| FormData::new_with_form(&form).ok())
+        {
+            upload.dispatch_local(data);
+        }
+    };
+    let fault = move || {
+        upload.value().with(|answer| match answer {
+            Some(Err(problem)) if problem.errors.is_some() => {
+                Some(td_string!(locale, settings.rule.upload).to_owned())
+            }
+            Some(Err(problem)) => Some(problem_text(locale, problem)),
+            _ => None,
+        })
+    };
+    view! {
+        <form node_ref=form on:submit=on_submit class="flex flex-wrap items-end gap-3 border-t border-stone-100 pt-4" data-testid="logo-upload">
+            <div>
+                <label for="logo-file" class=LABEL>{t!(i18n, settings.upload_logo)}</label>
+                <input id="logo-file" type="file" name="logo" accept="image/png,image/jpeg,image/webp" required
+                    class="mt-1 block text-sm" aria-describedby="logo-file-fault" data-testid="logo-file" />
+            </div>
+            <button type="submit" class="rounded-lg bg-white px-4 py-2 font-semibold text-stone-800 ring-1 ring-stone-300 hover:bg-stone-100"
+                disabled=move || upload.pending().get() data-testid="logo-send">{t!(i18n, settings.upload)}</button>
+            <p id="logo-file-fault" class="w-full text-sm text-red-700" role="alert" data-testid="logo-fault">{fault}</p>
+        </form>
     }
 }
 
@@ -264,6 +334,12 @@ fn Cards(catalog: Catalog, saved: Callback<()>) -> impl IntoView {
             )
         })
         .collect();
+    let cap_rule = td_string!(
+        locale,
+        settings.rule.daily_cap,
+        max = catalog::MAX_DAILY_CAP
+    )
+    .to_string();
     let cap_fields = vec![
         Field::choice(
             "card_type",
@@ -273,7 +349,8 @@ fn Cards(catalog: Catalog, saved: Callback<()>) -> impl IntoView {
         Field::whole(
             "daily_cap",
             td_string!(locale, settings.daily_cap).to_owned(),
-        ),
+        )
+        .rule(cap_rule.clone()),
     ];
     let line = |n: u32| td_string!(locale, settings.line, n = n).to_string();
     let count = td_string!(locale, settings.count).to_owned();
@@ -284,6 +361,14 @@ fn Cards(catalog: Catalog, saved: Callback<()>) -> impl IntoView {
             "recipe.0.fragment",
             line(1),
             fragment_choices(&catalog, locale, false),
+        )
+        .rule(
+            td_string!(
+                locale,
+                settings.rule.recipe,
+                max = catalog::MAX_RECIPE_COUNT
+            )
+            .to_string(),
         ),
         Field::whole("recipe.0.count", count.clone()),
         Field::choice(
@@ -293,7 +378,8 @@ fn Cards(catalog: Catalog, saved: Callback<()>) -> impl IntoView {
         )
         .optional(),
         Field::whole("recipe.1.count", count).optional(),
-        Field::text("benefit", td_string!(locale, settings.benefit).to_owned()),
+        Field::text("benefit", td_string!(locale, settings.benefit).to_owned())
+            .rule(td_string!(locale, settings.rule.benefit).to_owned()),
         Field::text(
             "benefit_description",
             td_string!(locale, settings.benefit_description).to_owned(),
@@ -301,6 +387,14 @@ fn Cards(catalog: Catalog, saved: Callback<()>) -> impl IntoView {
         Field::whole(
             "validity_days",
             td_string!(locale, settings.validity).to_owned(),
+        )
+        .rule(
+            td_string!(
+                locale,
+                settings.rule.validity_days,
+                max = catalog::MAX_VALIDITY_DAYS
+            )
+            .to_string(),
         ),
         Field::text(
             "cost_basis",
@@ -309,7 +403,8 @@ fn Cards(catalog: Catalog, saved: Callback<()>) -> impl IntoView {
         Field::whole(
             "daily_cap",
             td_string!(locale, settings.daily_cap).to_owned(),
-        ),
+        )
+        .rule(cap_rule),
         Field::check("active", td_string!(locale, settings.active).to_owned()),
     ];
     let card_start = BTreeMap::from([
@@ -433,8 +528,10 @@ fn Tiers(catalog: Catalog, saved: Callback<()>) -> impl IntoView {
     let fields = vec![
         Field::text("code", td_string!(locale, settings.code).to_owned()),
         Field::text("label", td_string!(locale, settings.label).to_owned()),
-        Field::text("pay", td_string!(locale, settings.pay).to_owned()),
-        Field::text("bonus", td_string!(locale, settings.bonus).to_owned()),
+        Field::text("pay", td_string!(locale, settings.pay).to_owned())
+            .rule(td_string!(locale, settings.rule.tier).to_owned()),
+        Field::text("bonus", td_string!(locale, settings.bonus).to_owned())
+            .rule(td_string!(locale, settings.rule.tier).to_owned()),
         Field::check("active", td_string!(locale, settings.active).to_owned()),
     ];
     let entries = (!catalog.tiers.is_empty()).then(|| {
@@ -481,12 +578,14 @@ fn Listings(catalog: Catalog, saved: Callback<()>) -> impl IntoView {
         Field::whole(
             "buy_price",
             td_string!(locale, settings.buy_price).to_owned(),
-        ),
+        )
+        .rule(td_string!(locale, settings.rule.buy_price, max = catalog::MAX_PRICE).to_string()),
         Field::whole(
             "sell_price",
             td_string!(locale, settings.sell_price).to_owned(),
         )
-        .optional(),
+        .optional()
+        .rule(td_string!(locale, settings.rule.sell_price).to_owned()),
         Field::check("active", td_string!(locale, settings.active).to_owned()),
     ];
     let entries = (!catalog.listings.is_empty()).then(|| {

@@ -61,7 +61,8 @@ pub fn StaffPage() -> impl IntoView {
     }
 }
 
-/// What the last change did, or why not.
+/// What the last change did, or why not: the latest change alone (an older notice goes
+/// when another change is made).
 #[component]
 fn Outcomes(
     add: ServerAction<ConsoleAddStaff>,
@@ -69,17 +70,37 @@ fn Outcomes(
     password: ServerAction<ConsoleStaffPassword>,
 ) -> impl IntoView {
     let locale = page_locale();
-    let shown = move |done: Option<Result<String, crate::error::Problem>>, ok: String| {
-        done.map(|answer| match answer {
+    // Which change answered last: each action's answer arriving names it.
+    let last = RwSignal::new(None::<Change>);
+    let heard = move |which: Change, answered: bool| {
+        if answered {
+            last.set(Some(which));
+        }
+    };
+    Effect::new(move |_| heard(Change::Add, add.value().with(Option::is_some)));
+    Effect::new(move |_| heard(Change::Active, active.value().with(Option::is_some)));
+    Effect::new(move |_| heard(Change::Password, password.value().with(Option::is_some)));
+    move || {
+        let (answer, ok) = match last.get()? {
+            Change::Add => (add.value().get()?, td_string!(locale, staff.added)),
+            Change::Active => (active.value().get()?, td_string!(locale, staff.changed)),
+            Change::Password => (
+                password.value().get()?,
+                td_string!(locale, staff.password_set),
+            ),
+        };
+        Some(match answer {
             Ok(_) => view! { <p role="status" class="rounded-xl bg-emerald-50 p-3 text-emerald-900 ring-1 ring-emerald-200" data-testid="staff-ok">{ok}</p> }.into_any(),
             Err(problem) => view! { <p role="alert" class="rounded-xl bg-red-50 p-3 text-red-900 ring-1 ring-red-200" data-testid="staff-refused">{problem_text(locale, &problem)}</p> }.into_any(),
         })
-    };
-    view! {
-        {move || shown(add.value().get(), td_string!(locale, staff.added).to_owned())}
-        {move || shown(active.value().get(), td_string!(locale, staff.changed).to_owned())}
-        {move || shown(password.value().get(), td_string!(locale, staff.password_set).to_owned())}
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Change {
+    Add,
+    Active,
+    Password,
 }
 
 fn role_name(locale: Locale, role: Role) -> &'static str {

@@ -6,6 +6,7 @@ use crate::domain::checked::Count;
 use crate::domain::rules::FieldError;
 use crate::domain::strategy::DEFAULT_MARGIN_FLOOR;
 use crate::error::AppError;
+use crate::model::artwork::AssetKind;
 use crate::model::rules::ShopPlace;
 use crate::model::settings::{SettingsForm, ShopSettings};
 use crate::state::AppState;
@@ -81,6 +82,62 @@ pub async fn save(
     state.shops.empty();
     read(state, merchant).await
 }
+
+/// The largest logo file taken (larger: refused at the field, unread).
+pub const LOGO_MAX_BYTES: usize = 2 * 1024 * 1024;
+/// A logo's side once fitted into its square.
+pub const LOGO_SIDE: u32 = 512;
+
+/// Makes `file` (PNG, JPEG or WebP, at most [`LOGO_MAX_BYTES`]) the shop's logo: fitted
+/// into a square, kept in the pictures' store, minted as one of the shop's assets and set
+/// as its logo in one transaction; the settings as stored. A file that is not such a
+/// picture is refused at the field, nothing kept.
+pub async fn upload_logo(
+    state: &AppState,
+    merchant: &str,
+    title: &str,
+    file: Vec<u8>,
+) -> Result<ShopSettings, AppError> {
+    let refused = |message: String| AppError::FieldsInvalid(vec![FieldError::new("logo", message)]);
+    if file.len() > LOGO_MAX_BYTES {
+        return Err(refused(format!(
+            "at most {} MB",
+            LOGO_MAX_BYTES / 1024 / 1024
+        )));
+    }
+    if db::merchant::settings(&state.db, merchant).await?.is_none() {
+        return Err(AppError::NotFound(format!("merchant {merchant}")));
+    }
+    let kept = state
+        .studio
+        .upload(file, LOGO_SIDE)
+        .await?
+        .map_err(|refusal| refused(refusal.to_string()))?;
+    let title: String = title.trim().chars().take(40).collect();
+    db::artwork::mint_logo(
+        &state.db,
+        db::artwork::AssetSave {
+            id: uuid::Uuid::now_v7().to_string(),
+            merchant: merchant.to_owned(),
+            kind: AssetKind::Logo.as_str().to_owned(),
+            hash: kept.hash,
+            title,
+            prompt: String::new(),
+            thread: None,
+            width: i64::from(kept.width),
+            height: i64::from(kept.height),
+            bytes: i64::try_from(kept.bytes).unwrap_or(i64::MAX),
+            model: UPLOADED.to_owned(),
+            card_type: None,
+        },
+    )
+    .await?;
+    state.shops.empty();
+    read(state, merchant).await
+}
+
+/// The "model" of an uploaded picture: the boss made it.
+pub const UPLOADED: &str = "upload";
 
 /// The form as it will be stored, or every fault with its field.
 pub fn checked(

@@ -9,16 +9,20 @@
 //!   colour.
 //! - [`thumbnail`]: a small PNG of a picture for lists and cards.
 //! - [`as_png`]: a provider's JPEG or WebP kept as PNG, as every picture is.
+//! - [`fitted`]: a picture the boss uploads (a logo), read within limits and fitted into a
+//!   square PNG.
 
 mod format;
 mod render;
 mod review;
 mod thumbnail;
+mod upload;
 
 pub use format::as_png;
 pub use render::{Renderer, Sketch};
 pub use review::{Refusal, Reviewed, review};
 pub use thumbnail::thumbnail;
+pub use upload::fitted;
 
 /// How many candidates the Artist offers the boss at once.
 pub const CANDIDATES: u32 = 4;

@@ -52,3 +52,60 @@ pub async fn console_save_shop(
     let staff = call.staff(crate::auth::Permission::ManageShop)?;
     Ok(crate::service::settings::save(&call.state, &staff.merchant_id, &shop).await?)
 }
+
+/// Uploads the shop's logo (OWNER): a multipart form whose `logo` field is a PNG, JPEG or
+/// WebP file; it becomes one of the shop's pictures and its logo. A file too large is not
+/// read past the limit.
+#[server(
+    prefix = "/console",
+    endpoint = "settings/logo",
+    input = leptos::server_fn::codec::MultipartFormData
+)]
+pub async fn console_upload_logo(
+    data: leptos::server_fn::codec::MultipartData,
+) -> Result<ShopSettings, Problem> {
+    use crate::domain::rules::FieldError;
+    use crate::error::AppError;
+    use crate::service::settings::LOGO_MAX_BYTES;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(crate::auth::Permission::ManageShop)?;
+    let unreadable = |e: String| AppError::Invalid(format!("the upload does not read: {e}"));
+    let mut form = data
+        .into_inner()
+        .ok_or_else(|| AppError::Invalid("not a multipart form".into()))?;
+    let (mut title, mut file) = (String::new(), Vec::new());
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|e| unreadable(e.to_string()))?
+    {
+        if field.name() != Some("logo") {
+            continue;
+        }
+        // Its name without the extension: the asset's title.
+        title = field
+            .file_name()
+            .map(|name| {
+                name.rsplit_once('.')
+                    .map_or(name, |(stem, _)| stem)
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        while let Some(chunk) = field.chunk().await.map_err(|e| unreadable(e.to_string()))? {
+            file.extend_from_slice(&chunk);
+            if file.len() > LOGO_MAX_BYTES {
+                break;
+            }
+        }
+        break;
+    }
+    if file.is_empty() {
+        return Err(
+            AppError::FieldsInvalid(vec![FieldError::new("logo", "choose a picture")]).into(),
+        );
+    }
+    Ok(
+        crate::service::settings::upload_logo(&call.state, &staff.merchant_id, &title, file)
+            .await?,
+    )
+}

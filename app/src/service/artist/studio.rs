@@ -179,6 +179,39 @@ impl Studio {
         Ok(hash)
     }
 
+    /// Keeps a picture the boss uploaded, fitted into a `side` square, with its thumbnail;
+    /// the refusal when it is not a picture this app reads (PNG, JPEG, WebP, within limits).
+    pub async fn upload(
+        &self,
+        bytes: Vec<u8>,
+        side: u32,
+    ) -> Result<Result<Kept, artist::Refusal>, AppError> {
+        let fitted = tokio::task::spawn_blocking(move || {
+            let picture = artist::fitted(&bytes, side)?;
+            let thumb = artist::thumbnail(&picture.png, THUMBNAIL_SIDE)
+                .map_err(|e| artist::Refusal::Undecodable(e.to_string()))?;
+            Ok::<_, artist::Refusal>((picture, thumb))
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("reading an upload stopped: {e}")))?;
+        let (picture, thumb) = match fitted {
+            Ok(fitted) => fitted,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let hash = content_hash(&picture.png);
+        let bytes = u64::try_from(picture.png.len()).unwrap_or(u64::MAX);
+        self.write(&Variant::Picture.key(&hash), picture.png)
+            .await?;
+        self.write(&Variant::Thumbnail.key(&hash), thumb.png)
+            .await?;
+        Ok(Ok(Kept {
+            hash,
+            width: picture.width,
+            height: picture.height,
+            bytes,
+        }))
+    }
+
     /// Reviews the stored picture `hash` (it decodes, is `side` square, is not blank) and
     /// keeps its thumbnail; the refusal, when the review refuses it (the picture is then
     /// deleted).
