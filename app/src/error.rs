@@ -67,6 +67,9 @@ pub enum ErrorCode {
     UpstreamUnavailable,
     /// 503: the client could not reach the server.
     NetworkError,
+    /// 503: online payment is not set up for this shop, or its provider is failing (its
+    /// circuit is open): pay at the counter meanwhile.
+    PaymentProviderUnavailable,
     /// 500: a fault on our side; the detail is in the logs under the same trace.
     Internal,
     /// 404: no diner has this uid (a recharge or refund for nobody).
@@ -115,6 +118,7 @@ impl ErrorCode {
             Self::DatabaseUnavailable
             | Self::Timeout
             | Self::UpstreamUnavailable
+            | Self::PaymentProviderUnavailable
             | Self::NetworkError => 503,
             Self::Internal => 500,
         }
@@ -149,6 +153,7 @@ impl ErrorCode {
             Self::Timeout => "The request took too long",
             Self::UpstreamUnavailable => "An outside service is unavailable",
             Self::NetworkError => "The server could not be reached",
+            Self::PaymentProviderUnavailable => "Online payment is unavailable",
             Self::Internal => "Internal error",
             Self::DinerNotFound => "No such diner",
             Self::RefundPreviewChanged => "The refund changed since its preview",
@@ -392,6 +397,10 @@ pub enum AppError {
     /// 503 `UPSTREAM_UNAVAILABLE`: an outside service failed; the cause is logged.
     #[error("upstream: {0}")]
     Upstream(String),
+    /// 503 `PAYMENT_PROVIDER_UNAVAILABLE` with `Retry-After`: no online payment for this
+    /// shop, or its provider is failing.
+    #[error("online payment is unavailable: {0}")]
+    PaymentProviderUnavailable(String),
     /// 503 `BUSY`: retries after write conflicts ran out.
     #[error("gave up after {attempts} conflicting attempts")]
     Busy { attempts: u32 },
@@ -510,6 +519,12 @@ impl AppError {
                 ErrorCode::UpstreamUnavailable,
                 "A service we depend on did not answer. Please try again shortly.",
             ),
+            Self::PaymentProviderUnavailable(why) => Problem::new(
+                ErrorCode::PaymentProviderUnavailable,
+                format!(
+                    "Online recharge is unavailable ({why}); recharge at the counter meanwhile."
+                ),
+            ),
             Self::Busy { .. } => Problem::new(
                 ErrorCode::Busy,
                 "Too many changes to the same record at once; nothing was changed. Please retry.",
@@ -548,6 +563,7 @@ impl AppError {
         match self {
             Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             Self::Overloaded | Self::Busy { .. } => Some(1),
+            Self::PaymentProviderUnavailable(_) => Some(30),
             _ => None,
         }
     }

@@ -249,7 +249,7 @@ pub enum WeatherProvider {
     Qweather,
 }
 
-/// Payment codes (`POST /api/payment/create`).
+/// Payment codes (`POST /api/payment/create`) and online recharges.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentSettings {
@@ -259,6 +259,59 @@ pub struct PaymentSettings {
     pub max_open_per_diner: u32,
     /// Seconds between rounds of the worker that marks expired codes EXPIRED.
     pub expire_every_secs: u64,
+    pub online: OnlineSettings,
+}
+
+/// Online recharges through a payment provider (`POST /api/wallet/recharge/online`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnlineSettings {
+    pub provider: OnlineProvider,
+    /// This server's public address as the provider reaches it: notifications go to
+    /// `{notify_base_url}/api/pay/wechat/notify/{merchant}`.
+    pub notify_base_url: String,
+    /// Seconds an order can be paid.
+    pub order_ttl_secs: u32,
+    /// Seconds an order stays pending before the worker asks the provider after it.
+    pub query_after_secs: u32,
+    /// Seconds between the worker's rounds.
+    pub sweep_every_secs: u64,
+    /// Seconds a call to the provider may take.
+    pub timeout_secs: u64,
+    /// Transient failures in a row that open the breaker, and seconds it stays open.
+    pub failures_to_open: u32,
+    pub open_secs: u64,
+    /// The account, for `provider = "wechat"` (its keys are secrets) or the stand-in.
+    pub wechat: WeChatPaySettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnlineProvider {
+    /// No online recharge (503 PAYMENT_PROVIDER_UNAVAILABLE); the counter still sells.
+    Off,
+    /// DEV: the stand-in WeChat Pay this process serves at `/dev/wechatpay`, with the test
+    /// keys (the diner demo page pays against it).
+    Standin,
+    /// WeChat Pay API v3.
+    Wechat,
+}
+
+/// One WeChat Pay merchant account and the shop it is for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeChatPaySettings {
+    /// The shop (merchant id here) this account takes payments for.
+    pub merchant: String,
+    pub base_url: String,
+    pub mchid: String,
+    /// The mini program's AppID.
+    pub appid: String,
+    /// The serial number of the merchant's API certificate.
+    pub merchant_serial: String,
+    /// The platform public key's id (`PUB_KEY_ID_…`) and the file holding it (PEM).
+    pub platform_key_id: String,
+    pub platform_public_key_file: String,
 }
 
 impl PaymentSettings {
@@ -416,6 +469,9 @@ pub struct Secrets {
     pub vision_api_key: Option<SecretString>,
     /// The WeChat mini program's AppSecret (diner logins).
     pub wechat_app_secret: Option<SecretString>,
+    /// The WeChat Pay merchant's API private key (PKCS#8 PEM) and its APIv3 key.
+    pub wechatpay_private_key: Option<SecretString>,
+    pub wechatpay_api_v3_key: Option<SecretString>,
     /// The weather provider's API key.
     pub weather_api_key: Option<SecretString>,
     /// The secret shared with providers that call back (`POST /api/agent/webhook`, signed
@@ -646,6 +702,8 @@ impl Secrets {
             image_api_key: secret(vars, "IMAGE_API_KEY")?,
             vision_api_key: secret(vars, "VISION_API_KEY")?,
             wechat_app_secret: secret(vars, "WECHAT_APP_SECRET")?,
+            wechatpay_private_key: secret(vars, "WECHATPAY_PRIVATE_KEY")?,
+            wechatpay_api_v3_key: secret(vars, "WECHATPAY_API_V3_KEY")?,
             weather_api_key: secret(vars, "WEATHER_API_KEY")?,
             agent_webhook_secret: secret(vars, "AGENT_WEBHOOK_SECRET")?,
         })

@@ -20,7 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use app::auth::{IdentityProvider, SigningKey, TokenKeys, TokenSettings, WeChatMiniProgram};
 use secrecy::ExposeSecret;
 
-use crate::config::{AppConfig, DinerIdentity, Environment, WeatherProvider};
+use crate::config::{AppConfig, DinerIdentity, Environment, OnlineProvider, WeatherProvider};
 use crate::{health, shutdown, workers};
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,8 @@ pub enum StartupError {
     Model(String),
     #[error("agent workflows: {0}")]
     Agent(String),
+    #[error("online payments: {0}")]
+    Payments(String),
     #[error("the Artist: {0}")]
     Artist(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -69,17 +71,27 @@ pub struct Application {
 impl Application {
     /// Connects to and migrates the database, seeds demo data when configured, binds the port.
     pub async fn build(config: &AppConfig) -> Result<Self, StartupError> {
-        let state = build_state(config).await?;
         let addr = config.settings.server.address();
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
+        let mut state = build_state(config).await?;
+        // Now that the port is known, the payment accounts that reach this process (the
+        // stand-in in DEV, notifications when no public address is configured).
+        let bound = listener.local_addr().map_err(StartupError::Serve)?;
+        state.online = online(config, Some(&format!("http://{bound}")))?;
         let server = &config.settings.server;
-        let router = router(
+        let mut router = router(
             state.clone(),
             server.max_body_bytes,
             Duration::from_secs(server.request_timeout_secs),
         );
+        if config.settings.payments.online.provider == OnlineProvider::Standin {
+            let wechat = &config.settings.payments.online.wechat;
+            let standin = pay::standin::StandIn::new(&wechat.mchid, &wechat.appid)
+                .map_err(|e| StartupError::Payments(e.to_string()))?;
+            router = router.nest(STANDIN_PATH, standin.router());
+        }
         Ok(Self {
             listener,
             router,
@@ -225,6 +237,7 @@ pub fn state_over(
         agent,
         models: models(config)?,
         studio: studio(config)?,
+        online: online(config, None)?,
         webhooks: config
             .secrets
             .agent_webhook_secret
@@ -267,6 +280,85 @@ fn models(config: &AppConfig) -> Result<app::service::models::Models, StartupErr
             )))
         }
     })
+}
+
+/// Where DEV serves the stand-in WeChat Pay.
+pub const STANDIN_PATH: &str = "/dev/wechatpay";
+
+/// The shops' online payment accounts as configured (`payments.online`), each behind its
+/// retries and breaker. `self_url` is this process's address once bound: the stand-in is
+/// served there, and notifications come there when no public address is configured.
+fn online(
+    config: &AppConfig,
+    self_url: Option<&str>,
+) -> Result<app::service::online::Online, StartupError> {
+    let settings = &config.settings.payments.online;
+    let notify_base = match (settings.notify_base_url.trim(), self_url) {
+        ("", Some(url)) => url,
+        (configured, _) => configured,
+    };
+    let seconds = |secs: u32| chrono::Duration::seconds(i64::from(secs));
+    let online = app::service::online::Online::new(
+        notify_base,
+        seconds(settings.order_ttl_secs),
+        seconds(settings.query_after_secs),
+        Duration::from_secs(settings.sweep_every_secs.max(1)),
+    );
+    let wechat = &settings.wechat;
+    let failed = |e: pay::PayError| StartupError::Payments(e.to_string());
+    let (base_url, account) = match (settings.provider, self_url) {
+        (OnlineProvider::Off, _) | (OnlineProvider::Standin, None) => return Ok(online),
+        (OnlineProvider::Standin, Some(url)) => (
+            format!("{url}{STANDIN_PATH}"),
+            pay::standin::test_account(&wechat.mchid, &wechat.appid).map_err(failed)?,
+        ),
+        (OnlineProvider::Wechat, _) => {
+            let missing =
+                |name: &str| StartupError::Payments(format!("the secret {name} is missing"));
+            let private_key = config
+                .secrets
+                .wechatpay_private_key
+                .as_ref()
+                .ok_or_else(|| missing("WECHATPAY_PRIVATE_KEY"))?;
+            let api_v3_key = config
+                .secrets
+                .wechatpay_api_v3_key
+                .as_ref()
+                .ok_or_else(|| missing("WECHATPAY_API_V3_KEY"))?;
+            let platform =
+                std::fs::read_to_string(&wechat.platform_public_key_file).map_err(|e| {
+                    StartupError::Payments(format!(
+                        "the platform public key {}: {e}",
+                        wechat.platform_public_key_file
+                    ))
+                })?;
+            let account = pay::Account {
+                mchid: wechat.mchid.clone(),
+                appid: wechat.appid.clone(),
+                merchant_key: pay::MerchantKey::from_pem(&wechat.merchant_serial, private_key)
+                    .map_err(failed)?,
+                api_v3_key: pay::ApiV3Key::new(api_v3_key).map_err(failed)?,
+                platform: pay::PlatformKey::from_pem(&wechat.platform_key_id, &platform)
+                    .map_err(failed)?,
+            };
+            (wechat.base_url.clone(), account)
+        }
+    };
+    let client = pay::WeChatPay::new(
+        &base_url,
+        account,
+        Duration::from_secs(settings.timeout_secs.max(1)),
+    )
+    .map_err(failed)?;
+    let guarded = pay::Guarded::new(
+        client,
+        pay::Limits {
+            failures_to_open: settings.failures_to_open.max(1),
+            open_for: Duration::from_secs(settings.open_secs.max(1)),
+            ..pay::Limits::default()
+        },
+    );
+    Ok(online.with_account(&wechat.merchant, std::sync::Arc::new(guarded)))
 }
 
 /// The Artist's studio: the store the configuration names, the offline painter with its
@@ -420,6 +512,10 @@ pub fn router(state: AppState, max_body_bytes: usize, request_timeout: Duration)
             axum::routing::post(app::api::agent::webhook),
         )
         .route("/media/art/{name}", get(app::api::artwork::media))
+        .route(
+            "/api/pay/wechat/notify/{merchant}",
+            axum::routing::post(app::api::wallet::wechat_notify),
+        )
         .route(
             "/api/schemas/story.json",
             get(|| async { axum::Json(app::service::rules::schema::story_schema().clone()) }),

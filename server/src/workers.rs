@@ -67,6 +67,7 @@ pub async fn run(
         purge_expired_answers(state.clone(), duty.clone(), PURGE_EVERY, BATCH),
         purge_old_events(state.clone(), duty.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
         expire_payment_codes(state.clone(), duty.clone(), expire_every, BATCH),
+        settle_online_orders(state.clone(), duty.clone(), BATCH),
         read_weather(state.clone(), duty.clone()),
         keep_figures(state.clone(), duty.clone(), figures),
         purge_expired_sessions(state.clone(), duty, PURGE_EVERY, BATCH),
@@ -298,6 +299,26 @@ pub async fn expire_payment_codes(state: AppState, duty: Duty, every: Duration, 
             db::payment::expire_pending(&state.db, now, batch)
         })
         .await;
+    })
+    .await;
+}
+
+/// Asks the payment providers after online orders still pending (a lost notification: the
+/// order is credited now) and closes those past their expiry, in the process holding the
+/// duty, every `online.sweep_every` (none when no shop takes online payments).
+pub async fn settle_online_orders(state: AppState, duty: Duty, batch: u32) {
+    if !state.online.any() {
+        return;
+    }
+    every_so_often(state.online.sweep_every, || async {
+        if !duty.held() {
+            return;
+        }
+        match app::service::online::sweep(&state, chrono::Utc::now(), batch).await {
+            Ok(0) => {}
+            Ok(changed) => tracing::info!(changed, "online orders settled or closed"),
+            Err(error) => tracing::warn!(%error, "online orders could not be swept"),
+        }
     })
     .await;
 }

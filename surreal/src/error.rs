@@ -62,6 +62,8 @@ pub enum Rejection {
     LeaseLost,
     /// An agent thread is not waiting for the answer given (answered already, or moved on).
     NotWaiting,
+    /// An online order is no longer PENDING (credited or closed already): nothing to do.
+    NotPending,
     /// A code this build does not name: a guard nobody handles, kept for the logs.
     #[strum(default)]
     Other(String),

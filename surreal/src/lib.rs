@@ -20,6 +20,7 @@ pub mod live;
 pub mod memory;
 pub mod merchant;
 pub mod migrations;
+pub mod online;
 mod outcome;
 pub mod payment;
 pub mod queue;

@@ -130,6 +130,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "uploaded_logo",
         sql: include_str!("../migrations/0021_uploaded_logo.surql"),
     },
+    Migration {
+        version: 22,
+        name: "online_orders",
+        sql: include_str!("../migrations/0022_online_orders.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

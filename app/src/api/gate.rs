@@ -40,11 +40,19 @@ const PUBLIC: &[&str] = &[
     "/api/agent/webhook",
 ];
 
+/// Prefixes of routes that answer without a caller: WeChat Pay's notifications, signed by
+/// the platform key instead (one route per shop).
+const PUBLIC_PREFIXES: &[&str] = &["/api/pay/wechat/notify/"];
+
 /// Whether `path` needs an authenticated caller: everything under `/api/` and `/console/`
 /// but [`PUBLIC`] and the API's docs. Pages and assets do not (pages ask for themselves).
 pub fn needs_caller(path: &str) -> bool {
     let api = path.starts_with("/api/") || path.starts_with("/console/");
-    api && !PUBLIC.contains(&path) && !path.starts_with("/api/docs")
+    api && !PUBLIC.contains(&path)
+        && !path.starts_with("/api/docs")
+        && !PUBLIC_PREFIXES
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
 }
 
 /// Where the credential came from: an app's header, or a browser's cookie (which a browser
@@ -195,6 +203,7 @@ mod tests {
             "/api/docs/",
             "/console/sign_in",
             "/console/session",
+            "/api/pay/wechat/notify/demo",
             "/cashier",
             "/",
             "/pkg/mealquest.js",
@@ -205,6 +214,8 @@ mod tests {
         for closed in [
             "/api/payment/verify",
             "/api/wallet/recharge",
+            "/api/wallet/recharge/online",
+            "/api/pay/wechat/notify",
             "/api/assets/mine",
             "/console/scan",
             "/console/feed",

@@ -81,6 +81,21 @@ pub struct RechargeRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OnlineRechargeRequest {
+    pub merchant_id: crate::domain::checked::MerchantId,
+    /// The tier's code, e.g. `T100`.
+    #[schema(example = "T100")]
+    pub tier: Code,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OnlineOrderRequest {
+    pub merchant_id: crate::domain::checked::MerchantId,
+    /// The order's number, as its recharge answered it.
+    pub order: Code,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StoredValueRefundRequest {
     pub uid: DinerId,
     /// Principal to pay back.
@@ -276,6 +291,39 @@ fn refund_payment() {}
     params(IdempotencyHeader), security(("bearer" = [])),
     responses((status = 200, body = RechargeReceipt)))]
 fn recharge() {}
+
+/// Opens an online recharge of a tier (diner) and answers `wx.requestPayment`'s fields,
+/// signed; the wallet is credited once WeChat Pay confirms the payment. The same
+/// Idempotency-Key again is the same order. 503 PAYMENT_PROVIDER_UNAVAILABLE (with
+/// Retry-After) when the shop takes no online payment or its provider is failing.
+#[utoipa::path(post, path = "/api/wallet/recharge/online", tag = "wallet", request_body = OnlineRechargeRequest,
+    params(IdempotencyHeader), security(("bearer" = [])),
+    responses((status = 200, body = crate::model::online::OnlineRecharge)))]
+fn recharge_online() {}
+
+/// Where one of the diner's online recharges is: PENDING, PAID (with its ledger entry) or
+/// CLOSED.
+#[utoipa::path(post, path = "/api/wallet/recharge/online/order", tag = "wallet", request_body = OnlineOrderRequest,
+    security(("bearer" = [])),
+    responses((status = 200, body = crate::model::online::OnlineOrder)))]
+fn online_order() {}
+
+/// WeChat Pay's payment and refund notifications for a shop (no session): verified against
+/// the platform public key (`Wechatpay-Signature` over timestamp, nonce and body; refused
+/// more than five minutes from `Wechatpay-Timestamp`), the resource opened with
+/// AEAD_AES_256_GCM under the APIv3 key. A paid order is credited once; the same
+/// notification again changes nothing. 204, or `{"code": "FAIL", "message": …}`.
+#[utoipa::path(post, path = "/api/pay/wechat/notify/{merchant}", tag = "wallet",
+    params(
+        ("merchant" = String, Path, description = "The shop the payment is for"),
+        ("Wechatpay-Timestamp" = i64, Header, description = "When it was signed, in Unix seconds"),
+        ("Wechatpay-Nonce" = String, Header, description = "The signature's nonce"),
+        ("Wechatpay-Signature" = String, Header, description = "SHA256withRSA, base64"),
+        ("Wechatpay-Serial" = String, Header, description = "The platform key's id"),
+    ),
+    request_body = serde_json::Value,
+    responses((status = 204, description = "Settled (or nothing to do)")))]
+fn wechat_notify() {}
 
 #[utoipa::path(post, path = "/api/wallet/refund/preview", tag = "wallet", request_body = StoredValueRefundRequest,
     security(("bearer" = [])),
@@ -550,6 +598,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "MealQuest API", description = "餐餐有戏: stored value, cards, market, payments, catalogue, statements and real-time events (`GET /ws`, docs/realtime.md). Money is a decimal string; errors are RFC 9457 problem+json with a stable `code`."),
     paths(staff_login, diner_login, sign_out, create_payment, verify_payment, refund_payment, recharge,
+        recharge_online, online_order, wechat_notify,
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
         save_listing, list_campaigns, read_campaign, create_campaign, update_campaign,

@@ -123,3 +123,85 @@ pub async fn wallet_of() -> Result<Balance, crate::error::Problem> {
     let DinerQuery { uid } = query()?;
     Ok(crate::service::wallet::balance(&call.state, &staff.merchant_id, &uid).await?)
 }
+
+/// `POST /api/wallet/recharge/online` (diner): opens an online recharge of a tier at a
+/// merchant and answers the mini program's `wx.requestPayment` fields; the wallet is
+/// credited once the payment provider confirms it. Requires an Idempotency-Key (the same
+/// key again: the same order). 503 PAYMENT_PROVIDER_UNAVAILABLE when the shop takes no
+/// online payment or its provider is failing — the counter still sells stored value.
+#[leptos::server(prefix = "/api", endpoint = "wallet/recharge/online", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn recharge_online(
+    merchant_id: crate::domain::checked::MerchantId,
+    tier: Code,
+) -> Result<crate::model::online::OnlineRecharge, crate::error::Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let key = call.idempotency_header();
+    recharge_online_by_diner(&call, key.as_deref(), &merchant_id, &tier).await
+}
+
+/// An online recharge opened by the calling diner, once per `key`: `wallet/recharge/online`,
+/// and the diner demo page's form (whose key comes in a field).
+#[cfg(feature = "ssr")]
+pub(crate) async fn recharge_online_by_diner(
+    call: &crate::api::edge::Call,
+    key: Option<&str>,
+    merchant_id: &str,
+    tier: &Code,
+) -> Result<crate::model::online::OnlineRecharge, crate::error::Problem> {
+    let uid = call.diner()?;
+    crate::service::known_merchant(&call.state, merchant_id).await?;
+    let args = (merchant_id, tier);
+    call.idempotent_with_key(key, "wallet/recharge/online", &args, |once| {
+        crate::service::online::start(&call.state, merchant_id, &uid, tier, once)
+    })
+    .await
+}
+
+/// `POST /api/wallet/recharge/online/order` (diner): where one of the diner's online
+/// recharges is (`PENDING`, `PAID` with its ledger entry, `CLOSED`).
+#[leptos::server(prefix = "/api", endpoint = "wallet/recharge/online/order", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn online_order(
+    merchant_id: crate::domain::checked::MerchantId,
+    order: Code,
+) -> Result<crate::model::online::OnlineOrder, crate::error::Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let uid = call.diner()?;
+    Ok(crate::service::online::order(&call.state, &merchant_id, &uid, &order).await?)
+}
+
+/// `POST /api/pay/wechat/notify/{merchant}` (WeChat Pay; no session): a payment or refund
+/// notification, verified against the platform key, opened with the APIv3 key and settled
+/// (a paid order credited once; the same notification again changes nothing). Answered as
+/// WeChat Pay expects: 204, or 4xx/5xx `{"code": "FAIL", "message": …}` (it tries again
+/// later).
+#[cfg(feature = "ssr")]
+pub async fn wechat_notify(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::Path(merchant): axum::extract::Path<String>,
+    headers: http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let failed = |status: http::StatusCode, message: String| {
+        (
+            status,
+            axum::Json(serde_json::json!({ "code": "FAIL", "message": message })),
+        )
+            .into_response()
+    };
+    let Ok(body) = std::str::from_utf8(&body) else {
+        return failed(
+            http::StatusCode::BAD_REQUEST,
+            "the body is not UTF-8".into(),
+        );
+    };
+    match crate::service::online::notified(&state, &merchant, &headers, body).await {
+        Ok(_) => http::StatusCode::NO_CONTENT.into_response(),
+        Err(error) => {
+            let problem = error.to_problem();
+            let status = http::StatusCode::from_u16(problem.status)
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            failed(status, problem.detail)
+        }
+    }
+}

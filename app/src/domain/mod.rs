@@ -11,6 +11,7 @@ pub mod diner;
 pub mod events;
 pub mod market;
 pub mod money;
+pub mod online;
 pub mod payment;
 pub mod rules;
 pub mod stock;

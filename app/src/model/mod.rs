@@ -9,6 +9,7 @@ pub mod assets;
 pub mod catalog;
 pub mod figures;
 pub mod ledger;
+pub mod online;
 pub mod payment;
 pub mod realtime;
 pub mod rules;

@@ -19,6 +19,7 @@ pub mod ledger;
 mod locks;
 pub mod memory;
 pub mod models;
+pub mod online;
 pub mod payment;
 mod retry;
 pub mod rules;

@@ -30,7 +30,7 @@ pub async fn balance(state: &AppState, merchant: &str, uid: &str) -> Result<Bala
 
 /// Refuses a uid no diner has: money kept for nobody could never be spent or paid back.
 /// Diners are never deleted, so a check before the transaction holds inside it.
-async fn known_diner(db: &Db, uid: &str) -> Result<(), AppError> {
+pub(crate) async fn known_diner(db: &Db, uid: &str) -> Result<(), AppError> {
     match db::diner::get(db, uid).await? {
         Some(_) => Ok(()),
         None => Err(AppError::DinerNotFound(uid.to_owned())),
@@ -58,46 +58,78 @@ pub async fn recharge(
     let _queue = locks::hold(&wallet_key(scope.merchant, scope.uid)).await;
     with_retries(|| async {
         let before = db::wallet::get(db, scope.merchant, scope.uid).await?;
-        let after = wallet::recharge(&from_row(&before)?, &rule)?;
-        let mut change = diff(&before, &to_row(&after));
-        change.bonus_ratio = Some(wallet::bonus_ratio(&rule));
-        let entry = NewLedgerEntry::new(
-            LedgerType::Recharge,
-            rule.pay.amount(),
-            scope.merchant,
-            scope.uid,
-            change,
-        )
-        .by_staff(scope.staff)
-        .referencing(format!("recharge_tier:{tier_code}"));
-        let receipt = RechargeReceipt {
-            txn_id: entry.txn_id.clone(),
-            tier: tier.label.clone(),
-            paid: rule.pay,
-            bonus: rule.bonus,
-            balance: after,
-        };
-        let fact = DomainEvent::Recharged {
-            party: Party::new(scope.merchant, scope.uid, &entry.txn_id),
-            tier: tier.label.clone(),
-            paid: rule.pay,
-            bonus: rule.bonus,
-            balance: after,
-        };
-        let outcome = outcome(state, once.as_ref(), &receipt, Some(&fact)).await?;
+        let made = recharged(
+            &before,
+            &rule,
+            &tier.label,
+            scope,
+            format!("recharge_tier:{tier_code}"),
+        )?;
+        let outcome = outcome(state, once.as_ref(), &made.receipt, Some(&made.fact)).await?;
         db::wallet::apply(
             db,
             scope.merchant,
             scope.uid,
             &before,
-            &to_row(&after),
-            &entry,
+            &made.after,
+            &made.entry,
             &outcome,
         )
         .await?;
-        Ok(receipt)
+        Ok(made.receipt)
     })
     .await
+}
+
+/// A recharge computed from the wallet as read: the wallet after, its ledger entry (with
+/// `reference`), the receipt and the fact — written by the caller with its own guards.
+pub(crate) struct Recharged {
+    pub after: WalletRow,
+    pub entry: NewLedgerEntry,
+    pub receipt: RechargeReceipt,
+    pub fact: DomainEvent,
+}
+
+/// The recharge of `rule` (named `label`) on the wallet `before`.
+pub(crate) fn recharged(
+    before: &WalletRow,
+    rule: &RechargeTier,
+    label: &str,
+    scope: Scope<'_>,
+    reference: String,
+) -> Result<Recharged, AppError> {
+    let after = wallet::recharge(&from_row(before)?, rule)?;
+    let mut change = diff(before, &to_row(&after));
+    change.bonus_ratio = Some(wallet::bonus_ratio(rule));
+    let entry = NewLedgerEntry::new(
+        LedgerType::Recharge,
+        rule.pay.amount(),
+        scope.merchant,
+        scope.uid,
+        change,
+    )
+    .by_staff(scope.staff)
+    .referencing(reference);
+    let receipt = RechargeReceipt {
+        txn_id: entry.txn_id.clone(),
+        tier: label.to_owned(),
+        paid: rule.pay,
+        bonus: rule.bonus,
+        balance: after,
+    };
+    let fact = DomainEvent::Recharged {
+        party: Party::new(scope.merchant, scope.uid, &entry.txn_id),
+        tier: label.to_owned(),
+        paid: rule.pay,
+        bonus: rule.bonus,
+        balance: after,
+    };
+    Ok(Recharged {
+        after: to_row(&after),
+        entry,
+        receipt,
+        fact,
+    })
 }
 
 /// What a stored-value refund of `amount` principal would do, without doing it.

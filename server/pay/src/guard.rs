@@ -72,11 +72,6 @@ impl<P: Provider> Guarded<P> {
         }
     }
 
-    /// Whether the breaker refuses calls now.
-    pub fn is_open(&self) -> bool {
-        !self.breaker.is_call_permitted()
-    }
-
     async fn guard<'a, T, F>(&'a self, what: &str, call: F) -> Result<T, PayError>
     where
         F: Fn(&'a P) -> BoxFuture<'a, Result<T, PayError>>,
@@ -124,5 +119,10 @@ impl<P: Provider> Provider for Guarded<P> {
 
     fn notice(&self, headers: &http::HeaderMap, body: &str, now: i64) -> Result<Notice, PayError> {
         self.inner.notice(headers, body, now)
+    }
+
+    /// Whether the breaker refuses calls now.
+    fn is_open(&self) -> bool {
+        !self.breaker.is_call_permitted()
     }
 }

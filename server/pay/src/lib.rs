@@ -135,6 +135,11 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     /// Reads a notification posted to us: signed by the platform within five minutes of
     /// `now` (unix seconds), sealed with our APIv3 key, for this account.
     fn notice(&self, headers: &http::HeaderMap, body: &str, now: i64) -> Result<Notice, PayError>;
+
+    /// Whether calls are refused now (a breaker open): the provider is failing.
+    fn is_open(&self) -> bool {
+        false
+    }
 }
 
 /// A fresh nonce: 32 random hex characters.

@@ -10,6 +10,7 @@ mod failures;
 mod helpers;
 mod home_page;
 mod money;
+mod online;
 mod openapi;
 mod payment_codes;
 mod probes;

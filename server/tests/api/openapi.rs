@@ -37,6 +37,7 @@ async fn the_openapi_document_matches_the_routes() {
     served.insert(("POST".into(), "/api/agent/resume/{thread_id}".into()));
     served.insert(("POST".into(), "/api/agent/webhook".into()));
     served.insert(("GET".into(), "/media/art/{name}".into()));
+    served.insert(("POST".into(), "/api/pay/wechat/notify/{merchant}".into()));
     // The console pages' own form endpoints are not part of the public API.
     served.retain(|(_, path)| !path.starts_with("/console/"));
     assert!(!documented.is_empty());

@@ -1,0 +1,362 @@
+//! Online recharges through the real router against the stand-in WeChat Pay, which speaks
+//! API v3 with the test keys on a port of its own: it checks our signatures, signs its
+//! answers and posts signed, sealed notifications to the app.
+
+use std::time::Duration;
+
+use app::model::online::{OnlineOrder, OnlineRecharge};
+use chrono::Utc;
+use pay::standin::{API_V3_KEY, MERCHANT_SERIAL, PLATFORM_KEY_ID, StandIn};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, key, spawn_app_with};
+use crate::money::{DINER, cashier, m, recharge, wallet_of};
+
+const MCHID: &str = "1900000109";
+const APPID: &str = "wx8888888888888888";
+
+struct Shop {
+    app: TestApp,
+    standin: StandIn,
+    diner: String,
+}
+
+/// The app with the demo shop's WeChat Pay account at a stand-in of its own.
+async fn shop(extra: &[(&str, &str)]) -> Shop {
+    let standin = StandIn::new(MCHID, APPID).expect("the stand-in");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let router = standin.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/pay/testdata");
+    let (private_key, platform_key) = (
+        format!("{keys}/merchant_private_key.pem"),
+        format!("{keys}/platform_public_key.pem"),
+    );
+    let mut vars: Vec<(&str, &str)> = vec![
+        ("MEALQUEST_PAYMENTS__ONLINE__PROVIDER", "wechat"),
+        ("MEALQUEST_PAYMENTS__ONLINE__WECHAT__BASE_URL", &url),
+        ("MEALQUEST_PAYMENTS__ONLINE__WECHAT__MCHID", MCHID),
+        ("MEALQUEST_PAYMENTS__ONLINE__WECHAT__APPID", APPID),
+        (
+            "MEALQUEST_PAYMENTS__ONLINE__WECHAT__MERCHANT_SERIAL",
+            MERCHANT_SERIAL,
+        ),
+        (
+            "MEALQUEST_PAYMENTS__ONLINE__WECHAT__PLATFORM_KEY_ID",
+            PLATFORM_KEY_ID,
+        ),
+        (
+            "MEALQUEST_PAYMENTS__ONLINE__WECHAT__PLATFORM_PUBLIC_KEY_FILE",
+            &platform_key,
+        ),
+        ("MEALQUEST_SECRET_WECHATPAY_PRIVATE_KEY_FILE", &private_key),
+        ("MEALQUEST_SECRET_WECHATPAY_API_V3_KEY", API_V3_KEY),
+        // The worker stays out of the way; tests sweep when they mean to.
+        ("MEALQUEST_PAYMENTS__ONLINE__QUERY_AFTER_SECS", "3600"),
+        ("MEALQUEST_PAYMENTS__ONLINE__SWEEP_EVERY_SECS", "3600"),
+        ("MEALQUEST_PAYMENTS__ONLINE__FAILURES_TO_OPEN", "3"),
+    ];
+    vars.extend_from_slice(extra);
+    let app = spawn_app_with(&vars).await;
+    let diner = app.diner_token(DINER).await;
+    Shop {
+        app,
+        standin,
+        diner,
+    }
+}
+
+impl Shop {
+    async fn open(&self, tier: &str, key: &str) -> reqwest::Response {
+        self.app
+            .post(
+                "/api/wallet/recharge/online",
+                Some(&self.diner),
+                Some(key),
+                &json!({ "merchant_id": "demo", "tier": tier }),
+            )
+            .await
+    }
+
+    async fn opened(&self, tier: &str) -> OnlineRecharge {
+        let response = self.open(tier, &key()).await;
+        assert_eq!(response.status(), 200, "{:?}", response.text().await);
+        response.json().await.expect("an online recharge")
+    }
+
+    async fn order(&self, number: &str) -> OnlineOrder {
+        self.app
+            .call(
+                "/api/wallet/recharge/online/order",
+                &self.diner,
+                &json!({ "merchant_id": "demo", "order": number }),
+            )
+            .await
+    }
+
+    /// Waits for the order to leave PENDING (the notification arrives on its own).
+    async fn settled(&self, number: &str) -> OnlineOrder {
+        for _ in 0..100 {
+            let order = self.order(number).await;
+            if order.status != "PENDING" {
+                return order;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("order {number} is still pending");
+    }
+
+    /// The RECHARGE entries the orders put on the diner's ledger.
+    async fn online_entries(&self) -> usize {
+        db::ledger::for_diner(&self.app.db, "demo", DINER, 1_000)
+            .await
+            .expect("the ledger")
+            .iter()
+            .filter(|entry| {
+                entry
+                    .reference
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("online_order:"))
+            })
+            .count()
+    }
+
+    /// Posts a notification to the app as WeChat Pay does; its status.
+    async fn notify(&self, headers: &axum::http::HeaderMap, body: &str) -> u16 {
+        self.app
+            .client
+            .post(self.app.url("/api/pay/wechat/notify/demo"))
+            .headers(headers.clone())
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("sent")
+            .status()
+            .as_u16()
+    }
+}
+
+fn prepay_id(recharge: &OnlineRecharge) -> &str {
+    recharge
+        .payment
+        .package
+        .strip_prefix("prepay_id=")
+        .expect("a prepay id")
+}
+
+#[tokio::test]
+async fn a_diner_pays_online_and_is_credited_once_with_its_ledger_entry() {
+    let shop = shop(&[]).await;
+    let till = cashier(&shop.app).await;
+    let before = wallet_of(&shop.app, &till, DINER).await;
+    let opened = shop.opened("T100").await;
+    assert_eq!((opened.pay, opened.bonus), (m("100"), m("20")));
+    assert_eq!(opened.payment.sign_type, "RSA");
+    assert_eq!(shop.order(&opened.order).await.status, "PENDING");
+
+    // The diner pays in WeChat; its notification reaches the app by itself.
+    shop.standin
+        .pay(prepay_id(&opened), true)
+        .await
+        .expect("paid");
+    let order = shop.settled(&opened.order).await;
+    assert_eq!(order.status, "PAID");
+    let after = wallet_of(&shop.app, &till, DINER).await;
+    assert_eq!(
+        after.principal.amount() - before.principal.amount(),
+        m("100").amount()
+    );
+    assert_eq!(
+        after.bonus.amount() - before.bonus.amount(),
+        m("20").amount()
+    );
+    let entries = db::ledger::for_diner(&shop.app.db, "demo", DINER, 1_000)
+        .await
+        .expect("ledger");
+    let entry = entries
+        .iter()
+        .find(|entry| Some(entry.txn_id.as_str()) == order.txn_id.as_deref())
+        .expect("the RECHARGE entry");
+    assert_eq!(entry.kind, db::ledger::LedgerType::Recharge);
+    assert_eq!(
+        entry.reference.as_deref(),
+        Some(format!("online_order:{}", opened.order).as_str())
+    );
+    assert_eq!(entry.staff, None);
+
+    // The same Idempotency-Key again: the same order; WeChat's own notification again, and
+    // the query: nothing more.
+    let again = shop
+        .standin
+        .pay(prepay_id(&opened), false)
+        .await
+        .expect("the same notification");
+    assert_eq!(shop.notify(&again.0, &again.1).await, 204);
+    let swept =
+        app::service::online::sweep(&shop.app.state, Utc::now() + chrono::Duration::hours(2), 10)
+            .await
+            .expect("swept");
+    assert_eq!(swept, 0);
+    assert_eq!(shop.online_entries().await, 1);
+    assert_eq!(wallet_of(&shop.app, &till, DINER).await, after);
+}
+
+#[tokio::test]
+async fn ten_copies_of_the_notification_racing_the_query_credit_once() {
+    let shop = shop(&[]).await;
+    let opened = shop.opened("T100").await;
+    let (headers, body) = shop
+        .standin
+        .pay(prepay_id(&opened), false)
+        .await
+        .expect("paid");
+    let query_after = Utc::now() + chrono::Duration::hours(2);
+    let notices = (0..10).map(|_| shop.notify(&headers, &body));
+    let (statuses, swept) = tokio::join!(
+        futures::future::join_all(notices),
+        app::service::online::sweep(&shop.app.state, query_after, 10),
+    );
+    assert!(statuses.iter().all(|status| *status == 204), "{statuses:?}");
+    swept.expect("swept");
+    assert_eq!(shop.order(&opened.order).await.status, "PAID");
+    assert_eq!(shop.online_entries().await, 1);
+}
+
+#[tokio::test]
+async fn a_forged_replayed_or_wrong_amount_notification_credits_nothing() {
+    let shop = shop(&[]).await;
+    let opened = shop.opened("T100").await;
+    let (headers, body) = shop
+        .standin
+        .pay(prepay_id(&opened), false)
+        .await
+        .expect("paid");
+    // The body changed after signing.
+    let forged = body.replacen("TRANSACTION.SUCCESS", "TRANSACTION.SUCCESS ", 1);
+    assert_eq!(shop.notify(&headers, &forged).await, 401);
+    // Rightly signed ten minutes ago: a replay.
+    let transaction = json!({
+        "appid": APPID, "mchid": MCHID, "out_trade_no": opened.order,
+        "transaction_id": "4200000000000000000000000001", "trade_state": "SUCCESS",
+        "amount": { "total": 10_000, "payer_total": 10_000, "currency": "CNY" }
+    });
+    let signed = |value: &Value, at: i64| {
+        shop.standin
+            .notification(
+                "TRANSACTION.SUCCESS",
+                "transaction",
+                value.to_string().as_bytes(),
+                at,
+            )
+            .expect("signed")
+    };
+    let old = signed(&transaction, Utc::now().timestamp() - 600);
+    assert_eq!(shop.notify(&old.0, &old.1).await, 401);
+    // Signed now, but one fen paid for a 100-yuan order.
+    let mut cheap = transaction.clone();
+    cheap["amount"]["total"] = json!(1);
+    cheap["amount"]["payer_total"] = json!(1);
+    let cheap = signed(&cheap, Utc::now().timestamp());
+    assert_eq!(shop.notify(&cheap.0, &cheap.1).await, 422);
+    // Another merchant account's payment.
+    let mut foreign = transaction.clone();
+    foreign["mchid"] = json!("1900000999");
+    let foreign = signed(&foreign, Utc::now().timestamp());
+    assert_eq!(shop.notify(&foreign.0, &foreign.1).await, 401);
+    assert_eq!(shop.order(&opened.order).await.status, "PENDING");
+    assert_eq!(shop.online_entries().await, 0);
+    // The real one still credits.
+    assert_eq!(shop.notify(&headers, &body).await, 204);
+    assert_eq!(shop.order(&opened.order).await.status, "PAID");
+}
+
+#[tokio::test]
+async fn the_same_key_is_the_same_order() {
+    let shop = shop(&[]).await;
+    let same = key();
+    let first: OnlineRecharge = shop.open("T100", &same).await.json().await.expect("json");
+    let again: OnlineRecharge = shop.open("T100", &same).await.json().await.expect("json");
+    assert_eq!(
+        (first.order.as_str(), first.payment.package.as_str()),
+        (again.order.as_str(), again.payment.package.as_str())
+    );
+    let other = shop.open("T300", &same).await;
+    assert_eq!(other.status(), 422);
+}
+
+#[tokio::test]
+async fn a_provider_down_is_a_clear_503_the_breaker_opens_and_the_counter_still_sells() {
+    let shop = shop(&[]).await;
+    shop.standin.set_down(true);
+    for _ in 0..2 {
+        let refused = shop.open("T100", &key()).await;
+        assert_eq!(refused.status(), 503);
+        assert!(refused.headers().get("retry-after").is_some());
+        let problem: Value = refused.json().await.expect("a problem");
+        assert_eq!(problem["code"], "PAYMENT_PROVIDER_UNAVAILABLE");
+    }
+    // Open now: refused before the provider is asked, saying why.
+    let refused = shop.open("T100", &key()).await;
+    assert_eq!(refused.status(), 503);
+    let problem: Value = refused.json().await.expect("a problem");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("failing")),
+        "{problem}"
+    );
+    // Nothing half-written: every order it opened is closed, nothing credited.
+    let open: Vec<db::online::OrderRow> =
+        db::online::pending_before(&shop.app.db, Utc::now() + chrono::Duration::hours(1), 100)
+            .await
+            .expect("pending");
+    assert!(open.is_empty(), "{open:?}");
+    assert_eq!(shop.online_entries().await, 0);
+    // The counter still sells stored value.
+    let till = cashier(&shop.app).await;
+    assert_eq!(
+        recharge(&shop.app, &till, DINER, "T100").await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_order_never_paid_is_closed_there_and_here_after_its_expiry() {
+    let shop = shop(&[("MEALQUEST_PAYMENTS__ONLINE__ORDER_TTL_SECS", "7200")]).await;
+    let opened = shop.opened("T100").await;
+    // Asked after before its expiry: still pending.
+    let asked = Utc::now() + chrono::Duration::minutes(61);
+    assert_eq!(
+        app::service::online::sweep(&shop.app.state, asked, 10)
+            .await
+            .expect("swept"),
+        0
+    );
+    assert_eq!(shop.order(&opened.order).await.status, "PENDING");
+    let expired = opened.expires_at + chrono::Duration::hours(2);
+    assert_eq!(
+        app::service::online::sweep(&shop.app.state, expired, 10)
+            .await
+            .expect("swept"),
+        1
+    );
+    assert_eq!(shop.order(&opened.order).await.status, "CLOSED");
+    assert_eq!(
+        shop.standin.state_of(&opened.order).as_deref(),
+        Some("CLOSED")
+    );
+    // The diner can no longer pay it: it stays closed there, nothing is credited.
+    shop.standin
+        .pay(prepay_id(&opened), true)
+        .await
+        .expect("tried");
+    assert_eq!(
+        shop.standin.state_of(&opened.order).as_deref(),
+        Some("CLOSED")
+    );
+    assert_eq!(shop.online_entries().await, 0);
+}
