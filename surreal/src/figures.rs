@@ -40,28 +40,57 @@ fn per_type(statement: &str) -> String {
         .collect()
 }
 
-/// A merchant's ledger entries written in `[from, to)`, oldest first: one range of the
-/// ledger's (merchant, type, time) index per type, so a day costs its own entries only.
+/// Entries read at once, a page of one type's range.
+const PAGE: i64 = 2_000;
+
+/// A merchant's ledger entries written in `[from, to)`, oldest first, from the ledger's
+/// (merchant, type, time) index: each type's range read in pages ordered by time from
+/// `from` until a page reaches `to`. SurrealDB (3.3) scans the index by one bound of a range
+/// only and filters by the other, so `timestamp >= $from AND timestamp < $to` would read
+/// every later entry too — a year's catch-up then reads the ledger half a year over — while
+/// an ordered, limited scan stops at its limit: a day costs its own entries.
 pub async fn entries(
     db: &Db,
     merchant: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> DbResult<Vec<LedgerEntry>> {
-    let mut response = checked(
-        db.query(per_type(
-            "SELECT * OMIT id FROM ledger WHERE merchant_id = $merchant AND type = $type \
-             AND timestamp >= $from AND timestamp < $to",
-        ))
-        .bind(("merchant", merchant.to_owned()))
-        .bind(("from", from))
-        .bind(("to", to))
-        .await?,
-    )?;
     let mut all = Vec::new();
-    for index in 0..LedgerType::VARIANTS.len() {
-        let some: Vec<LedgerEntry> = response.take(index)?;
-        all.extend(some);
+    for kind in LedgerType::VARIANTS {
+        // Where the next page starts: a time, and how many entries of that very time were
+        // read already (any number may share one).
+        let (mut cursor, mut skip) = (from, 0_i64);
+        loop {
+            let response = db
+                .query(
+                    "SELECT * OMIT id FROM ledger WHERE merchant_id = $merchant AND type = $type \
+                     AND timestamp >= $cursor ORDER BY timestamp LIMIT $page START $skip",
+                )
+                .bind(("merchant", merchant.to_owned()))
+                .bind(("type", kind.as_str().to_owned()))
+                .bind(("cursor", cursor))
+                .bind(("page", PAGE))
+                .bind(("skip", skip))
+                .await?;
+            let page: Vec<LedgerEntry> = checked(response)?.take(0)?;
+            let full = i64::try_from(page.len()).unwrap_or(i64::MAX) >= PAGE;
+            let mut reached = false;
+            for entry in page {
+                if entry.timestamp >= to {
+                    reached = true;
+                    break;
+                }
+                if entry.timestamp == cursor {
+                    skip += 1;
+                } else {
+                    (cursor, skip) = (entry.timestamp, 1);
+                }
+                all.push(entry);
+            }
+            if reached || !full {
+                break;
+            }
+        }
     }
     all.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then(a.txn_id.cmp(&b.txn_id)));
     Ok(all)
