@@ -1,6 +1,6 @@
 import path from "node:path";
 import { type Page, expect, test } from "@playwright/test";
-import { api, openDinerPage, signInCashier } from "./helpers";
+import { api, expectAccessible, openDinerPage, signInCashier } from "./helpers";
 
 const screenshot = (name: string) => path.join(__dirname, "..", "screenshots", `${name}.png`);
 
@@ -65,4 +65,31 @@ test("a diner's page sees its card turn USED and its balance change live when th
 
   await dinerContext.close();
   await cashierContext.close();
+});
+
+test("a diner recharges online: the order, the payment in WeChat (the stand-in), the balance credited live", async ({
+  browser,
+}, testInfo) => {
+  const project = testInfo.project.name;
+  // The two projects run at once on one server: each its own diner.
+  const uid = project === "desktop" ? "wx-demo-001" : "wx-demo-002";
+  const { context, diner } = await openDinerPage(browser, uid);
+  const balance = diner.getByTestId("diner-balance");
+  await expect(balance).toBeVisible();
+  const before = (await balance.textContent()) ?? "";
+
+  await diner.getByTestId("online-tier").selectOption("T100");
+  await diner.getByTestId("online-open").click();
+  const order = diner.getByTestId("online-order");
+  await expect(order).toContainText("付 ¥100");
+  await expect(order).toHaveAttribute("data-order", /^MQ[0-9A-F]{30}$/);
+  await expectAccessible(diner, "the diner page with an online order");
+  await diner.screenshot({ path: screenshot(`diner-online-order-${project}`), fullPage: true });
+
+  // Paid in "WeChat": the stand-in's notification credits the wallet; the page hears it.
+  await diner.getByTestId("online-pay").click();
+  await expect(diner.getByTestId("online-paid")).toBeVisible();
+  await expect(balance).not.toHaveText(before, { timeout: 15_000 });
+  await diner.screenshot({ path: screenshot(`diner-online-paid-${project}`), fullPage: true });
+  await context.close();
 });

@@ -78,7 +78,10 @@ impl Application {
         let mut state = build_state(config).await?;
         // Now that the port is known, the payment accounts that reach this process (the
         // stand-in in DEV, notifications when no public address is configured).
-        let bound = listener.local_addr().map_err(StartupError::Serve)?;
+        let mut bound = listener.local_addr().map_err(StartupError::Serve)?;
+        if bound.ip().is_unspecified() {
+            bound.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
         state.online = online(config, Some(&format!("http://{bound}")))?;
         let server = &config.settings.server;
         let mut router = router(
@@ -358,7 +361,11 @@ fn online(
             ..pay::Limits::default()
         },
     );
-    Ok(online.with_account(&wechat.merchant, std::sync::Arc::new(guarded)))
+    let online = online.with_account(&wechat.merchant, std::sync::Arc::new(guarded));
+    Ok(match settings.provider {
+        OnlineProvider::Standin => online.with_sandbox(&base_url),
+        _ => online,
+    })
 }
 
 /// The Artist's studio: the store the configuration names, the offline painter with its

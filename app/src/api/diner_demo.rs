@@ -51,6 +51,8 @@ pub struct DinerView {
     pub total_steps: u64,
     /// The diner's last live event when this was read: the page's socket starts after it.
     pub seen: u64,
+    /// The shop's recharge tiers (an online recharge buys one).
+    pub tiers: Vec<crate::model::catalog::Tier>,
 }
 
 /// A fragment on the shop's market, with its name, in silver.
@@ -169,6 +171,7 @@ pub async fn diner_pocket() -> Result<Option<DinerView>, Problem> {
         .await
         .map_err(AppError::from)?;
     Ok(Some(DinerView {
+        tiers: catalog.tiers,
         card_types: catalog.card_types,
         market,
         steps_today: u32::try_from(steps_today).unwrap_or_default(),
@@ -325,4 +328,32 @@ fn demo_merchant() -> Result<crate::domain::checked::MerchantId, crate::error::A
     db::seed::DEMO_MERCHANT_ID
         .parse()
         .map_err(|_| crate::error::AppError::Internal("the demo merchant's id".into()))
+}
+
+/// Opens an online recharge at the demo restaurant: exactly `POST
+/// /api/wallet/recharge/online`, with the form's key.
+#[server(prefix = "/console", endpoint = "diner/recharge_online")]
+pub async fn diner_recharge_online(
+    tier: crate::domain::checked::Code,
+    key: String,
+) -> Result<GameAnswer<crate::model::online::OnlineRecharge>, Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let merchant = demo_merchant()?;
+    let answer =
+        crate::api::wallet::recharge_online_by_diner(&call, Some(&key), &merchant, &tier).await;
+    crate::api::console::form_answer(&call, answer, |receipt| crate::api::console::Receipt {
+        receipt,
+    })
+}
+
+/// DEV: the diner pays an online order in "WeChat" — the stand-in WeChat Pay's sandbox
+/// plays the WeChat app's part; its notification then credits the wallet as WeChat Pay's
+/// would. No stand-in (not DEV): not found.
+#[server(prefix = "/console", endpoint = "diner/pay_online")]
+pub async fn diner_pay_online(order: crate::domain::checked::Code) -> Result<(), Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let uid = call.diner()?;
+    let merchant = demo_merchant()?;
+    crate::service::online::pay_in_sandbox(&call.state, &merchant, &uid, &order).await?;
+    Ok(())
 }

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 
 use crate::api::diner_demo::{
-    DinerArrive, DinerCard, DinerPay, DinerSignIn, DinerSynthesize, DinerTrade, DinerView,
-    FreshMemberCode, diner_pocket,
+    DinerArrive, DinerCard, DinerPay, DinerPayOnline, DinerRechargeOnline, DinerSignIn,
+    DinerSynthesize, DinerTrade, DinerView, FreshMemberCode, diner_pocket,
 };
 use crate::api::realtime::Event;
 use crate::api::rules::InboxStory;
@@ -210,6 +210,7 @@ fn Pocket(view: DinerView) -> impl IntoView {
             <Workshop card_types fragments market first_key=view.next_key.clone() synthesize />
             <Market market fragments first_key=view.next_key.clone() trade />
             <PayPanel first_key=view.next_key.clone() />
+            <OnlineRecharge tiers=view.tiers.clone() first_key=view.next_key.clone() />
             <h2 class="text-lg font-semibold">{t!(i18n, diner.my_cards)}</h2>
             <Show when=move || cards.with(Vec::is_empty)>
                 <p class="text-stone-500">{t!(i18n, diner.no_cards)}</p>
@@ -292,6 +293,69 @@ fn PayPanel(first_key: String) -> impl IntoView {
                 Err(problem) => view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> }.into_any(),
             })}
         </div>
+    }
+}
+
+/// An online recharge, as the mini program makes it: a tier, the order and its signed
+/// payment fields, then the payment in WeChat — here the stand-in's sandbox (DEV). The
+/// wallet above moves when the provider's notification has credited it.
+#[component]
+fn OnlineRecharge(tiers: Vec<crate::model::catalog::Tier>, first_key: String) -> impl IntoView {
+    let open = ServerAction::<DinerRechargeOnline>::new();
+    let pay = ServerAction::<DinerPayOnline>::new();
+    let i18n = use_i18n();
+    let locale = page_locale();
+    let key = rotating_key(first_key, open);
+    let opened = move || {
+        open.value()
+            .get()
+            .and_then(Result::ok)
+            .and_then(|answer| answer.shown.receipt)
+    };
+    let refused = move || {
+        open.value().get().and_then(|answer| match answer {
+            Ok(answer) => answer.refusal,
+            Err(problem) => Some(problem),
+        })
+    };
+    view! {
+        <section class="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-stone-200" aria-labelledby="online-heading">
+            <h2 id="online-heading" class="text-lg font-semibold">{t!(i18n, diner.online_title)}</h2>
+            <p class="text-sm text-stone-500">{t!(i18n, diner.online_hint)}</p>
+            <ActionForm action=open attr:class="mt-3 flex flex-wrap items-end gap-3">
+                <input type="hidden" name="key" value=move || key.get() />
+                <div>
+                    <label for="online-tier" class="block text-sm font-medium text-stone-700">{t!(i18n, diner.online_tier)}</label>
+                    <select id="online-tier" name="tier" data-testid="online-tier" class="rounded-lg border border-stone-300 px-3 py-2">
+                        {tiers.into_iter().filter(|tier| tier.active).map(|tier| view! {
+                            <option value=tier.code.to_string()>{format!("{} · ¥{}", tier.label, tier.pay)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" data-testid="online-open" class="rounded-lg bg-emerald-700 px-5 py-2 font-semibold text-white hover:bg-emerald-800">
+                    {t!(i18n, diner.online_open)}
+                </button>
+            </ActionForm>
+            {move || refused().map(|problem| view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> })}
+            {move || opened().map(|order| {
+                let number = order.order.clone();
+                view! {
+                    <div class="mt-3 flex flex-wrap items-center gap-3 rounded-xl bg-emerald-50 p-3 ring-1 ring-emerald-200" data-testid="online-order" data-order=order.order.clone()>
+                        <p class="text-emerald-900">{td_string!(locale, diner.online_order, tier = order.tier.clone(), pay = order.pay, bonus = order.bonus).to_string()}</p>
+                        <ActionForm action=pay>
+                            <input type="hidden" name="order" value=number />
+                            <button type="submit" data-testid="online-pay" class="rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800">
+                                {t!(i18n, diner.online_pay)}
+                            </button>
+                        </ActionForm>
+                    </div>
+                }
+            })}
+            {move || pay.value().get().map(|answer| match answer {
+                Ok(()) => view! { <p role="status" class="mt-2 text-emerald-800" data-testid="online-paid">{t!(i18n, diner.online_paid)}</p> }.into_any(),
+                Err(problem) => view! { <Banner ok=false title=problem_text(locale, &problem) detail=String::new() /> }.into_any(),
+            })}
+        </section>
     }
 }
 

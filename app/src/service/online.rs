@@ -38,6 +38,8 @@ pub struct Online {
     pub query_after: Duration,
     /// Between the rounds of the worker that asks after pending orders.
     pub sweep_every: std::time::Duration,
+    /// DEV: the stand-in WeChat Pay's address, whose sandbox pays as the WeChat app would.
+    sandbox: Option<String>,
 }
 
 impl std::fmt::Debug for Online {
@@ -63,7 +65,14 @@ impl Online {
             order_ttl,
             query_after,
             sweep_every,
+            sandbox: None,
         }
+    }
+
+    /// With the stand-in at `url` playing the WeChat app's part (DEV).
+    pub fn with_sandbox(mut self, url: &str) -> Self {
+        self.sandbox = Some(url.trim_end_matches('/').to_owned());
+        self
     }
 
     /// Whether any shop takes online payments.
@@ -217,6 +226,39 @@ pub async fn order(
         txn_id: order.txn_id,
         expires_at: order.expires_at,
     })
+}
+
+/// DEV: pays the diner's pending order at the stand-in as the WeChat app would; the
+/// stand-in's notification then credits it. Without a stand-in: not found.
+pub async fn pay_in_sandbox(
+    state: &AppState,
+    merchant: &str,
+    uid: &str,
+    number: &str,
+) -> Result<(), AppError> {
+    let sandbox = state
+        .online
+        .sandbox
+        .as_ref()
+        .ok_or_else(|| AppError::NotFound("the payment sandbox (DEV only)".into()))?;
+    let prepay_id = db::online::get(&state.db, number)
+        .await?
+        .filter(|order| order.merchant == merchant && order.uid == uid && order.status == "PENDING")
+        .and_then(|order| order.prepay_id)
+        .ok_or_else(|| AppError::NotFound(format!("pending order {number}")))?;
+    let answer = reqwest::Client::new()
+        .post(format!("{sandbox}/sandbox/pay/{prepay_id}"))
+        .send()
+        .await
+        .map_err(|e| AppError::Upstream(format!("the payment sandbox: {e}")))?;
+    if answer.status().is_success() {
+        Ok(())
+    } else {
+        Err(AppError::Upstream(format!(
+            "the payment sandbox answered {}",
+            answer.status()
+        )))
+    }
 }
 
 /// What settling an order did.
