@@ -42,7 +42,7 @@ pub struct AppState {
     /// The Artist's image models and the store its pictures are kept in.
     pub studio: crate::service::artist::Studio,
     /// The shops' online payment accounts (none: no online recharge).
-    pub online: crate::service::online::Online,
+    pub online: std::sync::Arc<crate::service::online::Online>,
     /// The weather feed, when one is configured (none: the weather comes only from events).
     pub weather: Option<crate::service::weather::Feed>,
     /// Verifies provider callbacks, when a secret is shared with the providers.

@@ -82,7 +82,7 @@ impl Application {
         if bound.ip().is_unspecified() {
             bound.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
-        state.online = online(config, Some(&format!("http://{bound}")))?;
+        state.online = std::sync::Arc::new(online(config, Some(&format!("http://{bound}")))?);
         let server = &config.settings.server;
         let mut router = router(
             state.clone(),
@@ -240,7 +240,7 @@ pub fn state_over(
         agent,
         models: models(config)?,
         studio: studio(config)?,
-        online: online(config, None)?,
+        online: std::sync::Arc::new(online(config, None)?),
         webhooks: config
             .secrets
             .agent_webhook_secret

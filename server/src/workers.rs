@@ -34,22 +34,25 @@ pub async fn run(
     figures: Figures,
 ) {
     let duty = Duty::claim(&state, &owner).await;
+    // Each worker boxed: a debug build polls the join in one frame holding every worker
+    // inline, and the embedded engine runs a query on the polling stack — unboxed, the
+    // frames of sixteen workers and a query overflowed a 2 MiB thread.
     tokio::join!(
-        hold_duty(state.clone(), owner.clone(), duty.clone()),
-        app::work::run(
+        Box::pin(hold_duty(state.clone(), owner.clone(), duty.clone())),
+        Box::pin(app::work::run(
             state.clone(),
             sequencer::Sequencer,
             owner.clone(),
             app::work::Settings::default()
-        ),
-        app::work::run(
+        )),
+        Box::pin(app::work::run(
             state.clone(),
             app::service::rules::Decider,
             owner.clone(),
             // The plain decisions of a claimed batch commit together.
             app::work::Settings::default()
-        ),
-        app::work::run(
+        )),
+        Box::pin(app::work::run(
             state.clone(),
             app::service::agent::Runner,
             owner.clone(),
@@ -59,18 +62,43 @@ pub async fn run(
                 batch: 1,
                 ..app::work::Settings::default()
             }
-        ),
-        purge_finished_threads(state.clone(), duty.clone(), PURGE_EVERY),
-        propose(state.clone(), duty.clone(), proposals),
-        app::service::shops::watch_caches(state.clone()),
-        state.realtime.run(state.db.clone()),
-        purge_expired_answers(state.clone(), duty.clone(), PURGE_EVERY, BATCH),
-        purge_old_events(state.clone(), duty.clone(), PURGE_EVERY, KEEP_EVENTS, BATCH),
-        expire_payment_codes(state.clone(), duty.clone(), expire_every, BATCH),
-        settle_online_orders(state.clone(), duty.clone(), BATCH),
-        read_weather(state.clone(), duty.clone()),
-        keep_figures(state.clone(), duty.clone(), figures),
-        purge_expired_sessions(state.clone(), duty, PURGE_EVERY, BATCH),
+        )),
+        Box::pin(purge_finished_threads(
+            state.clone(),
+            duty.clone(),
+            PURGE_EVERY
+        )),
+        Box::pin(propose(state.clone(), duty.clone(), proposals)),
+        Box::pin(app::service::shops::watch_caches(state.clone())),
+        Box::pin(state.realtime.run(state.db.clone())),
+        Box::pin(purge_expired_answers(
+            state.clone(),
+            duty.clone(),
+            PURGE_EVERY,
+            BATCH
+        )),
+        Box::pin(purge_old_events(
+            state.clone(),
+            duty.clone(),
+            PURGE_EVERY,
+            KEEP_EVENTS,
+            BATCH
+        )),
+        Box::pin(expire_payment_codes(
+            state.clone(),
+            duty.clone(),
+            expire_every,
+            BATCH
+        )),
+        Box::pin(settle_online_orders(state.clone(), duty.clone(), BATCH)),
+        Box::pin(read_weather(state.clone(), duty.clone())),
+        Box::pin(keep_figures(state.clone(), duty.clone(), figures)),
+        Box::pin(purge_expired_sessions(
+            state.clone(),
+            duty,
+            PURGE_EVERY,
+            BATCH
+        )),
     );
 }
 

@@ -109,8 +109,9 @@ pub async fn prepared(db: &Db, number: &str, prepay_id: &str, outcome: &Outcome)
 }
 
 /// Credits the order: the wallet from `expected` to `next`, the RECHARGE entry, the events
-/// and triggers, and the order PAID — in one transaction, only while it is PENDING (else
-/// `NOT_PENDING`: credited or closed already, nothing written).
+/// and triggers, and the order PAID — in one transaction, only while it is not PAID (else
+/// `NOT_PENDING`: credited already, nothing written). A CLOSED order the provider reports
+/// paid is credited too: the money came.
 pub async fn credit(
     db: &Db,
     order: &OrderRow,
@@ -124,7 +125,9 @@ pub async fn credit(
         .query(format!(
             "BEGIN TRANSACTION;
              LET $order = type::record('online_order', $number);
-             IF (SELECT VALUE status FROM ONLY $order) != 'PENDING' {{ THROW 'NOT_PENDING' }};
+             IF (SELECT VALUE status FROM ONLY $order) NOT IN ['PENDING', 'CLOSED'] {{
+                 THROW 'NOT_PENDING'
+             }};
              UPDATE $order SET status = 'PAID', paid_at = time::now(),
                  transaction_id = $transaction_id, txn_id = $entry.txn_id RETURN NONE;
              {MOVE_WALLET}
@@ -141,6 +144,21 @@ pub async fn credit(
         .bind(("entry", entry.clone()));
     checked(outcome.bind(query).await?)?;
     Ok(())
+}
+
+/// Opens again an order closed before its payment could be asked for (no prepay id);
+/// whether it was.
+pub async fn reopen(db: &Db, number: &str) -> DbResult<bool> {
+    let response = db
+        .query(
+            "UPDATE type::record('online_order', $number)
+                 SET status = 'PENDING', closed_at = NONE, close_reason = NONE
+                 WHERE status = 'CLOSED' AND prepay_id = NONE RETURN VALUE record::id(id)",
+        )
+        .bind(("number", number.to_owned()))
+        .await?;
+    let opened: Vec<String> = checked(response)?.take(0)?;
+    Ok(!opened.is_empty())
 }
 
 /// Closes the order if it is still PENDING; whether it was.

@@ -117,6 +117,13 @@ pub async fn start(
 ) -> Result<OnlineRecharge, AppError> {
     let provider = state.online.provider(merchant)?;
     let db = &state.db;
+    // A key answered before: its answer (or, for another request, the refusal) stands.
+    if db::idempotency::find(db, &once.scope, &once.key)
+        .await?
+        .is_some()
+    {
+        return Err(answered());
+    }
     known_diner(db, uid).await?;
     let tier = db::catalog::recharge_tier(db, merchant, tier_code)
         .await?
@@ -141,12 +148,21 @@ pub async fn start(
         },
     )
     .await?;
-    if order.request_hash != once.request_hash || order.status != "PENDING" {
-        // The key's first request was another one, or its order is over: its answer
-        // (or refusal) stands; the caller replies with it.
-        return Err(AppError::Database(db::DbError::Rejected(
-            db::Rejection::Answered,
-        )));
+    if order.request_hash != once.request_hash {
+        return Err(AppError::Invalid(
+            "this Idempotency-Key opened an order for another request; use a new key".into(),
+        ));
+    }
+    match order.status.as_str() {
+        "PENDING" => {}
+        // Its payment could not be asked for (the provider failed): asked again now, under
+        // the same number, while it may still be paid.
+        "CLOSED" if order.prepay_id.is_none() && order.expires_at > Utc::now() => {
+            if !db::online::reopen(db, &order.number).await? {
+                return Err(answered());
+            }
+        }
+        _ => return Err(answered()),
     }
     let asked = pay::Order {
         out_trade_no: order.number.clone(),
@@ -187,6 +203,11 @@ pub async fn start(
     )
     .await?;
     Ok(answer)
+}
+
+/// The key was answered: the caller replies with its stored answer.
+fn answered() -> AppError {
+    AppError::Database(db::DbError::Rejected(db::Rejection::Answered))
 }
 
 async fn shop_name(state: &AppState, merchant: &str) -> String {
@@ -318,7 +339,18 @@ pub async fn settle(
                 Settled::Already
             },
         ),
-        Verdict::Paid if order.status != "PENDING" => Ok(Settled::Already),
+        Verdict::Paid if order.status == "PAID" => Ok(Settled::Already),
+        Verdict::Paid if order.status == "CLOSED" => {
+            // Paid although we had given up on it (the payment and the close crossed):
+            // the diner's money came, so the wallet is credited — and someone should know.
+            alert(merchant, number, "paid after it was closed here; credited");
+            credit(
+                state,
+                &order,
+                transaction.transaction_id.as_deref().unwrap_or_default(),
+            )
+            .await
+        }
         Verdict::Paid => {
             credit(
                 state,

@@ -360,3 +360,23 @@ async fn an_order_never_paid_is_closed_there_and_here_after_its_expiry() {
     );
     assert_eq!(shop.online_entries().await, 0);
 }
+
+#[tokio::test]
+async fn the_same_key_after_the_provider_failed_asks_again_under_the_same_number() {
+    let shop = shop(&[("MEALQUEST_PAYMENTS__ONLINE__FAILURES_TO_OPEN", "100")]).await;
+    let same = key();
+    shop.standin.set_down(true);
+    assert_eq!(shop.open("T100", &same).await.status(), 503);
+    shop.standin.set_down(false);
+    let again = shop.open("T100", &same).await;
+    assert_eq!(again.status(), 200);
+    let opened: OnlineRecharge = again.json().await.expect("json");
+    assert_eq!(shop.order(&opened.order).await.status, "PENDING");
+    assert_eq!(
+        shop.standin.state_of(&opened.order).as_deref(),
+        Some("NOTPAY")
+    );
+    // The same key for another tier: refused, the order as it was.
+    let other = shop.open("T300", &same).await;
+    assert_eq!(other.status(), 422);
+}
