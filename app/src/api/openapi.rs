@@ -312,7 +312,7 @@ fn online_order() {}
 /// the platform public key (`Wechatpay-Signature` over timestamp, nonce and body; refused
 /// more than five minutes from `Wechatpay-Timestamp`), the resource opened with
 /// AEAD_AES_256_GCM under the APIv3 key. A paid order is credited once; the same
-/// notification again changes nothing. 204, or `{"code": "FAIL", "message": …}`.
+/// notification again changes nothing. 204, or a problem (WeChat Pay tries again later).
 #[utoipa::path(post, path = "/api/pay/wechat/notify/{merchant}", tag = "wallet",
     params(
         ("merchant" = String, Path, description = "The shop the payment is for"),

@@ -171,9 +171,8 @@ pub async fn online_order(
 
 /// `POST /api/pay/wechat/notify/{merchant}` (WeChat Pay; no session): a payment or refund
 /// notification, verified against the platform key, opened with the APIv3 key and settled
-/// (a paid order credited once; the same notification again changes nothing). Answered as
-/// WeChat Pay expects: 204, or 4xx/5xx `{"code": "FAIL", "message": …}` (it tries again
-/// later).
+/// (a paid order credited once; the same notification again changes nothing). Answered
+/// 204, or a problem+json (WeChat Pay takes any other status as "try again later").
 #[cfg(feature = "ssr")]
 pub async fn wechat_notify(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
@@ -182,26 +181,16 @@ pub async fn wechat_notify(
     body: axum::body::Bytes,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let failed = |status: http::StatusCode, message: String| {
-        (
-            status,
-            axum::Json(serde_json::json!({ "code": "FAIL", "message": message })),
-        )
-            .into_response()
-    };
     let Ok(body) = std::str::from_utf8(&body) else {
-        return failed(
-            http::StatusCode::BAD_REQUEST,
+        return crate::error::Problem::from(crate::error::AppError::Invalid(
             "the body is not UTF-8".into(),
-        );
+        ))
+        .into_response();
     };
+    // Any 2xx is taken; anything else makes WeChat Pay try again later (the refusal is a
+    // problem+json like every other of this API's).
     match crate::service::online::notified(&state, &merchant, &headers, body).await {
         Ok(_) => http::StatusCode::NO_CONTENT.into_response(),
-        Err(error) => {
-            let problem = error.to_problem();
-            let status = http::StatusCode::from_u16(problem.status)
-                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-            failed(status, problem.detail)
-        }
+        Err(error) => crate::error::Problem::from(error).into_response(),
     }
 }

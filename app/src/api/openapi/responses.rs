@@ -56,6 +56,14 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
         ],
         "refund_payment" => &[Forbidden, NotFound, PaymentNotPending, Conflict],
         "recharge" => &[Forbidden, NotFound, DinerNotFound, Conflict],
+        "recharge_online" => &[
+            Forbidden,
+            NotFound,
+            DinerNotFound,
+            PaymentProviderUnavailable,
+        ],
+        "online_order" => &[Forbidden, NotFound],
+        "wechat_notify" => &[WebhookRefused, NotFound],
         "preview_stored_value_refund" => &[Forbidden, DinerNotFound, RefundExceedsPrincipal],
         "stored_value_refund" => &[
             Forbidden,
