@@ -85,6 +85,8 @@ pub enum ErrorCode {
     /// 422: WeChat Run data that does not decrypt with the diner's session key, is another
     /// mini program's, or was read too long ago; the detail says which.
     StepsUnreadable,
+    /// 409: a refund to WeChat Pay of more than its online recharge has left to refund.
+    RefundExceedsOrder,
     /// 401: a provider callback whose Standard Webhooks signature does not verify with our
     /// secret, or whose timestamp is more than five minutes away; the detail says which.
     WebhookRefused,
@@ -109,7 +111,8 @@ impl ErrorCode {
             | Self::InsufficientFragments
             | Self::InsufficientSilver
             | Self::IdempotencyInFlight
-            | Self::RefundPreviewChanged => 409,
+            | Self::RefundPreviewChanged
+            | Self::RefundExceedsOrder => 409,
             Self::IdempotencyKeyRequired => 400,
             Self::IdempotencyKeyReused => 422,
             Self::RateLimited => 429,
@@ -157,6 +160,7 @@ impl ErrorCode {
             Self::Internal => "Internal error",
             Self::DinerNotFound => "No such diner",
             Self::RefundPreviewChanged => "The refund changed since its preview",
+            Self::RefundExceedsOrder => "The refund exceeds what its order can pay back",
             Self::PayloadTooLarge => "The request is too large",
             Self::PresenceNotProven => "Not proven to be at the shop",
             Self::StepsUnreadable => "The WeChat Run data could not be read",
@@ -413,6 +417,12 @@ pub enum AppError {
     /// 404 `DINER_NOT_FOUND`: no diner has this uid.
     #[error("no diner {0}")]
     DinerNotFound(String),
+    /// 409 `REFUND_EXCEEDS_ORDER`: a refund to WeChat Pay of more than its order `left`.
+    #[error("the order {order} has {left} left to refund")]
+    RefundExceedsOrder {
+        order: String,
+        left: crate::domain::Money,
+    },
     /// 409 `REFUND_PREVIEW_CHANGED`: a stored-value refund would no longer pay out what its
     /// preview showed; `now` is what it would do.
     #[error("the refund would pay out {}, not {expected_payout}", now.payout)]
@@ -547,6 +557,13 @@ impl AppError {
                     ),
                 )
             },
+            Self::RefundExceedsOrder { order, left } => Problem::new(
+                ErrorCode::RefundExceedsOrder,
+                format!(
+                    "The online recharge {order} has {left} left to pay back to WeChat Pay; \
+                     refund less, or the rest in cash at the counter."
+                ),
+            ),
             Self::Overloaded => Problem::new(
                 ErrorCode::Busy,
                 "The server is busy; please try again in a moment.",

@@ -62,8 +62,12 @@ pub enum Rejection {
     LeaseLost,
     /// An agent thread is not waiting for the answer given (answered already, or moved on).
     NotWaiting,
-    /// An online order is no longer PENDING (credited or closed already): nothing to do.
+    /// An online order (or refund) is no longer PENDING (settled already): nothing to do.
     NotPending,
+    /// A refund of an order that is not a paid online order of this shop and diner.
+    NotRefundable,
+    /// A refund of more than its order has left to refund.
+    RefundExceedsOrder,
     /// A code this build does not name: a guard nobody handles, kept for the logs.
     #[strum(default)]
     Other(String),

@@ -27,6 +27,8 @@ pub enum LedgerType {
     Synthesize,
     Redeem,
     Reward,
+    /// A stored-value refund the payment provider refused or failed, put back.
+    RefundReversal,
 }
 
 impl LedgerType {
@@ -222,7 +224,8 @@ mod tests {
                 "MARKET_SELL",
                 "SYNTHESIZE",
                 "REDEEM",
-                "REWARD"
+                "REWARD",
+                "REFUND_REVERSAL"
             ]
         );
         for kind in LedgerType::VARIANTS {

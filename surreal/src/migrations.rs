@@ -135,6 +135,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "online_orders",
         sql: include_str!("../migrations/0022_online_orders.surql"),
     },
+    Migration {
+        version: 23,
+        name: "online_refunds",
+        sql: include_str!("../migrations/0023_online_refunds.surql"),
+    },
 ];
 
 /// The schema version this binary expects (the last migration's number).

@@ -59,6 +59,39 @@ pub(crate) const MOVE_WALLET: &str = "
     };
 ";
 
+/// A wallet's move from `expected` to `next`, and the ledger entry that records it.
+#[derive(Debug, Clone, Copy)]
+pub struct WalletMove<'a> {
+    pub merchant: &'a str,
+    pub uid: &'a str,
+    pub expected: &'a WalletRow,
+    pub next: &'a WalletRow,
+    pub entry: &'a NewLedgerEntry,
+}
+
+/// The transaction of a move: the caller's own statements first (`before`: guards that
+/// THROW, and the other records it changes, with their bindings added by the caller), then
+/// the wallet, its entry, the events and the request's answer. Run with `outcome.bind`.
+pub(crate) fn moving<'r>(
+    db: &'r Db,
+    before: &str,
+    step: WalletMove<'_>,
+) -> surrealdb::method::Query<'r, surrealdb::engine::any::Any> {
+    db.query(format!(
+        "BEGIN TRANSACTION;
+         {before}
+         {MOVE_WALLET}
+         CREATE ledger CONTENT $entry RETURN NONE;
+         {ENQUEUE}{REMEMBER}
+         COMMIT TRANSACTION;"
+    ))
+    .bind(("merchant", step.merchant.to_owned()))
+    .bind(("uid", step.uid.to_owned()))
+    .bind(("expected", *step.expected))
+    .bind(("next", *step.next))
+    .bind(("entry", step.entry.clone()))
+}
+
 /// Writes `next` over `expected`, the ledger entry and the request's answer, in one
 /// transaction.
 pub async fn apply(
@@ -70,19 +103,13 @@ pub async fn apply(
     entry: &NewLedgerEntry,
     outcome: &Outcome,
 ) -> DbResult<()> {
-    let query = db
-        .query(format!(
-            "BEGIN TRANSACTION;
-             {MOVE_WALLET}
-             CREATE ledger CONTENT $entry RETURN NONE;
-             {ENQUEUE}{REMEMBER}
-             COMMIT TRANSACTION;"
-        ))
-        .bind(("merchant", merchant.to_owned()))
-        .bind(("uid", uid.to_owned()))
-        .bind(("expected", *expected))
-        .bind(("next", *next))
-        .bind(("entry", entry.clone()));
-    checked(outcome.bind(query).await?)?;
+    let step = WalletMove {
+        merchant,
+        uid,
+        expected,
+        next,
+        entry,
+    };
+    checked(outcome.bind(moving(db, "", step)).await?)?;
     Ok(())
 }

@@ -114,6 +114,17 @@ pub struct StoredValueRefundConfirmation {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OnlineRefundRequest {
+    /// The online recharge to pay back, as its recharge answered it.
+    pub order: Code,
+    /// Principal to pay back.
+    pub amount: Amount,
+    /// The payout the preview showed (`POST /api/wallet/refund/preview`); anything else
+    /// now: 409 `REFUND_PREVIEW_CHANGED` with the new preview.
+    pub expected_payout: Money,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SynthesizeRequest {
     pub merchant_id: MerchantId,
     pub card_type: Code,
@@ -334,6 +345,24 @@ fn preview_stored_value_refund() {}
     params(IdempotencyHeader), security(("bearer" = [])),
     responses((status = 200, body = StoredValueRefundReceipt)))]
 fn stored_value_refund() {}
+
+/// Pays principal of the diner who paid an online recharge back to their WeChat Pay (staff
+/// with the Refund permission), with the clawback of the preview. The wallet is debited at
+/// once; `status` says where the refund is: PROCESSING (WeChat Pay's notification confirms
+/// it), SUCCESS, or FAILED — refused or failed at WeChat Pay, the wallet as it was (a
+/// REFUND_REVERSAL entry). 409 REFUND_EXCEEDS_ORDER past what the order paid; 503
+/// PAYMENT_PROVIDER_UNAVAILABLE when the provider is failing (nothing written).
+#[utoipa::path(post, path = "/api/wallet/refund/online", tag = "wallet", request_body = OnlineRefundRequest,
+    params(IdempotencyHeader), security(("bearer" = [])),
+    responses((status = 200, body = crate::model::online::OnlineRefund)))]
+fn refund_online() {}
+
+/// A diner's online recharges that can still be refunded to WeChat Pay, and how much of
+/// each (staff with the Refund permission).
+#[utoipa::path(get, path = "/api/wallet/refund/online/orders", tag = "wallet", params(DinerQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<crate::model::online::RefundableOrder>)))]
+fn refundable_online_orders() {}
 
 #[utoipa::path(get, path = "/api/wallets/mine", tag = "wallet", params(MerchantQuery),
     security(("bearer" = [])), responses((status = 200, body = Balance)))]
@@ -598,7 +627,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "MealQuest API", description = "餐餐有戏: stored value, cards, market, payments, catalogue, statements and real-time events (`GET /ws`, docs/realtime.md). Money is a decimal string; errors are RFC 9457 problem+json with a stable `code`."),
     paths(staff_login, diner_login, sign_out, create_payment, verify_payment, refund_payment, recharge,
-        recharge_online, online_order, wechat_notify,
+        recharge_online, online_order, wechat_notify, refund_online, refundable_online_orders,
         preview_stored_value_refund, stored_value_refund, my_wallet, wallet_of, synthesize,
         market_trade, my_assets, my_ledger, ledger_of, catalog, save_fragment, save_card_type, set_daily_cap, save_tier,
         save_listing, list_campaigns, read_campaign, create_campaign, update_campaign,

@@ -169,6 +169,72 @@ pub async fn online_order(
     Ok(crate::service::online::order(&call.state, &merchant_id, &uid, &order).await?)
 }
 
+/// `POST /api/wallet/refund/online` (staff with the Refund permission): pays `amount` of
+/// principal of the diner who paid the online recharge `order` back to their WeChat Pay,
+/// with the clawback of the preview (`expected_payout`, as for a cash refund: 409
+/// `REFUND_PREVIEW_CHANGED` when the wallet changed since). The wallet is debited at once;
+/// the answer's `status` says where the refund is (`PROCESSING`, `SUCCESS`, or `FAILED`:
+/// the provider refused it and the wallet is as it was). 409 `REFUND_EXCEEDS_ORDER` past
+/// what the order paid. Requires an Idempotency-Key.
+#[leptos::server(prefix = "/api", endpoint = "wallet/refund/online", input = crate::api::codec::CheckedJson, output = leptos::server_fn::codec::Json)]
+pub async fn refund_online(
+    order: Code,
+    amount: Amount,
+    expected_payout: Money,
+) -> Result<crate::model::online::OnlineRefund, crate::error::Problem> {
+    let call = crate::api::edge::authenticated()?;
+    let key = call.idempotency_header();
+    refund_online_by_staff(
+        &call,
+        key.as_deref(),
+        &order,
+        amount.money(),
+        expected_payout,
+    )
+    .await
+}
+
+/// A refund to WeChat Pay by the calling member of staff, once per `key`:
+/// `wallet/refund/online`, and the counter's refund form (whose key comes in a field).
+#[cfg(feature = "ssr")]
+pub(crate) async fn refund_online_by_staff(
+    call: &crate::api::edge::Call,
+    key: Option<&str>,
+    order: &Code,
+    amount: Money,
+    expected_payout: Money,
+) -> Result<crate::model::online::OnlineRefund, crate::error::Problem> {
+    use crate::auth::Permission;
+    let staff = call.staff(Permission::Refund)?;
+    let args = (order, amount, expected_payout);
+    call.idempotent_with_key(key, "wallet/refund/online", &args, |once| {
+        crate::service::online::refund(
+            &call.state,
+            &staff.merchant_id,
+            Some(&staff.staff_id),
+            order,
+            amount,
+            expected_payout,
+            once,
+        )
+    })
+    .await
+}
+
+/// `GET /api/wallet/refund/online/orders?uid=…` (staff with the Refund permission): the
+/// diner's online recharges at the staff's shop that can still be refunded to WeChat Pay,
+/// and how much of each, the latest first.
+#[leptos::server(prefix = "/api", endpoint = "wallet/refund/online/orders", input = leptos::server_fn::codec::GetUrl)]
+pub async fn refundable_online_orders()
+-> Result<Vec<crate::model::online::RefundableOrder>, crate::error::Problem> {
+    use crate::api::codec::{DinerQuery, query};
+    use crate::auth::Permission;
+    let call = crate::api::edge::authenticated()?;
+    let staff = call.staff(Permission::Refund)?;
+    let DinerQuery { uid } = query()?;
+    Ok(crate::service::online::refundable(&call.state, &staff.merchant_id, &uid).await?)
+}
+
 /// `POST /api/pay/wechat/notify/{merchant}` (WeChat Pay; no session): a payment or refund
 /// notification, verified against the platform key, opened with the APIv3 key and settled
 /// (a paid order credited once; the same notification again changes nothing). Answered

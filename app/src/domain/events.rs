@@ -39,7 +39,8 @@ impl Party {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DomainEvent {
-    /// Stored value sold at the counter: `paid` in cash, `bonus` given on top.
+    /// Stored value sold: `paid` at the counter, or `online` through WeChat Pay, `bonus`
+    /// given on top.
     Recharged {
         #[serde(flatten)]
         party: Party,
@@ -47,12 +48,26 @@ pub enum DomainEvent {
         paid: Money,
         bonus: Money,
         balance: Balance,
+        #[serde(default)]
+        online: bool,
     },
-    /// Principal paid back in cash, with the bonus it takes back (the clawback rule).
+    /// Principal paid back in cash — or `online`, to the diner's WeChat Pay — with the bonus
+    /// it takes back (the clawback rule).
     CashRefunded {
         #[serde(flatten)]
         party: Party,
         clawback: Clawback,
+        #[serde(default)]
+        online: bool,
+    },
+    /// A refund to WeChat Pay the provider refused or failed: its `payout` never left, and
+    /// the wallet is as it was before it (`balance`).
+    RefundReversed {
+        #[serde(flatten)]
+        party: Party,
+        refund: String,
+        payout: Money,
+        balance: Balance,
     },
     /// A payment code collected: the bill, what a card took off it, how the rest was paid.
     PaymentCollected {
@@ -113,6 +128,7 @@ impl DomainEvent {
         match self {
             Self::Recharged { party, .. }
             | Self::CashRefunded { party, .. }
+            | Self::RefundReversed { party, .. }
             | Self::PaymentCollected { party, .. }
             | Self::PaymentRefunded { party, .. }
             | Self::CardRedeemed { party, .. }
@@ -135,6 +151,7 @@ mod tests {
             paid: Money::yuan(100, 0),
             bonus: Money::yuan(20, 0),
             balance: Balance::default(),
+            online: false,
         };
         let json = serde_json::to_value(&fact).unwrap_or_default();
         assert_eq!(json["type"], "RECHARGED");

@@ -64,6 +64,12 @@ impl Money {
         Self::fen_scale(Decimal::from(yuan) + Decimal::new(i64::from(fen % 100), 2))
     }
 
+    /// `fen` hundredths of a yuan (at most `MAX`).
+    pub fn from_fen(fen: u64) -> Self {
+        let fen = i64::try_from(fen).unwrap_or(i64::MAX);
+        Self::fen_scale(Decimal::new(fen, 2)).min(Self::MAX)
+    }
+
     pub fn amount(self) -> Decimal {
         self.0
     }

@@ -11,9 +11,50 @@ use crate::domain::Money;
 /// who asked and their Idempotency-Key: the same request again is the same order, so the
 /// provider's own idempotency (the same number, the same prepay) covers a retry.
 pub fn order_number(scope: &str, key: &str) -> String {
+    numbered("MQ", scope, key)
+}
+
+/// A refund's number at the provider (`out_refund_no`), made the same way: the same request
+/// again is the same refund, which the provider makes once.
+pub fn refund_number(scope: &str, key: &str) -> String {
+    numbered("MR", scope, key)
+}
+
+fn numbered(prefix: &str, scope: &str, key: &str) -> String {
     let digest = Sha256::digest(format!("{scope}\u{1f}{key}").as_bytes());
     let hex: String = digest.iter().map(|byte| format!("{byte:02X}")).collect();
-    format!("MQ{}", hex.get(..30).unwrap_or(&hex))
+    format!("{prefix}{}", hex.get(..30).unwrap_or(&hex))
+}
+
+/// Whether a refund of `payout_fen` fits an order of `total_fen` of which `refunded_fen` is
+/// refunded or being refunded: what is left, when it does not.
+pub fn refund_fits(total_fen: u64, refunded_fen: u64, payout_fen: u64) -> Result<(), u64> {
+    let left = total_fen.saturating_sub(refunded_fen);
+    if payout_fen <= left {
+        Ok(())
+    } else {
+        Err(left)
+    }
+}
+
+/// What the provider says of a refund: taken (still on its way, or back with the diner), or
+/// failed (closed, or stuck: the money stays with the shop and goes back into the wallet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundState {
+    Processing,
+    Succeeded,
+    Failed,
+}
+
+impl RefundState {
+    /// The provider's refund status (`SUCCESS`, `PROCESSING`, `CLOSED`, `ABNORMAL`).
+    pub fn of(status: &str) -> Self {
+        match status {
+            "SUCCESS" => Self::Succeeded,
+            "CLOSED" | "ABNORMAL" => Self::Failed,
+            _ => Self::Processing,
+        }
+    }
 }
 
 /// `money` in fen, if it is a whole number of fen above zero.
@@ -77,6 +118,24 @@ pub fn verdict(number: &str, total_fen: u64, reported: Reported<'_>) -> Verdict 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refund_fits_what_its_order_has_left() {
+        assert_eq!(refund_fits(10_000, 0, 10_000), Ok(()));
+        assert_eq!(refund_fits(10_000, 4_000, 6_000), Ok(()));
+        assert_eq!(refund_fits(10_000, 4_000, 6_001), Err(6_000));
+        assert_eq!(refund_fits(10_000, 12_000, 1), Err(0));
+    }
+
+    #[test]
+    fn refund_and_order_numbers_differ_for_one_request() {
+        let (order, refund) = (order_number("s", "k"), refund_number("s", "k"));
+        assert_ne!(order, refund);
+        assert_eq!(refund.len(), 32);
+        assert_eq!(refund, refund_number("s", "k"));
+        assert_eq!(RefundState::of("ABNORMAL"), RefundState::Failed);
+        assert_eq!(RefundState::of("PROCESSING"), RefundState::Processing);
+    }
 
     fn money(text: &str) -> Money {
         Money::new(text.parse().expect("a decimal")).expect("money")

@@ -246,6 +246,30 @@ pub fn clawback(balance: &Balance, refund: Money) -> Result<Clawback, WalletErro
     })
 }
 
+/// The wallet after a cash refund that never paid out (the provider refused or failed it):
+/// `before` again when the wallet is still as the refund left it; else, something moved it
+/// since, the refund's own numbers put back on what it holds now — its principal and the
+/// bonus it took, the bonus counted as granted again, what it held back no longer made good.
+pub fn undo_cash_refund(
+    now: &Balance,
+    before: &Balance,
+    refund: &Clawback,
+) -> Result<Balance, WalletError> {
+    if *now == refund.after {
+        return Ok(*before);
+    }
+    let add = |a: Money, b: Money| a.checked_add(b).ok_or(WalletError::Overflow);
+    let bonus = add(now.bonus, refund.bonus_taken)?;
+    Ok(Balance {
+        principal: add(now.principal, refund.refund)?,
+        bonus,
+        granted_bonus: add(now.granted_bonus, refund.clawback)?.max(bonus),
+        made_good: now
+            .made_good
+            .saturating_sub(refund.refund.saturating_sub(refund.payout)),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -732,6 +756,27 @@ mod tests {
                 prop_assert_eq!(books.wallet.made_good, Money::ZERO);
             }
         }
+    }
+
+    #[test]
+    fn an_undone_cash_refund_leaves_the_wallet_as_it_was() {
+        // Emptied by the refund (G forgotten): undone at once, every balance as before.
+        let before = recharged("100", "20");
+        let refund = clawback(&before, m("100")).expect("refund");
+        assert_eq!(refund.after, Balance::default());
+        assert_eq!(
+            undo_cash_refund(&refund.after, &before, &refund),
+            Ok(before)
+        );
+        // Moved since (a recharge of 50/10 after the refund of 40 from 100/20): the refund's
+        // numbers come back on top of what it holds now.
+        let refund = clawback(&before, m("40")).expect("refund");
+        let now = recharge(&refund.after, &tier("50", "10")).expect("recharge");
+        let undone = undo_cash_refund(&now, &before, &refund).expect("undo");
+        assert_eq!(
+            undone,
+            recharge(&before, &tier("50", "10")).expect("recharge")
+        );
     }
 
     #[test]

@@ -38,6 +38,12 @@ pub struct DayFigures {
     /// (from the bonus balance or, when spent, from the refund).
     pub cash_refunded: Money,
     pub clawback: Money,
+    /// Refunds to WeChat Pay the provider refused or failed, put back into the wallets: the
+    /// payout that never left, and the clawback undone with it.
+    #[serde(default)]
+    pub refunds_reversed: Money,
+    #[serde(default)]
+    pub clawback_reversed: Money,
     /// What the shop owed at the day's end (now, for today).
     pub liability: Liability,
     /// Cards made from fragments and used at the counter, by card type.
@@ -149,6 +155,8 @@ impl DayFigures {
         self.bonus_granted = add(self.bonus_granted, other.bonus_granted);
         self.cash_refunded = add(self.cash_refunded, other.cash_refunded);
         self.clawback = add(self.clawback, other.clawback);
+        self.refunds_reversed = add(self.refunds_reversed, other.refunds_reversed);
+        self.clawback_reversed = add(self.clawback_reversed, other.clawback_reversed);
         self.liability = other.liability;
         for (kind, count) in &other.synthesized {
             let entry = self.synthesized.entry(kind.clone()).or_default();

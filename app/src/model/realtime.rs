@@ -13,6 +13,19 @@ use crate::domain::rules::Story;
 use crate::domain::{Balance, CardStatus, Money};
 use crate::model::figures::DayFigures;
 
+/// A wallet's change through WeChat Pay, and its amount.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OnlineMove {
+    /// A recharge paid in the mini program.
+    Recharged { amount: Money },
+    /// Principal refunded to WeChat Pay (`amount` paid back).
+    Refunded { amount: Money },
+    /// A refund to WeChat Pay that failed, put back into the wallet.
+    Reversed { amount: Money },
+}
+
 /// Something that changed, as the people concerned see it.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +39,9 @@ pub enum Event {
         uid: String,
         txn_id: String,
         balance: Balance,
+        /// Through WeChat Pay: what moved (absent at the counter).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        online: Option<OnlineMove>,
     },
     /// A card was redeemed at the counter: its new `status` is USED.
     CardRedeemed {
@@ -274,17 +290,37 @@ impl From<&DomainEvent> for Event {
             party.txn_id.clone(),
         );
         match fact {
-            DomainEvent::Recharged { balance, .. } => Self::WalletUpdated {
+            DomainEvent::Recharged {
+                balance,
+                paid,
+                online,
+                ..
+            } => Self::WalletUpdated {
                 merchant_id,
                 uid,
                 txn_id,
                 balance: *balance,
+                online: online.then_some(OnlineMove::Recharged { amount: *paid }),
             },
-            DomainEvent::CashRefunded { clawback, .. } => Self::WalletUpdated {
+            DomainEvent::CashRefunded {
+                clawback, online, ..
+            } => Self::WalletUpdated {
                 merchant_id,
                 uid,
                 txn_id,
                 balance: clawback.after,
+                online: online.then_some(OnlineMove::Refunded {
+                    amount: clawback.payout,
+                }),
+            },
+            DomainEvent::RefundReversed {
+                payout, balance, ..
+            } => Self::WalletUpdated {
+                merchant_id,
+                uid,
+                txn_id,
+                balance: *balance,
+                online: Some(OnlineMove::Reversed { amount: *payout }),
             },
             DomainEvent::PaymentCollected {
                 payment_id,
@@ -438,6 +474,7 @@ mod tests {
                 uid: "u".into(),
                 txn_id: "t".into(),
                 balance,
+                online: None,
             },
             Event::PaymentCollected {
                 merchant_id: "m".into(),

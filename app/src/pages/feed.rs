@@ -4,7 +4,7 @@ use crate::api::console::{
     CounterPaymentRefund, FEED_LINES, PaymentRefundAnswer, Receipt, earlier_payment_refund,
     feed_today,
 };
-use crate::api::realtime::{Event, Frame};
+use crate::api::realtime::{Event, Frame, OnlineMove};
 use crate::error::Problem;
 use crate::i18n::*;
 use crate::pages::banner::Banner;
@@ -150,15 +150,27 @@ fn FeedLine(
             td_string!(locale, feed.redeemed, card = card_name).to_string(),
             uid,
         ),
-        Event::WalletUpdated { balance, uid, .. } => (
-            td_string!(
-                locale,
-                feed.wallet,
-                total = balance.total().unwrap_or_default()
-            )
-            .to_string(),
+        Event::WalletUpdated {
+            balance,
             uid,
-        ),
+            online,
+            ..
+        } => {
+            let total = balance.total().unwrap_or_default();
+            let line = match online {
+                None => td_string!(locale, feed.wallet, total).to_string(),
+                Some(OnlineMove::Recharged { amount }) => {
+                    td_string!(locale, feed.online_recharged, amount, total).to_string()
+                }
+                Some(OnlineMove::Refunded { amount }) => {
+                    td_string!(locale, feed.online_refunded, amount, total).to_string()
+                }
+                Some(OnlineMove::Reversed { amount }) => {
+                    td_string!(locale, feed.online_reversed, amount, total).to_string()
+                }
+            };
+            (line, uid)
+        }
         Event::PaymentRefunded { amount, uid, .. } => (
             td_string!(locale, feed.payment_refunded, amount).to_string(),
             uid,

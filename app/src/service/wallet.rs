@@ -64,6 +64,7 @@ pub async fn recharge(
             &tier.label,
             scope,
             format!("recharge_tier:{tier_code}"),
+            false,
         )?;
         let outcome = outcome(state, once.as_ref(), &made.receipt, Some(&made.fact)).await?;
         db::wallet::apply(
@@ -90,13 +91,15 @@ pub(crate) struct Recharged {
     pub fact: DomainEvent,
 }
 
-/// The recharge of `rule` (named `label`) on the wallet `before`.
+/// The recharge of `rule` (named `label`) on the wallet `before`, sold at the counter or
+/// paid `online`.
 pub(crate) fn recharged(
     before: &WalletRow,
     rule: &RechargeTier,
     label: &str,
     scope: Scope<'_>,
     reference: String,
+    online: bool,
 ) -> Result<Recharged, AppError> {
     let after = wallet::recharge(&from_row(before)?, rule)?;
     let mut change = diff(before, &to_row(&after));
@@ -123,6 +126,7 @@ pub(crate) fn recharged(
         paid: rule.pay,
         bonus: rule.bonus,
         balance: after,
+        online,
     };
     Ok(Recharged {
         after: to_row(&after),
@@ -183,6 +187,7 @@ pub async fn stored_value_refund(
         let fact = DomainEvent::CashRefunded {
             party: Party::new(scope.merchant, scope.uid, &entry.txn_id),
             clawback,
+            online: false,
         };
         let receipt = StoredValueRefundReceipt {
             txn_id: entry.txn_id.clone(),

@@ -83,6 +83,8 @@ struct Inner {
     down: AtomicBool,
     /// Refuses refunds (403 NOT_ENOUGH: the merchant's balance cannot cover them).
     refuse_refunds: AtomicBool,
+    /// Refunds stay PROCESSING, no notification, while `true` (the bank is slow).
+    hold_refunds: AtomicBool,
     /// Refund requests received (a repeated one too).
     refund_calls: AtomicU64,
     http: reqwest::Client,
@@ -109,6 +111,7 @@ impl StandIn {
             refunds: Mutex::default(),
             down: AtomicBool::new(false),
             refuse_refunds: AtomicBool::new(false),
+            hold_refunds: AtomicBool::new(false),
             refund_calls: AtomicU64::new(0),
             http: reqwest::Client::new(),
             serial: AtomicU64::new(0),
@@ -138,6 +141,11 @@ impl StandIn {
     /// Refunds refused (403 NOT_ENOUGH) while `true`.
     pub fn set_refuse_refunds(&self, refuse: bool) {
         self.0.refuse_refunds.store(refuse, Ordering::SeqCst);
+    }
+
+    /// Refunds taken stay PROCESSING, and no notification is posted, while `true`.
+    pub fn set_hold_refunds(&self, hold: bool) {
+        self.0.hold_refunds.store(hold, Ordering::SeqCst);
     }
 
     /// Refund requests received so far.
@@ -530,6 +538,9 @@ async fn refund(State(standin): State<StandIn>, body: Bytes) -> Response {
     standin
         .refunds()
         .insert(made.out_refund_no.clone(), made.clone());
+    if standin.0.hold_refunds.load(Ordering::SeqCst) {
+        return standin.json(StatusCode::OK, &made);
+    }
     // The money goes back a moment later; then the refund's notification.
     let (later, notice) = (standin.clone(), made.clone());
     tokio::spawn(async move {

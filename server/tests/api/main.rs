@@ -11,6 +11,7 @@ mod helpers;
 mod home_page;
 mod money;
 mod online;
+mod online_refund;
 mod openapi;
 mod payment_codes;
 mod probes;

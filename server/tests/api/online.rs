@@ -15,14 +15,14 @@ use crate::money::{DINER, cashier, m, recharge, wallet_of};
 const MCHID: &str = "1900000109";
 const APPID: &str = "wx8888888888888888";
 
-struct Shop {
-    app: TestApp,
-    standin: StandIn,
-    diner: String,
+pub(crate) struct Shop {
+    pub app: TestApp,
+    pub standin: StandIn,
+    pub diner: String,
 }
 
 /// The app with the demo shop's WeChat Pay account at a stand-in of its own.
-async fn shop(extra: &[(&str, &str)]) -> Shop {
+pub(crate) async fn shop(extra: &[(&str, &str)]) -> Shop {
     let standin = StandIn::new(MCHID, APPID).expect("the stand-in");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -81,7 +81,7 @@ impl Shop {
             .await
     }
 
-    async fn opened(&self, tier: &str) -> OnlineRecharge {
+    pub(crate) async fn opened(&self, tier: &str) -> OnlineRecharge {
         let response = self.open(tier, &key()).await;
         assert_eq!(response.status(), 200, "{:?}", response.text().await);
         response.json().await.expect("an online recharge")
@@ -98,7 +98,7 @@ impl Shop {
     }
 
     /// Waits for the order to leave PENDING (the notification arrives on its own).
-    async fn settled(&self, number: &str) -> OnlineOrder {
+    pub(crate) async fn settled(&self, number: &str) -> OnlineOrder {
         for _ in 0..100 {
             let order = self.order(number).await;
             if order.status != "PENDING" {
@@ -125,7 +125,7 @@ impl Shop {
     }
 
     /// Posts a notification to the app as WeChat Pay does; its status.
-    async fn notify(&self, headers: &axum::http::HeaderMap, body: &str) -> u16 {
+    pub(crate) async fn notify(&self, headers: &axum::http::HeaderMap, body: &str) -> u16 {
         self.app
             .client
             .post(self.app.url("/api/pay/wechat/notify/demo"))
@@ -140,7 +140,7 @@ impl Shop {
     }
 }
 
-fn prepay_id(recharge: &OnlineRecharge) -> &str {
+pub(crate) fn prepay_id(recharge: &OnlineRecharge) -> &str {
     recharge
         .payment
         .package

@@ -64,6 +64,16 @@ fn own_refusals(operation: &str) -> &'static [ErrorCode] {
         ],
         "online_order" => &[Forbidden, NotFound],
         "wechat_notify" => &[WebhookRefused, NotFound],
+        "refund_online" => &[
+            Forbidden,
+            NotFound,
+            Conflict,
+            RefundExceedsPrincipal,
+            RefundPreviewChanged,
+            RefundExceedsOrder,
+            PaymentProviderUnavailable,
+        ],
+        "refundable_online_orders" => &[Forbidden],
         "preview_stored_value_refund" => &[Forbidden, DinerNotFound, RefundExceedsPrincipal],
         "stored_value_refund" => &[
             Forbidden,

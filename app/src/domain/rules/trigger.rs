@@ -77,6 +77,7 @@ impl Trigger {
                 },
             ),
             DomainEvent::CashRefunded { .. }
+            | DomainEvent::RefundReversed { .. }
             | DomainEvent::PaymentRefunded { .. }
             | DomainEvent::Synthesized { .. }
             | DomainEvent::Traded { .. }

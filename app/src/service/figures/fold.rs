@@ -76,6 +76,11 @@ pub fn figures(ledger: &DayLedger<'_>, opening: Liability) -> Result<DayFigures,
                 // already spent (the principal refunded less the cash paid).
                 sums.clawback += -bonus + (-principal - entry.amount);
             }
+            LedgerType::RefundReversal => {
+                // The refund's exact opposite: what it would have paid and taken back.
+                sums.refunds_reversed += entry.amount;
+                sums.clawback_reversed += bonus + (principal - entry.amount);
+            }
             LedgerType::Synthesize => {
                 let kind = entry
                     .reference
@@ -125,6 +130,8 @@ pub fn figures(ledger: &DayLedger<'_>, opening: Liability) -> Result<DayFigures,
         bonus_granted: money("bonus granted", sums.bonus_granted)?,
         cash_refunded: money("cash refunded", sums.cash_refunded)?,
         clawback: money("clawback", sums.clawback)?,
+        refunds_reversed: money("refunds reversed", sums.refunds_reversed)?,
+        clawback_reversed: money("clawback reversed", sums.clawback_reversed)?,
         liability: Liability {
             principal: money("principal owed", sums.principal)?,
             bonus: money("bonus owed", sums.bonus)?,
@@ -161,6 +168,8 @@ struct Sums {
     bonus_granted: Decimal,
     cash_refunded: Decimal,
     clawback: Decimal,
+    refunds_reversed: Decimal,
+    clawback_reversed: Decimal,
     reward_cost: Decimal,
     principal: Decimal,
     bonus: Decimal,

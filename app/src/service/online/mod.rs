@@ -6,7 +6,12 @@
 //! match the order (amount, currency, number, merchant) is refused and alerted; an order
 //! never paid is closed at the provider and here once it expires.
 //!
-//! The pure part (order numbers, fen, the verdict on a report) is `domain::online`.
+//! The pure part (order numbers, fen, the verdict on a report) is `domain::online`; refunds
+//! of online recharges back through the provider are `refund`.
+
+mod refund;
+
+pub use refund::{refund, refundable};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +19,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use db::idempotency::Request;
 use db::online::{OrderRow, OrderSave};
+use db::wallet::WalletMove;
 use pay::Provider;
 
 use super::wallet::{Scope, known_diner, money, recharged, wallet_key};
@@ -185,14 +191,7 @@ pub async fn start(
         pay,
         bonus: money(order.bonus)?,
         expires_at: order.expires_at,
-        payment: PaymentParams {
-            app_id: payment.app_id.clone(),
-            time_stamp: payment.time_stamp.clone(),
-            nonce_str: payment.nonce_str.clone(),
-            package: payment.package.clone(),
-            sign_type: payment.sign_type.clone(),
-            pay_sign: payment.pay_sign.clone(),
-        },
+        payment: PaymentParams::from(&payment),
     };
     let remembered = outcome(state, Some(&once), &answer, None).await?;
     db::online::prepared(
@@ -211,9 +210,9 @@ fn answered() -> AppError {
 }
 
 async fn shop_name(state: &AppState, merchant: &str) -> String {
-    match db::merchant::settings(&state.db, merchant).await {
-        Ok(Some(settings)) => settings.name,
-        _ => merchant.to_owned(),
+    match super::shops::shop(state, merchant).await {
+        Ok(shop) => shop.name.clone(),
+        Err(_) => merchant.to_owned(),
     }
 }
 
@@ -362,7 +361,7 @@ pub async fn settle(
     }
 }
 
-/// A payment report that must not credit anything, for whoever watches the alerts.
+/// A payment or refund report that must not change anything, for whoever watches the alerts.
 fn alert(merchant: &str, number: &str, why: &str) {
     tracing::error!(alert = "payment_mismatch", %merchant, order = %number, %why, "a payment report was refused");
 }
@@ -393,15 +392,20 @@ async fn credit(
             &order.label,
             scope,
             format!("online_order:{}", order.number),
+            true,
         )?;
         let outcome = outcome(state, None, &made.receipt, Some(&made.fact)).await?;
         db::online::credit(
             db,
             order,
             transaction_id,
-            &before,
-            &made.after,
-            &made.entry,
+            WalletMove {
+                merchant: scope.merchant,
+                uid: scope.uid,
+                expected: &before,
+                next: &made.after,
+                entry: &made.entry,
+            },
             &outcome,
         )
         .await?;
@@ -432,8 +436,8 @@ pub async fn notified(
         .ok_or_else(|| AppError::NotFound(format!("no online payment at {merchant}")))?;
     match provider.notice(headers, body, Utc::now().timestamp()) {
         Ok(pay::Notice::Paid(transaction)) => settle(state, merchant, &transaction).await,
-        Ok(pay::Notice::Refund(refund)) => {
-            tracing::info!(%merchant, refund = %refund.out_refund_no, status = %refund.refund_status, "refund notification");
+        Ok(pay::Notice::Refund(notice)) => {
+            refund::notified(state, merchant, &notice).await?;
             Ok(Settled::Already)
         }
         Ok(pay::Notice::Other(event)) => {
@@ -449,8 +453,14 @@ pub async fn notified(
 
 /// One round of the worker: orders pending past `query_after` are asked after (paid:
 /// credited; closed there: closed here), and those past their expiry are closed at the
-/// provider and here. How many orders changed.
+/// provider and here; refunds still on their way past `query_after` are asked after too.
+/// How many orders and refunds changed.
 pub async fn sweep(state: &AppState, now: DateTime<Utc>, limit: u32) -> Result<usize, AppError> {
+    let refunds = refund::sweep(state, now - state.online.query_after, limit).await?;
+    Ok(refunds + sweep_orders(state, now, limit).await?)
+}
+
+async fn sweep_orders(state: &AppState, now: DateTime<Utc>, limit: u32) -> Result<usize, AppError> {
     let db = &state.db;
     let pending = db::online::pending_before(db, now - state.online.query_after, limit).await?;
     let mut changed = 0;
