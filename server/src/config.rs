@@ -575,6 +575,7 @@ impl AppConfig {
             ));
         }
         self.validate_diner_identity()?;
+        self.validate_online()?;
         if self.settings.demo.seed && self.environment != Environment::Dev {
             return Err(ConfigError::Invalid(
                 "demo.seed is for DEV only: it creates staff with published passwords".into(),
@@ -633,6 +634,64 @@ impl AppConfig {
             return Err(ConfigError::Invalid(
                 "database.namespace and database.database must not be empty".into(),
             ));
+        }
+        Ok(())
+    }
+
+    /// The stand-in WeChat Pay (public test keys) only in DEV; WeChat Pay needs its account
+    /// and, outside DEV, a public HTTPS address for its notifications; every period positive.
+    fn validate_online(&self) -> Result<(), ConfigError> {
+        let online = &self.settings.payments.online;
+        let invalid = |why: &str| Err(ConfigError::Invalid(why.to_owned()));
+        match online.provider {
+            OnlineProvider::Off => return Ok(()),
+            OnlineProvider::Standin if self.environment != Environment::Dev => {
+                return invalid(
+                    "payments.online.provider = \"standin\" is for DEV only (its keys are \
+                     published test keys)",
+                );
+            }
+            OnlineProvider::Standin => {}
+            OnlineProvider::Wechat => {
+                let wechat = &online.wechat;
+                if [
+                    &wechat.merchant,
+                    &wechat.base_url,
+                    &wechat.mchid,
+                    &wechat.appid,
+                    &wechat.merchant_serial,
+                    &wechat.platform_key_id,
+                    &wechat.platform_public_key_file,
+                ]
+                .iter()
+                .any(|value| value.trim().is_empty())
+                {
+                    return invalid(
+                        "payments.online.provider = \"wechat\" needs every field of \
+                         payments.online.wechat (merchant, base_url, mchid, appid, \
+                         merchant_serial, platform_key_id, platform_public_key_file)",
+                    );
+                }
+                if self.environment != Environment::Dev
+                    && !online.notify_base_url.trim().starts_with("https://")
+                {
+                    return invalid(
+                        "payments.online.notify_base_url must be this server's public https:// \
+                         address outside DEV (WeChat Pay posts its notifications there)",
+                    );
+                }
+            }
+        }
+        if online.order_ttl_secs == 0
+            || online.query_after_secs == 0
+            || online.sweep_every_secs == 0
+            || online.timeout_secs == 0
+            || online.failures_to_open == 0
+        {
+            return invalid(
+                "payments.online.order_ttl_secs, query_after_secs, sweep_every_secs, \
+                 timeout_secs and failures_to_open must be positive",
+            );
         }
         Ok(())
     }
@@ -810,6 +869,73 @@ mod tests {
         assert_eq!(config.environment, Environment::Prod);
         assert!(!config.settings.demo.seed);
         assert_eq!(config.settings.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn online_payments_outside_dev_need_wechat_pay_and_a_public_https_address() {
+        let prod = [
+            ("MEALQUEST_ENV", "PROD"),
+            ("MEALQUEST_SECRET_JWT_SIGNING_KEY", KEY),
+            WECHAT_APP_ID,
+            WECHAT_SECRET,
+        ];
+        let account = [
+            ("MEALQUEST_PAYMENTS__ONLINE__PROVIDER", "wechat"),
+            ("MEALQUEST_PAYMENTS__ONLINE__WECHAT__MERCHANT", "demo"),
+            ("MEALQUEST_PAYMENTS__ONLINE__WECHAT__MCHID", "1900000109"),
+            (
+                "MEALQUEST_PAYMENTS__ONLINE__WECHAT__APPID",
+                "wx8888888888888888",
+            ),
+            (
+                "MEALQUEST_PAYMENTS__ONLINE__WECHAT__MERCHANT_SERIAL",
+                "SERIAL",
+            ),
+            (
+                "MEALQUEST_PAYMENTS__ONLINE__WECHAT__PLATFORM_KEY_ID",
+                "PUB_KEY_ID_1",
+            ),
+            (
+                "MEALQUEST_PAYMENTS__ONLINE__WECHAT__PLATFORM_PUBLIC_KEY_FILE",
+                "/etc/mealquest/platform.pem",
+            ),
+        ];
+        let load = |extra: &[(&str, &str)]| {
+            let all: Vec<(&str, &str)> = prod.iter().chain(extra).copied().collect();
+            AppConfig::load_from(&config_dir(), &vars(&all))
+        };
+        let standin = load(&[("MEALQUEST_PAYMENTS__ONLINE__PROVIDER", "standin")]);
+        assert!(matches!(standin, Err(ConfigError::Invalid(_))));
+        let no_address = load(&account);
+        assert!(matches!(no_address, Err(ConfigError::Invalid(_))));
+        let plain = [
+            account.as_slice(),
+            &[(
+                "MEALQUEST_PAYMENTS__ONLINE__NOTIFY_BASE_URL",
+                "http://shop.example.com",
+            )],
+        ]
+        .concat();
+        assert!(matches!(load(&plain), Err(ConfigError::Invalid(_))));
+        let public = [
+            account.as_slice(),
+            &[(
+                "MEALQUEST_PAYMENTS__ONLINE__NOTIFY_BASE_URL",
+                "https://shop.example.com",
+            )],
+        ]
+        .concat();
+        let config = load(&public).expect("loads");
+        assert_eq!(
+            config.settings.payments.online.provider,
+            OnlineProvider::Wechat
+        );
+        let zero = [
+            public.as_slice(),
+            &[("MEALQUEST_PAYMENTS__ONLINE__TIMEOUT_SECS", "0")],
+        ]
+        .concat();
+        assert!(matches!(load(&zero), Err(ConfigError::Invalid(_))));
     }
 
     #[test]

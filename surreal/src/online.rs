@@ -176,8 +176,13 @@ pub async fn pending_before(db: &Db, cutoff: DateTime<Utc>, limit: u32) -> DbRes
     Ok(checked(response)?.take(0)?)
 }
 
-/// Orders opened since `since`, and how many of them were paid (all merchants).
-pub async fn paid_ratio(db: &Db, since: DateTime<Utc>) -> DbResult<(u64, u64)> {
+/// Orders opened since `since` (at `merchant`, or every shop), and how many of them were
+/// paid.
+pub async fn paid_ratio(
+    db: &Db,
+    merchant: Option<&str>,
+    since: DateTime<Utc>,
+) -> DbResult<(u64, u64)> {
     #[derive(SurrealValue)]
     #[surreal(crate = "surrealdb::types")]
     struct Counts {
@@ -187,9 +192,11 @@ pub async fn paid_ratio(db: &Db, since: DateTime<Utc>) -> DbResult<(u64, u64)> {
     let response = db
         .query(
             "SELECT count() AS created, math::sum(IF status = 'PAID' { 1 } ELSE { 0 }) AS paid
-                 FROM online_order WHERE created_at >= $since GROUP ALL",
+                 FROM online_order WHERE created_at >= $since
+                     AND ($merchant = NONE OR merchant = $merchant) GROUP ALL",
         )
         .bind(("since", since))
+        .bind(("merchant", merchant.map(str::to_owned)))
         .await?;
     let counts: Option<Counts> = checked(response)?.take(0)?;
     Ok(counts.map_or((0, 0), |c| {

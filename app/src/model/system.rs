@@ -20,6 +20,29 @@ pub struct SystemStatus {
     pub database_micros: u64,
     /// When the server answered.
     pub checked_at: DateTime<Utc>,
+    /// The caller's shop's online payments over the last hour (staff of a shop that takes
+    /// them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_payments: Option<PaymentSuccess>,
+}
+
+/// Online orders opened over a window and how many were paid: the payment success ratio
+/// (`paid / opened`) that the payment alert watches. Orders still within their time to pay
+/// count as not paid yet.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentSuccess {
+    pub window_minutes: u32,
+    pub opened: u64,
+    pub paid: u64,
+}
+
+impl PaymentSuccess {
+    /// `paid / opened`; none when nothing was opened.
+    pub fn ratio(&self) -> Option<f64> {
+        let count = |n: u64| f64::from(u32::try_from(n).unwrap_or(u32::MAX));
+        (self.opened > 0).then(|| count(self.paid) / count(self.opened))
+    }
 }
 
 impl SystemStatus {
@@ -48,6 +71,7 @@ mod tests {
             shop: None,
             database_micros,
             checked_at: Utc::now(),
+            online_payments: None,
         }
     }
 
@@ -56,6 +80,17 @@ mod tests {
         assert_eq!(status(420).database_time_label(), "0.42 ms");
         assert_eq!(status(12_345).database_time_label(), "12.34 ms");
         assert_eq!(status(0).database_time_label(), "0.00 ms");
+    }
+
+    #[test]
+    fn the_payment_success_ratio_is_paid_over_opened() {
+        let window = |opened, paid| PaymentSuccess {
+            window_minutes: 60,
+            opened,
+            paid,
+        };
+        assert_eq!(window(0, 0).ratio(), None);
+        assert_eq!(window(4, 3).ratio(), Some(0.75));
     }
 
     #[test]

@@ -194,6 +194,7 @@ pub(crate) fn problem_text(locale: Locale, problem: &Problem) -> String {
         ErrorCode::Busy => td_string!(locale, problem.busy),
         ErrorCode::DinerNotFound => td_string!(locale, problem.diner_not_found),
         ErrorCode::RefundPreviewChanged => td_string!(locale, problem.refund_preview_changed),
+        ErrorCode::RefundExceedsOrder => td_string!(locale, problem.refund_exceeds_order),
         ErrorCode::InsufficientFragments => td_string!(locale, problem.insufficient_fragments),
         ErrorCode::InsufficientSilver => td_string!(locale, problem.insufficient_silver),
         ErrorCode::OutOfStock => td_string!(locale, problem.out_of_stock),

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 
 use crate::api::console::{
-    CounterRefund, PreviewRefund, RefundAnswer, RefundDone, RefundPreview, earlier_refund,
-    preview_refund,
+    CounterRefund, CounterRefundOnline, OnlineRefundAnswer, OnlineRefundDone, PreviewRefund,
+    RefundAnswer, RefundDone, RefundPreview, earlier_refund, earlier_refund_online, preview_refund,
 };
 use crate::domain::{Clawback, Money};
 use crate::error::Problem;
 use crate::i18n::*;
+use crate::model::online::{OnlineRefund, RefundableOrder};
 use crate::pages::banner::Banner;
 use crate::pages::recharge::balance_text;
 use crate::pages::{
@@ -35,8 +36,11 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
         |(uid, amount)| preview_refund(uid, amount),
     );
     let earlier_refunded = from_address(|q| q.get("refunded"), earlier_refund);
+    let refund_online = ServerAction::<CounterRefundOnline>::new();
+    let earlier_online = from_address(|q| q.get("refunded_online"), earlier_refund_online);
     let i18n = use_i18n();
     let locale = page_locale();
+    let online_key = rotating_key(first_key.clone(), refund_online);
     let key = rotating_key(first_key, refund);
     // A confirmation refused because the wallet changed since its preview brings the new
     // preview: it takes the old one's place, to be checked and confirmed again.
@@ -46,6 +50,21 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                 shown: RefundDone {
                     changed: Some(now), ..
                 },
+                ..
+            })) => Some(now.clone()),
+            _ => None,
+        });
+        if let Some(now) = changed {
+            previewed.set(Some(Ok(now)));
+        }
+    });
+    Effect::new(move |_| {
+        let changed = refund_online.value().with(|answer| match answer {
+            Some(Ok(OnlineRefundAnswer {
+                shown:
+                    OnlineRefundDone {
+                        changed: Some(now), ..
+                    },
                 ..
             })) => Some(now.clone()),
             _ => None,
@@ -71,11 +90,13 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
             <Transition fallback=|| ()>
             {move || {
                 previewed.get().or_else(|| earlier_preview.get().flatten()).map(|answer| match answer {
-                    Ok(RefundPreview { uid, amount, clawback: Some(clawback), .. }) => view! {
+                    Ok(RefundPreview { uid, amount, clawback: Some(clawback), online, .. }) => {
+                        let cash_uid = uid.clone();
+                        view! {
                         <div class="space-y-3" data-testid="refund-preview-result">
                             <ClawbackTable clawback />
                             <ActionForm action=refund>
-                                <input type="hidden" name="uid" value=uid />
+                                <input type="hidden" name="uid" value=cash_uid />
                                 <input type="hidden" name="amount" value=amount.to_string() />
                                 // What the cashier is about to pay out: the server refuses any other.
                                 <input type="hidden" name="expected_payout" value=clawback.payout.to_string() />
@@ -85,9 +106,11 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                                     {td_string!(locale, refund.confirm, payout = clawback.payout).to_string()}
                                 </button>
                             </ActionForm>
+                            <OnlineChoices uid amount clawback online action=refund_online key=online_key />
                         </div>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     Ok(RefundPreview { refusal: Some(problem), .. }) | Err(problem) => refused(locale, &problem),
                     Ok(_) => ().into_any(),
                 })
@@ -104,8 +127,83 @@ pub fn RefundPanel(first_key: String) -> impl IntoView {
                 Ok(RefundAnswer { refusal: Some(problem), .. }) | Err(problem) => refused(locale, &problem),
                 Ok(_) => ().into_any(),
             })}
+            {move || shown_answer(refund_online.value().get(), earlier_online.get()).map(|answer| match answer {
+                Ok(OnlineRefundAnswer { shown: OnlineRefundDone { receipt: Some(receipt), .. }, .. }) => online_banner(locale, &receipt),
+                Ok(OnlineRefundAnswer { refusal: Some(problem), .. }) | Err(problem) => refused(locale, &problem),
+                Ok(_) => ().into_any(),
+            })}
             </Transition>
         </section>
+    }
+}
+
+/// The diner's online recharges the payout can go back to, each a button that refunds it
+/// there (exactly `POST /api/wallet/refund/online`, with the preview's payout).
+#[component]
+fn OnlineChoices(
+    uid: String,
+    amount: Money,
+    clawback: Clawback,
+    online: Vec<RefundableOrder>,
+    action: ServerAction<CounterRefundOnline>,
+    key: RwSignal<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = page_locale();
+    (!online.is_empty()).then(|| view! {
+        <div class="space-y-2 rounded-xl bg-emerald-50 p-3 ring-1 ring-emerald-200" data-testid="refund-online">
+            <h3 class="text-sm font-semibold text-emerald-900">{t!(i18n, refund.online_heading)}</h3>
+            {online
+                .into_iter()
+                .map(|order| {
+                    let uid = uid.clone();
+                    view! {
+                    <ActionForm action attr:class="flex flex-wrap items-center justify-between gap-2">
+                        <input type="hidden" name="uid" value=uid />
+                        <input type="hidden" name="order" value=order.order.clone() />
+                        <input type="hidden" name="amount" value=amount.to_string() />
+                        <input type="hidden" name="expected_payout" value=clawback.payout.to_string() />
+                        <input type="hidden" name="key" value=move || key.get() />
+                        <span class="text-sm text-emerald-900">
+                            {td_string!(locale, refund.online_order, tier = order.tier.as_str(), left = order.refundable).to_string()}
+                        </span>
+                        <button type="submit" data-testid="refund-online-confirm" disabled=move || action.pending().get()
+                            class="rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800 disabled:opacity-60">
+                            {td_string!(locale, refund.online_confirm, payout = clawback.payout).to_string()}
+                        </button>
+                    </ActionForm>
+                    }
+                })
+                .collect_view()}
+        </div>
+    })
+}
+
+/// Where a refund back to WeChat Pay is: on its way, back with the diner, or refused (the
+/// wallet as it was).
+fn online_banner(locale: Locale, receipt: &OnlineRefund) -> AnyView {
+    let payout = receipt.clawback.payout;
+    let balance = td_string!(
+        locale,
+        recharge.balance_after,
+        balance = balance_text(locale, receipt.clawback.after)
+    )
+    .to_string();
+    match receipt.status.as_str() {
+        "FAILED" => view! {
+            <Banner ok=false
+                title=td_string!(locale, refund.online_failed).to_owned()
+                detail=receipt.reason.clone().unwrap_or_default() />
+        }
+        .into_any(),
+        "SUCCESS" => view! {
+            <Banner ok=true title=td_string!(locale, refund.online_done, payout).to_string() detail=balance />
+        }
+        .into_any(),
+        _ => view! {
+            <Banner ok=true title=td_string!(locale, refund.online_processing, payout).to_string() detail=balance />
+        }
+        .into_any(),
     }
 }
 

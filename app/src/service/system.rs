@@ -16,6 +16,13 @@ pub async fn status(state: &AppState, merchant: Option<&str>) -> Result<SystemSt
         None => None,
     };
     let database_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let online_payments = match merchant {
+        Some(merchant) if state.online.takes(merchant) => {
+            let hour_ago = Utc::now() - chrono::Duration::hours(1);
+            Some(super::online::success(state, Some(merchant), hour_ago).await?)
+        }
+        _ => None,
+    };
     Ok(SystemStatus {
         engine: state.engine.label().to_owned(),
         schema_version: health.schema_version,
@@ -23,5 +30,6 @@ pub async fn status(state: &AppState, merchant: Option<&str>) -> Result<SystemSt
         shop,
         database_micros,
         checked_at: Utc::now(),
+        online_payments,
     })
 }

@@ -203,6 +203,19 @@ async fn a_diner_pays_online_and_is_credited_once_with_its_ledger_entry() {
     assert_eq!(swept, 0);
     assert_eq!(shop.online_entries().await, 1);
     assert_eq!(wallet_of(&shop.app, &till, DINER).await, after);
+    // The success ratio the payment alert watches, as the shop's staff see it.
+    let status: app::api::system::SystemStatus = shop
+        .app
+        .get_as("/api/system/status", &till)
+        .await
+        .json()
+        .await
+        .expect("the status");
+    let online = status
+        .online_payments
+        .expect("the shop takes online payments");
+    assert_eq!((online.opened, online.paid), (1, 1));
+    assert_eq!(online.ratio(), Some(1.0));
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use crate::api::payment::{PaymentRefundReceipt, ScanResult};
 use crate::api::wallet::{RechargeReceipt, StoredValueRefundReceipt};
 use crate::domain::{Balance, Clawback, Money};
 use crate::error::Problem;
+use crate::model::online::{OnlineRefund, RefundableOrder};
 
 /// What a scan shows: the code scanned and what it did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,18 @@ pub struct RefundDone {
 /// What a stored-value refund at the counter did.
 pub type RefundAnswer = FormAnswer<RefundDone>;
 
+/// What a refund back to WeChat Pay shows: the refund (where it is: on its way, back with
+/// the diner, or refused and put back), or — when the wallet changed since the preview —
+/// the preview as it is now, to confirm again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnlineRefundDone {
+    pub receipt: Option<OnlineRefund>,
+    pub changed: Option<RefundPreview>,
+}
+
+/// What a refund back to WeChat Pay at the counter did.
+pub type OnlineRefundAnswer = FormAnswer<OnlineRefundDone>;
+
 /// A diner found at the counter: who, their balance here, and the tiers on offer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DinerAtCounter {
@@ -66,6 +79,10 @@ pub struct RefundPreview {
     pub amount: Money,
     pub clawback: Option<Clawback>,
     pub refusal: Option<Problem>,
+    /// The diner's online recharges the payout can go back to instead of cash (each with
+    /// at least the payout left to refund).
+    #[serde(default)]
+    pub online: Vec<RefundableOrder>,
 }
 
 /// The counter's scan: a card is redeemed or a payment code collected, exactly as
@@ -187,12 +204,37 @@ pub async fn preview_refund(uid: String, amount: Money) -> Result<RefundPreview,
         back_to_counter(&[("refund_uid", uid.as_str()), ("refund_amount", &amount)])?;
     }
     let (clawback, refusal) = as_form_answer(&call, preview)?;
+    let online = match &clawback {
+        Some(clawback) => {
+            online_choices(&call.state, &staff.merchant_id, &uid, clawback.payout).await?
+        }
+        None => Vec::new(),
+    };
     Ok(RefundPreview {
         uid,
         amount,
         clawback,
         refusal,
+        online,
     })
+}
+
+/// The diner's online recharges that can take `payout` back (none when it pays nothing).
+#[cfg(feature = "ssr")]
+async fn online_choices(
+    state: &crate::state::AppState,
+    merchant: &str,
+    uid: &str,
+    payout: Money,
+) -> Result<Vec<RefundableOrder>, Problem> {
+    if payout.is_zero() || !state.online.takes(merchant) {
+        return Ok(Vec::new());
+    }
+    Ok(crate::service::online::refundable(state, merchant, uid)
+        .await?
+        .into_iter()
+        .filter(|order| order.refundable >= payout)
+        .collect())
 }
 
 /// The counter's stored-value refund: exactly `POST /api/wallet/refund`, with the form's key
@@ -220,6 +262,7 @@ pub async fn counter_refund(
                 amount,
                 clawback: Some(*clawback),
                 refusal: None,
+                online: Vec::new(),
             })
         }
         _ => None,
@@ -238,6 +281,69 @@ pub async fn counter_refund(
         }
     }
     form_answer(&call, answer, |receipt| RefundDone { receipt, changed })
+}
+
+/// The counter's refund back to WeChat Pay: exactly `POST /api/wallet/refund/online`, with
+/// the form's key and the payout of the preview the cashier confirmed.
+#[server(prefix = "/console", endpoint = "refund/online")]
+pub async fn counter_refund_online(
+    uid: String,
+    order: String,
+    amount: Money,
+    expected_payout: Money,
+    key: String,
+) -> Result<OnlineRefundAnswer, Problem> {
+    use crate::error::ErrorCode;
+    let call = crate::api::edge::authenticated()?;
+    let uid = uid.trim().to_owned();
+    let answer = async {
+        let order = crate::api::codec::field("order", order.trim())?;
+        crate::api::wallet::refund_online_by_staff(
+            &call,
+            Some(&key),
+            &order,
+            amount,
+            expected_payout,
+        )
+        .await
+    }
+    .await;
+    let changed = match &answer {
+        Err(problem) if problem.code == ErrorCode::RefundPreviewChanged => {
+            match problem.preview.as_deref() {
+                Some(clawback) => {
+                    let merchant = call.staff(crate::auth::Permission::Refund)?.merchant_id;
+                    let online =
+                        online_choices(&call.state, &merchant, &uid, clawback.payout).await?;
+                    Some(RefundPreview {
+                        uid: uid.clone(),
+                        amount,
+                        clawback: Some(*clawback),
+                        refusal: None,
+                        online,
+                    })
+                }
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    if call.from_plain_form() {
+        if changed.is_some() {
+            let amount = amount.to_string();
+            back_to_counter(&[
+                ("refunded_online", key.as_str()),
+                ("refund_uid", uid.as_str()),
+                ("refund_amount", &amount),
+            ])?;
+        } else {
+            back_to_counter(&[("refunded_online", &key)])?;
+        }
+    }
+    form_answer(&call, answer, |receipt| OnlineRefundDone {
+        receipt,
+        changed,
+    })
 }
 
 /// The counter's payment refund: exactly `POST /api/payment/refund`, with the form's key.
@@ -280,6 +386,16 @@ pub async fn earlier_refund(key: String) -> Result<Option<RefundAnswer>, Problem
     super::earlier("wallet/refund", &key, |receipt| RefundDone {
         receipt,
         // Without JavaScript the counter's address asks for the new preview itself.
+        changed: None,
+    })
+    .await
+}
+
+/// The answer to the refund back to WeChat Pay with `key`.
+#[server(prefix = "/console", endpoint = "refund/online/answer")]
+pub async fn earlier_refund_online(key: String) -> Result<Option<OnlineRefundAnswer>, Problem> {
+    super::earlier("wallet/refund/online", &key, |receipt| OnlineRefundDone {
+        receipt,
         changed: None,
     })
     .await

@@ -28,6 +28,7 @@ use crate::domain::online::{self, Reported, Verdict};
 use crate::domain::wallet::RechargeTier;
 use crate::error::AppError;
 use crate::model::online::{OnlineOrder, OnlineRecharge, PaymentParams};
+use crate::model::system::PaymentSuccess;
 use crate::state::AppState;
 
 /// The shops' payment accounts and how orders are kept (configuration: `payments.online`).
@@ -84,6 +85,11 @@ impl Online {
     /// Whether any shop takes online payments.
     pub fn any(&self) -> bool {
         !self.accounts.is_empty()
+    }
+
+    /// Whether `merchant` takes online payments.
+    pub fn takes(&self, merchant: &str) -> bool {
+        self.accounts.contains_key(merchant)
     }
 
     /// With `merchant` paid through `provider`.
@@ -500,13 +506,18 @@ async fn sweep_orders(state: &AppState, now: DateTime<Utc>, limit: u32) -> Resul
     Ok(changed)
 }
 
-/// The share of online orders opened since `since` that were paid (`paid / created`), for
-/// the payment success alert; none when no order was opened.
-pub async fn success_ratio(
+/// Online orders opened since `since` at `merchant` (every shop: none) and how many were
+/// paid: the payment success ratio the alert rules watch (`PaymentSuccess::ratio`).
+pub async fn success(
     state: &AppState,
+    merchant: Option<&str>,
     since: DateTime<Utc>,
-) -> Result<Option<f64>, AppError> {
-    let (created, paid) = db::online::paid_ratio(&state.db, since).await?;
-    let count = |n: u64| f64::from(u32::try_from(n).unwrap_or(u32::MAX));
-    Ok((created > 0).then(|| count(paid) / count(created)))
+) -> Result<PaymentSuccess, AppError> {
+    let (opened, paid) = db::online::paid_ratio(&state.db, merchant, since).await?;
+    let window = (Utc::now() - since).num_minutes();
+    Ok(PaymentSuccess {
+        window_minutes: u32::try_from(window.max(0)).unwrap_or(u32::MAX),
+        opened,
+        paid,
+    })
 }
