@@ -64,3 +64,46 @@ async fn a_range_is_read_whole_across_pages_and_equal_times() {
     assert_eq!(ids.len(), within.len(), "no entry twice");
     assert!(read.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
 }
+
+#[tokio::test]
+async fn the_last_day_before_another_is_this_shops_closed_or_not() {
+    let db = common::seeded_db().await;
+    let figures = serde_json::json!({ "collected": "1.00" });
+    for (merchant, day, closed) in [
+        ("demo", "2026-03-01", true),
+        ("demo", "2026-03-02", true),
+        ("demo", "2026-03-03", false),
+        ("demo", "2026-03-05", true),
+        ("other", "2026-03-04", true),
+    ] {
+        db::figures::store(&db, merchant, day, figures.clone(), closed, &[])
+            .await
+            .expect("stored");
+    }
+    let before = |day: &'static str, closed_only: bool| {
+        let db = db.clone();
+        async move {
+            db::figures::before(&db, "demo", day, closed_only)
+                .await
+                .expect("read")
+                .map(|row| row.day)
+        }
+    };
+    assert_eq!(
+        before("2026-03-05", false).await.as_deref(),
+        Some("2026-03-03")
+    );
+    assert_eq!(
+        before("2026-03-05", true).await.as_deref(),
+        Some("2026-03-02")
+    );
+    assert_eq!(
+        before("2026-03-09", false).await.as_deref(),
+        Some("2026-03-05")
+    );
+    assert_eq!(
+        before("2026-03-02", false).await.as_deref(),
+        Some("2026-03-01")
+    );
+    assert_eq!(before("2026-03-01", false).await, None);
+}
