@@ -217,6 +217,8 @@ pub struct RefundSave {
     pub merchant: String,
     pub uid: String,
     pub staff: Option<String>,
+    /// The request that asked for it (its Idempotency-Key's request hash).
+    pub request_hash: String,
     pub amount: Decimal,
     pub clawback: Decimal,
     pub bonus_taken: Decimal,
@@ -236,6 +238,7 @@ pub struct RefundRow {
     pub merchant: String,
     pub uid: String,
     pub staff: Option<String>,
+    pub request_hash: String,
     pub amount: Decimal,
     pub clawback: Decimal,
     pub bonus_taken: Decimal,
@@ -254,7 +257,8 @@ pub struct RefundRow {
     pub settled_at: Option<DateTime<Utc>>,
 }
 
-const REFUND_FIELDS: &str = "record::id(id) AS number, order_no, merchant, uid, staff, amount,
+const REFUND_FIELDS: &str = "record::id(id) AS number, order_no, merchant, uid, staff,
+    request_hash, amount,
     clawback, bonus_taken, shortfall, payout, payout_fen, before, after, txn_id, status,
     refund_id, reason, reversal_txn_id, created_at, settled_at";
 
@@ -279,6 +283,7 @@ pub async fn refund(
             RETURN NONE;
         CREATE type::record('online_refund', $r.number) CONTENT {
             order_no: $r.order_no, merchant: $r.merchant, uid: $r.uid, staff: $r.staff,
+            request_hash: $r.request_hash,
             amount: $r.amount, clawback: $r.clawback, bonus_taken: $r.bonus_taken,
             shortfall: $r.shortfall, payout: $r.payout, payout_fen: $r.payout_fen,
             before: $r.before, after: $r.after, txn_id: $entry.txn_id, status: 'PROCESSING'

@@ -159,6 +159,14 @@ async fn a_refund_with_clawback_is_asked_of_wechat_pay_once_and_confirmed_by_its
         .await
         .expect("the same refund");
     assert_eq!(again.refund, made.refund);
+    // The same key for another amount: refused, nothing more asked.
+    let other = preview(&shop, &till, "10").await;
+    assert_eq!(
+        refund(&shop, &till, &opened.order, &other, &same)
+            .await
+            .status(),
+        422
+    );
     let swept =
         app::service::online::sweep(&shop.app.state, Utc::now() + chrono::Duration::hours(2), 10)
             .await

@@ -43,7 +43,19 @@ pub async fn refund(
     let db = &state.db;
     let number = online::refund_number(&once.scope, &once.key);
     if let Some(asked) = db::online::refund_get(db, &number).await? {
-        // Asked before under this key (its answer lost, or not yet settled): carried on.
+        // Asked before under this key: its answer stands; without one (lost, or the
+        // provider not heard yet), the same request carries it on.
+        if db::idempotency::find(db, &once.scope, &once.key)
+            .await?
+            .is_some()
+        {
+            return Err(super::answered());
+        }
+        if asked.request_hash != once.request_hash {
+            return Err(AppError::Invalid(
+                "this Idempotency-Key asked for another refund; use a new key".into(),
+            ));
+        }
         return finish(state, provider.as_ref(), asked, Some(&once)).await;
     }
     let order = db::online::get(db, order_no)
@@ -96,6 +108,7 @@ pub async fn refund(
             merchant: merchant.to_owned(),
             uid: order.uid.clone(),
             staff: staff.map(str::to_owned),
+            request_hash: once.request_hash.clone(),
             amount: clawback.refund.amount(),
             clawback: clawback.clawback.amount(),
             bonus_taken: clawback.bonus_taken.amount(),
