@@ -176,13 +176,8 @@ pub async fn pending_before(db: &Db, cutoff: DateTime<Utc>, limit: u32) -> DbRes
     Ok(checked(response)?.take(0)?)
 }
 
-/// Orders opened since `since` (at `merchant`, or every shop), and how many of them were
-/// paid.
-pub async fn paid_ratio(
-    db: &Db,
-    merchant: Option<&str>,
-    since: DateTime<Utc>,
-) -> DbResult<(u64, u64)> {
+/// Orders opened at `merchant` since `since`, and how many of them were paid.
+pub async fn paid_ratio(db: &Db, merchant: &str, since: DateTime<Utc>) -> DbResult<(u64, u64)> {
     #[derive(SurrealValue)]
     #[surreal(crate = "surrealdb::types")]
     struct Counts {
@@ -192,11 +187,11 @@ pub async fn paid_ratio(
     let response = db
         .query(
             "SELECT count() AS created, math::sum(IF status = 'PAID' { 1 } ELSE { 0 }) AS paid
-                 FROM online_order WHERE created_at >= $since
-                     AND ($merchant = NONE OR merchant = $merchant) GROUP ALL",
+                 FROM online_order WHERE merchant = $merchant AND created_at >= $since
+                 GROUP ALL",
         )
         .bind(("since", since))
-        .bind(("merchant", merchant.map(str::to_owned)))
+        .bind(("merchant", merchant.to_owned()))
         .await?;
     let counts: Option<Counts> = checked(response)?.take(0)?;
     Ok(counts.map_or((0, 0), |c| {
@@ -367,17 +362,21 @@ pub async fn refunds_processing_before(
     Ok(checked(response)?.take(0)?)
 }
 
-/// A diner's paid orders at a merchant with something left to refund, the latest first.
+/// A diner's paid orders at a merchant with something left to refund, the latest 20 first.
+/// Read forward on the (merchant, uid, created_at) index and turned round here: a backward
+/// index scan (`ORDER BY … DESC`) costs SurrealKV far more on a big store
+/// (docs/benchmarks.md), and one diner has few orders.
 pub async fn refundable(db: &Db, merchant: &str, uid: &str) -> DbResult<Vec<OrderRow>> {
     let response = db
         .query(format!(
             "SELECT {FIELDS} FROM online_order
                  WHERE merchant = $merchant AND uid = $uid AND status = 'PAID'
                      AND (refunded_fen ?? 0) < total_fen
-                 ORDER BY created_at DESC LIMIT 20"
+                 ORDER BY created_at"
         ))
         .bind(("merchant", merchant.to_owned()))
         .bind(("uid", uid.to_owned()))
         .await?;
-    Ok(checked(response)?.take(0)?)
+    let oldest_first: Vec<OrderRow> = checked(response)?.take(0)?;
+    Ok(oldest_first.into_iter().rev().take(20).collect())
 }

@@ -19,7 +19,7 @@ pub async fn status(state: &AppState, merchant: Option<&str>) -> Result<SystemSt
     let online_payments = match merchant {
         Some(merchant) if state.online.takes(merchant) => {
             let hour_ago = Utc::now() - chrono::Duration::hours(1);
-            Some(super::online::success(state, Some(merchant), hour_ago).await?)
+            Some(super::online::success(state, merchant, hour_ago).await?)
         }
         _ => None,
     };

@@ -506,11 +506,11 @@ async fn sweep_orders(state: &AppState, now: DateTime<Utc>, limit: u32) -> Resul
     Ok(changed)
 }
 
-/// Online orders opened since `since` at `merchant` (every shop: none) and how many were
-/// paid: the payment success ratio the alert rules watch (`PaymentSuccess::ratio`).
+/// Online orders opened at `merchant` since `since` and how many were paid: the payment
+/// success ratio the alert rules watch (`PaymentSuccess::ratio`).
 pub async fn success(
     state: &AppState,
-    merchant: Option<&str>,
+    merchant: &str,
     since: DateTime<Utc>,
 ) -> Result<PaymentSuccess, AppError> {
     let (opened, paid) = db::online::paid_ratio(&state.db, merchant, since).await?;

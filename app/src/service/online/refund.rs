@@ -69,7 +69,7 @@ pub async fn refund(
         )));
     }
     let total_fen = u64::try_from(order.total_fen).unwrap_or(0);
-    let _queue = locks::hold(&wallet_key(merchant, &order.uid)).await;
+    let queue = locks::hold(&wallet_key(merchant, &order.uid)).await;
     let asked = with_retries(|| async {
         let before = db::wallet::get(db, merchant, &order.uid).await?;
         let clawback = wallet::clawback(&from_row(&before)?, amount)?;
@@ -145,7 +145,7 @@ pub async fn refund(
             .ok_or_else(|| AppError::Internal(format!("refund {number} not kept")))
     })
     .await?;
-    drop(_queue);
+    drop(queue);
     finish(state, provider.as_ref(), asked, Some(&once)).await
 }
 
