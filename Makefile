@@ -76,7 +76,7 @@ system-packages:
 
 .PHONY: run
 run: setup ## build and serve the console on http://127.0.0.1:3000 with demo data
-	MEALQUEST_ENV=dev cargo leptos serve
+	MEALQUEST_ENV=dev cargo leptos serve --split
 
 .PHONY: test
 test: setup lint unit e2e fuzz ## everything CI runs
@@ -85,11 +85,11 @@ test: setup lint unit e2e fuzz ## everything CI runs
 
 .PHONY: build
 build: setup ## build the server and the wasm bundle (debug)
-	cargo leptos build
+	cargo leptos build --split
 
 .PHONY: release
 release: setup ## optimised build (wasm-opt, LTO) into target/release + target/site
-	cargo leptos build --release
+	cargo leptos build --release --split
 
 .PHONY: lint
 lint: rust-tools ## rustfmt and clippy (server and browser builds), warnings are errors

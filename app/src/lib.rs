@@ -26,6 +26,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::Lazy;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
 
@@ -74,14 +75,14 @@ pub fn App() -> impl IntoView {
                         // In order: the page arrives whole, so it works without JavaScript
                         // (out-of-order streaming swaps content in with a script).
                         <Route path=StaticSegment("login") view=pages::LoginPage ssr=SsrMode::InOrder />
-                        <Route path=StaticSegment("cashier") view=pages::CashierPage ssr=SsrMode::InOrder />
-                        <Route path=StaticSegment("console") view=pages::DashboardPage ssr=SsrMode::InOrder />
-                        <Route path=(StaticSegment("console"), StaticSegment("staff")) view=pages::StaffPage ssr=SsrMode::InOrder />
-                        <Route path=(StaticSegment("console"), StaticSegment("settings")) view=pages::SettingsPage ssr=SsrMode::InOrder />
-                        <Route path=StaticSegment("campaigns") view=pages::CampaignsPage ssr=SsrMode::InOrder />
-                        <Route path=StaticSegment("proposals") view=pages::ProposalsPage ssr=SsrMode::InOrder />
-                        <Route path=StaticSegment("artist") view=pages::ArtistPage ssr=SsrMode::InOrder />
-                        <Route path=StaticSegment("diner") view=pages::DinerPage ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("cashier") view={Lazy::<pages::CashierRoute>::new()} ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("console") view={Lazy::<pages::DashboardRoute>::new()} ssr=SsrMode::InOrder />
+                        <Route path=(StaticSegment("console"), StaticSegment("staff")) view={Lazy::<pages::StaffRoute>::new()} ssr=SsrMode::InOrder />
+                        <Route path=(StaticSegment("console"), StaticSegment("settings")) view={Lazy::<pages::SettingsRoute>::new()} ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("campaigns") view={Lazy::<pages::CampaignsRoute>::new()} ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("proposals") view={Lazy::<pages::ProposalsRoute>::new()} ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("artist") view={Lazy::<pages::ArtistRoute>::new()} ssr=SsrMode::InOrder />
+                        <Route path=StaticSegment("diner") view={Lazy::<pages::DinerRoute>::new()} ssr=SsrMode::InOrder />
                     </Routes>
                 </pages::Layout>
             </Router>

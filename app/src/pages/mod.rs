@@ -26,18 +26,45 @@ mod runs;
 mod settings;
 mod staff;
 
-pub use artist::ArtistPage;
-pub use campaigns::CampaignsPage;
-pub use cashier::CashierPage;
-pub use dashboard::DashboardPage;
-pub use diner::DinerPage;
 pub use home::HomePage;
 pub use layout::Layout;
 pub use login::LoginPage;
 pub use not_found::NotFound;
-pub use proposals::ProposalsPage;
-pub use settings::SettingsPage;
-pub use staff::StaffPage;
+
+/// A page whose code the browser fetches only when the page is shown (built with
+/// `cargo leptos build --split`): the diner never downloads the console, the cashier never the
+/// Artist. The server renders it whole as before and names its chunk in the page's `<head>`,
+/// so the first load fetches it beside the main bundle and hydration waits for it.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:path),* $(,)?) => {$(
+        #[doc = concat!("The route of [`", stringify!($page), "`], loaded on demand.")]
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            // Each page starts its own resources, which the server has already resolved into
+            // the first load; only a later navigation waits for the chunk, then the data.
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> leptos::prelude::AnyView {
+                leptos::prelude::IntoAny::into_any($page())
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    ArtistRoute => artist::ArtistPage,
+    CampaignsRoute => campaigns::CampaignsPage,
+    CashierRoute => cashier::CashierPage,
+    DashboardRoute => dashboard::DashboardPage,
+    DinerRoute => diner::DinerPage,
+    ProposalsRoute => proposals::ProposalsPage,
+    SettingsRoute => settings::SettingsPage,
+    StaffRoute => staff::StaffPage,
+}
 
 use crate::error::{ErrorCode, Problem};
 use crate::i18n::{Locale, td_string, use_i18n};

@@ -43,6 +43,8 @@ async fn the_sites_files_are_served_as_files_and_anything_else_is_the_not_found_
     let pkg = site.path().join("pkg");
     std::fs::create_dir(&pkg).expect("pkg");
     std::fs::write(pkg.join("app.css"), "body { color: red }").expect("css");
+    let bundle = b"\0asm".repeat(10_000);
+    std::fs::write(pkg.join("app.wasm"), &bundle).expect("wasm");
     let mut state = server::startup::build_state(&crate::helpers::test_config(&[]))
         .await
         .expect("state builds");
@@ -68,6 +70,41 @@ async fn the_sites_files_are_served_as_files_and_anything_else_is_the_not_found_
     assert_eq!(css.status(), 200);
     assert!(content_type(&css).is_some_and(|v| v.starts_with("text/css")));
     assert_eq!(css.text().await.expect("body"), "body { color: red }");
+    // The bundle goes compressed to a browser that takes it so, and as it is to one that
+    // does not (this client would otherwise unpack it unseen).
+    let raw = reqwest::Client::builder()
+        .gzip(false)
+        .build()
+        .expect("client");
+    let wasm = |encoding: &'static str| {
+        raw.get(format!("http://{address}/pkg/app.wasm"))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    let packed = wasm("gzip").await.expect("answer");
+    assert_eq!(packed.status(), 200);
+    assert_eq!(
+        packed
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.as_bytes()),
+        Some(b"gzip".as_slice())
+    );
+    let packed = packed.bytes().await.expect("body");
+    assert!(packed.len() * 10 < bundle.len(), "{} bytes", packed.len());
+    let plain = wasm("identity").await.expect("answer");
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.bytes().await.expect("body"), bundle);
+    assert_eq!(
+        get("/pkg/app.wasm")
+            .await
+            .expect("answer")
+            .bytes()
+            .await
+            .expect("body"),
+        bundle,
+        "unpacked as sent"
+    );
     // A directory and a file that is not there are the app's not-found page, not a listing
     // or a redirect.
     for path in ["/pkg", "/pkg/", "/pkg/missing.js"] {
