@@ -19,7 +19,7 @@ test("a cashier refunds an online recharge back to WeChat Pay from the refund pr
   // The diner recharges 充100送20 in the mini program and pays in "WeChat" (the sandbox).
   const opened = await post("/api/wallet/recharge/online", dinerToken, { merchant_id: "demo", tier: "T100" });
   const prepayId = String(opened.payment.package).replace("prepay_id=", "");
-  expect((await request.post(`/dev/wechatpay/sandbox/pay/${prepayId}`)).status()).toBe(204);
+  expect((await request.post(`/dev/wechatpay/demo/sandbox/pay/${prepayId}`)).status()).toBe(204);
   const staff = await cashier();
   await expect
     .poll(async () => (await get(`/api/wallets/of?uid=${uid}`, staff)).principal, { timeout: 15_000 })

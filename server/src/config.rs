@@ -3,7 +3,7 @@
 //! Secrets come only from `MEALQUEST_SECRET_<NAME>` variables or `MEALQUEST_SECRET_<NAME>_FILE`
 //! files, never from the TOML files, and never print (`SecretString`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
@@ -270,6 +270,8 @@ pub struct OnlineSettings {
     /// This server's public address as the provider reaches it: notifications go to
     /// `{notify_base_url}/api/pay/wechat/notify/{merchant}`.
     pub notify_base_url: String,
+    /// WeChat Pay's API address, for every account (the stand-in's own in DEV).
+    pub base_url: String,
     /// Seconds an order can be paid.
     pub order_ttl_secs: u32,
     /// Seconds an order stays pending before the worker asks the provider after it.
@@ -281,8 +283,10 @@ pub struct OnlineSettings {
     /// Transient failures in a row that open the breaker, and seconds it stays open.
     pub failures_to_open: u32,
     pub open_secs: u64,
-    /// The account, for `provider = "wechat"` (its keys are secrets) or the stand-in.
-    pub wechat: WeChatPaySettings,
+    /// Each shop's own WeChat Pay merchant account, by the shop's id (its keys are the
+    /// secrets named by `WeChatPayKeys::names`); a shop without one takes no online payment.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, WeChatPayAccount>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -290,27 +294,31 @@ pub struct OnlineSettings {
 pub enum OnlineProvider {
     /// No online recharge (503 PAYMENT_PROVIDER_UNAVAILABLE); the counter still sells.
     Off,
-    /// DEV: the stand-in WeChat Pay this process serves at `/dev/wechatpay`, with the test
+    /// DEV: the stand-in WeChat Pay this process serves at `/dev/wechatpay/<shop>`, with the test
     /// keys (the diner demo page pays against it).
     Standin,
     /// WeChat Pay API v3.
     Wechat,
 }
 
-/// One WeChat Pay merchant account and the shop it is for.
+/// One shop's WeChat Pay merchant account (the stand-in reads `mchid` and `appid` only).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WeChatPaySettings {
-    /// The shop (merchant id here) this account takes payments for.
-    pub merchant: String,
-    pub base_url: String,
+pub struct WeChatPayAccount {
+    /// WeChat Pay's address for this account, when not `payments.online.base_url` (its
+    /// backup domain, or a gateway of the shop's own).
+    #[serde(default)]
+    pub base_url: Option<String>,
     pub mchid: String,
     /// The mini program's AppID.
     pub appid: String,
     /// The serial number of the merchant's API certificate.
+    #[serde(default)]
     pub merchant_serial: String,
     /// The platform public key's id (`PUB_KEY_ID_…`) and the file holding it (PEM).
+    #[serde(default)]
     pub platform_key_id: String,
+    #[serde(default)]
     pub platform_public_key_file: String,
 }
 
@@ -469,9 +477,8 @@ pub struct Secrets {
     pub vision_api_key: Option<SecretString>,
     /// The WeChat mini program's AppSecret (diner logins).
     pub wechat_app_secret: Option<SecretString>,
-    /// The WeChat Pay merchant's API private key (PKCS#8 PEM) and its APIv3 key.
-    pub wechatpay_private_key: Option<SecretString>,
-    pub wechatpay_api_v3_key: Option<SecretString>,
+    /// Each WeChat Pay account's keys, by the shop's id (`payments.online.accounts`).
+    pub wechatpay: BTreeMap<String, WeChatPayKeys>,
     /// The weather provider's API key.
     pub weather_api_key: Option<SecretString>,
     /// The secret shared with providers that call back (`POST /api/agent/webhook`, signed
@@ -496,10 +503,10 @@ pub enum ConfigError {
     #[error("configuration: {0}")]
     Invalid(String),
     #[error("secret {name}: set MEALQUEST_SECRET_{name} or MEALQUEST_SECRET_{name}_FILE, not both")]
-    AmbiguousSecret { name: &'static str },
+    AmbiguousSecret { name: String },
     #[error("secret {name}: cannot read {path}: {source}")]
     SecretFile {
-        name: &'static str,
+        name: String,
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -542,8 +549,8 @@ impl AppConfig {
             .try_deserialize()?;
         let config = Self {
             environment,
+            secrets: Secrets::from_vars(vars)?.with_wechatpay(vars, &settings)?,
             settings,
-            secrets: Secrets::from_vars(vars)?,
         };
         config.validate()?;
         Ok(config)
@@ -651,26 +658,53 @@ impl AppConfig {
                      published test keys)",
                 );
             }
-            OnlineProvider::Standin => {}
+            OnlineProvider::Standin => {
+                if let Some(shop) = online.accounts.iter().find_map(|(shop, a)| {
+                    (a.mchid.trim().is_empty() || a.appid.trim().is_empty()).then_some(shop)
+                }) {
+                    return invalid(&format!(
+                        "payments.online.accounts.{shop} needs its mchid and appid"
+                    ));
+                }
+            }
             OnlineProvider::Wechat => {
-                let wechat = &online.wechat;
-                if [
-                    &wechat.merchant,
-                    &wechat.base_url,
-                    &wechat.mchid,
-                    &wechat.appid,
-                    &wechat.merchant_serial,
-                    &wechat.platform_key_id,
-                    &wechat.platform_public_key_file,
-                ]
-                .iter()
-                .any(|value| value.trim().is_empty())
-                {
+                if online.accounts.is_empty() || online.base_url.trim().is_empty() {
                     return invalid(
-                        "payments.online.provider = \"wechat\" needs every field of \
-                         payments.online.wechat (merchant, base_url, mchid, appid, \
-                         merchant_serial, platform_key_id, platform_public_key_file)",
+                        "payments.online.provider = \"wechat\" needs base_url and at least one \
+                         account in payments.online.accounts.<shop>",
                     );
+                }
+                let mut names = std::collections::HashSet::new();
+                for (shop, account) in &online.accounts {
+                    if [
+                        &account.mchid,
+                        &account.appid,
+                        &account.merchant_serial,
+                        &account.platform_key_id,
+                        &account.platform_public_key_file,
+                    ]
+                    .iter()
+                    .any(|value| value.trim().is_empty())
+                    {
+                        return invalid(&format!(
+                            "payments.online.accounts.{shop} needs every field (mchid, appid, \
+                             merchant_serial, platform_key_id, platform_public_key_file)"
+                        ));
+                    }
+                    let keys = self.secrets.wechatpay.get(shop);
+                    let [private_key, api_v3_key] = WeChatPayKeys::names(shop);
+                    if keys.is_none_or(|k| k.private_key.is_none() || k.api_v3_key.is_none()) {
+                        return invalid(&format!(
+                            "the WeChat Pay account of {shop} needs the secrets {private_key} and \
+                             {api_v3_key} (MEALQUEST_SECRET_<NAME>[_FILE])"
+                        ));
+                    }
+                    // Two shops whose ids differ only by case or punctuation would share keys.
+                    if !names.insert(private_key.clone()) {
+                        return invalid(&format!(
+                            "two WeChat Pay accounts would both read the secret {private_key}"
+                        ));
+                    }
                 }
                 if self.environment != Environment::Dev
                     && !online.notify_base_url.trim().starts_with("https://")
@@ -750,7 +784,55 @@ fn overrides(vars: &HashMap<String, String>) -> HashMap<String, String> {
         .collect()
 }
 
+/// One shop's WeChat Pay keys: its API private key (PKCS#8 PEM), which signs our requests
+/// and the mini program's `paySign`, and its APIv3 key, which opens WeChat Pay's
+/// notifications. Neither is ever sent.
+#[derive(Debug, Clone, Default)]
+pub struct WeChatPayKeys {
+    pub private_key: Option<SecretString>,
+    pub api_v3_key: Option<SecretString>,
+}
+
+impl WeChatPayKeys {
+    /// The secrets' names for `shop`: `WECHATPAY_PRIVATE_KEY_<SHOP>` and
+    /// `WECHATPAY_API_V3_KEY_<SHOP>`, the id upper-cased with anything but letters and digits
+    /// as `_` (environment variable names).
+    pub fn names(shop: &str) -> [String; 2] {
+        let suffix: String = shop
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        [
+            format!("WECHATPAY_PRIVATE_KEY_{suffix}"),
+            format!("WECHATPAY_API_V3_KEY_{suffix}"),
+        ]
+    }
+}
+
 impl Secrets {
+    /// With the keys of every configured WeChat Pay account (those present).
+    fn with_wechatpay(
+        mut self,
+        vars: &HashMap<String, String>,
+        settings: &Settings,
+    ) -> Result<Self, ConfigError> {
+        for shop in settings.payments.online.accounts.keys() {
+            let [private_key, api_v3_key] = WeChatPayKeys::names(shop);
+            let keys = WeChatPayKeys {
+                private_key: secret(vars, &private_key)?,
+                api_v3_key: secret(vars, &api_v3_key)?,
+            };
+            self.wechatpay.insert(shop.clone(), keys);
+        }
+        Ok(self)
+    }
+
     fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
         Ok(Self {
             database_password: secret(vars, "DATABASE_PASSWORD")?,
@@ -761,8 +843,7 @@ impl Secrets {
             image_api_key: secret(vars, "IMAGE_API_KEY")?,
             vision_api_key: secret(vars, "VISION_API_KEY")?,
             wechat_app_secret: secret(vars, "WECHAT_APP_SECRET")?,
-            wechatpay_private_key: secret(vars, "WECHATPAY_PRIVATE_KEY")?,
-            wechatpay_api_v3_key: secret(vars, "WECHATPAY_API_V3_KEY")?,
+            wechatpay: BTreeMap::new(),
             weather_api_key: secret(vars, "WEATHER_API_KEY")?,
             agent_webhook_secret: secret(vars, "AGENT_WEBHOOK_SECRET")?,
         })
@@ -771,19 +852,22 @@ impl Secrets {
 
 /// `MEALQUEST_SECRET_<NAME>` or the contents of the file named by `MEALQUEST_SECRET_<NAME>_FILE`
 /// (the convention of Docker and Kubernetes secrets; a trailing newline is dropped).
-fn secret(
-    vars: &HashMap<String, String>,
-    name: &'static str,
-) -> Result<Option<SecretString>, ConfigError> {
+fn secret(vars: &HashMap<String, String>, name: &str) -> Result<Option<SecretString>, ConfigError> {
     let direct = vars.get(&format!("{SECRET_PREFIX}{name}"));
     let file = vars.get(&format!("{SECRET_PREFIX}{name}_FILE"));
     match (direct, file) {
-        (Some(_), Some(_)) => Err(ConfigError::AmbiguousSecret { name }),
+        (Some(_), Some(_)) => Err(ConfigError::AmbiguousSecret {
+            name: name.to_owned(),
+        }),
         (Some(value), None) => Ok(Some(SecretString::from(value.clone()))),
         (None, Some(path)) => {
             let path = PathBuf::from(path);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| ConfigError::SecretFile { name, path, source })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| ConfigError::SecretFile {
+                    name: name.to_owned(),
+                    path,
+                    source,
+                })?;
             Ok(Some(SecretString::from(
                 text.trim_end_matches(['\r', '\n']).to_owned(),
             )))
@@ -881,24 +965,28 @@ mod tests {
         ];
         let account = [
             ("MEALQUEST_PAYMENTS__ONLINE__PROVIDER", "wechat"),
-            ("MEALQUEST_PAYMENTS__ONLINE__WECHAT__MERCHANT", "demo"),
-            ("MEALQUEST_PAYMENTS__ONLINE__WECHAT__MCHID", "1900000109"),
             (
-                "MEALQUEST_PAYMENTS__ONLINE__WECHAT__APPID",
+                "MEALQUEST_PAYMENTS__ONLINE__ACCOUNTS__demo__MCHID",
+                "1900000109",
+            ),
+            (
+                "MEALQUEST_PAYMENTS__ONLINE__ACCOUNTS__demo__APPID",
                 "wx8888888888888888",
             ),
             (
-                "MEALQUEST_PAYMENTS__ONLINE__WECHAT__MERCHANT_SERIAL",
+                "MEALQUEST_PAYMENTS__ONLINE__ACCOUNTS__demo__MERCHANT_SERIAL",
                 "SERIAL",
             ),
             (
-                "MEALQUEST_PAYMENTS__ONLINE__WECHAT__PLATFORM_KEY_ID",
+                "MEALQUEST_PAYMENTS__ONLINE__ACCOUNTS__demo__PLATFORM_KEY_ID",
                 "PUB_KEY_ID_1",
             ),
             (
-                "MEALQUEST_PAYMENTS__ONLINE__WECHAT__PLATFORM_PUBLIC_KEY_FILE",
+                "MEALQUEST_PAYMENTS__ONLINE__ACCOUNTS__demo__PLATFORM_PUBLIC_KEY_FILE",
                 "/etc/mealquest/platform.pem",
             ),
+            ("MEALQUEST_SECRET_WECHATPAY_PRIVATE_KEY_DEMO", "a PEM"),
+            ("MEALQUEST_SECRET_WECHATPAY_API_V3_KEY_DEMO", "a key"),
         ];
         let load = |extra: &[(&str, &str)]| {
             let all: Vec<(&str, &str)> = prod.iter().chain(extra).copied().collect();
@@ -929,6 +1017,51 @@ mod tests {
         assert_eq!(
             config.settings.payments.online.provider,
             OnlineProvider::Wechat
+        );
+        assert!(
+            config.secrets.wechatpay["demo"].api_v3_key.is_some(),
+            "the shop's keys read by its name"
+        );
+        assert!(!format!("{config:?}").contains("a PEM"), "a key printed");
+        // An account without its keys, or two shops reading the same keys: refused.
+        let keyless: Vec<(&str, &str)> = public
+            .iter()
+            .filter(|(name, _)| !name.contains("API_V3_KEY"))
+            .copied()
+            .collect();
+        assert!(matches!(load(&keyless), Err(ConfigError::Invalid(_))));
+        // Two shops whose ids name the same secrets (`demo-1`, `demo_1`): refused.
+        let dir = tempfile::tempdir().expect("a config dir");
+        std::fs::copy(config_dir().join("base.toml"), dir.path().join("base.toml"))
+            .expect("base.toml");
+        let fields = "mchid = \"1\"\nappid = \"wx1\"\nmerchant_serial = \"S\"\n\
+             platform_key_id = \"P\"\nplatform_public_key_file = \"/k.pem\"\n";
+        std::fs::write(
+            dir.path().join("prod.toml"),
+            format!(
+                "[payments.online.accounts.demo-1]\n{fields}\n\
+                 [payments.online.accounts.demo_1]\n{fields}"
+            ),
+        )
+        .expect("prod.toml");
+        let twins: Vec<(&str, &str)> = public
+            .iter()
+            .copied()
+            .filter(|(name, _)| !name.contains("__ACCOUNTS__"))
+            .chain([
+                ("MEALQUEST_SECRET_WECHATPAY_PRIVATE_KEY_DEMO_1", "a PEM"),
+                ("MEALQUEST_SECRET_WECHATPAY_API_V3_KEY_DEMO_1", "a key"),
+            ])
+            .collect();
+        let twins: Vec<(&str, &str)> = prod.iter().chain(&twins).copied().collect();
+        assert_eq!(
+            WeChatPayKeys::names("demo-1"),
+            WeChatPayKeys::names("demo_1")
+        );
+        let refused = AppConfig::load_from(dir.path(), &vars(&twins));
+        assert!(
+            matches!(&refused, Err(ConfigError::Invalid(why)) if why.contains("both read")),
+            "{refused:?}"
         );
         let zero = [
             public.as_slice(),

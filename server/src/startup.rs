@@ -89,11 +89,13 @@ impl Application {
             server.max_body_bytes,
             Duration::from_secs(server.request_timeout_secs),
         );
-        if config.settings.payments.online.provider == OnlineProvider::Standin {
-            let wechat = &config.settings.payments.online.wechat;
-            let standin = pay::standin::StandIn::new(&wechat.mchid, &wechat.appid)
-                .map_err(|e| StartupError::Payments(e.to_string()))?;
-            router = router.nest(STANDIN_PATH, standin.router());
+        let online = &config.settings.payments.online;
+        if online.provider == OnlineProvider::Standin {
+            for (shop, wechat) in &online.accounts {
+                let standin = pay::standin::StandIn::new(&wechat.mchid, &wechat.appid)
+                    .map_err(|e| StartupError::Payments(e.to_string()))?;
+                router = router.nest(&format!("{STANDIN_PATH}/{shop}"), standin.router());
+            }
         }
         Ok(Self {
             listener,
@@ -307,64 +309,77 @@ fn online(
         seconds(settings.query_after_secs),
         Duration::from_secs(settings.sweep_every_secs.max(1)),
     );
-    let wechat = &settings.wechat;
     let failed = |e: pay::PayError| StartupError::Payments(e.to_string());
-    let (base_url, account) = match (settings.provider, self_url) {
+    let (base_url, mut online) = match (settings.provider, self_url) {
         (OnlineProvider::Off, _) | (OnlineProvider::Standin, None) => return Ok(online),
-        (OnlineProvider::Standin, Some(url)) => (
-            format!("{url}{STANDIN_PATH}"),
-            pay::standin::test_account(&wechat.mchid, &wechat.appid).map_err(failed)?,
-        ),
-        (OnlineProvider::Wechat, _) => {
-            let missing =
-                |name: &str| StartupError::Payments(format!("the secret {name} is missing"));
-            let private_key = config
-                .secrets
-                .wechatpay_private_key
-                .as_ref()
-                .ok_or_else(|| missing("WECHATPAY_PRIVATE_KEY"))?;
-            let api_v3_key = config
-                .secrets
-                .wechatpay_api_v3_key
-                .as_ref()
-                .ok_or_else(|| missing("WECHATPAY_API_V3_KEY"))?;
-            let platform =
-                std::fs::read_to_string(&wechat.platform_public_key_file).map_err(|e| {
-                    StartupError::Payments(format!(
-                        "the platform public key {}: {e}",
-                        wechat.platform_public_key_file
-                    ))
-                })?;
-            let account = pay::Account {
-                mchid: wechat.mchid.clone(),
-                appid: wechat.appid.clone(),
-                merchant_key: pay::MerchantKey::from_pem(&wechat.merchant_serial, private_key)
-                    .map_err(failed)?,
-                api_v3_key: pay::ApiV3Key::new(api_v3_key).map_err(failed)?,
-                platform: pay::PlatformKey::from_pem(&wechat.platform_key_id, &platform)
-                    .map_err(failed)?,
-            };
-            (wechat.base_url.clone(), account)
+        (OnlineProvider::Standin, Some(url)) => {
+            let base = format!("{url}{STANDIN_PATH}");
+            let sandbox = online.with_sandbox(&base);
+            (base, sandbox)
         }
+        (OnlineProvider::Wechat, _) => (settings.base_url.clone(), online),
     };
-    let client = pay::WeChatPay::new(
-        &base_url,
-        account,
-        Duration::from_secs(settings.timeout_secs.max(1)),
-    )
-    .map_err(failed)?;
-    let guarded = pay::Guarded::new(
-        client,
-        pay::Limits {
-            failures_to_open: settings.failures_to_open.max(1),
-            open_for: Duration::from_secs(settings.open_secs.max(1)),
-            ..pay::Limits::default()
-        },
-    );
-    let online = online.with_account(&wechat.merchant, std::sync::Arc::new(guarded));
-    Ok(match settings.provider {
-        OnlineProvider::Standin => online.with_sandbox(&base_url),
-        _ => online,
+    for (shop, wechat) in &settings.accounts {
+        let (base_url, account) = match settings.provider {
+            // Each shop's stand-in at a path of its own, as each merchant has its own keys.
+            OnlineProvider::Standin => (
+                format!("{base_url}/{shop}"),
+                pay::standin::test_account(&wechat.mchid, &wechat.appid).map_err(failed)?,
+            ),
+            _ => (
+                wechat.base_url.clone().unwrap_or_else(|| base_url.clone()),
+                wechat_account(config, shop, wechat)?,
+            ),
+        };
+        let client = pay::WeChatPay::new(
+            &base_url,
+            account,
+            Duration::from_secs(settings.timeout_secs.max(1)),
+        )
+        .map_err(failed)?;
+        let guarded = pay::Guarded::new(
+            client,
+            pay::Limits {
+                failures_to_open: settings.failures_to_open.max(1),
+                open_for: Duration::from_secs(settings.open_secs.max(1)),
+                ..pay::Limits::default()
+            },
+        );
+        online = online.with_account(shop, std::sync::Arc::new(guarded));
+    }
+    Ok(online)
+}
+
+/// A shop's WeChat Pay account: its ids from the settings, its keys from its secrets, the
+/// platform's public key from its file.
+fn wechat_account(
+    config: &AppConfig,
+    shop: &str,
+    wechat: &crate::config::WeChatPayAccount,
+) -> Result<pay::Account, StartupError> {
+    let failed = |e: pay::PayError| StartupError::Payments(format!("{shop}: {e}"));
+    let [private_key_name, api_v3_key_name] = crate::config::WeChatPayKeys::names(shop);
+    let keys = config.secrets.wechatpay.get(shop);
+    let missing = |name: &str| StartupError::Payments(format!("the secret {name} is missing"));
+    let private_key = keys
+        .and_then(|k| k.private_key.as_ref())
+        .ok_or_else(|| missing(&private_key_name))?;
+    let api_v3_key = keys
+        .and_then(|k| k.api_v3_key.as_ref())
+        .ok_or_else(|| missing(&api_v3_key_name))?;
+    let platform = std::fs::read_to_string(&wechat.platform_public_key_file).map_err(|e| {
+        StartupError::Payments(format!(
+            "the platform public key of {shop}, {}: {e}",
+            wechat.platform_public_key_file
+        ))
+    })?;
+    Ok(pay::Account {
+        mchid: wechat.mchid.clone(),
+        appid: wechat.appid.clone(),
+        merchant_key: pay::MerchantKey::from_pem(&wechat.merchant_serial, private_key)
+            .map_err(failed)?,
+        api_v3_key: pay::ApiV3Key::new(api_v3_key).map_err(failed)?,
+        platform: pay::PlatformKey::from_pem(&wechat.platform_key_id, &platform).map_err(failed)?,
     })
 }
 

@@ -6,7 +6,7 @@
 //! posts signed, sealed notifications — a payment when the diner pays (`/sandbox/pay`, the
 //! part the WeChat app plays), a refund once it is made.
 //!
-//! The tests start it on a port of their own; DEV mounts it in the app (`/dev/wechatpay`),
+//! The tests start it on a port of their own; DEV mounts it in the app (`/dev/wechatpay/<shop>`),
 //! so `make run` can take an online recharge end to end with nothing outside.
 
 use std::collections::HashMap;

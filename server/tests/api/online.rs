@@ -21,45 +21,69 @@ pub(crate) struct Shop {
     pub diner: String,
 }
 
-/// The app with the demo shop's WeChat Pay account at a stand-in of its own.
-pub(crate) async fn shop(extra: &[(&str, &str)]) -> Shop {
-    let standin = StandIn::new(MCHID, APPID).expect("the stand-in");
+/// A WeChat Pay merchant account answered by a stand-in of its own (a port of its own).
+pub(crate) async fn standin(mchid: &str, appid: &str) -> (StandIn, String) {
+    let standin = StandIn::new(mchid, appid).expect("the stand-in");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a port");
     let url = format!("http://{}", listener.local_addr().expect("an address"));
     let router = standin.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
+    (standin, url)
+}
+
+/// The configuration of `shop`'s WeChat Pay account `mchid`, with the test keys.
+pub(crate) fn account(shop: &str, mchid: &str, appid: &str) -> Vec<(String, String)> {
     let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/pay/testdata");
-    let (private_key, platform_key) = (
-        format!("{keys}/merchant_private_key.pem"),
-        format!("{keys}/platform_public_key.pem"),
-    );
-    let mut vars: Vec<(&str, &str)> = vec![
+    let field = |name: &str| format!("MEALQUEST_PAYMENTS__ONLINE__ACCOUNTS__{shop}__{name}");
+    let secret = shop.to_ascii_uppercase();
+    [
+        (field("MCHID"), mchid.to_owned()),
+        (field("APPID"), appid.to_owned()),
+        (field("MERCHANT_SERIAL"), MERCHANT_SERIAL.to_owned()),
+        (field("PLATFORM_KEY_ID"), PLATFORM_KEY_ID.to_owned()),
+        (
+            field("PLATFORM_PUBLIC_KEY_FILE"),
+            format!("{keys}/platform_public_key.pem"),
+        ),
+        (
+            format!("MEALQUEST_SECRET_WECHATPAY_PRIVATE_KEY_{secret}_FILE"),
+            format!("{keys}/merchant_private_key.pem"),
+        ),
+        (
+            format!("MEALQUEST_SECRET_WECHATPAY_API_V3_KEY_{secret}"),
+            API_V3_KEY.to_owned(),
+        ),
+    ]
+    .into()
+}
+
+/// What every online test sets: WeChat Pay at `base_url`, the worker out of the way (tests
+/// sweep when they mean to).
+pub(crate) fn wechat_pay_at(base_url: &str) -> Vec<(String, String)> {
+    [
         ("MEALQUEST_PAYMENTS__ONLINE__PROVIDER", "wechat"),
-        ("MEALQUEST_PAYMENTS__ONLINE__WECHAT__BASE_URL", &url),
-        ("MEALQUEST_PAYMENTS__ONLINE__WECHAT__MCHID", MCHID),
-        ("MEALQUEST_PAYMENTS__ONLINE__WECHAT__APPID", APPID),
-        (
-            "MEALQUEST_PAYMENTS__ONLINE__WECHAT__MERCHANT_SERIAL",
-            MERCHANT_SERIAL,
-        ),
-        (
-            "MEALQUEST_PAYMENTS__ONLINE__WECHAT__PLATFORM_KEY_ID",
-            PLATFORM_KEY_ID,
-        ),
-        (
-            "MEALQUEST_PAYMENTS__ONLINE__WECHAT__PLATFORM_PUBLIC_KEY_FILE",
-            &platform_key,
-        ),
-        ("MEALQUEST_SECRET_WECHATPAY_PRIVATE_KEY_FILE", &private_key),
-        ("MEALQUEST_SECRET_WECHATPAY_API_V3_KEY", API_V3_KEY),
-        // The worker stays out of the way; tests sweep when they mean to.
+        ("MEALQUEST_PAYMENTS__ONLINE__BASE_URL", base_url),
         ("MEALQUEST_PAYMENTS__ONLINE__QUERY_AFTER_SECS", "3600"),
         ("MEALQUEST_PAYMENTS__ONLINE__SWEEP_EVERY_SECS", "3600"),
         ("MEALQUEST_PAYMENTS__ONLINE__FAILURES_TO_OPEN", "3"),
-    ];
-    vars.extend_from_slice(extra);
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .into()
+}
+
+/// The app with the demo shop's WeChat Pay account at a stand-in of its own.
+pub(crate) async fn shop(extra: &[(&str, &str)]) -> Shop {
+    let (standin, url) = standin(MCHID, APPID).await;
+    let mut vars = wechat_pay_at(&url);
+    vars.extend(account("demo", MCHID, APPID));
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let app = spawn_app_with(&vars).await;
     let diner = app.diner_token(DINER).await;
     Shop {
@@ -392,4 +416,133 @@ async fn the_same_key_after_the_provider_failed_asks_again_under_the_same_number
     // The same key for another tier: refused, the order as it was.
     let other = shop.open("T300", &same).await;
     assert_eq!(other.status(), 422);
+}
+
+#[tokio::test]
+async fn each_shop_is_paid_into_its_own_wechat_pay_account_and_never_the_others() {
+    const OTHER_MCHID: &str = "1900000222";
+    const OTHER_APPID: &str = "wx9999999999999999";
+    let (demo_pay, demo_url) = standin(MCHID, APPID).await;
+    let (other_pay, other_url) = standin(OTHER_MCHID, OTHER_APPID).await;
+    let mut vars = wechat_pay_at(&demo_url);
+    vars.extend(account("demo", MCHID, APPID));
+    vars.extend(account("other", OTHER_MCHID, OTHER_APPID));
+    vars.push((
+        "MEALQUEST_PAYMENTS__ONLINE__ACCOUNTS__other__BASE_URL".to_owned(),
+        other_url,
+    ));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = spawn_app_with(&vars).await;
+    // Two more shops: one with its own account, one with none.
+    for (shop, name) in [("other", "隔壁火锅"), ("third", "街角面馆")] {
+        db::merchant::upsert(&app.db, shop, name, "Asia/Shanghai")
+            .await
+            .expect("a shop");
+        let tier = db::catalog::TierRow {
+            code: "T50".into(),
+            label: "充50送5".into(),
+            pay: rust_decimal::Decimal::new(50, 0),
+            bonus: rust_decimal::Decimal::new(5, 0),
+            active: true,
+        };
+        db::catalog::upsert_recharge_tier(&app.db, shop, &tier)
+            .await
+            .expect("a tier");
+    }
+    let diner = app.diner_token(DINER).await;
+    let open = |shop: &'static str, tier: &'static str| {
+        let (app, diner) = (&app, &diner);
+        async move {
+            let body = json!({ "merchant_id": shop, "tier": tier });
+            app.post(
+                "/api/wallet/recharge/online",
+                Some(diner),
+                Some(&key()),
+                &body,
+            )
+            .await
+        }
+    };
+    let opened = |shop: &'static str, tier: &'static str| async move {
+        let answer = open(shop, tier).await;
+        assert_eq!(answer.status(), 200, "{shop}");
+        answer.json::<OnlineRecharge>().await.expect("an order")
+    };
+    let at_demo = opened("demo", "T100").await;
+    let at_other = opened("other", "T50").await;
+    // Each order was placed with its own shop's merchant account, and only there; the diner's
+    // payment fields are signed for that shop's mini program.
+    assert_eq!(demo_pay.state_of(&at_demo.order).as_deref(), Some("NOTPAY"));
+    assert_eq!(demo_pay.state_of(&at_other.order), None);
+    assert_eq!(
+        other_pay.state_of(&at_other.order).as_deref(),
+        Some("NOTPAY")
+    );
+    assert_eq!(other_pay.state_of(&at_demo.order), None);
+    assert_eq!(at_demo.payment.app_id, APPID);
+    assert_eq!(at_other.payment.app_id, OTHER_APPID);
+
+    // The other shop's payment, brought to the demo shop's address: not its account.
+    let (headers, body) = other_pay
+        .pay(prepay_id(&at_other), false)
+        .await
+        .expect("paid");
+    let notify = |shop: &str| {
+        app.client
+            .post(app.url(&format!("/api/pay/wechat/notify/{shop}")))
+            .headers(headers.clone())
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+    };
+    assert_eq!(notify("demo").await.expect("sent").status(), 401);
+    assert_eq!(notify("other").await.expect("sent").status(), 204);
+    demo_pay.pay(prepay_id(&at_demo), true).await.expect("paid");
+    let paid = |shop: &'static str, number: String| {
+        let app = &app;
+        let diner = &diner;
+        async move {
+            for _ in 0..100 {
+                let order: OnlineOrder = app
+                    .call(
+                        "/api/wallet/recharge/online/order",
+                        diner,
+                        &json!({ "merchant_id": shop, "order": number }),
+                    )
+                    .await;
+                if order.status != "PENDING" {
+                    return order.status;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("{number} still pending");
+        }
+    };
+    assert_eq!(paid("demo", at_demo.order.clone()).await, "PAID");
+    assert_eq!(paid("other", at_other.order.clone()).await, "PAID");
+    // Each wallet holds its own shop's stored value.
+    let wallet = |shop: &'static str| db::wallet::get(&app.db, shop, DINER);
+    let other_wallet = wallet("other").await.expect("a wallet");
+    assert_eq!(
+        (other_wallet.principal, other_wallet.bonus),
+        (
+            rust_decimal::Decimal::new(50, 0),
+            rust_decimal::Decimal::new(5, 0)
+        )
+    );
+    let demo_entries = db::ledger::for_diner(&app.db, "demo", DINER, 1_000)
+        .await
+        .expect("ledger");
+    assert!(demo_entries.iter().any(|entry| {
+        entry.reference.as_deref() == Some(format!("online_order:{}", at_demo.order).as_str())
+    }));
+    assert!(!demo_entries.iter().any(|entry| {
+        entry.reference.as_deref() == Some(format!("online_order:{}", at_other.order).as_str())
+    }));
+
+    // A shop without an account takes no online payment, and says so.
+    let refused = open("third", "T50").await;
+    assert_eq!(refused.status(), 503);
+    let problem: Value = refused.json().await.expect("a problem");
+    assert_eq!(problem["code"], "PAYMENT_PROVIDER_UNAVAILABLE");
 }

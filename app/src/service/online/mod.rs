@@ -45,7 +45,8 @@ pub struct Online {
     pub query_after: Duration,
     /// Between the rounds of the worker that asks after pending orders.
     pub sweep_every: std::time::Duration,
-    /// DEV: the stand-in WeChat Pay's address, whose sandbox pays as the WeChat app would.
+    /// DEV: where the stand-ins of WeChat Pay are (each shop's at `{sandbox}/{merchant}`),
+    /// whose sandbox pays as the WeChat app would.
     sandbox: Option<String>,
 }
 
@@ -76,7 +77,7 @@ impl Online {
         }
     }
 
-    /// With the stand-in at `url` playing the WeChat app's part (DEV).
+    /// With the shops' stand-ins under `url` playing the WeChat app's part (DEV).
     pub fn with_sandbox(mut self, url: &str) -> Self {
         self.sandbox = Some(url.trim_end_matches('/').to_owned());
         self
@@ -273,7 +274,7 @@ pub async fn pay_in_sandbox(
         .and_then(|order| order.prepay_id)
         .ok_or_else(|| AppError::NotFound(format!("pending order {number}")))?;
     let answer = reqwest::Client::new()
-        .post(format!("{sandbox}/sandbox/pay/{prepay_id}"))
+        .post(format!("{sandbox}/{merchant}/sandbox/pay/{prepay_id}"))
         .send()
         .await
         .map_err(|e| AppError::Upstream(format!("the payment sandbox: {e}")))?;
