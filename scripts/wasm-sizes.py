@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""What each page's first load downloads of wasm, gzipped (docs/benchmarks.md, issue 18).
+
+Run after `cargo leptos build --release --split` (or `--frontend-only`):
+    python3 scripts/wasm-sizes.py [target/site/pkg]
+
+A page loads the main bundle, its own chunk (`split_<route>_….wasm`) and the shared chunks
+the split manifest lists for it.
+"""
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+pkg = Path(sys.argv[1] if len(sys.argv) > 1 else "target/site/pkg")
+manifest = json.loads((pkg / "__wasm_split_manifest.json").read_text())
+
+
+def packed(name: str) -> int:
+    return len(gzip.compress((pkg / name).read_bytes(), 9))
+
+
+main = packed("mealquest.wasm")
+rows = []
+for split, chunks in manifest.items():
+    own = [p.name for p in pkg.glob(f"split_{split}.wasm")]
+    files = own + [f"{chunk}.wasm" for chunk in chunks]
+    rows.append((main + sum(packed(f) for f in files), split.strip("_").rsplit("_", 1)[0]))
+
+print(f"{'main bundle (every page)':<36} {main / 1000:>8,.0f} KB")
+for total, name in sorted(rows):
+    print(f"{name:<36} {total / 1000:>8,.0f} KB")
+everything = sum(packed(p.name) for p in pkg.glob("*.wasm"))
+print(f"{'all wasm':<36} {everything / 1000:>8,.0f} KB")
