@@ -74,8 +74,12 @@ system-packages:
 
 ## ---- the two commands ----
 
+# The site's files as served (`site-root`/`site-pkg-dir` in Cargo.toml).
+PKG := target/site/pkg
+
 .PHONY: run
 run: setup ## build and serve the console on http://127.0.0.1:3000 with demo data
+	rm -f $(PKG)/*.gz
 	MEALQUEST_ENV=dev cargo leptos serve --split
 
 .PHONY: test
@@ -85,11 +89,16 @@ test: setup lint unit e2e fuzz ## everything CI runs
 
 .PHONY: build
 build: setup ## build the server and the wasm bundle (debug)
+	rm -f $(PKG)/*.gz
 	cargo leptos build --split
 
+# Each file gets its gzipped twin, which the server sends to browsers that take it; a stale
+# twin would be sent instead of a newer build, hence the rm here and in build and run.
 .PHONY: release
 release: setup ## optimised build (wasm-opt, LTO) into target/release + target/site
+	rm -f $(PKG)/*.gz
 	cargo leptos build --release --split
+	find $(PKG) -maxdepth 1 -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) -exec gzip -9kf {} +
 
 .PHONY: lint
 lint: rust-tools ## rustfmt and clippy (server and browser builds), warnings are errors

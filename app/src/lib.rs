@@ -54,9 +54,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, so this flips once hydration is done (tests wait on it).
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
 
     view! {
         // Sets `<html lang>`, which the browser reads back when it hydrates.
@@ -67,7 +64,8 @@ pub fn App() -> impl IntoView {
         >
         <Stylesheet id="leptos" href="/pkg/mealquest.css" />
         <Title text="餐餐有戏 MealQuest" />
-        <div id="app" data-hydrated=move || hydrated.get().to_string()>
+        // `true` once the browser has hydrated the whole page (`frontend::hydrate`).
+        <div id="app" data-hydrated="false">
             <Router>
                 <pages::Layout>
                     <Routes fallback=pages::NotFound>

@@ -585,13 +585,11 @@ async fn site_file(
         axum::http::Method::GET | axum::http::Method::HEAD
     ) {
         let probe = axum::http::Request::from_parts(parts.clone(), axum::body::Body::empty());
-        // Compressed for the browser that asks: the wasm bundle is a quarter of its size
-        // gzipped (docs/benchmarks.md).
-        let files = tower_http::compression::Compression::new(
-            tower_http::services::ServeDir::new(state.leptos_options.site_root.as_ref())
-                .precompressed_br()
-                .precompressed_gzip(),
-        );
+        // A file's `.gz`/`.br` twin (written by `make release`) to a browser that takes it:
+        // the wasm is a third of its size gzipped (docs/benchmarks.md).
+        let files = tower_http::services::ServeDir::new(state.leptos_options.site_root.as_ref())
+            .precompressed_br()
+            .precompressed_gzip();
         // A file (or its unchanged or partial answer); a directory or a miss is a page.
         if let Ok(found) = files.oneshot(probe).await
             && (found.status().is_success()

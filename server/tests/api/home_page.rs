@@ -45,6 +45,9 @@ async fn the_sites_files_are_served_as_files_and_anything_else_is_the_not_found_
     std::fs::write(pkg.join("app.css"), "body { color: red }").expect("css");
     let bundle = b"\0asm".repeat(10_000);
     std::fs::write(pkg.join("app.wasm"), &bundle).expect("wasm");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gz, &bundle).expect("gzipped");
+    std::fs::write(pkg.join("app.wasm.gz"), gz.finish().expect("gzipped")).expect("wasm.gz");
     let mut state = server::startup::build_state(&crate::helpers::test_config(&[]))
         .await
         .expect("state builds");
@@ -70,8 +73,8 @@ async fn the_sites_files_are_served_as_files_and_anything_else_is_the_not_found_
     assert_eq!(css.status(), 200);
     assert!(content_type(&css).is_some_and(|v| v.starts_with("text/css")));
     assert_eq!(css.text().await.expect("body"), "body { color: red }");
-    // The bundle goes compressed to a browser that takes it so, and as it is to one that
-    // does not (this client would otherwise unpack it unseen).
+    // The bundle's gzipped twin goes to a browser that takes it, the bundle itself to one
+    // that does not (this client would otherwise unpack it unseen).
     let raw = reqwest::Client::builder()
         .gzip(false)
         .build()
