@@ -358,15 +358,15 @@ fn wechat_account(
     wechat: &crate::config::WeChatPayAccount,
 ) -> Result<pay::Account, StartupError> {
     let failed = |e: pay::PayError| StartupError::Payments(format!("{shop}: {e}"));
-    let [private_key_name, api_v3_key_name] = crate::config::WeChatPayKeys::names(shop);
-    let keys = config.secrets.wechatpay.get(shop);
-    let missing = |name: &str| StartupError::Payments(format!("the secret {name} is missing"));
-    let private_key = keys
-        .and_then(|k| k.private_key.as_ref())
-        .ok_or_else(|| missing(&private_key_name))?;
-    let api_v3_key = keys
-        .and_then(|k| k.api_v3_key.as_ref())
-        .ok_or_else(|| missing(&api_v3_key_name))?;
+    // The configuration refused to load without them, naming the secrets.
+    let (private_key, api_v3_key) = config
+        .secrets
+        .wechatpay
+        .get(shop)
+        .and_then(|keys| Some((keys.private_key.as_ref()?, keys.api_v3_key.as_ref()?)))
+        .ok_or_else(|| {
+            StartupError::Payments(format!("{shop}: its WeChat Pay keys are missing"))
+        })?;
     let platform = std::fs::read_to_string(&wechat.platform_public_key_file).map_err(|e| {
         StartupError::Payments(format!(
             "the platform public key of {shop}, {}: {e}",

@@ -89,21 +89,17 @@ async fn the_last_day_before_another_is_this_shops_closed_or_not() {
                 .map(|row| row.day)
         }
     };
-    assert_eq!(
-        before("2026-03-05", false).await.as_deref(),
-        Some("2026-03-03")
-    );
-    assert_eq!(
-        before("2026-03-05", true).await.as_deref(),
-        Some("2026-03-02")
-    );
-    assert_eq!(
-        before("2026-03-09", false).await.as_deref(),
-        Some("2026-03-05")
-    );
-    assert_eq!(
-        before("2026-03-02", false).await.as_deref(),
-        Some("2026-03-01")
-    );
-    assert_eq!(before("2026-03-01", false).await, None);
+    for (day, closed_only, last) in [
+        ("2026-03-05", false, Some("2026-03-03")),
+        ("2026-03-05", true, Some("2026-03-02")),
+        ("2026-03-09", false, Some("2026-03-05")),
+        ("2026-03-02", false, Some("2026-03-01")),
+        ("2026-03-01", false, None),
+    ] {
+        assert_eq!(
+            before(day, closed_only).await.as_deref(),
+            last,
+            "{day} {closed_only}"
+        );
+    }
 }

@@ -37,7 +37,7 @@ pub(crate) async fn standin(mchid: &str, appid: &str) -> (StandIn, String) {
 pub(crate) fn account(shop: &str, mchid: &str, appid: &str) -> Vec<(String, String)> {
     let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/pay/testdata");
     let field = |name: &str| format!("MEALQUEST_PAYMENTS__ONLINE__ACCOUNTS__{shop}__{name}");
-    let secret = shop.to_ascii_uppercase();
+    let [private_key, api_v3_key] = server::config::WeChatPayKeys::names(shop);
     [
         (field("MCHID"), mchid.to_owned()),
         (field("APPID"), appid.to_owned()),
@@ -48,11 +48,11 @@ pub(crate) fn account(shop: &str, mchid: &str, appid: &str) -> Vec<(String, Stri
             format!("{keys}/platform_public_key.pem"),
         ),
         (
-            format!("MEALQUEST_SECRET_WECHATPAY_PRIVATE_KEY_{secret}_FILE"),
+            format!("MEALQUEST_SECRET_{private_key}_FILE"),
             format!("{keys}/merchant_private_key.pem"),
         ),
         (
-            format!("MEALQUEST_SECRET_WECHATPAY_API_V3_KEY_{secret}"),
+            format!("MEALQUEST_SECRET_{api_v3_key}"),
             API_V3_KEY.to_owned(),
         ),
     ]
@@ -112,25 +112,12 @@ impl Shop {
     }
 
     async fn order(&self, number: &str) -> OnlineOrder {
-        self.app
-            .call(
-                "/api/wallet/recharge/online/order",
-                &self.diner,
-                &json!({ "merchant_id": "demo", "order": number }),
-            )
-            .await
+        order_at(&self.app, &self.diner, "demo", number).await
     }
 
     /// Waits for the order to leave PENDING (the notification arrives on its own).
     pub(crate) async fn settled(&self, number: &str) -> OnlineOrder {
-        for _ in 0..100 {
-            let order = self.order(number).await;
-            if order.status != "PENDING" {
-                return order;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("order {number} is still pending");
+        settled_at(&self.app, &self.diner, "demo", number).await
     }
 
     /// The RECHARGE entries the orders put on the diner's ledger.
@@ -162,6 +149,28 @@ impl Shop {
             .status()
             .as_u16()
     }
+}
+
+/// The diner's order `number` at `shop`, as the diner reads it.
+async fn order_at(app: &TestApp, diner: &str, shop: &str, number: &str) -> OnlineOrder {
+    app.call(
+        "/api/wallet/recharge/online/order",
+        diner,
+        &json!({ "merchant_id": shop, "order": number }),
+    )
+    .await
+}
+
+/// Waits for the order to leave PENDING (the notification arrives on its own).
+async fn settled_at(app: &TestApp, diner: &str, shop: &str, number: &str) -> OnlineOrder {
+    for _ in 0..100 {
+        let order = order_at(app, diner, shop, number).await;
+        if order.status != "PENDING" {
+            return order;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("order {number} is still pending");
 }
 
 pub(crate) fn prepay_id(recharge: &OnlineRecharge) -> &str {
@@ -498,28 +507,10 @@ async fn each_shop_is_paid_into_its_own_wechat_pay_account_and_never_the_others(
     assert_eq!(notify("demo").await.expect("sent").status(), 401);
     assert_eq!(notify("other").await.expect("sent").status(), 204);
     demo_pay.pay(prepay_id(&at_demo), true).await.expect("paid");
-    let paid = |shop: &'static str, number: String| {
-        let app = &app;
-        let diner = &diner;
-        async move {
-            for _ in 0..100 {
-                let order: OnlineOrder = app
-                    .call(
-                        "/api/wallet/recharge/online/order",
-                        diner,
-                        &json!({ "merchant_id": shop, "order": number }),
-                    )
-                    .await;
-                if order.status != "PENDING" {
-                    return order.status;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            panic!("{number} still pending");
-        }
-    };
-    assert_eq!(paid("demo", at_demo.order.clone()).await, "PAID");
-    assert_eq!(paid("other", at_other.order.clone()).await, "PAID");
+    for (shop, order) in [("demo", &at_demo), ("other", &at_other)] {
+        let order = settled_at(&app, &diner, shop, &order.order).await;
+        assert_eq!(order.status, "PAID");
+    }
     // Each wallet holds its own shop's stored value.
     let wallet = |shop: &'static str| db::wallet::get(&app.db, shop, DINER);
     let other_wallet = wallet("other").await.expect("a wallet");
