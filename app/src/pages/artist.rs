@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
 use crate::api::agent::Thread;
 use crate::api::artwork::{Asset, AssetKind};
@@ -11,7 +10,7 @@ use crate::api::realtime::Event;
 use crate::i18n::*;
 use crate::pages::live::use_live_events;
 use crate::pages::runs::{RunningThreads, thread_anchor};
-use crate::pages::{page_locale, problem_text};
+use crate::pages::{page_locale, problem_text, signed_in};
 
 const FIELD: &str = "w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200";
 const LABEL: &str = "block text-sm font-medium text-stone-700";
@@ -34,17 +33,7 @@ pub fn ArtistPage() -> impl IntoView {
                 <p class="text-stone-600">{t!(i18n, artist.intro)}</p>
             </div>
             <SentenceBox start />
-            <Transition fallback=move || view! { <p class="text-stone-500">{t!(i18n, loading)}</p> }>
-                {move || {
-                    view_data
-                        .get()
-                        .map(|read| match read {
-                            Ok(Some(data)) => view! { <Studio data start choose attach /> }.into_any(),
-                            Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                            Err(problem) => view! { <p role="alert">{problem_text(page_locale(), &problem)}</p> }.into_any(),
-                        })
-                }}
-            </Transition>
+            {signed_in(view_data, move |data| view! { <Studio data start choose attach /> }.into_any())}
         </section>
     }
 }

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
 use crate::api::console::{
     CampaignsView, ConsoleBacktest, ConsoleCampaignStatus, ConsoleCreateCampaign, ConsoleDryRun,
@@ -11,7 +10,7 @@ use crate::api::rules::{Campaign, CampaignStatus};
 use crate::i18n::*;
 use crate::pages::condition_editor::ConditionEditor;
 use crate::pages::live::{shop_time, use_live_events};
-use crate::pages::{page_locale, problem_text};
+use crate::pages::{page_locale, problem_text, signed_in};
 
 /// The boss's campaigns: the list with today's spend against the budget (updated after each
 /// change), a short form for a new campaign, the status buttons, and a dry run.
@@ -31,20 +30,9 @@ pub fn CampaignsPage() -> impl IntoView {
         move || (saved.get(), status.version().get()),
         |_| console_campaigns(),
     );
-    let i18n = use_i18n();
-    view! {
-        <Transition fallback=move || view! { <p class="text-stone-500">{t!(i18n, loading)}</p> }>
-            {move || {
-                view_data
-                    .get()
-                    .map(|answer| match answer {
-                        Ok(Some(data)) => view! { <Campaigns data create status /> }.into_any(),
-                        Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(problem) => view! { <p role="alert">{problem_text(page_locale(), &problem)}</p> }.into_any(),
-                    })
-            }}
-        </Transition>
-    }
+    signed_in(view_data, move |data| {
+        view! { <Campaigns data create status /> }.into_any()
+    })
 }
 
 #[component]

@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
 use crate::api::console::{
     ConsoleUser, CounterScan, ScanAnswer, ShopAtCounter, console_session, counter_shop,
@@ -13,29 +12,16 @@ use crate::pages::feed::LiveFeed;
 use crate::pages::receipt::{Printer, ReceiptSlip, Slip, print};
 use crate::pages::recharge::RechargePanel;
 use crate::pages::refund::RefundPanel;
-use crate::pages::{from_address, page_locale, problem_text, rotating_key, shown_answer};
+use crate::pages::{
+    from_address, page_locale, problem_text, rotating_key, shown_answer, signed_in,
+};
 
 /// The counter: an always-focused scan box (a USB scanner types the code and presses
 /// Enter) and a big answer the cashier cannot miss, ready for the next scan at once.
 #[component]
 pub fn CashierPage() -> impl IntoView {
     let session = Resource::new(|| (), |_| console_session());
-    let i18n = use_i18n();
-    view! {
-        <Transition fallback=move || view! { <p class="text-stone-500">{t!(i18n, loading)}</p> }>
-            {move || {
-                session
-                    .get()
-                    .map(|answer| match answer {
-                        Ok(Some(user)) => view! { <Counter user /> }.into_any(),
-                        Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(problem) => {
-                            view! { <p role="alert">{problem_text(page_locale(), &problem)}</p> }.into_any()
-                        }
-                    })
-            }}
-        </Transition>
-    }
+    signed_in(session, move |user| view! { <Counter user /> }.into_any())
 }
 
 #[component]

@@ -4,7 +4,6 @@
 //! text (and a day-by-day table); the charts draw them too.
 
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
 use crate::api::console::console_dashboard;
 use crate::api::realtime::Event;
@@ -12,7 +11,7 @@ use crate::domain::Money;
 use crate::i18n::*;
 use crate::model::figures::{BudgetUse, Dashboard, DayFigures};
 use crate::pages::live::{shop_time, use_live_events};
-use crate::pages::{page_locale, problem_text};
+use crate::pages::{page_locale, signed_in};
 
 /// The periods the figures are summed over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,16 +41,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <h1 class="text-3xl font-bold">{t!(i18n, dashboard.title)}</h1>
                 <p class="text-stone-600">{t!(i18n, dashboard.intro)}</p>
             </div>
-            <Transition fallback=move || view! { <p class="text-stone-500">{t!(i18n, loading)}</p> }>
-                {move || {
-                    data.get()
-                        .map(|read| match read {
-                            Ok(Some(data)) => view! { <Board data /> }.into_any(),
-                            Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                            Err(problem) => view! { <p role="alert">{problem_text(page_locale(), &problem)}</p> }.into_any(),
-                        })
-                }}
-            </Transition>
+            {signed_in(data, move |data| view! { <Board data /> }.into_any())}
         </section>
     }
 }

@@ -196,6 +196,48 @@ pub(crate) fn shown_answer<T>(
     })
 }
 
+/// A signed-in page's data as the page shows it: "loading" until it arrives, then `page`
+/// of it; the sign-in page for a caller the server gives nothing (signed out, or not
+/// allowed); the problem that stopped the read. Only `page` is generic, so the waiting,
+/// the redirect and the refusal are one copy in the bundle for every page.
+pub(crate) fn signed_in<T>(
+    data: leptos::prelude::Resource<Result<Option<T>, Problem>>,
+    page: impl Fn(T) -> leptos::prelude::AnyView + Send + Sync + 'static,
+) -> leptos::prelude::AnyView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    use leptos::prelude::*;
+    waiting(std::sync::Arc::new(move || {
+        data.get().map(|read| match read {
+            Ok(Some(data)) => page(data),
+            Ok(None) => view! { <leptos_router::components::Redirect path="/login" /> }.into_any(),
+            Err(problem) => refused(&problem),
+        })
+    }))
+}
+
+/// What the page has once its data is read (`None` while reading).
+type Shown = std::sync::Arc<dyn Fn() -> Option<leptos::prelude::AnyView> + Send + Sync>;
+
+/// "Loading" until `shown` has something, keeping the page's last view on a refetch.
+fn waiting(shown: Shown) -> leptos::prelude::AnyView {
+    use leptos::prelude::*;
+    let locale = page_locale();
+    view! {
+        <Transition fallback=move || view! { <p class="text-stone-500">{td_string!(locale, loading)}</p> }>
+            {move || shown()}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// The problem that stopped a page's read, said as the console says it.
+fn refused(problem: &Problem) -> leptos::prelude::AnyView {
+    use leptos::prelude::*;
+    view! { <p role="alert">{problem_text(page_locale(), problem)}</p> }.into_any()
+}
+
 /// The page's language, read once: switching languages loads the page again.
 pub(crate) fn page_locale() -> Locale {
     use_i18n().get_locale_untracked()

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos::web_sys::FormData;
-use leptos_router::components::Redirect;
 
 use crate::api::catalog::{
     SetDailyCap, save_card_type, save_fragment, save_listing, save_tier, set_daily_cap,
@@ -18,7 +17,7 @@ use crate::i18n::*;
 use crate::model::catalog::{CardType, Catalog, Fragment, Listing, Rarity, Tier};
 use crate::model::settings::ShopSettings;
 use crate::pages::json_form::{Field, Form, json_form};
-use crate::pages::{page_locale, problem_text};
+use crate::pages::{page_locale, problem_text, signed_in};
 
 const FIELD: &str = "w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200 aria-[invalid=true]:border-red-600";
 const LABEL: &str = "block text-sm font-medium text-stone-700";
@@ -52,25 +51,17 @@ pub fn SettingsPage() -> impl IntoView {
                 <p class="text-stone-600">{t!(i18n, settings.intro)}</p>
             </div>
             {notice}
-            <Transition fallback=move || view! { <p class="text-stone-500">{t!(i18n, loading)}</p> }>
-                {move || {
-                    data.get().map(|read| match read {
-                        Ok(Some(view)) => {
-                            let SettingsView { shop, catalog, pictures, may_edit_shop } = view;
-                            view! {
-                                <ShopForm shop pictures may_edit_shop save_shop saved />
-                                <Cards catalog=catalog.clone() saved />
-                                <Fragments catalog=catalog.clone() saved />
-                                <Tiers catalog=catalog.clone() saved />
-                                <Listings catalog saved />
-                            }
-                            .into_any()
-                        }
-                        Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(problem) => view! { <p role="alert">{problem_text(page_locale(), &problem)}</p> }.into_any(),
-                    })
-                }}
-            </Transition>
+            {signed_in(data, move |view| {
+                let SettingsView { shop, catalog, pictures, may_edit_shop } = view;
+                view! {
+                    <ShopForm shop pictures may_edit_shop save_shop saved />
+                    <Cards catalog=catalog.clone() saved />
+                    <Fragments catalog=catalog.clone() saved />
+                    <Tiers catalog=catalog.clone() saved />
+                    <Listings catalog saved />
+                }
+                .into_any()
+            })}
         </section>
     }
 }

@@ -4,7 +4,6 @@
 //! owner manages anyone; a manager, cashiers.
 
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
 use crate::api::console::{
     ConsoleAddStaff, ConsoleStaffActive, ConsoleStaffPassword, StaffView, console_staff,
@@ -12,7 +11,7 @@ use crate::api::console::{
 use crate::domain::Money;
 use crate::i18n::*;
 use crate::model::staff::StaffMember;
-use crate::pages::{page_locale, problem_text};
+use crate::pages::{page_locale, problem_text, signed_in};
 use crate::principal::Role;
 
 const FIELD: &str = "w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-red-600 focus:outline-none focus:ring-2 focus:ring-red-200";
@@ -44,19 +43,10 @@ pub fn StaffPage() -> impl IntoView {
                 <p class="text-stone-600">{t!(i18n, staff.intro)}</p>
             </div>
             <Outcomes add active password />
-            <Transition fallback=move || view! { <p class="text-stone-500">{t!(i18n, loading)}</p> }>
-                {move || {
-                    data.get()
-                        .map(|read| match read {
-                            Ok(Some(view)) => {
-                                let role = view.role;
-                                view! { <Team view active password /> <AddForm role add /> }.into_any()
-                            }
-                            Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                            Err(problem) => view! { <p role="alert">{problem_text(page_locale(), &problem)}</p> }.into_any(),
-                        })
-                }}
-            </Transition>
+            {signed_in(data, move |view| {
+                let role = view.role;
+                view! { <Team view active password /> <AddForm role add /> }.into_any()
+            })}
         </section>
     }
 }
