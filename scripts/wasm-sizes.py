@@ -4,10 +4,11 @@
 Run after `cargo leptos build --release --split` (or `--frontend-only`):
     python3 scripts/wasm-sizes.py [target/site/pkg]
 
-A page loads the main bundle, its own chunk (`split_<route>_….wasm`) and the shared chunks
-the split manifest lists for it.
+A page loads the main bundle and the chunks the split manifest lists for it: its own
+(`split_<route>_….wasm`) and the shared ones.
 """
 
+import functools
 import gzip
 import json
 import sys
@@ -17,6 +18,7 @@ pkg = Path(sys.argv[1] if len(sys.argv) > 1 else "target/site/pkg")
 manifest = json.loads((pkg / "__wasm_split_manifest.json").read_text())
 
 
+@functools.cache
 def packed(name: str) -> int:
     return len(gzip.compress((pkg / name).read_bytes(), 9))
 
@@ -25,14 +27,11 @@ def packed(name: str) -> int:
 CONSOLE = ("artist", "campaigns", "dashboard", "proposals", "settings", "staff")
 
 
-def files(split: str, chunks: list[str]) -> set[str]:
-    """A page's own chunk and the shared chunks it loads."""
-    own = {p.name for p in pkg.glob(f"split_{split}.wasm")}
-    return own | {f"{chunk}.wasm" for chunk in chunks}
-
-
 main = packed("mealquest.wasm")
-pages = {split.strip("_").rsplit("_", 1)[0]: files(split, chunks) for split, chunks in manifest.items()}
+pages = {
+    split.strip("_").rsplit("_", 1)[0]: {f"{chunk}.wasm" for chunk in chunks}
+    for split, chunks in manifest.items()
+}
 print(f"{'main bundle (every page)':<36} {main / 1000:>8,.0f} KB")
 for total, name in sorted((main + sum(map(packed, loads)), name) for name, loads in pages.items()):
     print(f"{name:<36} {total / 1000:>8,.0f} KB")
